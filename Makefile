@@ -1,0 +1,48 @@
+# shiplog — the two commands that matter:
+#   make run    install what is missing, build, start PostgreSQL + shiplogd
+#   make test   install what is missing, build, run every test suite
+# Both work on a fresh Debian 12 machine as root. `make help` lists the rest.
+
+SHELL := /bin/bash
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test deps build build-asan unit clean format
+
+help:
+	@echo "make run         build and run shiplogd with a private PostgreSQL (Ctrl-C stops it)"
+	@echo "make test        everything CI runs: deps, build, unit, valgrind, ASan, integration, compose, browser"
+	@echo "make deps        install missing Debian packages"
+	@echo "make build       normal build (build/, RelWithDebInfo, -Werror)"
+	@echo "make build-asan  clang ASan/UBSan build (build-asan/)"
+	@echo "make unit        normal build + unit tests"
+	@echo "make format      clang-format the C sources"
+	@echo "make clean       remove build directories and test results"
+
+run:
+	bash scripts/run.sh
+
+test:
+	bash scripts/test.sh
+
+deps:
+	bash scripts/deps.sh
+
+build:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIPLOG_WERROR=ON
+	cmake --build build -j $(JOBS)
+
+build-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSHIPLOG_SANITIZE=ON -DCMAKE_C_COMPILER=clang
+	cmake --build build-asan -j $(JOBS)
+
+unit: build
+	ctest --test-dir build -L '^unit$$' --output-on-failure --timeout 60 -j $(JOBS)
+
+clean:
+	rm -rf build build-asan build-* test-results
+
+format:
+	@command -v clang-format >/dev/null || { echo "clang-format not found: apt-get install clang-format"; exit 1; }
+	find server include tests cli -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null \
+		| xargs -r clang-format -i

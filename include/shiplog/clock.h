@@ -1,0 +1,35 @@
+/*
+ * clock.h — the one source of "now".
+ *
+ * Everything that compares against the current time (soak times, cadences,
+ * token expiry, session expiry) asks clock_now_us().  Tests pin or move time
+ * with clock_set_override(); operators may pin it with SHIPLOG_NOW (RFC 3339)
+ * for demos.  Thread-safe.
+ */
+#ifndef SHIPLOG_CLOCK_H
+#define SHIPLOG_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Microseconds since the Unix epoch. */
+int64_t clock_now_us(void);
+static inline int64_t clock_now_s(void) { return clock_now_us() / 1000000; }
+
+/* Pins the clock at `us` (0 = back to the real clock). */
+void clock_set_override(int64_t us);
+
+/* Reads SHIPLOG_NOW if set; false with the clock unchanged if it is malformed. */
+bool clock_init_from_env(const char *value);
+
+/* RFC 3339 UTC with microseconds trimmed: "2026-11-26T09:00:00Z" (buf ≥ 32). */
+void clock_format_rfc3339(int64_t us, char *buf, size_t size);
+
+/* Parses RFC 3339 ("Z" or ±hh:mm offsets, optional fraction). */
+bool clock_parse_rfc3339(const char *s, int64_t *us_out);
+
+/* Monotonic milliseconds, for durations and timeouts. */
+int64_t clock_monotonic_ms(void);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * config.h — shiplog's configuration: a YAML file (libyaml) plus environment
+ * variables for secrets and overrides.
+ *
+ * Precedence: built-in defaults < YAML file < environment variables.
+ * With no file at all shiplog starts with the defaults (any repository
+ * accepted); the file only adds.
+ *
+ * Ownership: a `struct config` owns every string and array it points to.
+ * config_load() returns a new object; free it with config_free().  Nothing
+ * in it is shared, so a loaded config may be read from any thread without
+ * locking as long as nobody modifies it.
+ */
+#ifndef SHIPLOG_CONFIG_H
+#define SHIPLOG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A pipeline kind: what a workflow is for. */
+enum run_kind { RUN_KIND_PR, RUN_KIND_MAIN, RUN_KIND_RELEASE, RUN_KIND_OTHER };
+
+/* A job's stage in the pipeline. */
+enum job_stage {
+	STAGE_LINT,
+	STAGE_UNIT,
+	STAGE_INTEGRATION,
+	STAGE_BUILD,
+	STAGE_PUBLISH,
+	STAGE_E2E,
+	STAGE_OTHER
+};
+
+/* Workflow path or name glob -> kind. */
+struct config_workflow_rule {
+	char *match; /* fnmatch(3) pattern on the workflow path, then the name */
+	enum run_kind kind;
+};
+
+/* Job name glob -> stage, required flag. */
+struct config_job_rule {
+	char *match; /* fnmatch(3) pattern on the job name */
+	enum job_stage stage;
+	bool required; /* default true */
+};
+
+struct config_repository {
+	char *name;           /* "owner/name" */
+	char *default_branch; /* default "main" */
+	char *webhook_secret; /* resolved from webhook_secret_env; may be NULL */
+	struct config_workflow_rule *workflows;
+	size_t n_workflows;
+	struct config_job_rule *jobs;
+	size_t n_jobs;
+};
+
+struct config_flux_object {
+	char *kind;
+	char *namespace_;
+	char *name;
+};
+
+struct config_environment {
+	char *name;
+	char *tier; /* development | staging | production | other */
+	char *url;
+	char *description;
+	int order;
+	struct config_flux_object *flux;
+	size_t n_flux;
+};
+
+/* A team and who belongs to it: exact emails or "*@domain" patterns. */
+struct config_team {
+	char *name;
+	char **members;
+	size_t n_members;
+};
+
+struct config_cadence {
+	int every_days;      /* 7 or 14 ... ; 0 = no cadence configured */
+	int weekday;         /* 0 = Sunday ... 6 = Saturday */
+	char *anchor;        /* "YYYY-MM-DD": a planned release date */
+};
+
+struct config {
+	char *path; /* the file it was loaded from, or NULL */
+
+	/* server */
+	char *listen_host;        /* default "127.0.0.1"; ":port" gives "0.0.0.0";
+				   * IPv6 without brackets ("::1") */
+	uint16_t listen_port;     /* default 8080; 0 = any free port */
+	unsigned threads;         /* HTTP worker threads, default 16 */
+	unsigned db_connections;  /* PostgreSQL pool size, default threads + 4 */
+	unsigned max_connections; /* default 1024 */
+	unsigned per_ip_connections; /* default 64 */
+	unsigned connection_timeout; /* seconds, default 30 */
+	size_t api_body_limit;       /* bytes, default 1 MiB */
+	size_t webhook_body_limit;   /* bytes, default 25 MiB */
+	char *base_url;  /* public URL, for links; default derived from listen */
+	char *web_dir;   /* static files; default the build's web/ folder */
+	char *data_dir;  /* spool and other local state; default "./data" */
+
+	/* database */
+	char *database_url; /* DATABASE_URL */
+	unsigned db_timeout_ms; /* bounded wait for a connection/statement, default 5000 */
+
+	/* auth */
+	bool public_read;      /* reading without a token */
+	char *admin_token;     /* SHIPLOG_ADMIN_TOKEN */
+	char *session_secret;  /* SHIPLOG_SESSION_SECRET */
+	unsigned session_ttl;  /* seconds, default 12 h */
+	char *sso_header;      /* e.g. "X-Forwarded-Email"; NULL = SSO off */
+	char **trusted_proxies; /* addresses allowed to set the SSO header */
+	size_t n_trusted_proxies;
+
+	/* webhooks */
+	char *github_webhook_secret; /* SHIPLOG_GITHUB_WEBHOOK_SECRET */
+	char *flux_webhook_secret;   /* SHIPLOG_FLUX_WEBHOOK_SECRET */
+
+	/* global rules, used when a repository has none of its own */
+	struct config_workflow_rule *workflows;
+	size_t n_workflows;
+	struct config_job_rule *jobs;
+	size_t n_jobs;
+
+	struct config_repository *repositories;
+	size_t n_repositories;
+	struct config_environment *environments;
+	size_t n_environments;
+	struct config_team *teams;
+	size_t n_teams;
+
+	/* releases */
+	char *rc_pattern; /* default "v*-rc.*" */
+	struct config_cadence cadence;
+	char **required_artifacts; /* "kind:name", e.g. "chart:mccp" */
+	size_t n_required_artifacts;
+};
+
+/* Error detail from config_load(): "FILE:LINE:COLUMN: what was expected". */
+struct config_error {
+	char message[512];
+};
+
+/*
+ * Loads the configuration.  `path` may be NULL (defaults + environment only).
+ * `getenv_fn` reads environment variables (pass getenv; tests pass a fake).
+ * Returns a new config, or NULL with `err` filled in: the message names the
+ * file, line and column (1-based) and what was expected.
+ */
+struct config *config_load(const char *path, char *(*getenv_fn)(const char *),
+			   struct config_error *err);
+
+/* Parses YAML text as if it were the file `name` (for tests and fuzzing). */
+struct config *config_load_string(const char *name, const char *text, size_t len,
+				  char *(*getenv_fn)(const char *),
+				  struct config_error *err);
+
+void config_free(struct config *cfg);
+
+/* The repository entry for "owner/name", or NULL (borrowed). */
+const struct config_repository *config_find_repository(const struct config *cfg,
+							const char *full_name);
+
+/* The team an identity (email) belongs to, or NULL (borrowed). */
+const struct config_team *config_team_of(const struct config *cfg, const char *email);
+
+/* Stage/required for a job name in a repository (repo rules, then global,
+ * then built-in name heuristics). */
+void config_classify_job(const struct config *cfg, const char *repo, const char *job_name,
+			 enum job_stage *stage, bool *required);
+
+/* Kind for a workflow: config rules on path then name; falls back to -1
+ * when nothing matches, so the caller can apply branch/tag heuristics. */
+int config_classify_workflow(const struct config *cfg, const char *repo, const char *path,
+			     const char *name);
+
+const char *config_stage_name(enum job_stage stage);
+const char *config_kind_name(enum run_kind kind);
+int config_stage_parse(const char *s);  /* -1 if unknown */
+int config_kind_parse(const char *s);   /* -1 if unknown */
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * db.h — the PostgreSQL layer: a bounded pool of connections, parameterised
+ * statements prepared lazily per connection, and one transaction helper.
+ *
+ * Threads: a struct db_conn belongs to exactly one thread between
+ * db_acquire() and db_release(); a PGconn is never shared.  A connection that
+ * broke is reset on its next acquire, so shiplog reconnects on its own when
+ * the database comes back.  Every wait is bounded by the pool's timeout.
+ */
+#ifndef SHIPLOG_DB_H
+#define SHIPLOG_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db_pool;
+struct db_conn;
+
+/* Results of a query or a transaction body. */
+enum db_status {
+	DB_HARD_ERROR = -2, /* a bug, a constraint, or the database is gone */
+	DB_SOFT_ERROR = -1, /* serialization failure or deadlock: retry */
+	DB_OK = 0,          /* >= 0: number of rows */
+};
+
+struct db_pool *db_pool_new(const char *url, unsigned size, unsigned timeout_ms);
+void db_pool_free(struct db_pool *pool);
+
+/* Waits at most the pool's timeout; NULL if none could be had or the
+ * database is unreachable. */
+struct db_conn *db_acquire(struct db_pool *pool);
+void db_release(struct db_conn *c);
+
+/* The raw libpq connection (borrowed). */
+PGconn *db_pg(struct db_conn *c);
+
+/*
+ * Runs `sql` with text parameters (NULL = SQL NULL).  `sql` must be a string
+ * literal or otherwise live forever: it is prepared on first use on each
+ * connection and identified by its address.  On success returns the number
+ * of rows (or affected rows) and, if res is not NULL, hands over the result
+ * (caller PQclear()s it).  Errors are logged with their SQLSTATE.
+ */
+int db_query(struct db_conn *c, const char *sql, int n, const char *const *params,
+	     PGresult **res);
+
+/* Like db_query with binary-format parameters where lengths[i] > 0
+ * (for raw bytes: bytea). formats[i] = 1 for binary. */
+int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
+		 const int *lengths, const int *formats, PGresult **res);
+
+/* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
+int db_exec(struct db_conn *c, const char *sql);
+
+/* The SQLSTATE of the last error on this connection ("" if none). */
+const char *db_last_sqlstate(const struct db_conn *c);
+const char *db_last_error(const struct db_conn *c);
+
+/*
+ * Runs fn inside BEGIN ... COMMIT, retrying serialization failures and
+ * deadlocks (DB_SOFT_ERROR) up to 5 times.  fn returns a db_status (or >= 0
+ * for success); any negative value rolls back.  Returns fn's final result.
+ */
+typedef int (*db_tx_fn)(struct db_conn *c, void *ctx);
+int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx);
+
+/* Is the database reachable right now (bounded)? */
+bool db_ping(struct db_pool *pool);
+
+/* Counters for /metrics. */
+uint64_t db_metric_errors(void);
+uint64_t db_metric_reconnects(void);
+
+/* ---- migrations ---- */
+
+/*
+ * Applies the embedded migrations under an advisory lock (servers starting
+ * together do not race).  Refuses (returns false with why) a schema carrying
+ * a breaking migration this binary does not know.
+ */
+bool db_migrate(const char *url, char *why, size_t why_size);
+
+/* Highest migration this binary knows. */
+int db_schema_known(void);
+/* Checks the live schema is one this binary can work with. */
+bool db_schema_compatible(struct db_conn *c, char *why, size_t why_size);
+
+/* ---- domain events ---- */
+
+/*
+ * Records a domain event in the current transaction and NOTIFYs
+ * "shiplog_events" with its id, so live views and the notification outbox
+ * hear of it once the transaction commits.  payload may be NULL (borrowed).
+ */
+struct json_t;
+int db_event_record(struct db_conn *c, const char *kind, const char *entity_type,
+		    const char *entity_id, const char *actor, const struct json_t *payload);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * http.h — requests, replies and the route table.
+ *
+ * A route is data: method, path pattern, handler, required scope, and the
+ * specs of its path/query parameters and JSON body.  The dispatcher
+ * (server/http/dispatch.c) validates everything a spec says before the
+ * handler runs, so a handler only sees well-formed input; the OpenAPI
+ * document and the malformed-input tests are generated from the same table.
+ *
+ * Ownership: a struct http_request lives from the first byte of a request to
+ * the end of its reply; everything it points to is owned by it unless noted.
+ * Handlers borrow it and fill in its reply through the http_reply_* helpers.
+ */
+#ifndef SHIPLOG_HTTP_H
+#define SHIPLOG_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shiplog/auth.h"
+#include "shiplog/problem.h"
+
+struct app;
+struct db_conn;
+struct http_request;
+
+typedef void (*http_handler)(struct http_request *r);
+
+enum param_in { PARAM_PATH, PARAM_QUERY, PARAM_BODY };
+
+enum param_type {
+	PARAM_STRING,   /* UTF-8 text, max_len bytes */
+	PARAM_INT,      /* integer in [min, max] */
+	PARAM_BOOL,     /* true/false (query: "true"/"false"/"1"/"0") */
+	PARAM_ENUM,     /* one of enum_values */
+	PARAM_SHA,      /* 7..40 hex digits (query/path); body: 40 */
+	PARAM_TIME,     /* RFC 3339 */
+	PARAM_ID,       /* positive 64-bit integer */
+	PARAM_REPO,     /* owner/name */
+	PARAM_DIGEST,   /* sha256:<64 hex> */
+	PARAM_CURSOR,   /* opaque pagination cursor */
+	PARAM_ARRAY,    /* JSON array (body only) of items_type */
+	PARAM_OBJECT,   /* JSON object (body only) */
+};
+
+struct param_spec {
+	const char *name; /* NULL ends a list */
+	enum param_in in;
+	enum param_type type;
+	bool required;
+	int64_t min; /* PARAM_INT: value range; PARAM_STRING: min length */
+	int64_t max; /* PARAM_INT: value range; PARAM_STRING/ARRAY: max length (0 = 256 / 100) */
+	const char *const *enum_values; /* PARAM_ENUM: NULL-terminated */
+	const char *description;
+	enum param_type items_type; /* PARAM_ARRAY */
+};
+
+enum body_kind {
+	BODY_NONE,  /* a body is refused (415/400) if present with content */
+	BODY_JSON,  /* application/json, checked against body_params */
+	BODY_RAW,   /* handler reads raw bytes (webhooks) */
+	BODY_JSON_OR_FORM, /* JSON or application/x-www-form-urlencoded */
+};
+
+struct route {
+	const char *method;  /* "GET", "POST", ... (NULL ends the table) */
+	const char *pattern; /* "/api/v1/tokens/{id}" */
+	http_handler handler;
+	enum auth_scope scope; /* AUTH_SCOPE_NONE = public */
+	const struct param_spec *params; /* path + query, NULL-terminated; may be NULL */
+	enum body_kind body;
+	const struct param_spec *body_params; /* BODY_JSON fields; may be NULL */
+	size_t body_limit;                    /* 0 = the API default */
+	const char *summary;
+	const char *tag;       /* OpenAPI tag */
+	unsigned success;      /* the usual success status */
+	const char *response_schema; /* name in components/schemas, or NULL */
+};
+
+#define HTTP_MAX_PATH_PARAMS 8
+#define HTTP_MAX_URL 2048 /* below libmicrohttpd's own limit, so we answer 414 */
+
+struct http_header {
+	char *name;
+	char *value;
+};
+
+struct http_reply {
+	unsigned status; /* 0 = none yet */
+	char *body;
+	size_t body_len;
+	const char *content_type; /* static string */
+	struct http_header *headers;
+	size_t n_headers;
+};
+
+struct http_request {
+	struct app *app;
+	void *connection; /* struct MHD_Connection*, opaque to handlers */
+	const char *method;
+	char *path;
+	const struct route *route;
+	char *path_values[HTTP_MAX_PATH_PARAMS]; /* decoded, in pattern order */
+	const char *path_names[HTTP_MAX_PATH_PARAMS];
+	size_t n_path;
+	char *body;
+	size_t body_len;
+	json_t *json; /* BODY_JSON: the parsed object (owned) */
+	struct auth_identity who;
+	bool via_session; /* authenticated by cookie (CSRF applies) */
+	char request_id[65];
+	char remote_addr[64];
+	struct db_conn *db; /* acquired lazily by http_db() */
+	struct http_reply reply;
+	int64_t started_ms;
+};
+
+/* ---- reading ---- */
+
+/* A path or query parameter's raw text (borrowed), or NULL. */
+const char *http_param(const struct http_request *r, const char *name);
+/* A validated PARAM_INT/PARAM_ID parameter, or `fallback` when absent. */
+int64_t http_param_int(const struct http_request *r, const char *name, int64_t fallback);
+/* A request header (borrowed), or NULL. */
+const char *http_header(const struct http_request *r, const char *name);
+/* A cookie (borrowed), or NULL. */
+const char *http_cookie(const struct http_request *r, const char *name);
+
+/* The request's database connection, acquired on first use; on failure it
+ * has already replied 503 and returns NULL. */
+struct db_conn *http_db(struct http_request *r);
+
+/* ---- replying (each replaces any reply set before) ---- */
+
+/* Takes over `body` (steals the reference). */
+void http_reply_json(struct http_request *r, unsigned status, json_t *body);
+/* A problem+json reply; detail is printf-style and may be NULL. */
+void http_reply_problem(struct http_request *r, enum problem_code code, const char *detail_fmt,
+			...) __attribute__((format(printf, 3, 4)));
+/* Copies body. content_type must be a static string. */
+void http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
+		      const void *body, size_t len);
+/* Adds a header to the reply (copied). */
+void http_reply_header(struct http_request *r, const char *name, const char *value);
+
+/* A list reply: {"items": items, "next": url-or-null}; steals items. */
+void http_reply_list(struct http_request *r, json_t *items, const char *next_cursor);
+
+/* ---- routes ---- */
+
+/* The table of every route (NULL-terminated); defined in server/api/routes.c. */
+extern const struct route http_routes[];
+
+enum route_match {
+	ROUTE_FOUND,
+	ROUTE_NOT_FOUND,
+	ROUTE_WRONG_METHOD,
+};
+
+/*
+ * Finds the route for method + path.  On ROUTE_FOUND fills *out and the
+ * path parameters (pointers into a copy owned by the caller: path_buf must
+ * hold strlen(path)+1).  On ROUTE_WRONG_METHOD writes the allowed methods
+ * ("GET, HEAD, OPTIONS") into allow.
+ */
+enum route_match http_route_find(const struct route *table, const char *method, const char *path,
+				 const struct route **out, char *path_buf,
+				 char *values[HTTP_MAX_PATH_PARAMS],
+				 const char *names[HTTP_MAX_PATH_PARAMS], size_t *n_values,
+				 char *allow, size_t allow_size);
+
+/* Validates one text value against a spec; on error writes why into err. */
+bool http_param_check(const struct param_spec *spec, const char *value, char *err,
+		      size_t err_size);
+/* Validates a JSON body against a spec list; on error sets code + err. */
+bool http_body_check(const struct param_spec *specs, const json_t *body,
+		     enum problem_code *code, char *err, size_t err_size);
+
+/* The OpenAPI 3.1 document for the table (new reference). */
+json_t *http_openapi(const struct route *table, const char *base_url);
+
+#endif

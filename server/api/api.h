@@ -1,0 +1,54 @@
+/*
+ * api/api.h — handlers of the route table, and helpers they share.
+ * One file per resource; each handler is named api_<resource>_<verb>.
+ */
+#ifndef SHIPLOG_API_H
+#define SHIPLOG_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shiplog/http.h"
+
+/* ---- pagination: newest first, keyset on (time, id) or id ---- */
+struct api_page {
+	int limit;         /* 1..200, default 50 */
+	bool has_cursor;
+	int64_t before_id; /* rows with id < before_id (or time/id before) */
+	char before_time[40]; /* "" when the cursor carries no time */
+};
+
+#define API_PAGE_PARAMS                                                                         \
+	{"limit", PARAM_QUERY, PARAM_INT, false, 1, 200, NULL, "Page size (default 50)", 0},    \
+	{                                                                                        \
+		"cursor", PARAM_QUERY, PARAM_CURSOR, false, 0, 200, NULL,                        \
+			"Opaque cursor from a previous page's next link", 0                      \
+	}
+
+/* Reads limit and cursor; on a bad cursor replies 400 and returns false. */
+bool api_page_parse(struct http_request *r, struct api_page *p);
+/* A cursor for the row (time may be NULL); caller frees. */
+char *api_cursor_make(int64_t id, const char *time);
+
+/* health.c */
+void api_healthz(struct http_request *r);
+void api_readyz(struct http_request *r);
+void api_metrics(struct http_request *r);
+
+/* tokens.c */
+void api_tokens_create(struct http_request *r);
+void api_tokens_list(struct http_request *r);
+void api_tokens_delete(struct http_request *r);
+/* Creates the first admin token when there is none and none is configured;
+ * prints it once on stdout.  Safe when several servers start together. */
+bool api_tokens_bootstrap(struct app *app);
+
+/* session.c */
+void api_session_get(struct http_request *r);
+void api_session_create(struct http_request *r);
+void api_session_delete(struct http_request *r);
+
+/* openapi.c */
+void api_openapi(struct http_request *r);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * clock.c — the injectable clock (see clock.h).
+ */
+#include "shiplog/clock.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static _Atomic int64_t clock_override_us;
+
+int64_t clock_now_us(void)
+{
+	int64_t o = atomic_load(&clock_override_us);
+	if (o)
+		return o;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void clock_set_override(int64_t us)
+{
+	atomic_store(&clock_override_us, us);
+}
+
+bool clock_init_from_env(const char *value)
+{
+	int64_t us;
+	if (!value || !*value)
+		return true;
+	if (!clock_parse_rfc3339(value, &us))
+		return false;
+	clock_set_override(us);
+	return true;
+}
+
+int64_t clock_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void clock_format_rfc3339(int64_t us, char *buf, size_t size)
+{
+	time_t s = (time_t)(us / 1000000);
+	if (us < 0 && us % 1000000)
+		s -= 1;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool clock_parse_rfc3339(const char *s, int64_t *us_out)
+{
+	int y, mo, d, h, mi, sec;
+	size_t len = strlen(s);
+	if (len < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    !digits(s + 17, 2, &sec))
+		return false;
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return false;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (d > mdays[mo - 1])
+		return false;
+	const char *p = s + 19;
+	int64_t frac_us = 0;
+	if (*p == '.') {
+		p++;
+		int n = 0;
+		int64_t scale = 100000;
+		while (*p >= '0' && *p <= '9') {
+			if (n < 6)
+				frac_us += (*p - '0') * scale;
+			scale /= 10;
+			n++;
+			p++;
+		}
+		if (n == 0 || n > 9)
+			return false;
+	}
+	int offset_s = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			return false;
+		offset_s = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p)
+		return false;
+	struct tm tm = {0};
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	/* timegm normalises Feb 30 etc.; refuse dates that moved */
+	struct tm back;
+	gmtime_r(&t, &back);
+	if (back.tm_mday != d && sec != 60)
+		return false;
+	*us_out = ((int64_t)t - offset_s) * 1000000 + frac_us;
+	return true;
+}

@@ -1,0 +1,332 @@
+/*
+ * pool.c — a bounded pool of PostgreSQL connections (see db.h).
+ *
+ * Connections are opened lazily and reset when they break, so the server
+ * rides out a database restart without restarting itself.  Waiting for a
+ * free connection, connecting and every statement are bounded: connect
+ * timeout, TCP user timeout and statement_timeout all come from the pool's
+ * timeout.  Statements are prepared on first use per connection, keyed by
+ * the address of their SQL text.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "shiplog/clock.h"
+#include "shiplog/db.h"
+#include "shiplog/log.h"
+
+#define MAX_PREPARED 256
+
+struct db_conn {
+	struct db_pool *pool;
+	PGconn *pg;
+	bool in_use;
+	bool broken;
+	const char *prepared[MAX_PREPARED]; /* SQL text addresses */
+	size_t n_prepared;
+	char sqlstate[6];
+	char error[256];
+};
+
+struct db_pool {
+	char *conninfo;
+	unsigned timeout_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	size_t size;
+	struct db_conn *conns;
+	_Atomic int64_t down_until_ms; /* fail fast for a moment after a failed connect */
+};
+
+static _Atomic uint64_t metric_errors, metric_reconnects;
+
+uint64_t db_metric_errors(void)
+{
+	return atomic_load(&metric_errors);
+}
+
+uint64_t db_metric_reconnects(void)
+{
+	return atomic_load(&metric_reconnects);
+}
+
+struct db_pool *db_pool_new(const char *url, unsigned size, unsigned timeout_ms)
+{
+	struct db_pool *p = calloc(1, sizeof *p);
+	if (!p)
+		abort();
+	p->conninfo = strdup(url);
+	if (!p->conninfo)
+		abort();
+	p->timeout_ms = timeout_ms ? timeout_ms : 5000;
+	p->size = size ? size : 1;
+	p->conns = calloc(p->size, sizeof *p->conns);
+	if (!p->conns)
+		abort();
+	for (size_t i = 0; i < p->size; i++)
+		p->conns[i].pool = p;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	return p;
+}
+
+void db_pool_free(struct db_pool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->size; i++)
+		if (p->conns[i].pg)
+			PQfinish(p->conns[i].pg);
+	free(p->conns);
+	free(p->conninfo);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->freed);
+	free(p);
+}
+
+static void notice_quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+/* Opens (or re-opens) the connection with bounded timeouts. */
+static bool conn_open(struct db_conn *c)
+{
+	struct db_pool *p = c->pool;
+	if (c->pg) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+		atomic_fetch_add(&metric_reconnects, 1);
+	}
+	c->n_prepared = 0;
+	c->broken = false;
+	char connect_timeout[16], user_timeout[16], options[64];
+	unsigned ct = (p->timeout_ms + 999) / 1000;
+	snprintf(connect_timeout, sizeof connect_timeout, "%u", ct < 2 ? 2 : ct);
+	snprintf(user_timeout, sizeof user_timeout, "%u", p->timeout_ms);
+	snprintf(options, sizeof options, "-c statement_timeout=%u", p->timeout_ms);
+	const char *keys[] = {"dbname", "connect_timeout", "tcp_user_timeout", "options",
+			      "application_name", "keepalives_idle", NULL};
+	const char *vals[] = {p->conninfo, connect_timeout, user_timeout, options, "shiplogd",
+			      "30", NULL};
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+		log_msg(LOG_WARN, "database connection failed: %s",
+			c->pg ? PQerrorMessage(c->pg) : "out of memory");
+		if (c->pg)
+			PQfinish(c->pg);
+		c->pg = NULL;
+		atomic_store(&p->down_until_ms, clock_monotonic_ms() + 250);
+		return false;
+	}
+	PQsetNoticeReceiver(c->pg, notice_quiet, NULL);
+	return true;
+}
+
+struct db_conn *db_acquire(struct db_pool *p)
+{
+	if (clock_monotonic_ms() < atomic_load(&p->down_until_ms))
+		return NULL;
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += p->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(p->timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	struct db_conn *c = NULL;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		/* prefer a connection that is already open */
+		for (size_t i = 0; i < p->size && !c; i++)
+			if (!p->conns[i].in_use && p->conns[i].pg)
+				c = &p->conns[i];
+		for (size_t i = 0; i < p->size && !c; i++)
+			if (!p->conns[i].in_use)
+				c = &p->conns[i];
+		if (c)
+			break;
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (c)
+		c->in_use = true;
+	pthread_mutex_unlock(&p->lock);
+	if (!c) {
+		log_msg(LOG_WARN, "no database connection free within %u ms", p->timeout_ms);
+		return NULL;
+	}
+	if (!c->pg || c->broken || PQstatus(c->pg) != CONNECTION_OK) {
+		if (!conn_open(c)) {
+			db_release(c);
+			return NULL;
+		}
+	}
+	c->sqlstate[0] = '\0';
+	c->error[0] = '\0';
+	return c;
+}
+
+void db_release(struct db_conn *c)
+{
+	struct db_pool *p = c->pool;
+	if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		/* a bug: a request ended with a transaction open */
+		if (PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN)
+			log_msg(LOG_ERROR, "connection released inside a transaction; rolling back");
+		PGresult *res = PQexec(c->pg, "ROLLBACK");
+		PQclear(res);
+		if (PQstatus(c->pg) != CONNECTION_OK)
+			c->broken = true;
+	}
+	pthread_mutex_lock(&p->lock);
+	c->in_use = false;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+PGconn *db_pg(struct db_conn *c)
+{
+	return c->pg;
+}
+
+const char *db_last_sqlstate(const struct db_conn *c)
+{
+	return c->sqlstate;
+}
+
+const char *db_last_error(const struct db_conn *c)
+{
+	return c->error;
+}
+
+/* Classifies a finished result; returns rows or a negative status. */
+static int result_status(struct db_conn *c, PGresult *res, const char *sql)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_TUPLES_OK)
+		return PQntuples(res);
+	if (st == PGRES_COMMAND_OK) {
+		const char *n = PQcmdTuples(res);
+		return *n ? atoi(n) : 0;
+	}
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+	snprintf(c->error, sizeof c->error, "%s",
+		 res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
+						     : PQerrorMessage(c->pg));
+	size_t el = strlen(c->error);
+	while (el && c->error[el - 1] == '\n')
+		c->error[--el] = '\0';
+	atomic_fetch_add(&metric_errors, 1);
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		c->broken = true;
+	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+		return DB_SOFT_ERROR;
+	/* constraint violations are answers, not failures: callers decide */
+	bool expected = state && !strncmp(state, "23", 2);
+	log_msg(expected ? LOG_DEBUG : LOG_ERROR, "database error %s: %s (in: %.120s)",
+		c->sqlstate, c->error, sql);
+	return DB_HARD_ERROR;
+}
+
+static int prepared_index(struct db_conn *c, const char *sql)
+{
+	for (size_t i = 0; i < c->n_prepared; i++)
+		if (c->prepared[i] == sql)
+			return (int)i;
+	return -1;
+}
+
+int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
+		 const int *lengths, const int *formats, PGresult **out)
+{
+	if (out)
+		*out = NULL;
+	if (!c->pg || c->broken) {
+		snprintf(c->error, sizeof c->error, "connection is broken");
+		return DB_HARD_ERROR;
+	}
+	char name[16];
+	int idx = prepared_index(c, sql);
+	if (idx < 0 && c->n_prepared < MAX_PREPARED) {
+		idx = (int)c->n_prepared;
+		snprintf(name, sizeof name, "s%d", idx);
+		PGresult *pr = PQprepare(c->pg, name, sql, n, NULL);
+		int st = result_status(c, pr, sql);
+		PQclear(pr);
+		if (st < 0)
+			return st;
+		c->prepared[c->n_prepared++] = sql;
+	}
+	PGresult *res;
+	if (idx >= 0) {
+		snprintf(name, sizeof name, "s%d", idx);
+		res = PQexecPrepared(c->pg, name, n, params, lengths, formats, 0);
+	} else {
+		res = PQexecParams(c->pg, sql, n, NULL, params, lengths, formats, 0);
+	}
+	int rows = result_status(c, res, sql);
+	if (rows >= 0 && out)
+		*out = res;
+	else
+		PQclear(res);
+	return rows;
+}
+
+int db_query(struct db_conn *c, const char *sql, int n, const char *const *params,
+	     PGresult **res)
+{
+	return db_query_bin(c, sql, n, params, NULL, NULL, res);
+}
+
+int db_exec(struct db_conn *c, const char *sql)
+{
+	if (!c->pg || c->broken)
+		return DB_HARD_ERROR;
+	PGresult *res = PQexec(c->pg, sql);
+	int st = result_status(c, res, sql);
+	PQclear(res);
+	return st;
+}
+
+int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx)
+{
+	int result = DB_HARD_ERROR;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if (db_exec(c, "BEGIN") < 0)
+			return DB_HARD_ERROR;
+		result = fn(c, ctx);
+		if (result >= 0) {
+			int cs = db_exec(c, "COMMIT");
+			if (cs >= 0)
+				return result;
+			result = cs;
+		} else {
+			db_exec(c, "ROLLBACK");
+		}
+		if (result != DB_SOFT_ERROR)
+			return result;
+		/* serialization failure or deadlock: back off a little and retry */
+		struct timespec ts = {0, (long)(attempt + 1) * 5 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return result;
+}
+
+bool db_ping(struct db_pool *p)
+{
+	struct db_conn *c = db_acquire(p);
+	if (!c)
+		return false;
+	bool ok = db_exec(c, "SELECT 1") >= 0;
+	db_release(c);
+	return ok;
+}

@@ -1,0 +1,529 @@
+/*
+ * dispatch.c — the one libmicrohttpd access handler.
+ *
+ * For every request, before any handler runs: URL length (414), route
+ * lookup (404 / 405 with Allow / OPTIONS / HEAD), body size against
+ * Content-Length up front and counted while reading (413), parameters and
+ * JSON body against the route's specs (400), authentication and scope
+ * (401 / 403), CSRF for cookie sessions (403).  Then the handler, then one
+ * place that adds common headers, logs the request and counts it.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/internal.h"
+#include "shiplog/app.h"
+#include "shiplog/clock.h"
+#include "shiplog/crypto.h"
+#include "shiplog/db.h"
+#include "shiplog/http.h"
+#include "shiplog/log.h"
+#include "shiplog/metrics.h"
+
+struct request_state {
+	struct http_request req;
+	size_t limit;       /* body cap for this request */
+	size_t body_cap;    /* allocated */
+	size_t discarded;   /* bytes dropped after the cap */
+	size_t uri_len;     /* the full request target, query included */
+	bool encoded_nul;   /* "%00" in the path: refused, never truncated */
+	bool started;       /* first call of the access handler seen */
+	bool too_large;
+	bool done;          /* a reply was queued */
+	bool head;
+	int route_index;
+	enum route_match match;
+	char allow[128];
+	char *path_buf;
+};
+
+/* Past this many discarded bytes the connection is simply closed: a client
+ * streaming an endless chunked body must not keep a worker busy. */
+#define DISCARD_CEILING (64u * 1024 * 1024)
+
+static void make_request_id(struct http_request *r, struct MHD_Connection *conn)
+{
+	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (given) {
+		size_t n = strlen(given);
+		bool ok = n > 0 && n < sizeof r->request_id;
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = given[i];
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+		}
+		if (ok) {
+			memcpy(r->request_id, given, n + 1);
+			return;
+		}
+	}
+	unsigned char raw[12];
+	crypto_random(raw, sizeof raw);
+	crypto_hex(raw, sizeof raw, r->request_id);
+}
+
+static void remote_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)size);
+}
+
+static int route_index_of(const struct route *r)
+{
+	return r ? (int)(r - http_routes) : -1;
+}
+
+static bool is_api_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+	       strncmp(path, "/webhooks/", 10) == 0 || strcmp(path, "/healthz") == 0 ||
+	       strcmp(path, "/readyz") == 0 || strcmp(path, "/metrics") == 0;
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+	if (!ct)
+		return false;
+	size_t n = strlen(want);
+	if (strncasecmp(ct, want, n))
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+struct query_check {
+	struct http_request *r;
+	bool failed;
+};
+
+static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	(void)kind;
+	struct query_check *qc = cls;
+	const struct route *rt = qc->r->route;
+	const struct param_spec *s = rt->params;
+	while (s && s->name && !(s->in == PARAM_QUERY && strcmp(s->name, key) == 0))
+		s++;
+	if (!s || !s->name) {
+		http_reply_problem(qc->r, PROBLEM_UNKNOWN_PARAMETER, "%.100s: unknown query parameter",
+				   key);
+		qc->failed = true;
+		return MHD_NO;
+	}
+	char err[512];
+	if (!value)
+		value = "";
+	if (!http_param_check(s, value, err, sizeof err)) {
+		http_reply_problem(qc->r, PROBLEM_INVALID_PARAMETER, "%s", err);
+		qc->failed = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Checks path and query parameters against the route's spec. */
+static bool check_params(struct http_request *r)
+{
+	char err[512];
+	for (size_t i = 0; i < r->n_path; i++) {
+		const struct param_spec *s = r->route->params;
+		while (s && s->name && !(s->in == PARAM_PATH && strcmp(s->name, r->path_names[i]) == 0))
+			s++;
+		if (s && s->name && !http_param_check(s, r->path_values[i], err, sizeof err)) {
+			http_reply_problem(r, PROBLEM_INVALID_PARAMETER, "%s", err);
+			return false;
+		}
+	}
+	struct query_check qc = {r, false};
+	MHD_get_connection_values(r->connection, MHD_GET_ARGUMENT_KIND, check_query_arg, &qc);
+	if (qc.failed)
+		return false;
+	for (const struct param_spec *s = r->route->params; s && s->name; s++) {
+		if (s->in == PARAM_QUERY && s->required && !http_param(r, s->name)) {
+			http_reply_problem(r, PROBLEM_INVALID_PARAMETER, "%s: required", s->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool parse_body(struct http_request *r)
+{
+	const struct route *rt = r->route;
+	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (rt->body == BODY_RAW)
+		return true;
+	if (rt->body == BODY_NONE) {
+		if (r->body_len) {
+			http_reply_problem(r, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+					   "this endpoint takes no request body");
+			return false;
+		}
+		return true;
+	}
+	if (rt->body == BODY_JSON_OR_FORM && content_type_is(ct, "application/x-www-form-urlencoded"))
+		return true; /* the handler decodes the form */
+	if (!content_type_is(ct, "application/json")) {
+		http_reply_problem(r, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+				   "Content-Type: expected application/json, got %.100s",
+				   ct ? ct : "none");
+		return false;
+	}
+	if (r->body_len == 0) {
+		http_reply_problem(r, PROBLEM_MALFORMED_JSON, "the body is empty; expected a JSON object");
+		return false;
+	}
+	json_error_t jerr;
+	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!r->json) {
+		http_reply_problem(r, PROBLEM_MALFORMED_JSON, "line %d, column %d: %s", jerr.line,
+				   jerr.column, jerr.text);
+		return false;
+	}
+	enum problem_code code;
+	char err[512];
+	if (!http_body_check(rt->body_params, r->json, &code, err, sizeof err)) {
+		http_reply_problem(r, code, "%s", err);
+		return false;
+	}
+	return true;
+}
+
+static bool check_csrf(struct http_request *r)
+{
+	if (!r->via_session)
+		return true;
+	const char *m = r->method;
+	if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"))
+		return true;
+	const char *token = http_header(r, "X-CSRF-Token");
+	if (!token)
+		token = MHD_lookup_connection_value(r->connection, MHD_POSTDATA_KIND, "csrf_token");
+	if (!auth_csrf_check(r->app->session_secret, r->who.session_id, token)) {
+		http_reply_problem(r, PROBLEM_CSRF,
+				   "X-CSRF-Token: missing or wrong for this session");
+		return false;
+	}
+	return true;
+}
+
+static void run_route(struct request_state *st)
+{
+	struct http_request *r = &st->req;
+	if (st->match == ROUTE_WRONG_METHOD) {
+		if (strcmp(r->method, "OPTIONS") == 0) {
+			http_reply_bytes(r, 204, "text/plain", "", 0);
+		} else {
+			http_reply_problem(r, PROBLEM_METHOD_NOT_ALLOWED, "%s is not allowed here; use %s",
+					   r->method, st->allow);
+		}
+		http_reply_header(r, "Allow", st->allow);
+		return;
+	}
+	if (st->match == ROUTE_NOT_FOUND) {
+		if ((!strcmp(r->method, "GET") || st->head) && !is_api_path(r->path) &&
+		    http_static_serve(r))
+			return;
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "no such resource: %.200s", r->path);
+		return;
+	}
+	if (!check_params(r))
+		return;
+	if (!http_authenticate(r))
+		return;
+	if (!auth_allows(r->who.scopes, r->route->scope) &&
+	    !(r->route->scope == AUTH_SCOPE_READ && r->app->cfg->public_read)) {
+		if (!r->who.authenticated) {
+			http_reply_problem(r, PROBLEM_UNAUTHORIZED,
+					   "Authorization: send a bearer token (scope %s)",
+					   auth_scope_name(r->route->scope));
+			http_reply_header(r, "WWW-Authenticate", "Bearer realm=\"shiplog\"");
+		} else {
+			http_reply_problem(r, PROBLEM_FORBIDDEN, "this needs the %s scope",
+					   auth_scope_name(r->route->scope));
+		}
+		return;
+	}
+	if (!check_csrf(r))
+		return;
+	if (!parse_body(r))
+		return;
+	r->route->handler(r);
+	if (!r->reply.status)
+		http_reply_problem(r, PROBLEM_INTERNAL, "the handler gave no answer");
+}
+
+static void add_common_headers(struct request_state *st, struct MHD_Response *resp)
+{
+	struct http_request *r = &st->req;
+	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; script-src 'self'; style-src 'self'; "
+				"img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+				"base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+	bool has_cache = false;
+	for (size_t i = 0; i < r->reply.n_headers; i++) {
+		MHD_add_response_header(resp, r->reply.headers[i].name, r->reply.headers[i].value);
+		if (!strcasecmp(r->reply.headers[i].name, "Cache-Control"))
+			has_cache = true;
+	}
+	if (!has_cache)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->reply.content_type) {
+		char ct[96];
+		bool text = !strncmp(r->reply.content_type, "text/", 5) ||
+			    strstr(r->reply.content_type, "json") ||
+			    strstr(r->reply.content_type, "javascript");
+		snprintf(ct, sizeof ct, "%s%s", r->reply.content_type,
+			 text && !strchr(r->reply.content_type, ';') ? "; charset=utf-8" : "");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+	}
+	if (atomic_load(&r->app->shutting_down))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+static enum MHD_Result queue_reply(struct request_state *st)
+{
+	struct http_request *r = &st->req;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r->reply.body_len, r->reply.body, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	r->reply.body = NULL; /* now MHD's */
+	add_common_headers(st, resp);
+	enum MHD_Result ret = MHD_queue_response(r->connection, r->reply.status, resp);
+	MHD_destroy_response(resp);
+	st->done = true;
+	return ret;
+}
+
+static void release_db(struct http_request *r)
+{
+	if (r->db) {
+		db_release(r->db);
+		r->db = NULL;
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct app *app = cls;
+	struct request_state *st = *con_cls;
+
+	if (!st)
+		return MHD_NO; /* on_uri always makes one */
+	if (!st->started) {
+		st->started = true;
+		struct http_request *r = &st->req;
+		r->app = app;
+		r->connection = conn;
+		r->method = method;
+		r->started_ms = clock_monotonic_ms();
+		r->path = strdup(url);
+		if (!r->path)
+			return MHD_NO;
+		make_request_id(r, conn);
+		remote_address(conn, r->remote_addr, sizeof r->remote_addr);
+		atomic_fetch_add(&app->in_flight, 1);
+		metrics_in_flight_add(1);
+		st->head = strcmp(method, "HEAD") == 0;
+		st->route_index = -1;
+
+		if (st->uri_len > HTTP_MAX_URL) {
+			http_reply_problem(r, PROBLEM_URI_TOO_LONG, "the URL has %zu bytes; at most %d",
+					   st->uri_len, HTTP_MAX_URL);
+			return queue_reply(st);
+		}
+		if (st->encoded_nul) {
+			http_reply_problem(r, PROBLEM_BAD_REQUEST, "URL: the path contains an encoded NUL (%%00)");
+			return queue_reply(st);
+		}
+		st->path_buf = malloc(strlen(url) + 1);
+		if (!st->path_buf)
+			return MHD_NO;
+		st->match = http_route_find(http_routes, method, url, &r->route, st->path_buf,
+					    r->path_values, r->path_names, &r->n_path, st->allow,
+					    sizeof st->allow);
+		if (st->match != ROUTE_FOUND)
+			r->route = NULL;
+		st->route_index = route_index_of(r->route);
+		st->limit = r->route && r->route->body_limit ? r->route->body_limit
+							     : app->cfg->api_body_limit;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		switch (http_body_precheck(cl, st->limit)) {
+		case BODY_PRECHECK_OK:
+			break;
+		case BODY_PRECHECK_MALFORMED:
+			http_reply_problem(r, PROBLEM_BAD_REQUEST, "Content-Length: not a number");
+			return queue_reply(st);
+		case BODY_PRECHECK_TOO_LARGE:
+			http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
+					   "Content-Length: %s bytes; this endpoint takes at most %zu",
+					   cl, st->limit);
+			return queue_reply(st);
+		}
+		return MHD_YES;
+	}
+
+	struct http_request *r = &st->req;
+	if (st->done)
+		return MHD_YES;
+
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (st->too_large || !http_body_fits(r->body_len, n, st->limit)) {
+			st->too_large = true;
+			st->discarded += n;
+			/* libmicrohttpd cannot queue a reply mid-body; drop what
+			 * comes and answer at the end, unless it never ends */
+			return st->discarded > DISCARD_CEILING ? MHD_NO : MHD_YES;
+		}
+		if (r->body_len + n + 1 > st->body_cap) {
+			size_t cap = st->body_cap ? st->body_cap : 4096;
+			while (cap < r->body_len + n + 1)
+				cap *= 2;
+			char *b = realloc(r->body, cap);
+			if (!b)
+				return MHD_NO;
+			r->body = b;
+			st->body_cap = cap;
+		}
+		memcpy(r->body + r->body_len, upload_data, n);
+		r->body_len += n;
+		r->body[r->body_len] = '\0';
+		return MHD_YES;
+	}
+
+	if (st->too_large) {
+		http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
+				   "the body exceeds %zu bytes, the limit of this endpoint", st->limit);
+	} else if (atomic_load(&app->shutting_down) && st->match == ROUTE_FOUND &&
+		   strcmp(method, "GET") && !st->head) {
+		/* in-flight requests finish; new writes go to another replica */
+		http_reply_problem(r, PROBLEM_SHUTTING_DOWN, "retry against another instance");
+		http_reply_header(r, "Retry-After", "1");
+	} else {
+		run_route(st);
+	}
+	release_db(r);
+	return queue_reply(st);
+}
+
+/* Called first with the raw request target, before the access handler:
+ * the only place that sees the query string's length. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct request_state *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->uri_len = strlen(uri);
+	/* libmicrohttpd decodes the path before we see it, and a decoded NUL
+	 * would silently cut it short: look for one in the raw target */
+	const char *q = strchr(uri, '?');
+	size_t pl = q ? (size_t)(q - uri) : st->uri_len;
+	for (size_t i = 0; i + 3 <= pl; i++)
+		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+			st->encoded_nul = true;
+	return st;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct app *app = cls;
+	struct request_state *st = *con_cls;
+	if (!st)
+		return;
+	if (!st->started) {
+		/* libmicrohttpd refused the request before shiplog saw it */
+		free(st);
+		*con_cls = NULL;
+		return;
+	}
+	struct http_request *r = &st->req;
+	int64_t ms = clock_monotonic_ms() - r->started_ms;
+	unsigned status = r->reply.status;
+	metrics_request(st->route_index, status, ms);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "request_id", r->request_id,
+			      "method", r->method, "path", r->path ? r->path : "", "status",
+			      (int)status, "duration_ms", (json_int_t)ms, "bytes",
+			      (json_int_t)r->body_len, "remote", r->remote_addr);
+	if (f && r->who.authenticated)
+		json_object_set_new(f, "actor", json_string(r->who.subject));
+	if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		json_object_set_new(f, "terminated", json_integer(toe));
+	log_fields(LOG_INFO, "request", f);
+	json_decref(f);
+
+	release_db(r);
+	http_reply_free(&r->reply);
+	json_decref(r->json);
+	free(r->body);
+	free(r->path);
+	free(st->path_buf);
+	free(st);
+	*con_cls = NULL;
+	atomic_fetch_sub(&app->in_flight, 1);
+	metrics_in_flight_add(-1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char buf[512];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_fields(LOG_WARN, buf, NULL);
+}
+
+void *http_daemon_start(struct app *app, const struct sockaddr *addr);
+void *http_daemon_start(struct app *app, const struct sockaddr *addr)
+{
+	const struct config *cfg = app->cfg;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
+	if (addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, app,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, addr,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		MHD_OPTION_END);
+	return d;
+}

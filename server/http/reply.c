@@ -1,0 +1,141 @@
+/*
+ * reply.c — building a request's reply (see http.h).  The dispatcher turns
+ * the finished struct http_reply into a libmicrohttpd response.
+ */
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/internal.h"
+#include "shiplog/app.h"
+#include "shiplog/db.h"
+#include "shiplog/http.h"
+#include "shiplog/log.h"
+
+static void reply_reset_body(struct http_reply *rep)
+{
+	free(rep->body);
+	rep->body = NULL;
+	rep->body_len = 0;
+}
+
+void http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
+		      const void *body, size_t len)
+{
+	reply_reset_body(&r->reply);
+	r->reply.status = status;
+	r->reply.content_type = content_type;
+	r->reply.body = malloc(len + 1);
+	if (!r->reply.body)
+		abort();
+	if (len)
+		memcpy(r->reply.body, body, len);
+	r->reply.body[len] = '\0';
+	r->reply.body_len = len;
+}
+
+static void reply_take(struct http_request *r, unsigned status, const char *content_type,
+		       char *body)
+{
+	reply_reset_body(&r->reply);
+	r->reply.status = status;
+	r->reply.content_type = content_type;
+	r->reply.body = body;
+	r->reply.body_len = body ? strlen(body) : 0;
+}
+
+void http_reply_json(struct http_request *r, unsigned status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+	if (!s) {
+		http_reply_problem(r, PROBLEM_INTERNAL, "could not encode the reply");
+		return;
+	}
+	reply_take(r, status, "application/json", s);
+}
+
+void http_reply_problem(struct http_request *r, enum problem_code code, const char *detail_fmt,
+			...)
+{
+	const struct problem_info *p = problem_info(code);
+	char type[128];
+	problem_type_uri(code, type, sizeof type);
+	json_t *o = json_pack("{s:s, s:s, s:i}", "type", type, "title", p->title, "status",
+			      (int)p->status);
+	if (detail_fmt) {
+		char detail[1024];
+		va_list ap;
+		va_start(ap, detail_fmt);
+		vsnprintf(detail, sizeof detail, detail_fmt, ap);
+		va_end(ap);
+		/* the detail may quote client input: keep it valid UTF-8 for JSON */
+		json_t *d = json_string(detail);
+		if (!d)
+			d = json_string("(detail not printable)");
+		json_object_set_new(o, "detail", d);
+	}
+	if (r->path) {
+		json_t *inst = json_string(r->path);
+		if (inst)
+			json_object_set_new(o, "instance", inst);
+	}
+	json_object_set_new(o, "request_id", json_string(r->request_id));
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	reply_take(r, p->status, "application/problem+json", s);
+	if (p->status >= 500)
+		log_msg(LOG_ERROR, "request %s answered %u %s", r->request_id, p->status, p->slug);
+}
+
+void http_reply_header(struct http_request *r, const char *name, const char *value)
+{
+	struct http_reply *rep = &r->reply;
+	struct http_header *h = realloc(rep->headers, (rep->n_headers + 1) * sizeof *h);
+	if (!h)
+		abort();
+	rep->headers = h;
+	h[rep->n_headers].name = strdup(name);
+	h[rep->n_headers].value = strdup(value);
+	if (!h[rep->n_headers].name || !h[rep->n_headers].value)
+		abort();
+	rep->n_headers++;
+}
+
+void http_reply_list(struct http_request *r, json_t *items, const char *next_cursor)
+{
+	json_t *next = json_null();
+	if (next_cursor) {
+		/* the same URL with the cursor replaced */
+		char *url = http_request_url_with(r, "cursor", next_cursor);
+		next = json_string(url);
+		free(url);
+	}
+	http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+}
+
+void http_reply_free(struct http_reply *rep)
+{
+	free(rep->body);
+	for (size_t i = 0; i < rep->n_headers; i++) {
+		free(rep->headers[i].name);
+		free(rep->headers[i].value);
+	}
+	free(rep->headers);
+	memset(rep, 0, sizeof *rep);
+}
+
+struct db_conn *http_db(struct http_request *r)
+{
+	if (r->db)
+		return r->db;
+	r->db = db_acquire(r->app->db);
+	if (!r->db) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+				   "the database cannot be reached; try again shortly");
+		http_reply_header(r, "Retry-After", "5");
+	}
+	return r->db;
+}

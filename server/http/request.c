@@ -1,0 +1,202 @@
+/*
+ * request.c — reading a request: parameters, headers, cookies, and who sent
+ * it (bearer token, session cookie or trusted SSO header).
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/internal.h"
+#include "shiplog/app.h"
+#include "shiplog/clock.h"
+#include "shiplog/crypto.h"
+#include "shiplog/db.h"
+#include "shiplog/http.h"
+
+const char *http_param(const struct http_request *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_path; i++)
+		if (strcmp(r->path_names[i], name) == 0)
+			return r->path_values[i];
+	if (!r->connection)
+		return NULL;
+	return MHD_lookup_connection_value(r->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int64_t http_param_int(const struct http_request *r, const char *name, int64_t fallback)
+{
+	const char *v = http_param(r, name);
+	if (!v || !*v)
+		return fallback;
+	return strtoll(v, NULL, 10);
+}
+
+const char *http_header(const struct http_request *r, const char *name)
+{
+	if (!r->connection)
+		return NULL;
+	return MHD_lookup_connection_value(r->connection, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const struct http_request *r, const char *name)
+{
+	if (!r->connection)
+		return NULL;
+	return MHD_lookup_connection_value(r->connection, MHD_COOKIE_KIND, name);
+}
+
+struct url_builder {
+	char *buf;
+	size_t len, cap;
+	const char *skip;
+};
+
+static void ub_append(struct url_builder *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->buf = realloc(b->buf, b->cap);
+		if (!b->buf)
+			abort();
+	}
+	memcpy(b->buf + b->len, s, n + 1);
+	b->len += n;
+}
+
+static enum MHD_Result ub_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *value)
+{
+	(void)kind;
+	struct url_builder *b = cls;
+	if (strcmp(key, b->skip) == 0)
+		return MHD_YES;
+	char *k = http_url_encode(key);
+	char *v = http_url_encode(value ? value : "");
+	ub_append(b, strchr(b->buf, '?') ? "&" : "?");
+	ub_append(b, k);
+	ub_append(b, "=");
+	ub_append(b, v);
+	free(k);
+	free(v);
+	return MHD_YES;
+}
+
+char *http_request_url_with(const struct http_request *r, const char *name, const char *value)
+{
+	struct url_builder b = {NULL, 0, 0, name};
+	ub_append(&b, r->path);
+	if (r->connection)
+		MHD_get_connection_values(r->connection, MHD_GET_ARGUMENT_KIND, ub_arg, &b);
+	char *v = http_url_encode(value);
+	ub_append(&b, strchr(b.buf, '?') ? "&" : "?");
+	ub_append(&b, name);
+	ub_append(&b, "=");
+	ub_append(&b, v);
+	free(v);
+	return b.buf;
+}
+
+static void identity_set(struct http_request *r, const char *subject, unsigned scopes)
+{
+	r->who.authenticated = true;
+	r->who.scopes = scopes;
+	snprintf(r->who.subject, sizeof r->who.subject, "%s", subject);
+	const struct config_team *t = config_team_of(r->app->cfg, subject);
+	snprintf(r->who.team, sizeof r->who.team, "%s", t ? t->name : "");
+}
+
+/* Bearer token: the admin token from the environment, or a database token. */
+bool http_authenticate_token(struct http_request *r, const char *token)
+{
+	if (!auth_token_well_formed(token)) {
+		http_reply_problem(r, PROBLEM_UNAUTHORIZED, "Authorization: malformed bearer token");
+		return false;
+	}
+	unsigned char hash[32];
+	auth_token_hash(token, hash);
+	if (r->app->have_admin_token && crypto_equal(hash, r->app->admin_token_hash, 32)) {
+		identity_set(r, "admin (SHIPLOG_ADMIN_TOKEN)", AUTH_SCOPE_ADMIN);
+		return true;
+	}
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return false;
+	const char *params[1] = {(const char *)hash};
+	int lengths[1] = {32}, formats[1] = {1};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "SELECT id, owner, scopes FROM api_tokens "
+			     "WHERE token_hash = $1 AND revoked_at IS NULL",
+			     1, params, lengths, formats, &res);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the token");
+		http_reply_header(r, "Retry-After", "5");
+		return false;
+	}
+	if (n == 0) {
+		PQclear(res);
+		http_reply_problem(r, PROBLEM_UNAUTHORIZED, "Authorization: unknown or revoked token");
+		http_reply_header(r, "WWW-Authenticate", "Bearer realm=\"shiplog\", error=\"invalid_token\"");
+		return false;
+	}
+	unsigned scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+	identity_set(r, PQgetvalue(res, 0, 1), scopes);
+	r->who.token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	/* last use, at most once a minute, so reads stay cheap */
+	char id[32];
+	snprintf(id, sizeof id, "%lld", (long long)r->who.token_id);
+	const char *p2[1] = {id};
+	db_query(c,
+		 "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND "
+		 "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+		 1, p2, NULL);
+	return true;
+}
+
+static bool proxy_trusted(const struct http_request *r)
+{
+	const struct config *cfg = r->app->cfg;
+	for (size_t i = 0; i < cfg->n_trusted_proxies; i++)
+		if (strcmp(cfg->trusted_proxies[i], r->remote_addr) == 0)
+			return true;
+	return false;
+}
+
+bool http_authenticate(struct http_request *r)
+{
+	const char *authz = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (authz) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0) {
+			http_reply_problem(r, PROBLEM_UNAUTHORIZED,
+					   "Authorization: expected \"Bearer <token>\"");
+			return false;
+		}
+		const char *t = authz + 7;
+		while (*t == ' ')
+			t++;
+		return http_authenticate_token(r, t);
+	}
+	const char *cookie = http_cookie(r, "shiplog_session");
+	struct auth_session s;
+	if (cookie && auth_session_decode(cookie, r->app->session_secret, clock_now_s(), &s)) {
+		identity_set(r, s.subject, s.scopes);
+		snprintf(r->who.session_id, sizeof r->who.session_id, "%s", s.id);
+		r->via_session = true;
+		return true;
+	}
+	const char *sso = r->app->cfg->sso_header;
+	if (sso && proxy_trusted(r)) {
+		const char *email = http_header(r, sso);
+		if (email && *email && strlen(email) < sizeof r->who.subject && strchr(email, '@')) {
+			/* people behind SSO read and give feedback; tokens do the rest */
+			identity_set(r, email, AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK);
+			r->via_session = true; /* a browser: CSRF applies */
+			return true;
+		}
+	}
+	return true; /* anonymous; the scope check decides */
+}

@@ -1,0 +1,363 @@
+/*
+ * router.c — matching a method and path against the route table, and the
+ * checks every parameter and JSON field gets before a handler runs.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shiplog/clock.h"
+#include "shiplog/http.h"
+
+/* Matches one pattern; fills values/names on success.  path_buf is a
+ * scratch copy of path that values point into. */
+static bool pattern_match(const char *pattern, const char *path, char *path_buf,
+			  char *values[HTTP_MAX_PATH_PARAMS],
+			  const char *names[HTTP_MAX_PATH_PARAMS], size_t *n_values)
+{
+	static __thread char name_store[HTTP_MAX_PATH_PARAMS][64];
+	const char *p = pattern;
+	const char *s = path;
+	char *out = path_buf;
+	size_t n = 0;
+
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			if (!close || n >= HTTP_MAX_PATH_PARAMS)
+				return false;
+			size_t nl = (size_t)(close - p - 1);
+			if (nl >= sizeof name_store[0])
+				return false;
+			memcpy(name_store[n], p + 1, nl);
+			name_store[n][nl] = '\0';
+			/* a segment value: up to the next '/', never empty */
+			const char *end = strchr(s, '/');
+			size_t vl = end ? (size_t)(end - s) : strlen(s);
+			if (vl == 0)
+				return false;
+			memcpy(out, s, vl);
+			out[vl] = '\0';
+			values[n] = out;
+			names[n] = name_store[n];
+			n++;
+			out += vl + 1;
+			s += vl;
+			p = close + 1;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	if (*p || *s)
+		return false;
+	*n_values = n;
+	return true;
+}
+
+enum route_match http_route_find(const struct route *table, const char *method, const char *path,
+				 const struct route **out, char *path_buf,
+				 char *values[HTTP_MAX_PATH_PARAMS],
+				 const char *names[HTTP_MAX_PATH_PARAMS], size_t *n_values,
+				 char *allow, size_t allow_size)
+{
+	bool path_known = false;
+	bool head = strcmp(method, "HEAD") == 0;
+	size_t al = 0;
+	if (allow_size)
+		allow[0] = '\0';
+	*n_values = 0;
+	for (const struct route *r = table; r->method; r++) {
+		size_t nv = 0;
+		if (!pattern_match(r->pattern, path, path_buf, values, names, &nv))
+			continue;
+		if (strcmp(r->method, method) == 0 || (head && strcmp(r->method, "GET") == 0)) {
+			*out = r;
+			*n_values = nv;
+			return ROUTE_FOUND;
+		}
+		path_known = true;
+		if (al < allow_size) {
+			int w = snprintf(allow + al, allow_size - al, "%s%s", al ? ", " : "",
+					 r->method);
+			if (w > 0)
+				al += (size_t)w;
+			if (strcmp(r->method, "GET") == 0 && al < allow_size) {
+				w = snprintf(allow + al, allow_size - al, ", HEAD");
+				if (w > 0)
+					al += (size_t)w;
+			}
+		}
+	}
+	if (!path_known)
+		return ROUTE_NOT_FOUND;
+	if (strcmp(method, "OPTIONS") == 0) {
+		/* the dispatcher answers OPTIONS itself from `allow` */
+		*out = NULL;
+	}
+	if (al < allow_size)
+		snprintf(allow + al, allow_size - al, "%sOPTIONS", al ? ", " : "");
+	return ROUTE_WRONG_METHOD;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Valid UTF-8 with no control characters other than tab/newline. */
+static bool text_ok(const char *s, size_t *chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	while (*p) {
+		unsigned c = *p;
+		size_t len;
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return false;
+			len = 1;
+		} else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
+			len = 2;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+		} else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+			len = 4;
+		} else {
+			return false;
+		}
+		for (size_t i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += len;
+		n++;
+	}
+	*chars = n;
+	return true;
+}
+
+bool http_param_check(const struct param_spec *spec, const char *value, char *err,
+		      size_t err_size)
+{
+	size_t len = strlen(value);
+	size_t chars = 0;
+	if (!text_ok(value, &chars)) {
+		snprintf(err, err_size, "%s: must be valid UTF-8 text without control characters",
+			 spec->name);
+		return false;
+	}
+	switch (spec->type) {
+	case PARAM_STRING:
+	case PARAM_CURSOR: {
+		size_t max = spec->max ? (size_t)spec->max : 256;
+		if (chars > max) {
+			snprintf(err, err_size, "%s: at most %zu characters", spec->name, max);
+			return false;
+		}
+		if (chars < (size_t)spec->min || (spec->min == 0 && spec->required && len == 0)) {
+			snprintf(err, err_size, "%s: must not be empty", spec->name);
+			return false;
+		}
+		return true;
+	}
+	case PARAM_INT:
+	case PARAM_ID: {
+		char *end;
+		errno = 0;
+		long long v = strtoll(value, &end, 10);
+		int64_t lo = spec->type == PARAM_ID ? 1 : spec->min;
+		int64_t hi = spec->type == PARAM_ID ? INT64_MAX : spec->max;
+		if (len == 0 || *end || errno || isspace((unsigned char)value[0]) || v < lo ||
+		    v > hi) {
+			snprintf(err, err_size, "%s: expected an integer from %" PRId64 " to %" PRId64,
+				 spec->name, lo, hi);
+			return false;
+		}
+		return true;
+	}
+	case PARAM_BOOL:
+		if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
+		    strcmp(value, "0")) {
+			snprintf(err, err_size, "%s: expected true or false", spec->name);
+			return false;
+		}
+		return true;
+	case PARAM_ENUM:
+		for (const char *const *e = spec->enum_values; e && *e; e++)
+			if (strcmp(*e, value) == 0)
+				return true;
+		{
+			size_t o = (size_t)snprintf(err, err_size, "%s: expected one of", spec->name);
+			for (const char *const *e = spec->enum_values; e && *e && o < err_size; e++)
+				o += (size_t)snprintf(err + o, err_size - o, "%s %s",
+						      e == spec->enum_values ? "" : ",", *e);
+		}
+		return false;
+	case PARAM_SHA:
+		if (len < 7 || len > 40 || !is_hex(value, len)) {
+			snprintf(err, err_size, "%s: expected a commit SHA (7 to 40 hex digits)",
+				 spec->name);
+			return false;
+		}
+		return true;
+	case PARAM_TIME: {
+		int64_t us;
+		if (!clock_parse_rfc3339(value, &us)) {
+			snprintf(err, err_size, "%s: expected an RFC 3339 time like 2026-01-31T12:00:00Z",
+				 spec->name);
+			return false;
+		}
+		return true;
+	}
+	case PARAM_REPO: {
+		const char *slash = strchr(value, '/');
+		bool ok = slash && slash != value && slash[1] && !strchr(slash + 1, '/') && len <= 200;
+		for (size_t i = 0; ok && i < len; i++) {
+			char c = value[i];
+			ok = isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' || c == '/';
+		}
+		if (!ok) {
+			snprintf(err, err_size, "%s: expected a repository as owner/name", spec->name);
+			return false;
+		}
+		return true;
+	}
+	case PARAM_DIGEST:
+		if (len != 71 || strncmp(value, "sha256:", 7) || !is_hex(value + 7, 64)) {
+			snprintf(err, err_size, "%s: expected a digest sha256:<64 hex digits>",
+				 spec->name);
+			return false;
+		}
+		return true;
+	case PARAM_ARRAY:
+	case PARAM_OBJECT:
+		break;
+	}
+	snprintf(err, err_size, "%s: not accepted here", spec->name);
+	return false;
+}
+
+static const char *json_type_word(enum param_type t)
+{
+	switch (t) {
+	case PARAM_INT:
+	case PARAM_ID:
+		return "an integer";
+	case PARAM_BOOL:
+		return "true or false";
+	case PARAM_ARRAY:
+		return "an array";
+	case PARAM_OBJECT:
+		return "an object";
+	default:
+		return "a string";
+	}
+}
+
+static bool json_value_check(const struct param_spec *spec, const char *name, enum param_type type,
+			     const json_t *v, char *err, size_t err_size)
+{
+	struct param_spec tmp = *spec;
+	tmp.name = name;
+	tmp.type = type;
+	switch (type) {
+	case PARAM_INT:
+	case PARAM_ID: {
+		if (!json_is_integer(v))
+			goto wrong_type;
+		json_int_t x = json_integer_value(v);
+		int64_t lo = type == PARAM_ID ? 1 : spec->min;
+		int64_t hi = type == PARAM_ID ? INT64_MAX : spec->max;
+		if (x < lo || x > hi) {
+			snprintf(err, err_size, "%s: expected an integer from %" PRId64 " to %" PRId64,
+				 name, lo, hi);
+			return false;
+		}
+		return true;
+	}
+	case PARAM_BOOL:
+		if (!json_is_boolean(v))
+			goto wrong_type;
+		return true;
+	case PARAM_OBJECT:
+		if (!json_is_object(v))
+			goto wrong_type;
+		return true;
+	case PARAM_ARRAY: {
+		if (!json_is_array(v))
+			goto wrong_type;
+		size_t max = spec->max ? (size_t)spec->max : 100;
+		if (json_array_size(v) > max) {
+			snprintf(err, err_size, "%s: at most %zu items", name, max);
+			return false;
+		}
+		size_t i;
+		const json_t *item;
+		char iname[128];
+		json_array_foreach(v, i, item)
+		{
+			snprintf(iname, sizeof iname, "%s[%zu]", name, i);
+			struct param_spec is = *spec;
+			is.max = 0;
+			if (!json_value_check(&is, iname, spec->items_type, item, err, err_size))
+				return false;
+		}
+		return true;
+	}
+	default:
+		if (!json_is_string(v))
+			goto wrong_type;
+		/* jansson refuses \u0000 in strings at parse time (no JSON_ALLOW_NUL) */
+		return http_param_check(&tmp, json_string_value(v), err, err_size);
+	}
+wrong_type:
+	snprintf(err, err_size, "%s: expected %s", name, json_type_word(type));
+	return false;
+}
+
+bool http_body_check(const struct param_spec *specs, const json_t *body,
+		     enum problem_code *code, char *err, size_t err_size)
+{
+	if (!json_is_object(body)) {
+		*code = PROBLEM_MALFORMED_JSON;
+		snprintf(err, err_size, "the body must be a JSON object");
+		return false;
+	}
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)(uintptr_t)body, key, v)
+	{
+		const struct param_spec *s = specs;
+		while (s && s->name && strcmp(s->name, key))
+			s++;
+		if (!s || !s->name) {
+			*code = PROBLEM_UNKNOWN_FIELD;
+			snprintf(err, err_size, "%.100s: unknown field", key);
+			return false;
+		}
+	}
+	for (const struct param_spec *s = specs; s && s->name; s++) {
+		const json_t *val = json_object_get(body, s->name);
+		if (!val || json_is_null(val)) {
+			if (s->required) {
+				*code = PROBLEM_MISSING_FIELD;
+				snprintf(err, err_size, "%s: required", s->name);
+				return false;
+			}
+			continue;
+		}
+		if (!json_value_check(s, s->name, s->type, val, err, err_size)) {
+			*code = PROBLEM_INVALID_FIELD;
+			return false;
+		}
+	}
+	return true;
+}

@@ -1,0 +1,143 @@
+/*
+ * static.c — the web folder at "/".
+ *
+ * No way out of the folder: libmicrohttpd hands us the path already
+ * percent-decoded, so "%2e%2e" arrives as ".." and is refused like a literal
+ * one; hidden files are refused; and the resolved real path (symlinks
+ * followed) must still lie inside the folder.  Responses carry an ETag and
+ * answer If-None-Match with 304.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http/internal.h"
+#include "shiplog/app.h"
+#include "shiplog/http.h"
+
+static const struct {
+	const char *ext;
+	const char *type;
+} content_types[] = {
+	{".html", "text/html"},        {".css", "text/css"},
+	{".js", "text/javascript"},    {".mjs", "text/javascript"},
+	{".json", "application/json"}, {".svg", "image/svg+xml"},
+	{".png", "image/png"},         {".ico", "image/x-icon"},
+	{".txt", "text/plain"},        {".woff2", "font/woff2"},
+	{".webmanifest", "application/manifest+json"},
+};
+
+static const char *content_type_for(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	if (dot)
+		for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
+			if (strcasecmp(dot, content_types[i].ext) == 0)
+				return content_types[i].type;
+	return "application/octet-stream";
+}
+
+/* Refuses "..", ".", hidden names, backslashes and empty segments. */
+static bool path_is_clean(const char *path)
+{
+	if (path[0] != '/')
+		return false;
+	const char *seg = path + 1;
+	for (;;) {
+		const char *end = strchr(seg, '/');
+		size_t n = end ? (size_t)(end - seg) : strlen(seg);
+		if (n > 0 && seg[0] == '.')
+			return false;
+		if (n == 0 && end)
+			return false; /* "//" */
+		for (size_t i = 0; i < n; i++)
+			if (seg[i] == '\\' || (unsigned char)seg[i] < 0x20)
+				return false;
+		if (!end)
+			return true;
+		seg = end + 1;
+	}
+}
+
+static bool read_file(int fd, size_t size, char **out)
+{
+	char *buf = malloc(size + 1);
+	if (!buf)
+		return false;
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n <= 0) {
+			free(buf);
+			return false;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	return true;
+}
+
+static bool serve_file(struct http_request *r, const char *root, const char *rel, unsigned status)
+{
+	char candidate[PATH_MAX], real[PATH_MAX];
+	int n = snprintf(candidate, sizeof candidate, "%s%s", root, rel);
+	if (n < 0 || (size_t)n >= sizeof candidate)
+		return false;
+	if (!realpath(candidate, real))
+		return false;
+	size_t rl = strlen(root);
+	if (strncmp(real, root, rl) != 0 || real[rl] != '/')
+		return false;
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 16 * 1024 * 1024) {
+		close(fd);
+		return false;
+	}
+	char etag[96];
+	snprintf(etag, sizeof etag, "\"%lx-%lx-%lx\"", (unsigned long)st.st_size,
+		 (unsigned long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
+	const char *inm = http_header(r, "If-None-Match");
+	if (status == 200 && inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+		close(fd);
+		http_reply_bytes(r, 304, NULL, "", 0);
+		http_reply_header(r, "ETag", etag);
+		http_reply_header(r, "Cache-Control", "no-cache");
+		return true;
+	}
+	char *body = NULL;
+	bool ok = read_file(fd, (size_t)st.st_size, &body);
+	close(fd);
+	if (!ok)
+		return false;
+	http_reply_bytes(r, status, content_type_for(real), body, (size_t)st.st_size);
+	free(body);
+	http_reply_header(r, "ETag", etag);
+	http_reply_header(r, "Cache-Control", "no-cache");
+	return true;
+}
+
+bool http_static_serve(struct http_request *r)
+{
+	char root[PATH_MAX];
+	if (!realpath(r->app->cfg->web_dir, root))
+		return false;
+	if (!path_is_clean(r->path)) {
+		return serve_file(r, root, "/404.html", 404);
+	}
+	char rel[PATH_MAX];
+	size_t pl = strlen(r->path);
+	if (pl + 16 >= sizeof rel)
+		return false;
+	snprintf(rel, sizeof rel, "%s%s", r->path, r->path[pl - 1] == '/' ? "index.html" : "");
+	if (serve_file(r, root, rel, 200))
+		return true;
+	return serve_file(r, root, "/404.html", 404);
+}

@@ -1,0 +1,219 @@
+/*
+ * main.c — shiplogd: command line, start-up and shutdown.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "shiplog/app.h"
+#include "shiplog/clock.h"
+#include "shiplog/config.h"
+#include "shiplog/crypto.h"
+#include "shiplog/db.h"
+#include "shiplog/log.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: shiplogd [OPTION]...\n"
+	      "Follows every change from pull request to release: an HTTP service on PostgreSQL.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -c, --config FILE        read the YAML configuration FILE (or $SHIPLOG_CONFIG)\n"
+	      "      --check-config FILE  validate FILE and exit (0 valid, 1 invalid)\n"
+	      "      --migrate-only       apply database migrations and exit\n"
+	      "  -h, --help               show this help and exit\n"
+	      "  -V, --version            show the version and exit\n"
+	      "\n"
+	      "Environment (overrides the file):\n"
+	      "  DATABASE_URL                   PostgreSQL connection URL (required)\n"
+	      "  SHIPLOG_LISTEN                 host:port to listen on (default 127.0.0.1:8080)\n"
+	      "  SHIPLOG_ADMIN_TOKEN            an admin API token (else one is printed at first start)\n"
+	      "  SHIPLOG_SESSION_SECRET         key for session cookies; the same on every replica\n"
+	      "  SHIPLOG_GITHUB_WEBHOOK_SECRET  secret of the GitHub webhook\n"
+	      "  SHIPLOG_FLUX_WEBHOOK_SECRET    secret of the Flux generic-hmac provider\n"
+	      "  SHIPLOG_PUBLIC_READ            true: reading needs no token\n"
+	      "  SHIPLOG_THREADS, SHIPLOG_DB_CONNECTIONS, SHIPLOG_BASE_URL, SHIPLOG_WEB_DIR,\n"
+	      "  SHIPLOG_DATA_DIR, SHIPLOG_SSO_HEADER, SHIPLOG_NOW (pin the clock, RFC 3339),\n"
+	      "  SHIPLOG_LOG_LEVEL (debug, info, warn, error)\n"
+	      "\n"
+	      "Endpoints: /healthz, /readyz, /metrics, /api/v1/openapi.json; the dashboard at /.\n",
+	      out);
+}
+
+static int check_config(const char *path)
+{
+	struct config_error err;
+	struct config *cfg = config_load(path, getenv, &err);
+	if (!cfg) {
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	printf("%s: valid (%zu repositories, %zu environments, %zu teams)\n", path,
+	       cfg->n_repositories, cfg->n_environments, cfg->n_teams);
+	config_free(cfg);
+	return 0;
+}
+
+/* Waits for the database at start-up: containers often start before it. */
+static bool migrate_with_retry(const char *url)
+{
+	char why[1024] = "";
+	int64_t deadline = clock_monotonic_ms() + 30000;
+	const char *wait = getenv("SHIPLOG_DB_WAIT_SECONDS");
+	if (wait)
+		deadline = clock_monotonic_ms() + 1000 * (int64_t)atoi(wait);
+	for (;;) {
+		if (db_migrate(url, why, sizeof why))
+			return true;
+		if (strstr(why, "breaking") || strstr(why, "failed:") ||
+		    clock_monotonic_ms() > deadline) {
+			fprintf(stderr, "shiplogd: database: %s\n", why);
+			return false;
+		}
+		log_msg(LOG_WARN, "database not ready (%s); retrying", why);
+		struct timespec ts = {0, 500 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void setup_secrets(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	if (cfg->session_secret && *cfg->session_secret) {
+		snprintf(app->session_secret, sizeof app->session_secret, "%s", cfg->session_secret);
+	} else {
+		unsigned char raw[32];
+		crypto_random(raw, sizeof raw);
+		crypto_hex(raw, sizeof raw, app->session_secret);
+		log_msg(LOG_WARN, "SHIPLOG_SESSION_SECRET is not set: sessions end when this "
+				  "process does, and replicas will not share them");
+	}
+	if (cfg->admin_token && *cfg->admin_token) {
+		auth_token_hash(cfg->admin_token, app->admin_token_hash);
+		app->have_admin_token = true;
+	}
+	bool any_repo_secret = false;
+	for (size_t i = 0; i < cfg->n_repositories; i++)
+		any_repo_secret |= cfg->repositories[i].webhook_secret != NULL;
+	if (!cfg->github_webhook_secret && !any_repo_secret)
+		log_msg(LOG_WARN, "!!! NO GITHUB WEBHOOK SECRET IS CONFIGURED: anyone who can reach "
+				  "/webhooks/github can write to shiplog. Set "
+				  "SHIPLOG_GITHUB_WEBHOOK_SECRET. !!!");
+	if (!cfg->flux_webhook_secret)
+		log_msg(LOG_WARN, "!!! NO FLUX WEBHOOK SECRET IS CONFIGURED: /webhooks/flux accepts "
+				  "unsigned events. Set SHIPLOG_FLUX_WEBHOOK_SECRET. !!!");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", required_argument, NULL, 'k'},
+		{"migrate-only", no_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = getenv("SHIPLOG_CONFIG");
+	bool migrate_only = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'k':
+			return check_config(optarg);
+		case 'm':
+			migrate_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("shiplogd %s\n", SHIPLOG_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "shiplogd: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	const char *level = getenv("SHIPLOG_LOG_LEVEL");
+	if (level) {
+		static const char *const names[] = {"debug", "info", "warn", "error"};
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(level, names[i]))
+				log_set_level((enum log_level)i);
+	}
+	if (!clock_init_from_env(getenv("SHIPLOG_NOW"))) {
+		fprintf(stderr, "shiplogd: SHIPLOG_NOW: expected an RFC 3339 time\n");
+		return 2;
+	}
+
+	struct config_error err;
+	struct app app = {0};
+	app.cfg = config_load(config_path && *config_path ? config_path : NULL, getenv, &err);
+	if (!app.cfg) {
+		fprintf(stderr, "shiplogd: %s\n", err.message);
+		return 1;
+	}
+	if (!app.cfg->database_url) {
+		fprintf(stderr, "shiplogd: DATABASE_URL is not set (or database.url in the config)\n");
+		config_free(app.cfg);
+		return 1;
+	}
+	if (!migrate_with_retry(app.cfg->database_url)) {
+		config_free(app.cfg);
+		return 1;
+	}
+	if (migrate_only) {
+		printf("shiplogd: schema is at migration %d\n", db_schema_known());
+		config_free(app.cfg);
+		return 0;
+	}
+	setup_secrets(&app);
+
+	/* Signals are taken by this thread alone (sigwait); the HTTP threads
+	 * inherit the blocked mask. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	app.db = db_pool_new(app.cfg->database_url, app.cfg->db_connections,
+			     app.cfg->db_timeout_ms);
+	int status = 1;
+	if (!api_tokens_bootstrap(&app)) {
+		fprintf(stderr, "shiplogd: could not check for an admin token\n");
+		goto out;
+	}
+	if (!app_start(&app))
+		goto out;
+	printf("shiplog listening on http://%s:%u/\n",
+	       strchr(app.cfg->listen_host, ':') ? "[::1]" : app.cfg->listen_host, app.port);
+	fflush(stdout);
+	log_msg(LOG_INFO, "shiplogd %s ready on port %u with %u threads and %u database connections",
+		SHIPLOG_VERSION, app.port, app.cfg->threads, app.cfg->db_connections);
+
+	int sig = 0;
+	sigwait(&stop_signals, &sig);
+	log_msg(LOG_INFO, "received %s; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	app_stop(&app);
+	status = 0;
+out:
+	db_pool_free(app.db);
+	config_free(app.cfg);
+	return status;
+}

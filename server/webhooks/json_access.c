@@ -1,0 +1,106 @@
+/*
+ * json_access.c — reading untrusted payloads (see webhook.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shiplog/clock.h"
+#include "webhooks/webhook.h"
+
+const json_t *wj_get(const json_t *root, const char *path)
+{
+	const json_t *cur = root;
+	const char *p = path;
+	while (cur && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		char key[128];
+		if (n >= sizeof key || !json_is_object(cur))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		cur = json_object_get(cur, key);
+		p += n + (dot ? 1 : 0);
+	}
+	return cur;
+}
+
+const char *wj_str(const json_t *root, const char *path)
+{
+	const json_t *v = wj_get(root, path);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+bool wj_int(const json_t *root, const char *path, int64_t *out)
+{
+	const json_t *v = wj_get(root, path);
+	if (!json_is_integer(v))
+		return false;
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+const char *wj_int_text(const json_t *root, const char *path, char *buf, size_t size)
+{
+	int64_t v;
+	if (!wj_int(root, path, &v))
+		return NULL;
+	snprintf(buf, size, "%lld", (long long)v);
+	return buf;
+}
+
+int wj_bool(const json_t *root, const char *path)
+{
+	const json_t *v = wj_get(root, path);
+	if (!json_is_boolean(v))
+		return -1;
+	return json_is_true(v) ? 1 : 0;
+}
+
+const char *wj_time(const json_t *root, const char *path, char *buf, size_t size)
+{
+	const json_t *v = wj_get(root, path);
+	int64_t us;
+	if (json_is_string(v)) {
+		if (!clock_parse_rfc3339(json_string_value(v), &us))
+			return NULL;
+	} else if (json_is_integer(v)) {
+		/* some GitHub payloads (push repository.pushed_at) use Unix seconds */
+		json_int_t s = json_integer_value(v);
+		if (s < 0 || s > 253402300799LL)
+			return NULL;
+		us = (int64_t)s * 1000000;
+	} else {
+		return NULL;
+	}
+	clock_format_rfc3339(us, buf, size);
+	return buf;
+}
+
+int webhook_status_rank(const char *status)
+{
+	static const struct {
+		const char *name;
+		int rank;
+	} ranks[] = {
+		{"requested", 1}, {"queued", 1}, {"pending", 1},  {"waiting", 2},
+		{"in_progress", 2}, {"completed", 3},
+	};
+	if (!status)
+		return 0;
+	for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+		if (strcmp(ranks[i].name, status) == 0)
+			return ranks[i].rank;
+	return 0;
+}
+
+int webhook_bad(struct webhook_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, ctx->error_size, fmt, ap);
+	va_end(ap);
+	return WH_BAD_PAYLOAD;
+}
