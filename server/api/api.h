@@ -48,6 +48,22 @@ void api_session_get(struct http_request *r);
 void api_session_create(struct http_request *r);
 void api_session_delete(struct http_request *r);
 
+/* deliveries.c */
+void api_deliveries_list(struct http_request *r);
+void api_deliveries_get(struct http_request *r);
+void api_deliveries_replay(struct http_request *r);
+
+/* runs.c, runs_report.c */
+void api_runs_list(struct http_request *r);
+void api_runs_get(struct http_request *r);
+void api_runs_report(struct http_request *r);
+
+/* repos.c */
+void api_repos_list(struct http_request *r);
+void api_pulls_get(struct http_request *r);
+void api_commits_get(struct http_request *r);
+void api_branch_health(struct http_request *r);
+
 /* openapi.c */
 void api_openapi(struct http_request *r);
 

@@ -189,10 +189,17 @@ json_t *http_openapi(const struct route *table, const char *base_url)
 	json_t *paths = json_object();
 	for (size_t i = 0; table[i].method; i++) {
 		const struct route *r = &table[i];
-		json_t *item = json_object_get(paths, r->pattern);
+		/* "{branch+}" (several segments) is plain "{branch}" in OpenAPI */
+		char path[256];
+		size_t o = 0;
+		for (const char *c = r->pattern; *c && o + 1 < sizeof path; c++)
+			if (!(c[0] == '+' && c[1] == '}'))
+				path[o++] = *c;
+		path[o] = '\0';
+		json_t *item = json_object_get(paths, path);
 		if (!item) {
 			item = json_object();
-			json_object_set_new(paths, r->pattern, item);
+			json_object_set_new(paths, path, item);
 		}
 		char method[16];
 		size_t n = strlen(r->method);

@@ -368,8 +368,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (st->match != ROUTE_FOUND)
 			r->route = NULL;
 		st->route_index = route_index_of(r->route);
-		st->limit = r->route && r->route->body_limit ? r->route->body_limit
-							     : app->cfg->api_body_limit;
+		st->limit = !r->route			    ? app->cfg->api_body_limit
+			    : r->route->body_limit	    ? r->route->body_limit
+			    : r->route->body == BODY_RAW ? app->cfg->webhook_body_limit
+							 : app->cfg->api_body_limit;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		switch (http_body_precheck(cl, st->limit)) {

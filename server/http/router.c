@@ -29,14 +29,25 @@ static bool pattern_match(const char *pattern, const char *path, char *path_buf,
 			const char *close = strchr(p, '}');
 			if (!close || n >= HTTP_MAX_PATH_PARAMS)
 				return false;
-			size_t nl = (size_t)(close - p - 1);
+			bool greedy = close[-1] == '+'; /* {name+}: one or more segments */
+			size_t nl = (size_t)(close - p - 1) - (greedy ? 1 : 0);
 			if (nl >= sizeof name_store[0])
 				return false;
 			memcpy(name_store[n], p + 1, nl);
 			name_store[n][nl] = '\0';
-			/* a segment value: up to the next '/', never empty */
-			const char *end = strchr(s, '/');
-			size_t vl = end ? (size_t)(end - s) : strlen(s);
+			size_t vl;
+			if (greedy) {
+				/* the value runs up to where the rest of the pattern
+				 * (which must hold no parameters) matches the end */
+				const char *rest = close + 1;
+				size_t rl = strlen(rest), sl = strlen(s);
+				if (strchr(rest, '{') || sl <= rl || strcmp(s + sl - rl, rest) != 0)
+					return false;
+				vl = sl - rl;
+			} else {
+				const char *end = strchr(s, '/');
+				vl = end ? (size_t)(end - s) : strlen(s);
+			}
 			if (vl == 0)
 				return false;
 			memcpy(out, s, vl);

@@ -1,0 +1,326 @@
+/*
+ * ingest.c — storing deliveries and processing each exactly once.
+ *
+ * One transaction per attempt:
+ *   1. an advisory lock on (source, delivery id), so two replicas given the
+ *      same delivery at the same moment take turns;
+ *   2. if that delivery id already succeeded: record a "duplicate" attempt
+ *      (no body) and stop — no second effect;
+ *   3. insert the attempt with its raw body (bytea: real payloads may hold
+ *      \u0000, which text and jsonb refuse);
+ *   4. process under a savepoint: a failure rolls back only the effects,
+ *      and the delivery row keeps the error — never lost, replayable.
+ * A partial unique index (deliveries_one_success) backs step 2 up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/form.h"
+#include "shiplog/clock.h"
+#include "shiplog/crypto.h"
+#include "shiplog/log.h"
+#include "webhooks/webhook.h"
+
+int webhook_repo(struct webhook_ctx *ctx)
+{
+	const char *full = wj_str(ctx->payload, "repository.full_name");
+	if (!full || !*full || !strchr(full, '/') || strlen(full) >= sizeof ctx->repo_name)
+		return webhook_bad(ctx, "repository.full_name: missing or not owner/name");
+	const char *branch = wj_str(ctx->payload, "repository.default_branch");
+	const struct config_repository *cr = config_find_repository(ctx->cfg, full);
+	if (cr && cr->default_branch)
+		branch = cr->default_branch;
+	if (!branch || !*branch)
+		branch = NULL;
+	char gid[32];
+	const char *github_id = wj_int_text(ctx->payload, "repository.id", gid, sizeof gid);
+	const char *p[4] = {full, branch, github_id, wj_str(ctx->payload, "repository.html_url")};
+	PGresult *res = NULL;
+	int n = db_query(ctx->db,
+			 "INSERT INTO repositories (full_name, default_branch, github_id, html_url) "
+			 "VALUES ($1, coalesce($2, 'main'), $3, $4) "
+			 "ON CONFLICT (lower(full_name)) DO UPDATE SET "
+			 " default_branch = coalesce($2, repositories.default_branch),"
+			 " github_id = coalesce($3, repositories.github_id),"
+			 " html_url = coalesce($4, repositories.html_url), updated_at = now() "
+			 "RETURNING id, full_name, default_branch",
+			 4, p, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n < 0 ? n : DB_HARD_ERROR;
+	}
+	ctx->repo_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(ctx->repo_name, sizeof ctx->repo_name, "%s", PQgetvalue(res, 0, 1));
+	snprintf(ctx->default_branch, sizeof ctx->default_branch, "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return WH_OK;
+}
+
+/* The JSON document of a delivery: the body, or the payload= field of a
+ * form-encoded one.  Returns NULL with why set. */
+static json_t *delivery_json(const struct webhook_delivery *d, char *why, size_t why_size)
+{
+	const char *text = d->body;
+	size_t len = d->body_len;
+	char *decoded = NULL;
+	if (d->content_type && strncmp(d->content_type, "application/x-www-form-urlencoded", 33) == 0) {
+		int found = http_form_value(d->body, d->body_len, "payload", &decoded, &len);
+		if (found <= 0) {
+			snprintf(why, why_size, found < 0 ? "payload: broken %%-escape in the form body"
+							  : "payload: the form body has no payload field");
+			return NULL;
+		}
+		text = decoded;
+	}
+	json_error_t err;
+	/* JSON_ALLOW_NUL: a real delivery is never refused for a \u0000 */
+	json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &err);
+	free(decoded);
+	if (!j)
+		snprintf(why, why_size, "body: not valid JSON (line %d, column %d: %s)", err.line,
+			 err.column, err.text);
+	else if (!json_is_object(j)) {
+		snprintf(why, why_size, "body: expected a JSON object");
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+struct ingest_tx {
+	const struct config *cfg;
+	const struct webhook_delivery *d;
+	int64_t replay_of;
+	bool check_duplicate;
+	struct webhook_result *out;
+};
+
+static const char *outcome_status(int rc)
+{
+	switch (rc) {
+	case WH_IGNORED:
+		return "ignored";
+	case WH_UNMATCHED:
+		return "unmatched";
+	default:
+		return "processed";
+	}
+}
+
+static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d, const char *status,
+			  bool with_body, int64_t replay_of, const char *action, const char *repo,
+			  int64_t *row_id)
+{
+	unsigned char sha[32];
+	crypto_sha256(d->body, d->body_len, sha);
+	char received[40], size[24], replay[24];
+	clock_format_rfc3339(d->received_us, received, sizeof received);
+	snprintf(size, sizeof size, "%zu", d->body_len);
+	snprintf(replay, sizeof replay, "%lld", (long long)replay_of);
+	char *headers = d->headers ? json_dumps(d->headers, JSON_COMPACT) : NULL;
+	const char *p[14] = {d->source,
+			     d->event ? d->event : "",
+			     action ? action : "",
+			     d->delivery_id,
+			     d->hook_id,
+			     repo,
+			     received,
+			     headers ? headers : "{}",
+			     with_body ? d->body : NULL,
+			     size,
+			     (const char *)sha,
+			     d->signature,
+			     status,
+			     replay_of ? replay : NULL};
+	int lengths[14] = {0, 0, 0, 0, 0, 0, 0, 0, with_body ? (int)d->body_len : 0, 0, 32, 0, 0, 0};
+	int formats[14] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "INSERT INTO deliveries (source, event, action, delivery_id, hook_id, "
+			     " repository, received_at, headers, body, body_size, body_sha256, "
+			     " signature, status, replay_of) "
+			     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14) "
+			     "RETURNING id",
+			     14, p, lengths, formats, &res);
+	free(headers);
+	if (n > 0)
+		*row_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return n < 0 ? n : DB_OK;
+}
+
+static int finish_attempt(struct db_conn *c, int64_t row, const char *status, const char *error,
+			  const char *action, const char *repo)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)row);
+	const char *p[5] = {id, status, error, action, repo};
+	return db_query(c,
+			"UPDATE deliveries SET status = $2, error = $3, processed_at = now(), "
+			" action = coalesce($4, action), repository = coalesce($5, repository) "
+			"WHERE id = $1",
+			5, p, NULL);
+}
+
+static int ingest_body(struct db_conn *c, void *arg)
+{
+	struct ingest_tx *x = arg;
+	const struct webhook_delivery *d = x->d;
+	struct webhook_result *out = x->out;
+	const char *lp[2] = {d->source, d->delivery_id};
+	int n = db_query(c, "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", 2,
+			 lp, NULL);
+	if (n < 0)
+		return n;
+	if (x->check_duplicate) {
+		n = db_query(c,
+			     "SELECT 1 FROM deliveries WHERE source = $1 AND delivery_id = $2 AND "
+			     "status IN ('processed', 'ignored', 'unmatched') LIMIT 1",
+			     2, lp, NULL);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			out->outcome = WEBHOOK_DUPLICATE;
+			return insert_attempt(c, d, "duplicate", false, 0, NULL, NULL, &out->row_id);
+		}
+	}
+	n = insert_attempt(c, d, "received", true, x->replay_of, NULL, NULL, &out->row_id);
+	if (n < 0)
+		return n;
+
+	char why[512] = "";
+	struct webhook_ctx ctx = {0};
+	ctx.db = c;
+	ctx.cfg = x->cfg;
+	ctx.d = d;
+	ctx.error = why;
+	ctx.error_size = sizeof why;
+	clock_format_rfc3339(d->received_us, ctx.received_at, sizeof ctx.received_at);
+	ctx.payload = delivery_json(d, why, sizeof why);
+	int rc;
+	if (!ctx.payload) {
+		rc = WH_BAD_PAYLOAD;
+	} else {
+		ctx.action = wj_str(ctx.payload, "action");
+		if (!ctx.action)
+			ctx.action = "";
+		const char *login = wj_str(ctx.payload, "sender.login");
+		snprintf(ctx.actor, sizeof ctx.actor, "%s:%s", d->source, login ? login : "webhook");
+		if ((n = db_exec(c, "SAVEPOINT process")) < 0) {
+			json_decref(ctx.payload);
+			return n;
+		}
+		rc = strcmp(d->source, "flux") == 0 ? flux_process(&ctx) : github_process(&ctx);
+		if (rc == DB_SOFT_ERROR) {
+			json_decref(ctx.payload);
+			return rc; /* retry the whole transaction */
+		}
+		if (rc < 0) {
+			if (rc != WH_BAD_PAYLOAD && !why[0])
+				snprintf(why, sizeof why, "processing failed: %s", db_last_error(c));
+			if ((n = db_exec(c, "ROLLBACK TO SAVEPOINT process")) < 0) {
+				json_decref(ctx.payload);
+				return n;
+			}
+		} else if ((n = db_exec(c, "RELEASE SAVEPOINT process")) < 0) {
+			json_decref(ctx.payload);
+			return n;
+		}
+	}
+	snprintf(out->action, sizeof out->action, "%s", ctx.action ? ctx.action : "");
+	const char *repo = ctx.repo_name[0] ? ctx.repo_name : wj_str(ctx.payload, "repository.full_name");
+	char repo_copy[256];
+	snprintf(repo_copy, sizeof repo_copy, "%s", repo ? repo : "");
+	json_decref(ctx.payload);
+	if (rc < 0) {
+		out->outcome = rc == WH_BAD_PAYLOAD ? WEBHOOK_BAD_PAYLOAD : WEBHOOK_FAILED;
+		snprintf(out->error, sizeof out->error, "%s", why);
+		n = finish_attempt(c, out->row_id, "failed", why, out->action,
+				   repo_copy[0] ? repo_copy : NULL);
+	} else {
+		out->outcome = rc == WH_IGNORED	  ? WEBHOOK_IGNORED
+			       : rc == WH_UNMATCHED ? WEBHOOK_UNMATCHED
+						    : WEBHOOK_PROCESSED;
+		n = finish_attempt(c, out->row_id, outcome_status(rc), NULL, out->action,
+				   repo_copy[0] ? repo_copy : NULL);
+	}
+	return n < 0 ? n : DB_OK;
+}
+
+void webhook_ingest(struct db_conn *c, const struct config *cfg, const struct webhook_delivery *d,
+		    struct webhook_result *out)
+{
+	memset(out, 0, sizeof *out);
+	struct ingest_tx x = {cfg, d, 0, true, out};
+	if (db_transaction(c, ingest_body, &x) < 0) {
+		out->outcome = WEBHOOK_DB_ERROR;
+		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
+	}
+}
+
+int webhook_record_rejected(struct db_conn *c, const struct webhook_delivery *d,
+			    const char *signature_verdict)
+{
+	struct webhook_delivery copy = *d;
+	copy.signature = signature_verdict;
+	int64_t row;
+	return insert_attempt(c, &copy, "rejected", false, 0, NULL, NULL, &row);
+}
+
+void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t delivery_row,
+		    const char *actor, struct webhook_result *out, bool *found, bool *has_body)
+{
+	memset(out, 0, sizeof *out);
+	*found = *has_body = false;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)delivery_row);
+	const char *p[1] = {id};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "SELECT source, event, delivery_id, hook_id, headers->>'content-type', "
+			     " signature, body, (extract(epoch from received_at) * 1000000)::bigint, "
+			     " headers::text "
+			     "FROM deliveries WHERE id = $1",
+			     1, p, NULL, NULL, &res);
+	if (n < 0) {
+		out->outcome = WEBHOOK_DB_ERROR;
+		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
+		return;
+	}
+	if (n == 0) {
+		PQclear(res);
+		return;
+	}
+	*found = true;
+	if (PQgetisnull(res, 0, 6)) {
+		PQclear(res);
+		return;
+	}
+	*has_body = true;
+	/* bytea arrives in text form ("\x..."): decode it */
+	size_t body_len = 0;
+	unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 6), &body_len);
+	json_t *headers = json_loads(PQgetvalue(res, 0, 8), 0, NULL);
+	struct webhook_delivery d = {
+		.source = PQgetvalue(res, 0, 0),
+		.event = PQgetvalue(res, 0, 1),
+		.delivery_id = PQgetvalue(res, 0, 2),
+		.hook_id = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+		.content_type = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4),
+		.signature = PQgetvalue(res, 0, 5),
+		.body = (const char *)body,
+		.body_len = body_len,
+		.headers = headers,
+		.received_us = clock_now_us(),
+	};
+	log_msg(LOG_INFO, "replaying delivery %s for %s", id, actor);
+	struct ingest_tx x = {cfg, &d, delivery_row, false, out};
+	if (db_transaction(c, ingest_body, &x) < 0) {
+		out->outcome = WEBHOOK_DB_ERROR;
+		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
+	}
+	json_decref(headers);
+	PQfreemem(body);
+	PQclear(res);
+}
