@@ -71,6 +71,8 @@ port_free() {
 		python3 - "$p" <<'EOF' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# as PostgreSQL does: a port whose old connections linger in TIME_WAIT is free
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -67,7 +67,9 @@ static json_t *param_schema(const struct param_spec *s, enum param_type type)
 	}
 	case PARAM_SHA:
 		json_object_set_new(o, "type", json_string("string"));
-		json_object_set_new(o, "pattern", json_string("^[0-9a-fA-F]{7,40}$"));
+		json_object_set_new(o, "pattern", json_string(s->in == PARAM_BODY
+								      ? "^[0-9a-fA-F]{40}$"
+								      : "^[0-9a-fA-F]{7,40}$"));
 		break;
 	case PARAM_TIME:
 		json_object_set_new(o, "type", json_string("string"));

@@ -144,10 +144,15 @@ bool auth_session_decode(const char *cookie, const char *secret, int64_t now_s,
 
 void auth_csrf_token(const char *secret, const char *session_id, char *out, size_t size)
 {
-	char msg[64];
-	int n = snprintf(msg, sizeof msg, "csrf:%s", session_id);
+	size_t il = strlen(session_id);
+	char *msg = malloc(il + 6);
+	if (!msg)
+		abort();
+	memcpy(msg, "csrf:", 5);
+	memcpy(msg + 5, session_id, il + 1);
 	unsigned char mac[64];
-	size_t ml = crypto_hmac(CRYPTO_SHA256, secret, strlen(secret), msg, (size_t)n, mac);
+	size_t ml = crypto_hmac(CRYPTO_SHA256, secret, strlen(secret), msg, il + 5, mac);
+	free(msg);
 	char enc[128];
 	crypto_b64url_encode(mac, ml, enc);
 	snprintf(out, size, "%s", enc);

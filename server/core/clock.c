@@ -81,6 +81,9 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (d > mdays[mo - 1])
 		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo == 2 && d == 29 && !leap)
+		return false;
 	const char *p = s + 19;
 	int64_t frac_us = 0;
 	if (*p == '.') {
@@ -121,11 +124,6 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 	tm.tm_sec = sec;
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
-		return false;
-	/* timegm normalises Feb 30 etc.; refuse dates that moved */
-	struct tm back;
-	gmtime_r(&t, &back);
-	if (back.tm_mday != d && sec != 60)
 		return false;
 	*us_out = ((int64_t)t - offset_s) * 1000000 + frac_us;
 	return true;

@@ -50,6 +50,8 @@ static bool pattern_match(const char *pattern, const char *path, char *path_buf,
 			}
 			if (vl == 0)
 				return false;
+			if (greedy && (s[0] == '/' || s[vl - 1] == '/' || memmem(s, vl, "//", 2)))
+				return false;
 			memcpy(out, s, vl);
 			out[vl] = '\0';
 			values[n] = out;
@@ -124,7 +126,15 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
-/* Valid UTF-8 with no control characters other than tab/newline. */
+static bool is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Valid UTF-8 with no control characters other than tab, CR and LF. */
 static bool text_ok(const char *s, size_t *chars)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -133,14 +143,20 @@ static bool text_ok(const char *s, size_t *chars)
 		unsigned c = *p;
 		size_t len;
 		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
 				return false;
 			len = 1;
 		} else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
 			len = 2;
 		} else if ((c & 0xf0) == 0xe0) {
+			/* no overlong forms (E0 80..9F) and no surrogates (ED A0..BF) */
+			if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+				return false;
 			len = 3;
 		} else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+			/* no overlong forms (F0 80..8F), nothing above U+10FFFF (F4 90..) */
+			if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+				return false;
 			len = 4;
 		} else {
 			return false;
@@ -186,8 +202,8 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 		long long v = strtoll(value, &end, 10);
 		int64_t lo = spec->type == PARAM_ID ? 1 : spec->min;
 		int64_t hi = spec->type == PARAM_ID ? INT64_MAX : spec->max;
-		if (len == 0 || *end || errno || isspace((unsigned char)value[0]) || v < lo ||
-		    v > hi) {
+		if (len == 0 || *end || errno || isspace((unsigned char)value[0]) ||
+		    value[0] == '+' || v < lo || v > hi) {
 			snprintf(err, err_size, "%s: expected an integer from %" PRId64 " to %" PRId64,
 				 spec->name, lo, hi);
 			return false;
@@ -230,7 +246,8 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 	}
 	case PARAM_REPO: {
 		const char *slash = strchr(value, '/');
-		bool ok = slash && slash != value && slash[1] && !strchr(slash + 1, '/') && len <= 200;
+		bool ok = slash && slash != value && slash[1] && !strchr(slash + 1, '/') && len <= 200 &&
+			  value[0] != '.' && slash[1] != '.';
 		for (size_t i = 0; ok && i < len; i++) {
 			char c = value[i];
 			ok = isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' || c == '/';
@@ -242,7 +259,7 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 		return true;
 	}
 	case PARAM_DIGEST:
-		if (len != 71 || strncmp(value, "sha256:", 7) || !is_hex(value + 7, 64)) {
+		if (len != 71 || strncmp(value, "sha256:", 7) || !is_lower_hex(value + 7, 64)) {
 			snprintf(err, err_size, "%s: expected a digest sha256:<64 hex digits>",
 				 spec->name);
 			return false;
@@ -316,8 +333,12 @@ static bool json_value_check(const struct param_spec *spec, const char *name, en
 		json_array_foreach(v, i, item)
 		{
 			snprintf(iname, sizeof iname, "%s[%zu]", name, i);
+			/* items carry no range of their own: the array's min/max
+			 * bound its length */
 			struct param_spec is = *spec;
-			is.max = 0;
+			bool numeric = spec->items_type == PARAM_INT;
+			is.min = numeric ? INT64_MIN : 0;
+			is.max = numeric ? INT64_MAX : 0;
 			if (!json_value_check(&is, iname, spec->items_type, item, err, err_size))
 				return false;
 		}
@@ -326,6 +347,11 @@ static bool json_value_check(const struct param_spec *spec, const char *name, en
 	default:
 		if (!json_is_string(v))
 			goto wrong_type;
+		/* a body names a commit fully; only paths and filters take prefixes */
+		if (type == PARAM_SHA && strlen(json_string_value(v)) != 40) {
+			snprintf(err, err_size, "%s: expected a full 40-digit commit SHA", name);
+			return false;
+		}
 		/* jansson refuses \u0000 in strings at parse time (no JSON_ALLOW_NUL) */
 		return http_param_check(&tmp, json_string_value(v), err, err_size);
 	}

@@ -1,0 +1,273 @@
+/*
+ * test_clock.c — RFC 3339 parsing and formatting, the override that pins
+ * "now", and SHIPLOG_NOW handling.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "shiplog/clock.h"
+
+#define S(x)		  ((int64_t)(x)*1000000)
+#define T_2026_11_26_0900 S(1795683600)
+
+static int reset_clock(void **state)
+{
+	(void)state;
+	clock_set_override(0);
+	return 0;
+}
+
+static int64_t parse_ok(const char *s)
+{
+	int64_t us = -42;
+	if (!clock_parse_rfc3339(s, &us))
+		fail_msg("refused \"%s\"", s);
+	return us;
+}
+
+static void parse_refused(const char *s)
+{
+	int64_t us = -42;
+	if (clock_parse_rfc3339(s, &us))
+		fail_msg("accepted \"%s\"", s);
+	assert_int_equal(us, -42); /* untouched on failure */
+}
+
+static void utc_times_parse_to_epoch_microseconds(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("2026-11-26T09:00:00Z"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(parse_ok("1970-01-01T00:00:01Z"), S(1));
+	assert_int_equal(parse_ok("2026-01-01T00:00:00Z"), S(1767225600));
+	assert_int_equal(parse_ok("9999-12-31T23:59:59Z"), S(253402300799LL));
+	/* RFC 3339 allows lower-case t/z and (5.6 note) a space */
+	assert_int_equal(parse_ok("2026-11-26t09:00:00z"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26 09:00:00Z"), T_2026_11_26_0900);
+}
+
+static void offsets_convert_to_utc(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("2026-11-26T10:00:00+01:00"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26T03:30:00-05:30"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-25T23:00:00-10:00"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26T22:45:00+13:45"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26T09:00:00+00:00"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26T09:00:00-00:00"), T_2026_11_26_0900);
+	assert_int_equal(parse_ok("2026-11-26T10:00:00.25+01:00"), T_2026_11_26_0900 + 250000);
+}
+
+static void fractions_add_microseconds(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("2026-11-26T09:00:00.5Z"), T_2026_11_26_0900 + 500000);
+	assert_int_equal(parse_ok("2026-11-26T09:00:00.000001Z"), T_2026_11_26_0900 + 1);
+	assert_int_equal(parse_ok("2026-11-26T09:00:00.123456Z"), T_2026_11_26_0900 + 123456);
+	/* digits past microseconds are dropped, not rounded */
+	assert_int_equal(parse_ok("2026-11-26T09:00:00.1234567Z"), T_2026_11_26_0900 + 123456);
+	assert_int_equal(parse_ok("2026-11-26T09:00:00.999999999Z"), T_2026_11_26_0900 + 999999);
+	parse_refused("2026-11-26T09:00:00.Z");
+	parse_refused("2026-11-26T09:00:00.1234567890Z");
+	parse_refused("2026-11-26T09:00:00,5Z");
+}
+
+static void leap_days_are_valid_only_in_leap_years(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("2024-02-29T12:00:00Z"), S(1709208000));
+	assert_int_equal(parse_ok("2000-02-29T00:00:00Z"), S(951782400));
+	parse_refused("2023-02-29T12:00:00Z");
+	parse_refused("2100-02-29T00:00:00Z");
+	parse_refused("2026-02-30T00:00:00Z");
+	parse_refused("2024-02-30T00:00:00Z");
+	parse_refused("2026-04-31T00:00:00Z");
+	parse_refused("2026-06-31T00:00:00Z");
+	parse_refused("2026-09-31T00:00:00Z");
+	parse_refused("2026-11-31T00:00:00Z");
+	assert_true(parse_ok("2026-12-31T00:00:00Z") > 0);
+}
+
+static void leap_second_is_accepted_as_the_next_second(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("2016-12-31T23:59:60Z"), S(1483228800));
+}
+
+/* The leap-second allowance (sec == 60) must not switch off the day check:
+ * clock.c only refuses a date that timegm() moved when sec != 60. */
+static void invalid_leap_day_is_refused_even_with_second_60(void **state)
+{
+	(void)state;
+	parse_refused("2023-02-29T23:59:60Z");
+	parse_refused("2026-02-29T12:00:60Z");
+}
+
+static void missing_zone_is_refused(void **state)
+{
+	(void)state;
+	parse_refused("2026-11-26T09:00:00");
+	parse_refused("2026-11-26T09:00:00.5");
+	parse_refused("2026-11-26T09:00:00+01");
+	parse_refused("2026-11-26T09:00:00+0100");
+	parse_refused("2026-11-26T09:00:00 UTC");
+	parse_refused("2026-11-26T09:00:00GMT");
+}
+
+static void malformed_times_are_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",
+		"2026-11-26",
+		"2026-11-26T09:00Z",
+		"2026-11-26T9:00:00Z",
+		"2026-11-26X09:00:00Z",
+		"2026/11/26T09:00:00Z",
+		" 2026-11-26T09:00:00Z",
+		"2026-11-26T09:00:00Z ",
+		"2026-11-26T09:00:00ZZ",
+		"2026-11-26T09:00:00+01:00Z",
+		"2026-00-26T09:00:00Z",
+		"2026-13-26T09:00:00Z",
+		"2026-11-00T09:00:00Z",
+		"2026-11-32T09:00:00Z",
+		"2026-11-26T24:00:00Z",
+		"2026-11-26T09:60:00Z",
+		"2026-11-26T09:00:61Z",
+		"2026-11-26T09:00:00+24:00",
+		"2026-11-26T09:00:00+01:60",
+		"+2026-11-26T09:00:00Z",
+		"twenty-twenty-six!!!",
+		"2026-11-26T09:00:00\xc3\xa9",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		parse_refused(bad[i]);
+}
+
+static void format_writes_utc_seconds(void **state)
+{
+	(void)state;
+	char buf[32];
+	clock_format_rfc3339(T_2026_11_26_0900, buf, sizeof buf);
+	assert_string_equal(buf, "2026-11-26T09:00:00Z");
+	clock_format_rfc3339(T_2026_11_26_0900 + 999999, buf, sizeof buf);
+	assert_string_equal(buf, "2026-11-26T09:00:00Z");
+	clock_format_rfc3339(0, buf, sizeof buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	clock_format_rfc3339(-1, buf, sizeof buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59Z");
+}
+
+static void format_and_parse_round_trip(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"2026-11-26T09:00:00Z", "2024-02-29T23:59:59Z", "2000-01-01T00:00:00Z",
+		"1970-01-01T00:00:00Z", "2038-01-19T03:14:08Z", "9999-12-31T23:59:59Z",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		char buf[32];
+		clock_format_rfc3339(parse_ok(texts[i]), buf, sizeof buf);
+		assert_string_equal(buf, texts[i]);
+	}
+	/* and from a number: whole seconds survive */
+	for (int64_t us = S(1); us < S(4000000000LL); us = us * 3 + S(7)) {
+		char buf[32];
+		clock_format_rfc3339(us, buf, sizeof buf);
+		assert_int_equal(parse_ok(buf), us - us % 1000000);
+	}
+	char buf[32];
+	clock_format_rfc3339(parse_ok("2026-11-26T10:00:00+01:00"), buf, sizeof buf);
+	assert_string_equal(buf, "2026-11-26T09:00:00Z");
+}
+
+static void override_pins_now_and_zero_restores_the_real_clock(void **state)
+{
+	(void)state;
+	clock_set_override(T_2026_11_26_0900 + 5);
+	assert_int_equal(clock_now_us(), T_2026_11_26_0900 + 5);
+	assert_int_equal(clock_now_us(), T_2026_11_26_0900 + 5);
+	assert_int_equal(clock_now_s(), 1795683600);
+	clock_set_override(S(1000));
+	assert_int_equal(clock_now_s(), 1000);
+
+	clock_set_override(0);
+	int64_t real = (int64_t)time(NULL);
+	int64_t now = clock_now_s();
+	assert_true(now >= real - 5 && now <= real + 5);
+}
+
+static void monotonic_clock_does_not_go_back(void **state)
+{
+	(void)state;
+	clock_set_override(S(1000)); /* the override does not touch it */
+	int64_t a = clock_monotonic_ms();
+	int64_t b = clock_monotonic_ms();
+	assert_true(b >= a);
+	assert_true(a > 0);
+}
+
+static void init_from_env_pins_a_valid_time(void **state)
+{
+	(void)state;
+	assert_true(clock_init_from_env("2026-11-26T09:00:00Z"));
+	assert_int_equal(clock_now_us(), T_2026_11_26_0900);
+	assert_true(clock_init_from_env("2026-11-26T10:00:00.5+01:00"));
+	assert_int_equal(clock_now_us(), T_2026_11_26_0900 + 500000);
+}
+
+static void init_from_env_without_a_value_changes_nothing(void **state)
+{
+	(void)state;
+	clock_set_override(S(1234));
+	assert_true(clock_init_from_env(NULL));
+	assert_int_equal(clock_now_us(), S(1234));
+	assert_true(clock_init_from_env(""));
+	assert_int_equal(clock_now_us(), S(1234));
+}
+
+static void init_from_env_with_a_bad_value_returns_false_and_keeps_the_clock(void **state)
+{
+	(void)state;
+	clock_set_override(S(1234));
+	assert_false(clock_init_from_env("tomorrow"));
+	assert_false(clock_init_from_env("2026-11-26T09:00:00"));
+	assert_false(clock_init_from_env("2026-02-30T09:00:00Z"));
+	assert_int_equal(clock_now_us(), S(1234));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(utc_times_parse_to_epoch_microseconds, reset_clock),
+		cmocka_unit_test_teardown(offsets_convert_to_utc, reset_clock),
+		cmocka_unit_test_teardown(fractions_add_microseconds, reset_clock),
+		cmocka_unit_test_teardown(leap_days_are_valid_only_in_leap_years, reset_clock),
+		cmocka_unit_test_teardown(leap_second_is_accepted_as_the_next_second, reset_clock),
+		cmocka_unit_test_teardown(invalid_leap_day_is_refused_even_with_second_60,
+					  reset_clock),
+		cmocka_unit_test_teardown(missing_zone_is_refused, reset_clock),
+		cmocka_unit_test_teardown(malformed_times_are_refused, reset_clock),
+		cmocka_unit_test_teardown(format_writes_utc_seconds, reset_clock),
+		cmocka_unit_test_teardown(format_and_parse_round_trip, reset_clock),
+		cmocka_unit_test_teardown(override_pins_now_and_zero_restores_the_real_clock,
+					  reset_clock),
+		cmocka_unit_test_teardown(monotonic_clock_does_not_go_back, reset_clock),
+		cmocka_unit_test_teardown(init_from_env_pins_a_valid_time, reset_clock),
+		cmocka_unit_test_teardown(init_from_env_without_a_value_changes_nothing,
+					  reset_clock),
+		cmocka_unit_test_teardown(
+			init_from_env_with_a_bad_value_returns_false_and_keeps_the_clock,
+			reset_clock),
+	};
+	return cmocka_run_group_tests(tests, reset_clock, reset_clock);
+}
