@@ -100,6 +100,11 @@ URL="http://$HOST:${LISTEN##*:}"
 
 ADMIN_TOKEN=$(secret SHIPLOG_ADMIN_TOKEN admin_token)
 SESSION_SECRET=$(secret SHIPLOG_SESSION_SECRET session_secret)
+# Webhook secrets: configure the same values in GitHub and in Flux's Provider.
+GITHUB_SECRET=$(secret SHIPLOG_GITHUB_WEBHOOK_SECRET github_webhook_secret)
+FLUX_SECRET=$(secret SHIPLOG_FLUX_WEBHOOK_SECRET flux_webhook_secret)
+# The example config gives weave-gitops-enterprise its own secret variable.
+WGE_SECRET=${WGE_GITHUB_SECRET:-$GITHUB_SECRET}
 
 ARGS=()
 if [[ -f "$CONFIG" ]]; then
@@ -116,6 +121,9 @@ DATABASE_URL=$DB_URL \
 	SHIPLOG_LISTEN=$LISTEN \
 	SHIPLOG_ADMIN_TOKEN=$ADMIN_TOKEN \
 	SHIPLOG_SESSION_SECRET=$SESSION_SECRET \
+	SHIPLOG_GITHUB_WEBHOOK_SECRET=$GITHUB_SECRET \
+	SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
+	WGE_GITHUB_SECRET=$WGE_SECRET \
 	SHIPLOG_DATA_DIR=${SHIPLOG_DATA_DIR:-$STATE_DIR/data} \
 	"$ROOT/build/shiplogd" "${ARGS[@]}" > >(trap '' INT; exec tee -a "$SERVER_LOG") 2>&1 &
 PID=$!
@@ -148,7 +156,9 @@ done
 # 6. demo data (optional)
 if [[ -x scripts/demo-data.sh ]]; then
 	log "loading demo data (scripts/demo-data.sh)"
-	SHIPLOG_URL=$URL SHIPLOG_ADMIN_TOKEN=$ADMIN_TOKEN DATABASE_URL=$DB_URL scripts/demo-data.sh ||
+	SHIPLOG_URL=$URL SHIPLOG_ADMIN_TOKEN=$ADMIN_TOKEN DATABASE_URL=$DB_URL \
+		SHIPLOG_GITHUB_WEBHOOK_SECRET=$GITHUB_SECRET SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
+		WGE_GITHUB_SECRET=$WGE_SECRET scripts/demo-data.sh ||
 		log "warning: scripts/demo-data.sh failed; continuing"
 fi
 
@@ -160,6 +170,8 @@ cat <<EOF
 
      URL:          $URL/
      admin token:  $ADMIN_TOKEN
+     GitHub webhook secret: $GITHUB_SECRET  (POST $URL/webhooks/github)
+     Flux webhook secret:   $FLUX_SECRET  (POST $URL/webhooks/flux)
      database:     $DB_URL
      state dir:    $STATE_DIR
      server log:   $SERVER_LOG

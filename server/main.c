@@ -53,6 +53,8 @@ static int check_config(const char *path)
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
 	}
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		fprintf(stderr, "%s: warning: %s\n", path, cfg->warnings[i]);
 	printf("%s: valid (%zu repositories, %zu environments, %zu teams)\n", path,
 	       cfg->n_repositories, cfg->n_environments, cfg->n_teams);
 	config_free(cfg);
@@ -84,6 +86,8 @@ static bool migrate_with_retry(const char *url)
 static void setup_secrets(struct app *app)
 {
 	const struct config *cfg = app->cfg;
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		log_msg(LOG_WARN, "config: %s", cfg->warnings[i]);
 	if (cfg->session_secret && *cfg->session_secret) {
 		snprintf(app->session_secret, sizeof app->session_secret, "%s", cfg->session_secret);
 	} else {

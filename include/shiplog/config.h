@@ -137,6 +137,10 @@ struct config {
 	struct config_cadence cadence;
 	char **required_artifacts; /* "kind:name", e.g. "chart:mccp" */
 	size_t n_required_artifacts;
+
+	/* Things worth a warning at start (e.g. a *_env secret that is unset). */
+	char *warnings[16];
+	size_t n_warnings;
 };
 
 /* Error detail from config_load(): "FILE:LINE:COLUMN: what was expected". */

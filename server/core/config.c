@@ -44,6 +44,7 @@ struct loader {
 	size_t path_len;
 	size_t nodes;
 	char why[384];           /* what a scalar handler found wrong */
+	struct config *cfg;      /* the config being built (for warnings) */
 };
 
 struct directive;
@@ -693,6 +694,13 @@ static bool set_listen(struct loader *ld, const struct directive *d, const char 
 	return true;
 }
 
+static void config_warn(struct config *cfg, const char *text)
+{
+	if (cfg->n_warnings >= sizeof cfg->warnings / sizeof cfg->warnings[0])
+		return;
+	cfg->warnings[cfg->n_warnings++] = xstrdup(text);
+}
+
 static bool set_secret_env(struct loader *ld, const struct directive *d, const char *v,
 			   void *base)
 {
@@ -702,10 +710,13 @@ static bool set_secret_env(struct loader *ld, const struct directive *d, const c
 		return bad_value(ld, d, v, "%s", problem);
 	secret = ld->getenv_fn ? ld->getenv_fn(v) : NULL;
 	if (!secret || !*secret) {
-		/* Fail closed: a configured but missing secret must not turn
-		 * signature checking off. */
-		snprintf(ld->why, sizeof(ld->why), "environment variable %s is not set", v);
-		return false;
+		/* Not fatal: the other secrets still apply, and shiplogd warns
+		 * loudly at start when no secret at all is left. */
+		char w[512];
+		snprintf(w, sizeof w, "%s: environment variable %s is not set; this secret is not used",
+			 ld->path, v);
+		config_warn(ld->cfg, w);
+		return true;
 	}
 	replace_string(field(base, d->offset), secret);
 	return true;
@@ -1435,6 +1446,7 @@ static struct config *load(const char *path, const char *text, size_t len,
 		.file = path ? path : "(config)",
 		.getenv_fn = getenv_fn,
 		.err = err ? err : &scratch,
+		.cfg = cfg,
 	};
 
 	ld.err->message[0] = '\0';
@@ -1550,6 +1562,8 @@ void config_free(struct config *cfg)
 
 	if (!cfg)
 		return;
+	for (i = 0; i < cfg->n_warnings; i++)
+		free(cfg->warnings[i]);
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->base_url);

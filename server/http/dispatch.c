@@ -526,6 +526,8 @@ void *http_daemon_start(struct app *app, const struct sockaddr *addr)
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		/* refuse what HTTP/1.1 forbids (no Host, spaces in header names) */
+		MHD_OPTION_STRICT_FOR_CLIENT, 1,
 		MHD_OPTION_END);
 	return d;
 }
