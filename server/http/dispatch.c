@@ -36,6 +36,7 @@ struct request_state {
 	bool too_large;
 	bool done;          /* a reply was queued */
 	bool head;
+	bool late;          /* arrived after shutdown began */
 	int route_index;
 	enum route_match match;
 	char allow[128];
@@ -348,6 +349,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&app->in_flight, 1);
 		metrics_in_flight_add(1);
 		st->head = strcmp(method, "HEAD") == 0;
+		st->late = atomic_load(&app->shutting_down);
 		st->route_index = -1;
 
 		if (st->uri_len > HTTP_MAX_URL) {
@@ -422,9 +424,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (st->too_large) {
 		http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
 				   "the body exceeds %zu bytes, the limit of this endpoint", st->limit);
-	} else if (atomic_load(&app->shutting_down) && st->match == ROUTE_FOUND &&
-		   strcmp(method, "GET") && !st->head) {
-		/* in-flight requests finish; new writes go to another replica */
+	} else if (st->late && st->match == ROUTE_FOUND && strcmp(method, "GET") && !st->head) {
+		/* requests in flight at SIGTERM finish; writes that arrive
+		 * after it (on a kept-alive connection) go to another replica */
 		http_reply_problem(r, PROBLEM_SHUTTING_DOWN, "retry against another instance");
 		http_reply_header(r, "Retry-After", "1");
 	} else {

@@ -3,10 +3,15 @@
  * a real PostgreSQL: health, auth and scopes, sessions and CSRF, the
  * dispatcher's 4xx answers, static files, metrics, and migrations.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -571,10 +576,23 @@ static void two_servers_starting_together_migrate_once(void **state)
 	assert_true(itest_server_wait(&a, 20000));
 	assert_true(itest_server_wait(&b, 20000));
 	assert_true(a.port > 0);
-	char sql[128];
-	long known = itest_sql_long(url, "SELECT max(version) FROM schema_migrations");
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM schema_migrations");
-	assert_int_equal(itest_sql_long(url, sql), known);
+	/* every migration file applied, each by exactly one of the two */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "ls %s/migrations/*.sql | wc -l", SHIPLOG_SOURCE_DIR);
+	FILE *p = popen(cmd, "r");
+	long files = 0;
+	assert_int_equal(fscanf(p, "%ld", &files), 1);
+	pclose(p);
+	assert_int_equal(itest_sql_long(url, "SELECT count(*) FROM schema_migrations"), files);
+	char *log_a = itest_read_file(a.log_path, NULL), *log_b = itest_read_file(b.log_path, NULL);
+	long applied = 0;
+	for (const char *q = log_a; (q = strstr(q, "applying migration")); q++)
+		applied++;
+	for (const char *q = log_b; (q = strstr(q, "applying migration")); q++)
+		applied++;
+	assert_int_equal(applied, files);
+	free(log_a);
+	free(log_b);
 	struct itest_response r;
 	itest_get(&a, "/readyz", NULL, &r);
 	assert_int_equal(r.status, 200);
@@ -606,6 +624,126 @@ static void schema_with_unknown_breaking_migration_is_refused(void **state)
 	assert_int_equal(itest_server_stop(&s), 0);
 }
 
+
+static int run_cmd(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void check_config_validates_and_names_the_line(void **state)
+{
+	(void)state;
+	char out[4096], cmd[1024];
+	snprintf(cmd, sizeof cmd, "%s --check-config %s/deploy/shiplog.example.yaml 2>&1",
+		 SHIPLOGD_PATH, SHIPLOG_SOURCE_DIR);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 0);
+	assert_non_null(strstr(out, "valid"));
+	char bad[] = "/tmp/shiplog-badcfg-XXXXXX";
+	int fd = mkstemp(bad);
+	const char *yaml = "server:\n  threads: lots\n";
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	snprintf(cmd, sizeof cmd, "%s --check-config %s 2>&1", SHIPLOGD_PATH, bad);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 1);
+	assert_non_null(strstr(out, ":2:"));
+	assert_non_null(strstr(out, "threads"));
+	/* a bad file also stops a real start, with the same message */
+	snprintf(cmd, sizeof cmd, "DATABASE_URL=%s %s --config %s 2>&1", db_url, SHIPLOGD_PATH, bad);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 1);
+	assert_non_null(strstr(out, "threads"));
+	unlink(bad);
+	snprintf(cmd, sizeof cmd, "%s --help", SHIPLOGD_PATH);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 0);
+	assert_non_null(strstr(out, "--check-config"));
+	assert_non_null(strstr(out, "DATABASE_URL"));
+	snprintf(cmd, sizeof cmd, "%s --version", SHIPLOGD_PATH);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 0);
+	assert_non_null(strstr(out, "shiplogd "));
+	snprintf(cmd, sizeof cmd, "%s --no-such-flag 2>&1", SHIPLOGD_PATH);
+	assert_int_equal(run_cmd(cmd, out, sizeof out), 2);
+}
+
+static void pinned_clock_decides_session_expiry(void **state)
+{
+	(void)state;
+	/* a session made at a pinned "now" ... */
+	const char *then[] = {"SHIPLOG_NOW=2030-01-01T00:00:00Z", NULL};
+	struct itest_server s;
+	itest_server_start(&s, db_url, then);
+	struct itest_response r;
+	itest_json(&s, "POST", "/api/v1/session", NULL, "{\"token\":\"" ITEST_ADMIN_TOKEN "\"}", &r);
+	assert_int_equal(r.status, 200);
+	char cookie[1400], header[1500];
+	assert_true(itest_header(&r, "Set-Cookie", cookie, sizeof cookie));
+	*strchr(cookie, ';') = '\0';
+	snprintf(header, sizeof header, "Cookie: %s", cookie);
+	itest_response_free(&r);
+	itest_http(&s, "GET", "/api/v1/tokens", (const char *const[]){header, NULL}, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	itest_response_free(&r);
+	assert_int_equal(itest_server_stop(&s), 0);
+	/* ... is still good 11 hours later and gone after the 12-hour TTL */
+	const char *later[] = {"SHIPLOG_NOW=2030-01-01T11:00:00Z", NULL};
+	itest_server_start(&s, db_url, later);
+	itest_http(&s, "GET", "/api/v1/tokens", (const char *const[]){header, NULL}, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	itest_response_free(&r);
+	assert_int_equal(itest_server_stop(&s), 0);
+	const char *expired[] = {"SHIPLOG_NOW=2030-01-01T12:00:01Z", NULL};
+	itest_server_start(&s, db_url, expired);
+	itest_http(&s, "GET", "/api/v1/tokens", (const char *const[]){header, NULL}, NULL, 0, &r);
+	itest_assert_problem(&r, 401, "/unauthorized", NULL);
+	itest_response_free(&r);
+	assert_int_equal(itest_server_stop(&s), 0);
+}
+
+static void sigterm_lets_an_in_flight_request_finish(void **state)
+{
+	(void)state;
+	struct itest_server s;
+	itest_server_start(&s, db_url, NULL);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)s.port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	const char *body = "{\"name\":\"drain\",\"owner\":\"o@example.com\",\"scopes\":[\"read\"]}";
+	char head[512];
+	int hl = snprintf(head, sizeof head,
+			  "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+			  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+			  ITEST_ADMIN_TOKEN, strlen(body));
+	/* the headers and half the body, then SIGTERM, then the rest */
+	assert_int_equal(write(fd, head, (size_t)hl), hl);
+	assert_int_equal(write(fd, body, 10), 10);
+	usleep(200 * 1000);
+	kill(s.pid, SIGTERM);
+	usleep(300 * 1000);
+	assert_int_equal(write(fd, body + 10, strlen(body) - 10), (ssize_t)(strlen(body) - 10));
+	char reply[4096] = "";
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof reply - 1 && (n = read(fd, reply + got, sizeof reply - 1 - got)) > 0)
+		got += (size_t)n;
+	reply[got] = '\0';
+	close(fd);
+	if (!strstr(reply, "HTTP/1.1 201"))
+		fail_msg("in-flight request got: %s", reply);
+	/* it committed before the process went away */
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM api_tokens WHERE name = 'drain'"), 1);
+	int st;
+	assert_int_equal(waitpid(s.pid, &st, 0), s.pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	s.pid = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +769,9 @@ int main(void)
 		cmocka_unit_test(first_start_without_admin_token_prints_one_once),
 		cmocka_unit_test(two_servers_starting_together_migrate_once),
 		cmocka_unit_test(schema_with_unknown_breaking_migration_is_refused),
+		cmocka_unit_test(check_config_validates_and_names_the_line),
+		cmocka_unit_test(pinned_clock_decides_session_expiry),
+		cmocka_unit_test(sigterm_lets_an_in_flight_request_finish),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,203 @@
+/*
+ * test_db.c — the PostgreSQL layer against a real database: the
+ * transaction helper retries serialization failures and deadlocks, waits
+ * for a connection are bounded, statements survive a reconnect, and a
+ * domain event is NOTIFYed only when its transaction commits.
+ */
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "itest.h"
+#include "shiplog/clock.h"
+#include "shiplog/db.h"
+
+static char db_url[512];
+
+static int group_setup(void **state)
+{
+	(void)state;
+	itest_db_create("db", db_url, sizeof db_url);
+	char why[512];
+	if (!db_migrate(db_url, why, sizeof why))
+		fail_msg("migrate: %s", why);
+	return 0;
+}
+
+struct retry_ctx {
+	int attempts;
+	int fail_times;
+	const char *sqlstate;
+};
+
+static int fails_then_succeeds(struct db_conn *c, void *arg)
+{
+	struct retry_ctx *x = arg;
+	x->attempts++;
+	if (x->attempts <= x->fail_times) {
+		/* the same error PostgreSQL raises for a real conflict */
+		static const char *const raise_40001 =
+			"DO $$BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END$$";
+		static const char *const raise_40p01 =
+			"DO $$BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END$$";
+		return db_exec(c, strcmp(x->sqlstate, "40001") == 0 ? raise_40001 : raise_40p01);
+	}
+	return db_query(c, "INSERT INTO events (kind, entity_type, entity_id, actor) "
+			   "VALUES ('test.retry', 'test', '1', 'test')",
+			0, NULL, NULL);
+}
+
+static void transaction_retries_serialization_failures_and_deadlocks(void **state)
+{
+	(void)state;
+	struct db_pool *pool = db_pool_new(db_url, 2, 2000);
+	struct db_conn *c = db_acquire(pool);
+	assert_non_null(c);
+	struct retry_ctx a = {0, 2, "40001"};
+	assert_true(db_transaction(c, fails_then_succeeds, &a) >= 0);
+	assert_int_equal(a.attempts, 3);
+	struct retry_ctx b = {0, 1, "40P01"};
+	assert_true(db_transaction(c, fails_then_succeeds, &b) >= 0);
+	assert_int_equal(b.attempts, 2);
+	/* it gives up after five attempts and rolls back */
+	struct retry_ctx d = {0, 100, "40001"};
+	assert_int_equal(db_transaction(c, fails_then_succeeds, &d), DB_SOFT_ERROR);
+	assert_int_equal(d.attempts, 5);
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	db_release(c);
+	db_pool_free(pool);
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM events WHERE kind = 'test.retry'"),
+			 2);
+}
+
+static int hard_error(struct db_conn *c, void *arg)
+{
+	(void)arg;
+	return db_exec(c, "SELECT * FROM no_such_table");
+}
+
+static void transaction_does_not_retry_other_errors(void **state)
+{
+	(void)state;
+	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
+	struct db_conn *c = db_acquire(pool);
+	assert_int_equal(db_transaction(c, hard_error, NULL), DB_HARD_ERROR);
+	assert_string_equal(db_last_sqlstate(c), "42P01");
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	db_release(c);
+	db_pool_free(pool);
+}
+
+static void waiting_for_a_connection_is_bounded(void **state)
+{
+	(void)state;
+	struct db_pool *pool = db_pool_new(db_url, 2, 300);
+	struct db_conn *a = db_acquire(pool), *b = db_acquire(pool);
+	assert_non_null(a);
+	assert_non_null(b);
+	int64_t t0 = clock_monotonic_ms();
+	assert_null(db_acquire(pool)); /* all taken: gives up instead of hanging */
+	int64_t waited = clock_monotonic_ms() - t0;
+	assert_true(waited >= 250);
+	db_release(a);
+	struct db_conn *again = db_acquire(pool);
+	assert_ptr_equal(again, a);
+	db_release(again);
+	db_release(b);
+	db_pool_free(pool);
+}
+
+static void prepared_statements_survive_a_lost_connection(void **state)
+{
+	(void)state;
+	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
+	struct db_conn *c = db_acquire(pool);
+	PGresult *res = NULL;
+	static const char *const sql = "SELECT $1::int + 1";
+	const char *p[1] = {"41"};
+	assert_int_equal(db_query(c, sql, 1, p, &res), 1);
+	assert_string_equal(PQgetvalue(res, 0, 0), "42");
+	PQclear(res);
+	int pid = PQbackendPID(db_pg(c));
+	db_release(c);
+	char kill_sql[128];
+	snprintf(kill_sql, sizeof kill_sql, "SELECT pg_terminate_backend(%d)", pid);
+	free(itest_sql(db_url, kill_sql));
+	c = db_acquire(pool);
+	/* the first statement on the dead connection fails and marks it broken */
+	if (db_query(c, sql, 1, p, NULL) < 0) {
+		db_release(c);
+		c = db_acquire(pool);
+	}
+	assert_non_null(c);
+	assert_int_equal(db_query(c, sql, 1, p, &res), 1);
+	assert_string_equal(PQgetvalue(res, 0, 0), "42");
+	PQclear(res);
+	assert_true(db_metric_reconnects() >= 1);
+	db_release(c);
+	db_pool_free(pool);
+}
+
+static int record_event(struct db_conn *c, void *arg)
+{
+	bool *rollback = arg;
+	int n = db_event_record(c, "test.notify", "test", "7", "tester", NULL);
+	return *rollback ? DB_HARD_ERROR : n;
+}
+
+static bool wait_notify(PGconn *listener, int ms, char *payload, size_t size)
+{
+	int64_t deadline = clock_monotonic_ms() + ms;
+	while (clock_monotonic_ms() < deadline) {
+		PQconsumeInput(listener);
+		PGnotify *n = PQnotifies(listener);
+		if (n) {
+			snprintf(payload, size, "%s", n->extra);
+			PQfreemem(n);
+			return true;
+		}
+		struct pollfd pfd = {PQsocket(listener), POLLIN, 0};
+		poll(&pfd, 1, 50);
+	}
+	return false;
+}
+
+static void domain_event_is_notified_only_when_committed(void **state)
+{
+	(void)state;
+	PGconn *listener = PQconnectdb(db_url);
+	assert_int_equal(PQstatus(listener), CONNECTION_OK);
+	PQclear(PQexec(listener, "LISTEN shiplog_events"));
+	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
+	struct db_conn *c = db_acquire(pool);
+	char payload[64];
+	bool rollback = true;
+	assert_true(db_transaction(c, record_event, &rollback) < 0);
+	assert_false(wait_notify(listener, 300, payload, sizeof payload));
+	rollback = false;
+	assert_true(db_transaction(c, record_event, &rollback) >= 0);
+	assert_true(wait_notify(listener, 3000, payload, sizeof payload));
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM events WHERE id = %ld AND kind = 'test.notify' AND actor = 'tester'",
+		 strtol(payload, NULL, 10));
+	assert_int_equal(itest_sql_long(db_url, sql), 1);
+	db_release(c);
+	db_pool_free(pool);
+	PQfinish(listener);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(transaction_retries_serialization_failures_and_deadlocks),
+		cmocka_unit_test(transaction_does_not_retry_other_errors),
+		cmocka_unit_test(waiting_for_a_connection_is_bounded),
+		cmocka_unit_test(prepared_statements_survive_a_lost_connection),
+		cmocka_unit_test(domain_event_is_notified_only_when_committed),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
