@@ -32,6 +32,7 @@ struct request_state {
 	size_t discarded;   /* bytes dropped after the cap */
 	size_t uri_len;     /* the full request target, query included */
 	bool encoded_nul;   /* "%00" in the path: refused, never truncated */
+	char nul_param[64]; /* the query parameter holding a "%00", if any */
 	bool started;       /* first call of the access handler seen */
 	bool too_large;
 	bool done;          /* a reply was queued */
@@ -361,6 +362,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			http_reply_problem(r, PROBLEM_BAD_REQUEST, "URL: the path contains an encoded NUL (%%00)");
 			return queue_reply(st);
 		}
+		if (st->nul_param[0]) {
+			http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
+					   "%s: contains an encoded NUL (%%00)", st->nul_param);
+			return queue_reply(st);
+		}
 		st->path_buf = malloc(strlen(url) + 1);
 		if (!st->path_buf)
 			return MHD_NO;
@@ -453,6 +459,20 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	for (size_t i = 0; i + 3 <= pl; i++)
 		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
 			st->encoded_nul = true;
+	/* the same in a query value would silently shorten it */
+	for (const char *pair = q ? q + 1 : NULL; pair && *pair;) {
+		const char *amp = strchr(pair, '&');
+		size_t len = amp ? (size_t)(amp - pair) : strlen(pair);
+		const char *nul = memmem(pair, len, "%00", 3);
+		if (nul && !st->nul_param[0]) {
+			const char *eq = memchr(pair, '=', len);
+			size_t kl = eq ? (size_t)(eq - pair) : len;
+			snprintf(st->nul_param, sizeof st->nul_param, "%.*s", (int)kl, pair);
+			if (!st->nul_param[0])
+				snprintf(st->nul_param, sizeof st->nul_param, "query");
+		}
+		pair = amp ? amp + 1 : NULL;
+	}
 	return st;
 }
 
