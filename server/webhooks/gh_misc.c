@@ -1,32 +1,68 @@
-/* PLACEHOLDER: being written; replaced by the real mapper. */
-#include "webhooks/github_events.h"
-int gh_on_check_suite(struct webhook_ctx *ctx)
+/*
+ * gh_misc.c — helpers shared by the check, release, package and GitHub
+ * deployment mappers (see gh_misc.h).
+ */
+#include "webhooks/gh_misc.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "shiplog/crypto.h"
+
+void gh_tiebreak(const char *canonical, char out[65])
 {
-	(void)ctx;
-	return WH_IGNORED;
+	unsigned char sha[32];
+	crypto_sha256(canonical, strlen(canonical), sha);
+	crypto_hex(sha, sizeof sha, out);
 }
-int gh_on_check_run(struct webhook_ctx *ctx)
+
+static bool all_hex(const char *s, size_t n)
 {
-	(void)ctx;
-	return WH_IGNORED;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return true;
 }
-int gh_on_release(struct webhook_ctx *ctx)
+
+bool gh_is_commit_sha(const char *s)
 {
-	(void)ctx;
-	return WH_IGNORED;
+	return s && strlen(s) == 40 && all_hex(s, 40);
 }
-int gh_on_package(struct webhook_ctx *ctx)
+
+bool gh_is_sha256_digest(const char *s)
 {
-	(void)ctx;
-	return WH_IGNORED;
+	return s && strncmp(s, "sha256:", 7) == 0 && strlen(s) == 7 + 64 && all_hex(s + 7, 64);
 }
-int gh_on_deployment(struct webhook_ctx *ctx)
+
+const char *gh_received_at_us(const struct webhook_ctx *ctx, char *buf, size_t size)
 {
-	(void)ctx;
-	return WH_IGNORED;
+	int64_t us = ctx->d->received_us;
+	time_t s = (time_t)(us / 1000000);
+	long frac = (long)(us % 1000000);
+	if (frac < 0) {
+		frac += 1000000;
+		s -= 1;
+	}
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	char base[32];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06ldZ", base, frac);
+	return buf;
 }
-int gh_on_deployment_status(struct webhook_ctx *ctx)
+
+void gh_canon(char *buf, size_t size, const char *const *parts, size_t n)
 {
-	(void)ctx;
-	return WH_IGNORED;
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		int w = snprintf(buf + used, size - used, "%s%s", i ? "|" : "",
+				 parts[i] ? parts[i] : "");
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
 }

@@ -1,0 +1,160 @@
+/*
+ * gh_releases.c — release: GitHub releases, kept per (repository, release
+ * id), and a domain event per action ("release.published",
+ * "release.prereleased", "release.released", "release.deleted", ...) with
+ * the tag, on which release candidates are built (a published
+ * non-prerelease is a release; a prerelease is an RC).
+ *
+ * Release payloads carry no reliable updated_at, so the description kept is
+ * that of the event with the greatest (release.updated_at or the delivery's
+ * receipt time, tiebreak).  A deletion is final: deleted_at, once set, stays.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webhooks/gh_misc.h"
+#include "webhooks/github_events.h"
+
+static const char *const release_actions[] = {
+	"published", "prereleased", "released", "created", "edited", "deleted", "unpublished",
+};
+
+static const char *bool_text(int b)
+{
+	return b < 0 ? NULL : b ? "true" : "false";
+}
+
+int gh_on_release(struct webhook_ctx *ctx)
+{
+	const json_t *p = ctx->payload;
+	bool known = false;
+	for (size_t i = 0; i < sizeof release_actions / sizeof release_actions[0]; i++)
+		if (strcmp(ctx->action, release_actions[i]) == 0)
+			known = true;
+	if (!known)
+		return WH_IGNORED;
+	if (!json_is_object(wj_get(p, "release")))
+		return webhook_bad(ctx, "release: missing or not an object");
+	char gid[32];
+	const char *github_id = wj_int_text(p, "release.id", gid, sizeof gid);
+	if (!github_id)
+		return webhook_bad(ctx, "release.id: missing or not an integer");
+	const char *tag = wj_str(p, "release.tag_name");
+	if (!tag || !*tag)
+		return webhook_bad(ctx, "release.tag_name: missing or empty");
+	const char *name = wj_str(p, "release.name");
+	const char *body = wj_str(p, "release.body");
+	int draft = wj_bool(p, "release.draft");
+	int prerelease = wj_bool(p, "release.prerelease");
+	const char *target = wj_str(p, "release.target_commitish");
+	const char *author = wj_str(p, "release.author.login");
+	const char *html_url = wj_str(p, "release.html_url");
+	char created[40], published[40], updated[40], received[48];
+	const char *created_at = wj_time(p, "release.created_at", created, sizeof created);
+	const char *published_at = wj_time(p, "release.published_at", published, sizeof published);
+	const char *event_at = wj_time(p, "release.updated_at", updated, sizeof updated);
+	if (!event_at)
+		event_at = gh_received_at_us(ctx, received, sizeof received);
+	bool deleted = strcmp(ctx->action, "deleted") == 0;
+	int rc = webhook_repo(ctx);
+	if (rc < 0)
+		return rc;
+
+	char canon[2048], tiebreak[65], repo[24];
+	const char *parts[8] = {
+		ctx->action, bool_text(draft), bool_text(prerelease), published_at, tag, name,
+		target,	     html_url};
+	gh_canon(canon, sizeof canon, parts, 8);
+	gh_tiebreak(canon, tiebreak);
+	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
+	const char *params[16] = {repo,
+				  github_id,
+				  tag,
+				  name,
+				  body,
+				  bool_text(draft),
+				  bool_text(prerelease),
+				  target,
+				  author,
+				  html_url,
+				  created_at,
+				  published_at,
+				  deleted ? "true" : "false",
+				  ctx->action,
+				  event_at,
+				  tiebreak};
+	PGresult *res = NULL;
+	int n = db_query(
+		ctx->db,
+		"INSERT INTO releases AS t (repository_id, github_id, tag_name, name, body, draft,"
+		" prerelease, target_commitish, author, html_url, created_at, published_at,"
+		" deleted_at, last_action, updated_at, event_at, tiebreak)"
+		" VALUES ($1, $2, $3, $4, $5, coalesce($6::boolean, false),"
+		"  coalesce($7::boolean, false), $8, $9, $10, $11, $12,"
+		"  CASE WHEN $13::boolean THEN $15::timestamptz END, $14, now(), $15, $16)"
+		" ON CONFLICT (repository_id, github_id) DO UPDATE SET"
+		"  tag_name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tag_name"
+		"   ELSE t.tag_name END,"
+		"  name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.name, "
+		"t.name)"
+		"   ELSE coalesce(t.name, EXCLUDED.name) END,"
+		"  body = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.body, "
+		"t.body)"
+		"   ELSE coalesce(t.body, EXCLUDED.body) END,"
+		"  draft = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $6::boolean IS NOT NULL"
+		"   THEN $6::boolean ELSE t.draft END,"
+		"  prerelease = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $7::boolean IS NOT NULL"
+		"   THEN $7::boolean ELSE t.prerelease END,"
+		"  target_commitish = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.target_commitish, t.target_commitish)"
+		"   ELSE coalesce(t.target_commitish, EXCLUDED.target_commitish) END,"
+		"  author = coalesce(t.author, EXCLUDED.author),"
+		"  html_url = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.html_url, t.html_url)"
+		"   ELSE coalesce(t.html_url, EXCLUDED.html_url) END,"
+		"  created_at = coalesce(least(t.created_at, EXCLUDED.created_at), t.created_at,"
+		"   EXCLUDED.created_at),"
+		"  published_at = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.published_at, t.published_at)"
+		"   ELSE coalesce(t.published_at, EXCLUDED.published_at) END,"
+		"  deleted_at = coalesce(least(t.deleted_at, EXCLUDED.deleted_at), t.deleted_at,"
+		"   EXCLUDED.deleted_at),"
+		"  last_action = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.last_action"
+		"   ELSE t.last_action END,"
+		"  updated_at = now(),"
+		"  event_at = greatest(t.event_at, EXCLUDED.event_at),"
+		"  tiebreak = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tiebreak"
+		"   ELSE t.tiebreak END"
+		" RETURNING t.id, t.prerelease, t.draft, t.deleted_at IS NOT NULL",
+		16, params, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n < 0 ? n : DB_HARD_ERROR;
+	}
+	char kind[64];
+	snprintf(kind, sizeof kind, "release.%s", ctx->action);
+	json_t *ev =
+		json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "tag", tag, "repository", ctx->repo_name,
+			  "github_id", github_id, "name", name, "target_commitish", target);
+	/* what this event said, and what the release is now */
+	if (prerelease >= 0)
+		json_object_set_new(ev, "prerelease", json_boolean(prerelease));
+	if (draft >= 0)
+		json_object_set_new(ev, "draft", json_boolean(draft));
+	json_object_set_new(ev, "deleted", json_boolean(PQgetvalue(res, 0, 3)[0] == 't'));
+	rc = db_event_record(ctx->db, kind, "release", PQgetvalue(res, 0, 0), ctx->actor, ev);
+	json_decref(ev);
+	PQclear(res);
+	return rc < 0 ? rc : WH_OK;
+}
