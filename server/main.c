@@ -16,6 +16,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "webhooks/spool.h"
 
 static void usage(FILE *out)
 {
@@ -205,6 +206,10 @@ int main(int argc, char **argv)
 	}
 	if (!app_start(&app))
 		goto out;
+	/* deliveries spooled during an outage (or before a crash) are applied
+	 * as soon as the database answers */
+	if (!spool_start(&app))
+		log_msg(LOG_ERROR, "could not start the spool thread");
 	printf("shiplog listening on http://%s:%u/\n",
 	       strchr(app.cfg->listen_host, ':') ? "[::1]" : app.cfg->listen_host, app.port);
 	fflush(stdout);
@@ -215,6 +220,7 @@ int main(int argc, char **argv)
 	sigwait(&stop_signals, &sig);
 	log_msg(LOG_INFO, "received %s; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	app_stop(&app);
+	spool_stop();
 	status = 0;
 out:
 	db_pool_free(app.db);

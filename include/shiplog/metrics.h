@@ -10,6 +10,7 @@
 /* Records one finished request. route_index < 0 for unrouted requests. */
 void metrics_request(int route_index, unsigned status, int64_t duration_ms);
 void metrics_in_flight_add(int delta);
+void metrics_set_spool_pending(long n);
 
 /* Renders the exposition text (caller frees). */
 char *metrics_render(size_t *len);

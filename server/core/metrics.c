@@ -29,6 +29,12 @@ static _Atomic uint64_t requests[MAX_ROUTES + 1][N_STATUS];
 static _Atomic uint64_t latency[MAX_ROUTES + 1][N_BUCKETS + 1];
 static _Atomic uint64_t latency_sum_ms[MAX_ROUTES + 1];
 static atomic_int in_flight;
+static atomic_long spool_pending_gauge;
+
+void metrics_set_spool_pending(long n)
+{
+	atomic_store(&spool_pending_gauge, n);
+}
 
 static size_t status_slot(unsigned status)
 {
@@ -146,6 +152,10 @@ char *metrics_render(size_t *len)
 	bprintf(&b, "# HELP shiplog_db_reconnects_total Database reconnections.\n"
 		    "# TYPE shiplog_db_reconnects_total counter\nshiplog_db_reconnects_total %llu\n",
 		(unsigned long long)db_metric_reconnects());
+	bprintf(&b, "# HELP shiplog_spool_pending Webhook deliveries spooled during a database "
+		    "outage, waiting to be applied.\n"
+		    "# TYPE shiplog_spool_pending gauge\nshiplog_spool_pending %ld\n",
+		atomic_load(&spool_pending_gauge));
 	*len = b.len;
 	return b.p;
 }

@@ -20,6 +20,7 @@
 #include "shiplog/http.h"
 #include "shiplog/log.h"
 #include "webhooks/github_events.h"
+#include "webhooks/spool.h"
 #include "webhooks/webhook.h"
 
 static const struct {
@@ -137,6 +138,35 @@ void webhook_reply(struct http_request *r, const struct webhook_result *res)
 	http_reply_header(r, "Retry-After", "5");
 }
 
+void webhook_accept(struct http_request *r, const struct webhook_delivery *d)
+{
+	struct webhook_result res = {0};
+	struct db_conn *c = db_acquire(r->app->db);
+	if (c) {
+		webhook_ingest(c, r->app->cfg, d, &res);
+		db_release(c);
+		if (res.outcome != WEBHOOK_DB_ERROR) {
+			webhook_reply(r, &res);
+			return;
+		}
+	}
+	/* The database is unreachable (or went away mid-transaction): keep the
+	 * delivery on disk and apply it when the database is back.  If the
+	 * transaction did commit, the replay is recorded as a duplicate. */
+	char why[512];
+	if (!spool_write(r->app->cfg->data_dir, d, why, sizeof why)) {
+		log_msg(LOG_ERROR, "delivery %s could not be spooled: %s", d->delivery_id, why);
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+				   "the database is unreachable and the delivery could not be "
+				   "spooled; retry");
+		http_reply_header(r, "Retry-After", "5");
+		return;
+	}
+	log_msg(LOG_WARN, "database unreachable: delivery %s spooled", d->delivery_id);
+	http_reply_json(r, 202, json_pack("{s:s, s:s}", "status", "spooled", "delivery_id",
+					  d->delivery_id));
+}
+
 /* Tries the global secret and every repository's; NULL secret list = none
  * configured.  Sets *signed_repo to the repository whose secret matched. */
 static const char *github_verify(const struct config *cfg, const char *header, const char *body,
@@ -200,9 +230,6 @@ void api_webhook_github(struct http_request *r)
 	const char *hook = http_header(r, "X-GitHub-Hook-ID");
 	if (hook && !is_token_char_text(hook, 64))
 		hook = NULL;
-	struct db_conn *c = http_db(r);
-	if (!c)
-		return;
 	json_t *headers = webhook_kept_headers(r);
 	const char *sig_header = http_header(r, "X-Hub-Signature-256");
 	const char *signed_repo;
@@ -223,16 +250,17 @@ void api_webhook_github(struct http_request *r)
 		.received_us = clock_now_us(),
 	};
 	if (strcmp(verdict, "valid") && strcmp(verdict, "not-configured")) {
-		if (webhook_record_rejected(c, &d, verdict) < 0)
-			log_msg(LOG_ERROR, "could not record a rejected delivery %s", delivery);
+		struct db_conn *c = db_acquire(r->app->db);
+		if (!c || webhook_record_rejected(c, &d, verdict) < 0)
+			log_msg(LOG_WARN, "could not record rejected delivery %s", delivery);
+		if (c)
+			db_release(c);
 		json_decref(headers);
 		http_reply_problem(r, PROBLEM_BAD_SIGNATURE,
 				   "X-Hub-Signature-256: %s; it must be sha256=HMAC-SHA256(secret, body)",
 				   sig_header ? "does not match" : "missing");
 		return;
 	}
-	struct webhook_result res;
-	webhook_ingest(c, r->app->cfg, &d, &res);
+	webhook_accept(r, &d);
 	json_decref(headers);
-	webhook_reply(r, &res);
 }

@@ -30,6 +30,9 @@ int gh_on_deployment_status(struct webhook_ctx *ctx);
 /* Shared by the webhook endpoints (github.c). */
 json_t *webhook_kept_headers(struct http_request *r);
 void webhook_reply(struct http_request *r, const struct webhook_result *res);
+/* Stores and processes an authenticated delivery and replies; while the
+ * database is unreachable, spools it durably (202) or answers 503. */
+void webhook_accept(struct http_request *r, const struct webhook_delivery *d);
 void api_webhook_github(struct http_request *r);
 void api_webhook_flux(struct http_request *r);
 
