@@ -16,6 +16,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "http/sse.h"
 #include "webhooks/spool.h"
 
 static void usage(FILE *out)
@@ -40,7 +41,8 @@ static void usage(FILE *out)
 	      "  SHIPLOG_PUBLIC_READ            true: reading needs no token\n"
 	      "  SHIPLOG_THREADS, SHIPLOG_DB_CONNECTIONS, SHIPLOG_BASE_URL, SHIPLOG_WEB_DIR,\n"
 	      "  SHIPLOG_DATA_DIR, SHIPLOG_SSO_HEADER, SHIPLOG_NOW (pin the clock, RFC 3339),\n"
-	      "  SHIPLOG_LOG_LEVEL (debug, info, warn, error)\n"
+	      "  SHIPLOG_LOG_LEVEL (debug, info, warn, error), SHIPLOG_SSE_MAX_STREAMS (256),\n"
+	      "  SHIPLOG_SSE_HEARTBEAT_MS (15000)\n"
 	      "\n"
 	      "Endpoints: /healthz, /readyz, /metrics, /api/v1/openapi.json; the dashboard at /.\n",
 	      out);
@@ -210,6 +212,11 @@ int main(int argc, char **argv)
 	 * as soon as the database answers */
 	if (!spool_start(&app))
 		log_msg(LOG_ERROR, "could not start the spool thread");
+	const char *max_streams = getenv("SHIPLOG_SSE_MAX_STREAMS");
+	const char *heartbeat = getenv("SHIPLOG_SSE_HEARTBEAT_MS");
+	if (!sse_start(&app, max_streams ? (unsigned)atoi(max_streams) : 0,
+		       heartbeat ? (unsigned)atoi(heartbeat) : 0))
+		log_msg(LOG_ERROR, "could not start the live event listener");
 	printf("shiplog listening on http://%s:%u/\n",
 	       strchr(app.cfg->listen_host, ':') ? "[::1]" : app.cfg->listen_host, app.port);
 	fflush(stdout);
@@ -220,6 +227,7 @@ int main(int argc, char **argv)
 	sigwait(&stop_signals, &sig);
 	log_msg(LOG_INFO, "received %s; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	app_stop(&app);
+	sse_stop();
 	spool_stop();
 	status = 0;
 out:

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shiplog/auth.h"
 #include "shiplog/problem.h"
@@ -94,6 +95,11 @@ struct http_reply {
 	const char *content_type; /* static string */
 	struct http_header *headers;
 	size_t n_headers;
+	/* A streamed reply (server-sent events): when stream_read is set the
+	 * body is produced by it; see server/http/sse.c. */
+	ssize_t (*stream_read)(void *cls, uint64_t pos, char *buf, size_t max);
+	void (*stream_free)(void *cls);
+	void *stream_cls;
 };
 
 struct http_request {

@@ -64,6 +64,9 @@ void api_pulls_get(struct http_request *r);
 void api_commits_get(struct http_request *r);
 void api_branch_health(struct http_request *r);
 
+/* events.c */
+void api_events_stream(struct http_request *r);
+
 /* openapi.c */
 void api_openapi(struct http_request *r);
 

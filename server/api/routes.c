@@ -12,6 +12,12 @@ static const char *const scope_values[] = {"read", "ci", "feedback", "admin", NU
 
 static const struct param_spec page_params[] = {API_PAGE_PARAMS, {0}};
 
+static const struct param_spec event_params[] = {
+	{"last_event_id", PARAM_QUERY, PARAM_INT, false, 0, INT64_MAX, NULL,
+	 "Replay events after this id (EventSource sends Last-Event-ID instead)", 0},
+	{0},
+};
+
 static const struct param_spec id_params[] = {
 	{"id", PARAM_PATH, PARAM_ID, true, 0, 0, NULL, "Numeric id", 0},
 	{0},
@@ -132,6 +138,10 @@ const struct route http_routes[] = {
 	 "Prometheus metrics", "operations", 200, NULL},
 	{"GET", "/api/v1/openapi.json", api_openapi, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL, 0,
 	 "This document", "operations", 200, NULL},
+
+	{"GET", "/api/v1/events", api_events_stream, AUTH_SCOPE_READ, event_params, BODY_NONE, NULL,
+	 0, "Live domain events (text/event-stream); reconnects resume from Last-Event-ID",
+	 "operations", 200, NULL},
 
 	/* auth */
 	{"POST", "/api/v1/tokens", api_tokens_create, AUTH_SCOPE_ADMIN, NULL, BODY_JSON,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/sse.h"
 #include "shiplog/db.h"
 #include "shiplog/http.h"
 
@@ -152,6 +153,9 @@ char *metrics_render(size_t *len)
 	bprintf(&b, "# HELP shiplog_db_reconnects_total Database reconnections.\n"
 		    "# TYPE shiplog_db_reconnects_total counter\nshiplog_db_reconnects_total %llu\n",
 		(unsigned long long)db_metric_reconnects());
+	bprintf(&b, "# HELP shiplog_event_streams Open server-sent event streams.\n"
+		    "# TYPE shiplog_event_streams gauge\nshiplog_event_streams %u\n",
+		sse_stream_count());
 	bprintf(&b, "# HELP shiplog_spool_pending Webhook deliveries spooled during a database "
 		    "outage, waiting to be applied.\n"
 		    "# TYPE shiplog_spool_pending gauge\nshiplog_spool_pending %ld\n",

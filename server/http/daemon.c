@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "shiplog/app.h"
+#include "http/sse.h"
 #include "shiplog/log.h"
 
 void *http_daemon_start(struct app *app, const struct sockaddr *addr);
@@ -58,6 +59,9 @@ void app_stop(struct app *app)
 	MHD_socket fd = MHD_quiesce_daemon(app->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	/* event streams never end by themselves; libmicrohttpd also needs
+	 * every suspended connection resumed before it stops */
+	sse_close_all();
 	for (int waited = 0; atomic_load(&app->in_flight) > 0 && waited < DRAIN_LIMIT_MS;
 	     waited += 10) {
 		struct timespec ts = {0, 10 * 1000000L};

@@ -305,11 +305,21 @@ static void add_common_headers(struct request_state *st, struct MHD_Response *re
 static enum MHD_Result queue_reply(struct request_state *st)
 {
 	struct http_request *r = &st->req;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		r->reply.body_len, r->reply.body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp;
+	if (r->reply.stream_read) {
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192,
+							 r->reply.stream_read,
+							 r->reply.stream_cls,
+							 r->reply.stream_free);
+		r->reply.stream_read = NULL; /* the stream is MHD's now */
+	} else {
+		resp = MHD_create_response_from_buffer(r->reply.body_len, r->reply.body,
+						       MHD_RESPMEM_MUST_FREE);
+		if (resp)
+			r->reply.body = NULL; /* now MHD's */
+	}
 	if (!resp)
 		return MHD_NO;
-	r->reply.body = NULL; /* now MHD's */
 	add_common_headers(st, resp);
 	enum MHD_Result ret = MHD_queue_response(r->connection, r->reply.status, resp);
 	MHD_destroy_response(resp);

@@ -1,0 +1,387 @@
+/*
+ * sse.c — the event hub (see sse.h).
+ *
+ * Locking: `hub.lock` guards the client list and every client's buffer and
+ * `suspended` flag.  libmicrohttpd's resume is only called on a connection
+ * this code suspended (resuming one that is not suspended is undefined),
+ * and both happen under the lock.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/sse.h"
+#include "shiplog/app.h"
+#include "shiplog/clock.h"
+#include "shiplog/db.h"
+#include "shiplog/log.h"
+
+#define REPLAY_WINDOW 200     /* ids re-sent before Last-Event-ID */
+#define RECENT_IDS 4096       /* ids already broadcast, to skip on re-reads */
+#define CLIENT_BUFFER_MAX (4u << 20) /* a client this far behind is cut off */
+
+struct sse_client {
+	struct MHD_Connection *conn;
+	char *buf;
+	size_t len, cap, off;
+	bool suspended;
+	bool closed;
+	struct sse_client *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct sse_client *clients;
+	unsigned count;
+	unsigned max_streams;
+	unsigned heartbeat_ms;
+	struct app *app;
+	pthread_t listener;
+	atomic_bool running;
+	bool started;
+	/* the listener's view */
+	int64_t max_seen;
+	int64_t recent[RECENT_IDS];
+	size_t recent_next;
+} hub = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Appends text to one client; caller holds the lock. */
+static void client_append(struct sse_client *c, const char *text, size_t n)
+{
+	if (c->closed)
+		return;
+	if (c->len - c->off + n > CLIENT_BUFFER_MAX) {
+		c->closed = true; /* too slow: end the stream, it will reconnect */
+		return;
+	}
+	if (c->off && c->off == c->len)
+		c->off = c->len = 0;
+	if (c->len + n > c->cap) {
+		if (c->off) {
+			memmove(c->buf, c->buf + c->off, c->len - c->off);
+			c->len -= c->off;
+			c->off = 0;
+		}
+		size_t cap = c->cap ? c->cap : 4096;
+		while (cap < c->len + n)
+			cap *= 2;
+		char *b = realloc(c->buf, cap);
+		if (!b)
+			abort();
+		c->buf = b;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, text, n);
+	c->len += n;
+}
+
+static void client_wake(struct sse_client *c)
+{
+	if (c->suspended) {
+		c->suspended = false;
+		MHD_resume_connection(c->conn);
+	}
+}
+
+static void broadcast(const char *text, size_t n)
+{
+	pthread_mutex_lock(&hub.lock);
+	for (struct sse_client *c = hub.clients; c; c = c->next) {
+		client_append(c, text, n);
+		client_wake(c);
+	}
+	pthread_mutex_unlock(&hub.lock);
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct sse_client *c = cls;
+	pthread_mutex_lock(&hub.lock);
+	ssize_t n;
+	if (c->len > c->off) {
+		size_t avail = c->len - c->off;
+		size_t take = avail < max ? avail : max;
+		memcpy(buf, c->buf + c->off, take);
+		c->off += take;
+		n = (ssize_t)take;
+	} else if (c->closed) {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else {
+		/* nothing to send: park the connection until the hub has news */
+		c->suspended = true;
+		MHD_suspend_connection(c->conn);
+		n = 0;
+	}
+	pthread_mutex_unlock(&hub.lock);
+	return n;
+}
+
+static void sse_free(void *cls)
+{
+	struct sse_client *c = cls;
+	pthread_mutex_lock(&hub.lock);
+	for (struct sse_client **p = &hub.clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			hub.count--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&hub.lock);
+	free(c->buf);
+	free(c);
+}
+
+unsigned sse_stream_count(void)
+{
+	pthread_mutex_lock(&hub.lock);
+	unsigned n = hub.count;
+	pthread_mutex_unlock(&hub.lock);
+	return n;
+}
+
+/* Formats one event row as an SSE message (caller frees). */
+static char *format_event(PGresult *res, int i, size_t *len)
+{
+	json_t *payload = json_loads(PQgetvalue(res, i, 4), 0, NULL);
+	json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
+				 (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "kind",
+				 PQgetvalue(res, i, 1), "entity_type", PQgetvalue(res, i, 2),
+				 "entity_id", PQgetvalue(res, i, 3), "payload",
+				 payload ? payload : json_object(), "at", PQgetvalue(res, i, 5),
+				 "actor", PQgetvalue(res, i, 6));
+	char *js = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	if (!js)
+		return NULL;
+	size_t n = strlen(js) + strlen(PQgetvalue(res, i, 1)) + 64;
+	char *msg = malloc(n);
+	if (!msg)
+		abort();
+	int w = snprintf(msg, n, "id: %s\nevent: %s\ndata: %s\n\n", PQgetvalue(res, i, 0),
+			 PQgetvalue(res, i, 1), js);
+	free(js);
+	*len = (size_t)w;
+	return msg;
+}
+
+#define EVENT_QUERY                                                                             \
+	"SELECT id, kind, entity_type, entity_id, payload::text, "                             \
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor "     \
+	"FROM events WHERE id > $1 ORDER BY id LIMIT 1000"
+
+static bool recently_sent(int64_t id)
+{
+	for (size_t i = 0; i < RECENT_IDS; i++)
+		if (hub.recent[i] == id)
+			return true;
+	return false;
+}
+
+/* Reads events the hub has not broadcast yet; re-reads a window below the
+ * highest id seen, since ids are taken at insert and transactions commit in
+ * another order. */
+static void listener_poll_events(PGconn *pg)
+{
+	char after[32];
+	int64_t from = hub.max_seen > REPLAY_WINDOW ? hub.max_seen - REPLAY_WINDOW : 0;
+	snprintf(after, sizeof after, "%lld", (long long)from);
+	const char *p[1] = {after};
+	PGresult *res = PQexecParams(pg, EVENT_QUERY, 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		if (recently_sent(id))
+			continue;
+		hub.recent[hub.recent_next] = id;
+		hub.recent_next = (hub.recent_next + 1) % RECENT_IDS;
+		if (id > hub.max_seen)
+			hub.max_seen = id;
+		size_t n;
+		char *msg = format_event(res, i, &n);
+		if (msg) {
+			broadcast(msg, n);
+			free(msg);
+		}
+	}
+	PQclear(res);
+}
+
+static PGconn *listener_connect(const char *url)
+{
+	PGconn *pg = PQconnectdb(url);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		return NULL;
+	}
+	PGresult *res = PQexec(pg, "LISTEN shiplog_events");
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		PQfinish(pg);
+		return NULL;
+	}
+	if (hub.max_seen == 0) {
+		/* start from now: streams replay older events themselves */
+		res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM events");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			hub.max_seen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
+	return pg;
+}
+
+static void *listener_main(void *arg)
+{
+	(void)arg;
+	PGconn *pg = NULL;
+	int64_t next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
+	while (atomic_load(&hub.running)) {
+		if (!pg) {
+			pg = listener_connect(hub.app->cfg->database_url);
+			if (!pg) {
+				struct timespec ts = {0, 200 * 1000000L};
+				nanosleep(&ts, NULL);
+			} else {
+				/* whatever happened while we were away */
+				listener_poll_events(pg);
+			}
+		}
+		if (pg) {
+			struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
+			int rc = poll(&pfd, 1, hub.heartbeat_ms < 250 ? (int)hub.heartbeat_ms : 250);
+			if (rc > 0 && !PQconsumeInput(pg)) {
+				PQfinish(pg);
+				pg = NULL;
+				continue;
+			}
+			bool notified = false;
+			PGnotify *n;
+			while ((n = PQnotifies(pg))) {
+				notified = true;
+				PQfreemem(n);
+			}
+			if (notified)
+				listener_poll_events(pg);
+			if (PQstatus(pg) != CONNECTION_OK) {
+				PQfinish(pg);
+				pg = NULL;
+			}
+		}
+		if (clock_monotonic_ms() >= next_beat) {
+			static const char beat[] = ": heartbeat\n\n";
+			broadcast(beat, sizeof beat - 1);
+			next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
+		}
+	}
+	if (pg)
+		PQfinish(pg);
+	return NULL;
+}
+
+bool sse_start(struct app *app, unsigned max_streams, unsigned heartbeat_ms)
+{
+	hub.app = app;
+	hub.max_streams = max_streams ? max_streams : 256;
+	hub.heartbeat_ms = heartbeat_ms ? heartbeat_ms : 15000;
+	atomic_store(&hub.running, true);
+	if (pthread_create(&hub.listener, NULL, listener_main, NULL) != 0) {
+		atomic_store(&hub.running, false);
+		return false;
+	}
+	hub.started = true;
+	return true;
+}
+
+void sse_close_all(void)
+{
+	pthread_mutex_lock(&hub.lock);
+	for (struct sse_client *c = hub.clients; c; c = c->next) {
+		c->closed = true;
+		client_wake(c);
+	}
+	pthread_mutex_unlock(&hub.lock);
+}
+
+void sse_stop(void)
+{
+	if (!hub.started)
+		return;
+	atomic_store(&hub.running, false);
+	pthread_join(hub.listener, NULL);
+	hub.started = false;
+}
+
+/* Replays what a (re)connecting client may have missed into its buffer. */
+static void replay(struct http_request *r, struct sse_client *c, int64_t last_event_id)
+{
+	struct db_conn *db = http_db(r);
+	if (!db)
+		return;
+	char after[32];
+	int64_t from = last_event_id > REPLAY_WINDOW ? last_event_id - REPLAY_WINDOW : 0;
+	snprintf(after, sizeof after, "%lld", (long long)from);
+	const char *p[1] = {after};
+	PGresult *res = NULL;
+	if (db_query(db, EVENT_QUERY, 1, p, &res) < 0)
+		return;
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t n;
+		char *msg = format_event(res, i, &n);
+		if (msg) {
+			client_append(c, msg, n);
+			free(msg);
+		}
+	}
+	PQclear(res);
+}
+
+void sse_open(struct http_request *r, int64_t last_event_id)
+{
+	if (!hub.started) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "live events are not running");
+		return;
+	}
+	struct sse_client *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->conn = r->connection;
+	/* the reconnection delay, then anything missed */
+	static const char hello[] = "retry: 3000\n: connected\n\n";
+	client_append(c, hello, sizeof hello - 1);
+	if (last_event_id > 0)
+		replay(r, c, last_event_id);
+	pthread_mutex_lock(&hub.lock);
+	if (hub.count >= hub.max_streams || atomic_load(&r->app->shutting_down)) {
+		pthread_mutex_unlock(&hub.lock);
+		free(c->buf);
+		free(c);
+		http_reply_problem(r, PROBLEM_RATE_LIMITED,
+				   "too many open event streams (%u); try again later",
+				   hub.max_streams);
+		http_reply_header(r, "Retry-After", "10");
+		return;
+	}
+	c->next = hub.clients;
+	hub.clients = c;
+	hub.count++;
+	pthread_mutex_unlock(&hub.lock);
+
+	r->reply.status = 200;
+	r->reply.content_type = "text/event-stream";
+	r->reply.stream_read = sse_read;
+	r->reply.stream_free = sse_free;
+	r->reply.stream_cls = c;
+	http_reply_header(r, "Cache-Control", "no-cache");
+	http_reply_header(r, "X-Accel-Buffering", "no");
+}
