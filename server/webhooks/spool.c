@@ -179,7 +179,7 @@ static bool apply_file(struct app *app, struct db_conn *c, const char *path, boo
 	json_t *h = nl ? json_loadb(buf, (size_t)(nl - buf), 0, NULL) : NULL;
 	if (!h) {
 		log_msg(LOG_ERROR, "spool: %s is not a spooled delivery; moving it aside", path);
-		char bad[1200];
+		char bad[1500];
 		snprintf(bad, sizeof bad, "%s.bad", path);
 		rename(path, bad);
 		goto out;
@@ -199,7 +199,7 @@ static bool apply_file(struct app *app, struct db_conn *c, const char *path, boo
 	};
 	if (!d.source || !d.event || !d.delivery_id || !d.signature) {
 		log_msg(LOG_ERROR, "spool: %s lacks header fields; moving it aside", path);
-		char bad[1200];
+		char bad[1500];
 		snprintf(bad, sizeof bad, "%s.bad", path);
 		rename(path, bad);
 		json_decref(h);
@@ -216,7 +216,7 @@ static bool apply_file(struct app *app, struct db_conn *c, const char *path, boo
 		/* the database is fine but refuses this one: keep it aside */
 		log_msg(LOG_ERROR, "spool: %s could not be stored (%s); moved aside as .failed", path,
 			res.error);
-		char failed[1200];
+		char failed[1500];
 		snprintf(failed, sizeof failed, "%s.failed", path);
 		rename(path, failed);
 		done = true;
