@@ -126,6 +126,7 @@ static const struct param_spec branch_params[] = {
 /* Areas keep their parameter specs and entries in their own files, so that
  * work on one area does not touch another's lines. */
 #include "api/routes_environments.h"
+#include "api/routes_releases.h"
 
 const struct route http_routes[] = {
 	/* operations */
@@ -197,6 +198,7 @@ const struct route http_routes[] = {
 	 "repos", 200, "BranchHealth"},
 
 #include "api/routes_environments.inc"
+#include "api/routes_releases.inc"
 
 	{NULL, NULL, NULL, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL, 0, NULL, NULL, 0, NULL},
 };
