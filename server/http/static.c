@@ -82,24 +82,27 @@ static bool read_file(int fd, size_t size, char **out)
 	return true;
 }
 
-static bool serve_file(struct http_request *r, const char *root, const char *rel, unsigned status)
+enum serve_result { SERVED, MISSING, REFUSED };
+
+static enum serve_result serve_file(struct http_request *r, const char *root, const char *rel,
+				    unsigned status)
 {
 	char candidate[PATH_MAX], real[PATH_MAX];
 	int n = snprintf(candidate, sizeof candidate, "%s%s", root, rel);
 	if (n < 0 || (size_t)n >= sizeof candidate)
-		return false;
+		return REFUSED;
 	if (!realpath(candidate, real))
-		return false;
+		return MISSING;
 	size_t rl = strlen(root);
 	if (strncmp(real, root, rl) != 0 || real[rl] != '/')
-		return false;
+		return REFUSED; /* a link that leads out of the folder */
 	int fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return MISSING;
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 16 * 1024 * 1024) {
 		close(fd);
-		return false;
+		return MISSING;
 	}
 	char etag[96];
 	snprintf(etag, sizeof etag, "\"%lx-%lx-%lx\"", (unsigned long)st.st_size,
@@ -110,18 +113,23 @@ static bool serve_file(struct http_request *r, const char *root, const char *rel
 		http_reply_bytes(r, 304, NULL, "", 0);
 		http_reply_header(r, "ETag", etag);
 		http_reply_header(r, "Cache-Control", "no-cache");
-		return true;
+		return SERVED;
 	}
 	char *body = NULL;
 	bool ok = read_file(fd, (size_t)st.st_size, &body);
 	close(fd);
 	if (!ok)
-		return false;
+		return MISSING;
 	http_reply_bytes(r, status, content_type_for(real), body, (size_t)st.st_size);
 	free(body);
 	http_reply_header(r, "ETag", etag);
 	http_reply_header(r, "Cache-Control", "no-cache");
-	return true;
+	return SERVED;
+}
+
+static bool serve_not_found(struct http_request *r, const char *root)
+{
+	return serve_file(r, root, "/404.html", 404) == SERVED;
 }
 
 bool http_static_serve(struct http_request *r)
@@ -129,15 +137,22 @@ bool http_static_serve(struct http_request *r)
 	char root[PATH_MAX];
 	if (!realpath(r->app->cfg->web_dir, root))
 		return false;
-	if (!path_is_clean(r->path)) {
-		return serve_file(r, root, "/404.html", 404);
-	}
+	if (!path_is_clean(r->path))
+		return serve_not_found(r, root);
 	char rel[PATH_MAX];
 	size_t pl = strlen(r->path);
 	if (pl + 16 >= sizeof rel)
 		return false;
 	snprintf(rel, sizeof rel, "%s%s", r->path, r->path[pl - 1] == '/' ? "index.html" : "");
-	if (serve_file(r, root, rel, 200))
+	enum serve_result res = serve_file(r, root, rel, 200);
+	if (res == SERVED)
 		return true;
-	return serve_file(r, root, "/404.html", 404);
+	/* the dashboard routes in the browser (/runs/42, /feedback): a missing
+	 * path whose last segment has no extension gets the app, which shows its
+	 * own "not found" for routes it does not know */
+	const char *last = strrchr(r->path, '/');
+	if (res == MISSING && last && !strchr(last, '.') &&
+	    serve_file(r, root, "/index.html", 200) == SERVED)
+		return true;
+	return serve_not_found(r, root);
 }

@@ -461,6 +461,15 @@ static void static_files_have_types_etags_and_no_way_out(void **state)
 	assert_non_null(strstr(ct, "text/javascript"));
 	itest_response_free(&r);
 
+	/* dashboard routes get the app; a missing asset is a 404 */
+	itest_get(&s, "/runs/42", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "<title>t</title>"));
+	itest_response_free(&r);
+	itest_get(&s, "/missing.png", NULL, &r);
+	assert_int_equal(r.status, 404);
+	itest_response_free(&r);
+
 	static const char *const attacks[] = {
 		"/../../../../etc/passwd",     "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
 		"/%2E%2E/etc/passwd",          "/escape",                   "/.secret",
