@@ -64,6 +64,9 @@ int itest_server_stop(struct itest_server *s);
  * NULL).  body may be NULL.  Every request has a 15 s timeout: a hang is a
  * failure, not a wait.
  */
+/* Per-thread request timeout in ms (0: the default 15 s), for streams. */
+extern __thread long itest_timeout_ms;
+
 void itest_http(const struct itest_server *s, const char *method, const char *path,
 		const char *const *headers, const void *body, size_t body_len,
 		struct itest_response *out);
