@@ -53,7 +53,7 @@ void api_deliveries_list(struct http_request *r);
 void api_deliveries_get(struct http_request *r);
 void api_deliveries_replay(struct http_request *r);
 
-/* runs.c, runs_report.c */
+/* runs.c */
 void api_runs_list(struct http_request *r);
 void api_runs_get(struct http_request *r);
 void api_runs_report(struct http_request *r);
@@ -63,11 +63,39 @@ void api_repos_list(struct http_request *r);
 void api_pulls_get(struct http_request *r);
 void api_commits_get(struct http_request *r);
 void api_branch_health(struct http_request *r);
+/* The PR of {owner}/{name}/pulls/{number} with its runs, as GET …/pulls/{n}
+ * answers it (new reference); NULL when it has replied (404/503). */
+json_t *repos_pull_json(struct http_request *r, struct db_conn *c);
+
+/* journey.c */
+void api_journey_get(struct http_request *r);
+void api_commit_where(struct http_request *r);
 
 /* events.c */
 void api_events_stream(struct http_request *r);
 
 /* openapi.c */
 void api_openapi(struct http_request *r);
+
+/* artifacts.c */
+void api_artifacts_list(struct http_request *r);
+void api_artifacts_get(struct http_request *r);
+void api_artifacts_create(struct http_request *r);
+
+/* environments.c */
+void api_environments_list(struct http_request *r);
+void api_environments_get(struct http_request *r);
+void api_environments_create(struct http_request *r);
+void api_environments_update(struct http_request *r);
+void api_environments_delete(struct http_request *r);
+void api_environments_deployments(struct http_request *r);
+/* Upserts the configuration's environments (at start; safe when several
+ * servers start together); false when the database refused. */
+bool api_environments_sync(struct app *app);
+
+/* deployments.c */
+void api_deployments_list(struct http_request *r);
+void api_deployments_get(struct http_request *r);
+void api_deployments_create(struct http_request *r);
 
 #endif
