@@ -34,6 +34,7 @@ RUN apt-get update \
  && install -d -o 10001 -g 10001 -m 0750 /var/lib/shiplog
 
 COPY --from=builder /out/usr/bin/shiplogd /usr/bin/shiplogd
+COPY --from=builder /out/usr/bin/shiplog /usr/bin/shiplog
 COPY --from=builder /out/usr/share/shiplog/web /usr/share/shiplog/web
 COPY --from=builder /out/etc/shiplog/shiplog.yaml /etc/shiplog/shiplog.yaml
 
