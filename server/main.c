@@ -206,6 +206,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shiplogd: could not check for an admin token\n");
 		goto out;
 	}
+	if (!api_environments_sync(&app))
+		goto out; /* logged: the configuration's environments could not be declared */
 	if (!app_start(&app))
 		goto out;
 	/* deliveries spooled during an outage (or before a crash) are applied

@@ -144,14 +144,11 @@ void api_repos_list(struct http_request *r)
 
 /* ---- GET /api/v1/repos/{owner}/{name}/pulls/{number} ---- */
 
-void api_pulls_get(struct http_request *r)
+json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 {
-	struct db_conn *c = http_db(r);
-	if (!c)
-		return;
 	struct repo_ref repo;
 	if (!repo_lookup(r, c, &repo))
-		return;
+		return NULL;
 	const char *number = http_param(r, "number");
 	const char *p[3] = {repo.id_text, number, repo.default_branch};
 	PGresult *res = NULL;
@@ -181,13 +178,13 @@ void api_pulls_get(struct http_request *r)
 	if (n < 0) {
 		PQclear(res);
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the pull request");
-		return;
+		return NULL;
 	}
 	if (n == 0) {
 		PQclear(res);
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "number: %s has no pull request #%s",
 				   repo.full_name, number);
-		return;
+		return NULL;
 	}
 	json_t *pr = json_cell(res, 0, 4);
 	char pr_id[24], closed[40];
@@ -201,7 +198,7 @@ void api_pulls_get(struct http_request *r)
 		free(head_ref);
 		free(base_ref);
 		http_reply_problem(r, PROBLEM_INTERNAL, "could not build the answer");
-		return;
+		return NULL;
 	}
 
 	/*
@@ -241,7 +238,7 @@ void api_pulls_get(struct http_request *r)
 		PQclear(res);
 		json_decref(pr);
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the pull request's runs");
-		return;
+		return NULL;
 	}
 	json_t *runs = json_cell_or(res, 0, 0, json_array());
 	bool truncated = n > 0 && strtoll(PQgetvalue(res, 0, 1), NULL, 10) > 200;
@@ -250,7 +247,17 @@ void api_pulls_get(struct http_request *r)
 		json_array_remove(runs, json_array_size(runs) - 1);
 	json_object_set_new(pr, "runs", runs);
 	json_object_set_new(pr, "runs_truncated", json_boolean(truncated));
-	http_reply_json(r, 200, pr);
+	return pr;
+}
+
+void api_pulls_get(struct http_request *r)
+{
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	json_t *pr = repos_pull_json(r, c);
+	if (pr)
+		http_reply_json(r, 200, pr);
 }
 
 /* ---- GET /api/v1/repos/{owner}/{name}/commits/{sha} ---- */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,19 @@ int itest_server_stop(struct itest_server *s)
 
 __thread long itest_timeout_ms;
 
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+
+static void handle_free(void *h)
+{
+	curl_easy_cleanup(h);
+}
+
+static void handle_key_create(void)
+{
+	pthread_key_create(&handle_key, handle_free);
+}
+
 struct growbuf {
 	char *p;
 	size_t len;
@@ -236,12 +250,16 @@ void itest_http(const struct itest_server *s, const char *method, const char *pa
 {
 	memset(out, 0, sizeof *out);
 	/* one handle per thread, reset between requests: connections are
-	 * kept alive, which makes request-heavy tests several times faster */
-	static __thread CURL *c;
-	if (!c)
+	 * kept alive, which makes request-heavy tests several times faster;
+	 * the handle (and its connection) goes when the thread does */
+	pthread_once(&handle_once, handle_key_create);
+	CURL *c = pthread_getspecific(handle_key);
+	if (!c) {
 		c = curl_easy_init();
-	else
+		pthread_setspecific(handle_key, c);
+	} else {
 		curl_easy_reset(c);
+	}
 	char url[8192];
 	snprintf(url, sizeof url, "%s%s", s->base, path);
 	struct growbuf hb = {NULL, 0}, bb = {NULL, 0};
