@@ -16,6 +16,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "http/ratelimit.h"
 #include "http/sse.h"
 #include "webhooks/spool.h"
 
@@ -42,7 +43,8 @@ static void usage(FILE *out)
 	      "  SHIPLOG_THREADS, SHIPLOG_DB_CONNECTIONS, SHIPLOG_BASE_URL, SHIPLOG_WEB_DIR,\n"
 	      "  SHIPLOG_DATA_DIR, SHIPLOG_SSO_HEADER, SHIPLOG_NOW (pin the clock, RFC 3339),\n"
 	      "  SHIPLOG_LOG_LEVEL (debug, info, warn, error), SHIPLOG_SSE_MAX_STREAMS (256),\n"
-	      "  SHIPLOG_SSE_HEARTBEAT_MS (15000)\n"
+	      "  SHIPLOG_SSE_HEARTBEAT_MS (15000), SHIPLOG_RATE_AUTH_FAILURES (30 a minute),\n"
+	      "  SHIPLOG_RATE_FEEDBACK (20 a minute)\n"
 	      "\n"
 	      "Endpoints: /healthz, /readyz, /metrics, /api/v1/openapi.json; the dashboard at /.\n",
 	      out);
@@ -189,6 +191,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setup_secrets(&app);
+	const char *rate_auth = getenv("SHIPLOG_RATE_AUTH_FAILURES");
+	const char *rate_feedback = getenv("SHIPLOG_RATE_FEEDBACK");
+	ratelimit_init(rate_auth ? (unsigned)atoi(rate_auth) : 30,
+		       rate_feedback ? (unsigned)atoi(rate_feedback) : 20);
 
 	/* Signals are taken by this thread alone (sigwait); the HTTP threads
 	 * inherit the blocked mask. */

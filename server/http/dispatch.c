@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "http/internal.h"
+#include "http/ratelimit.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
@@ -42,6 +43,8 @@ struct request_state {
 	enum route_match match;
 	char allow[128];
 	char *path_buf;
+	char client[64];    /* the client as the rate limits see it */
+	bool presents_credentials; /* a token, a sign-in or a signed webhook */
 };
 
 /* Past this many discarded bytes the connection is simply closed: a client
@@ -224,6 +227,14 @@ static bool check_csrf(struct http_request *r)
 	return true;
 }
 
+static void too_many(struct http_request *r, unsigned retry_after, const char *why)
+{
+	char ra[16];
+	snprintf(ra, sizeof ra, "%u", retry_after ? retry_after : 1);
+	http_reply_problem(r, PROBLEM_RATE_LIMITED, "%s; retry in %s s", why, ra);
+	http_reply_header(r, "Retry-After", ra);
+}
+
 static void run_route(struct request_state *st)
 {
 	struct http_request *r = &st->req;
@@ -246,6 +257,16 @@ static void run_route(struct request_state *st)
 	}
 	if (!check_params(r))
 		return;
+	/* repeated authentication failures lock a client out for a while */
+	st->presents_credentials = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ||
+				   r->route->body == BODY_RAW || /* signed webhooks */
+				   (strcmp(r->method, "GET") &&
+				    !strcmp(r->route->pattern, "/api/v1/session"));
+	unsigned retry = 0;
+	if (st->presents_credentials && ratelimit_over(RATE_AUTH_FAILURE, st->client, &retry)) {
+		too_many(r, retry, "too many failed sign-ins from this client");
+		return;
+	}
 	if (!http_authenticate(r))
 		return;
 	if (!auth_allows(r->who.scopes, r->route->scope) &&
@@ -263,6 +284,12 @@ static void run_route(struct request_state *st)
 	}
 	if (!check_csrf(r))
 		return;
+	int cls = ratelimit_route_class(r->route);
+	if (cls >= 0 && ratelimit_hit((enum rate_class)cls,
+				      r->who.authenticated ? r->who.subject : st->client, &retry)) {
+		too_many(r, retry, "too many posts from this client");
+		return;
+	}
 	if (!parse_body(r))
 		return;
 	r->route->handler(r);
@@ -357,6 +384,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		make_request_id(r, conn);
 		remote_address(conn, r->remote_addr, sizeof r->remote_addr);
+		ratelimit_client(app->cfg, r->remote_addr,
+				 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+				 st->client, sizeof st->client);
 		atomic_fetch_add(&app->in_flight, 1);
 		metrics_in_flight_add(1);
 		st->head = strcmp(method, "HEAD") == 0;
@@ -447,6 +477,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		http_reply_header(r, "Retry-After", "1");
 	} else {
 		run_route(st);
+		/* every refused credential counts towards the client's limit;
+		 * an anonymous request that is told to sign in does not */
+		if (r->reply.status == 401 && st->presents_credentials)
+			ratelimit_hit(RATE_AUTH_FAILURE, st->client, NULL);
 	}
 	release_db(r);
 	return queue_reply(st);
@@ -507,7 +541,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "request_id", r->request_id,
 			      "method", r->method, "path", r->path ? r->path : "", "status",
 			      (int)status, "duration_ms", (json_int_t)ms, "bytes",
-			      (json_int_t)r->body_len, "remote", r->remote_addr);
+			      (json_int_t)r->body_len, "remote", st->client);
+	if (f && strcmp(st->client, r->remote_addr))
+		json_object_set_new(f, "peer", json_string(r->remote_addr));
 	if (f && r->who.authenticated)
 		json_object_set_new(f, "actor", json_string(r->who.subject));
 	if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)

@@ -42,7 +42,7 @@ static int group_teardown(void **state)
 static void reset_tables(void)
 {
 	free(itest_sql(db_url, "TRUNCATE check_suites, check_runs, releases, artifacts, "
-			       "github_deployments, github_deployment_statuses, events"));
+			       "github_deployments, github_deployment_statuses, events CASCADE"));
 }
 
 static int reset(void **state)
