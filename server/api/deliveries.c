@@ -170,8 +170,8 @@ void api_deliveries_replay(struct http_request *r)
 	}
 	if (!has_body) {
 		http_reply_problem(r, PROBLEM_CONFLICT,
-				   "delivery %lld has no stored body (rejected or duplicate); replay "
-				   "the attempt that stored it",
+				   "delivery %lld has no stored body (rejected, a duplicate, or pruned "
+				   "by retention); replay the attempt that stored it",
 				   (long long)id);
 		return;
 	}

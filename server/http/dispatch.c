@@ -284,14 +284,15 @@ static void run_route(struct request_state *st)
 	}
 	if (!check_csrf(r))
 		return;
+	if (!parse_body(r))
+		return;
+	/* only posts that would be stored count, not refused ones */
 	int cls = ratelimit_route_class(r->route);
 	if (cls >= 0 && ratelimit_hit((enum rate_class)cls,
 				      r->who.authenticated ? r->who.subject : st->client, &retry)) {
 		too_many(r, retry, "too many posts from this client");
 		return;
 	}
-	if (!parse_body(r))
-		return;
 	r->route->handler(r);
 	if (!r->reply.status)
 		http_reply_problem(r, PROBLEM_INTERNAL, "the handler gave no answer");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http/netaddr.h"
 #include "http/ratelimit.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
@@ -60,11 +61,7 @@ int ratelimit_route_class(const struct route *route)
 
 static bool trusted(const struct config *cfg, const char *addr, size_t len)
 {
-	for (size_t i = 0; i < cfg->n_trusted_proxies; i++)
-		if (strlen(cfg->trusted_proxies[i]) == len &&
-		    !strncmp(cfg->trusted_proxies[i], addr, len))
-			return true;
-	return false;
+	return netaddr_in_list(addr, len, cfg->trusted_proxies, cfg->n_trusted_proxies);
 }
 
 void ratelimit_client(const struct config *cfg, const char *peer, const char *forwarded_for,

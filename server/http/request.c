@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "http/internal.h"
+#include "http/netaddr.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
@@ -160,10 +161,8 @@ bool http_authenticate_token(struct http_request *r, const char *token)
 static bool proxy_trusted(const struct http_request *r)
 {
 	const struct config *cfg = r->app->cfg;
-	for (size_t i = 0; i < cfg->n_trusted_proxies; i++)
-		if (strcmp(cfg->trusted_proxies[i], r->remote_addr) == 0)
-			return true;
-	return false;
+	return netaddr_in_list(r->remote_addr, strlen(r->remote_addr), cfg->trusted_proxies,
+			       cfg->n_trusted_proxies);
 }
 
 bool http_authenticate(struct http_request *r)

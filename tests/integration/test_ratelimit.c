@@ -97,7 +97,7 @@ static void forwarded_for_counts_only_from_a_trusted_proxy(void **state)
 	/* behind a trusted proxy (this host), each forwarded client has its own budget */
 	char cfg[] = "/tmp/shiplog-rl-XXXXXX";
 	int fd = mkstemp(cfg);
-	const char *yaml = "auth:\n  trusted_proxies: [\"127.0.0.1\"]\n";
+	const char *yaml = "auth:\n  trusted_proxies: [\"127.0.0.0/8\"]\n";
 	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
 	close(fd);
 	setenv("ITEST_CONFIG", cfg, 1);
