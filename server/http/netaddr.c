@@ -18,11 +18,15 @@ static bool parse_addr(const char *text, unsigned char out[16], bool *v4)
 		*v4 = true;
 		return true;
 	}
-	*v4 = false;
-	return inet_pton(AF_INET6, text, out) == 1;
+	if (inet_pton(AF_INET6, text, out) != 1)
+		return false;
+	/* a dual-stack socket shows IPv4 peers as ::ffff:a.b.c.d: treat as IPv4 */
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	*v4 = memcmp(out, mapped, 12) == 0;
+	return true;
 }
 
-static bool entry_matches(const unsigned char addr[16], const char *entry)
+static bool entry_matches(const unsigned char addr[16], bool addr_v4, const char *entry)
 {
 	char host[64];
 	const char *slash = strchr(entry, '/');
@@ -33,7 +37,7 @@ static bool entry_matches(const unsigned char addr[16], const char *entry)
 	host[hl] = '\0';
 	unsigned char net[16];
 	bool v4;
-	if (!parse_addr(host, net, &v4))
+	if (!parse_addr(host, net, &v4) || v4 != addr_v4)
 		return false;
 	long bits = v4 ? 32 : 128;
 	if (slash) {
@@ -64,7 +68,7 @@ bool netaddr_in_list(const char *addr, size_t len, char *const *entries, size_t 
 	if (!parse_addr(text, a, &v4))
 		return false;
 	for (size_t i = 0; i < n_entries; i++)
-		if (entry_matches(a, entries[i]))
+		if (entry_matches(a, v4, entries[i]))
 			return true;
 	return false;
 }

@@ -42,6 +42,8 @@ static void cidr_ranges_match_their_members(void **state)
 	/* an IPv4 range does not swallow IPv6 addresses, nor the other way round */
 	assert_false(in("::1", "0.0.0.0/0"));
 	assert_false(in("10.0.0.1", "::/0"));
+	/* an IPv4 peer seen through a dual-stack socket is still IPv4 */
+	assert_true(in("::ffff:10.1.2.3", "10.0.0.0/8"));
 }
 
 static void malformed_input_never_matches(void **state)
