@@ -16,6 +16,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/retention.h"
 #include "http/ratelimit.h"
 #include "http/sse.h"
 #include "webhooks/spool.h"
@@ -220,6 +221,8 @@ int main(int argc, char **argv)
 	 * as soon as the database answers */
 	if (!spool_start(&app))
 		log_msg(LOG_ERROR, "could not start the spool thread");
+	if (!retention_start(&app))
+		log_msg(LOG_ERROR, "could not start the retention job");
 	const char *max_streams = getenv("SHIPLOG_SSE_MAX_STREAMS");
 	const char *heartbeat = getenv("SHIPLOG_SSE_HEARTBEAT_MS");
 	if (!sse_start(&app, max_streams ? (unsigned)atoi(max_streams) : 0,
@@ -237,6 +240,7 @@ int main(int argc, char **argv)
 	app_stop(&app);
 	sse_stop();
 	spool_stop();
+	retention_stop();
 	status = 0;
 out:
 	db_pool_free(app.db);

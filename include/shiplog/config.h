@@ -84,6 +84,66 @@ struct config_cadence {
 	char *anchor;        /* "YYYY-MM-DD": a planned release date */
 };
 
+/* A team's sign-off a release candidate needs (releases.gates.approvals). */
+struct config_approval {
+	char *team; /* one of the configured teams */
+	int min;    /* approvals from distinct members the config maps to the team */
+};
+
+/* Readiness gates of release candidates (releases.gates); each gate can be
+ * switched off.  See server/domain/rc.h for what each one checks. */
+struct config_gates {
+	bool ci;          /* every required job passed on the RC's commit (default on) */
+	bool smoke_tests; /* the e2e stage passed on that commit (default on) */
+	bool artifacts;   /* every required_artifacts entry published with a digest (default on;
+			   * nothing to check when the list is empty) */
+	bool staging;     /* staged and soaked (default on; skipped when no staging
+			   * environment exists and none is named) */
+	char *staging_environment; /* NULL: the first environment of tier staging */
+	unsigned soak_seconds;     /* healthy at least this long (default 1800) */
+	bool staging_descendant;   /* a later commit of the default branch counts (default on) */
+	struct config_approval *approvals;
+	size_t n_approvals;
+};
+
+/* How long stored data is kept (the `retention:` section). */
+struct config_retention {
+	unsigned delivery_bodies_days; /* raw bodies of deliveries, default 30 */
+	unsigned deliveries_days;      /* whole delivery rows, default 365 (0 or >= 7) */
+	unsigned events_days;          /* domain events, default 90 */
+	unsigned notifications_days;   /* sent notifications of the outbox, default 90 */
+	unsigned interval_seconds;     /* how often the pruning job runs, default 3600 */
+	unsigned batch_size;           /* rows per pruning transaction, default 5000 */
+};
+
+/* Notifications (the `notifications:` section; see shiplog/notify.h). */
+struct config_notify_sink {
+	char *name;     /* unique; shows up in GET /api/v1/notifications */
+	char *type;     /* "slack" (incoming webhook) or "webhook" (generic JSON) */
+	char *url;      /* resolved from url_env; NULL when that variable is unset */
+	char *url_env;  /* the variable's name (for messages) */
+	char *secret;   /* webhook: HMAC-SHA256 key from secret_env; NULL = unsigned */
+	char **events;  /* rc.cut, rc.ready, rc.blocked, rc.released, main.broken,
+			 * main.fixed, deployment.failed, feedback.new */
+	size_t n_events;
+};
+
+struct config_github_status {
+	bool configured; /* the github_status section is present */
+	char *token;     /* from token_env; NULL when unset (then nothing is posted) */
+	char *api_url;   /* default https://api.github.com; GHES: https://HOST/api/v3 */
+	char *context;   /* default shiplog/readiness */
+};
+
+struct config_notifications {
+	struct config_notify_sink *sinks;
+	size_t n_sinks;
+	struct config_github_status github;
+	unsigned max_attempts;       /* then dead-lettered; default 8 */
+	double base_backoff_seconds; /* first retry delay, doubled each time; default 5 */
+	unsigned timeout_seconds;    /* per outbound call, connect included; default 10 */
+};
+
 struct config {
 	char *path; /* the file it was loaded from, or NULL */
 
@@ -137,10 +197,18 @@ struct config {
 	struct config_cadence cadence;
 	char **required_artifacts; /* "kind:name", e.g. "chart:mccp" */
 	size_t n_required_artifacts;
+	struct config_gates gates;
 
 	/* Things worth a warning at start (e.g. a *_env secret that is unset). */
 	char *warnings[16];
 	size_t n_warnings;
+
+	/* retention (see shiplog/retention.h); a number of days of 0 keeps that
+	 * kind of data forever */
+	struct config_retention retention;
+
+	/* outbound notifications and GitHub commit statuses */
+	struct config_notifications notifications;
 };
 
 /* Error detail from config_load(): "FILE:LINE:COLUMN: what was expected". */

@@ -11,6 +11,11 @@
 void metrics_request(int route_index, unsigned status, int64_t duration_ms);
 void metrics_in_flight_add(int delta);
 void metrics_set_spool_pending(long n);
+/* The retention job: rows pruned by kind ("delivery_bodies", "deliveries",
+ * "events", "notifications"), and runs by result ("done", "skipped",
+ * "failed"); other names are ignored. */
+void metrics_retention_pruned(const char *what, uint64_t n);
+void metrics_retention_run(const char *result);
 
 /* Renders the exposition text (caller frees). */
 char *metrics_render(size_t *len);

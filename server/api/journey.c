@@ -19,6 +19,8 @@
 
 #include "api/api.h"
 #include "domain/deployments.h"
+#include "domain/rc_store.h"
+#include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 
@@ -304,13 +306,15 @@ void api_journey_get(struct http_request *r)
 	const char *branch = json_string_value(json_object_get(
 		json_object_get(json_object_get(pr, "merge_commit"), "default_branch"), "name"));
 	char repo_id[24] = "0", merge_seq[24];
-	if (rc >= 0 && merged && json_is_integer(seq) && !json_is_true(left) && branch) {
+	{
 		PGresult *res = NULL;
 		const char *rp[1] = {json_string_value(json_object_get(pr, "repository"))};
 		if (db_query(c, "SELECT id FROM repositories WHERE lower(full_name) = lower($1)", 1, rp,
 			     &res) > 0)
 			snprintf(repo_id, sizeof repo_id, "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
+	}
+	if (rc >= 0 && merged && json_is_integer(seq) && !json_is_true(left) && branch) {
 		snprintf(merge_seq, sizeof merge_seq, "%lld", (long long)json_integer_value(seq));
 		rc = add_main_steps(c, steps, repo_id, branch, merge_seq);
 		if (rc >= 0)
@@ -320,6 +324,14 @@ void api_journey_get(struct http_request *r)
 		step_add(steps, "main_pipeline", "Main pipeline", "pending", NULL, NULL);
 		step_add(steps, "e2e", "Smoke and end-to-end tests", "pending", NULL, NULL);
 		rc = add_deploy_steps(c, steps, "0", "", "0");
+	}
+	/* in RC n, feedback, released in vX (server/domain/rc_store.h) */
+	if (rc >= 0 && !(state && !strcmp(state, "closed") && !merged)) {
+		rc_settle(c, r->app->cfg);
+		rc = rc_journey_steps(c, strtoll(repo_id, NULL, 10),
+				      merged ? json_string_value(json_object_get(pr, "merge_commit_sha"))
+					     : NULL,
+				      steps);
 	}
 	if (rc < 0) {
 		json_decref(steps);
@@ -447,5 +459,17 @@ void api_commit_where(struct http_request *r)
 		http_reply_problem(r, PROBLEM_INTERNAL, "could not build the answer");
 		return;
 	}
+	/* the release candidates and releases containing it */
+	rc_settle(c, r->app->cfg);
+	json_t *rcs = json_array(), *releases = json_array();
+	if (rc_containing_commit(c, strtoll(repo_id, NULL, 10), sha, rcs, releases) < 0) {
+		json_decref(rcs);
+		json_decref(releases);
+		json_decref(out);
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not find the releases of the commit");
+		return;
+	}
+	json_object_set_new(out, "release_candidates", rcs);
+	json_object_set_new(out, "releases", releases);
 	http_reply_json(r, 200, out);
 }

@@ -815,6 +815,42 @@ static bool set_date(struct loader *ld, const struct directive *d, const char *v
 	return true;
 }
 
+/* "90s", "30m", "2h", "1d" or plain seconds ("0" = no wait): stored in seconds. */
+static bool set_duration(struct loader *ld, const struct directive *d, const char *v,
+			 void *base)
+{
+	static const struct {
+		const char *suffix;
+		unsigned long long factor;
+	} units[] = { { "", 1 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 } };
+	size_t digits = strspn(v, "0123456789"), i;
+	unsigned long long n = digits && digits <= 7 ? strtoull(v, NULL, 10) : 0;
+
+	for (i = 0; digits && digits <= 7 && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(v + digits, units[i].suffix) &&
+		    n * units[i].factor <= (unsigned long long)d->max) {
+			*(unsigned *)field(base, d->offset) = (unsigned)(n * units[i].factor);
+			return true;
+		}
+	}
+	return bad_value(ld, d, v, "expected a duration like 90s, 30m, 2h or 1d (at most %lld days)",
+			 d->max / 86400);
+}
+
+/* Days to keep something: 0 (keep forever) or d->min .. d->max. */
+static bool set_days(struct loader *ld, const struct directive *d, const char *v, void *base)
+{
+	unsigned long long n = 0;
+
+	if (!parse_number(v, false, &n) ||
+	    (n && (n < (unsigned long long)d->min || n > (unsigned long long)d->max)))
+		return bad_value(ld, d, v,
+				 "expected 0 (keep forever) or a number of days between %lld and %lld",
+				 d->min, d->max);
+	*(unsigned *)field(base, d->offset) = (unsigned)n;
+	return true;
+}
+
 /* ---- node handlers ---- */
 
 static bool apply_mapping(struct loader *ld, const struct directive *table, yaml_node_t *node,
@@ -1022,6 +1058,57 @@ static bool check_team(struct loader *ld, yaml_node_t *item, const void *array, 
 	return true;
 }
 
+static bool check_approval(struct loader *ld, yaml_node_t *item, const void *array,
+			   size_t index)
+{
+	const struct config_approval *a = array;
+	size_t i, old;
+
+	for (i = 0; i < index; i++) {
+		if (strcasecmp(a[index].team, a[i].team))
+			continue;
+		old = path_push(ld, "team");
+		fail(ld, mapping_value(ld, item, "team"), "\"%s\" is listed twice", a[index].team);
+		path_pop(ld, old);
+		return false;
+	}
+	return true;
+}
+
+/* Every team a gate wants approvals from must be a configured team (checked
+ * once the whole file is read: teams may come after releases). */
+static bool check_gate_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->gates.n_approvals; i++) {
+		const char *team = cfg->gates.approvals[i].team;
+		yaml_node_t *n = mapping_value(ld, root, "releases"), *item = NULL;
+		bool known = false;
+
+		for (j = 0; j < cfg->n_teams; j++)
+			if (!strcasecmp(cfg->teams[j].name, team))
+				known = true;
+		if (known)
+			continue;
+		n = n ? mapping_value(ld, n, "gates") : NULL;
+		n = n ? mapping_value(ld, n, "approvals") : NULL;
+		if (n && n->type == YAML_SEQUENCE_NODE &&
+		    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) > i)
+			item = node_at(ld, n->data.sequence.items.start[i]);
+		path_pop(ld, 0);
+		path_push(ld, "releases");
+		path_push(ld, "gates");
+		path_push(ld, "approvals");
+		path_push_index(ld, i);
+		path_push(ld, "team");
+		return fail(ld, item ? mapping_value(ld, item, "team") : root,
+			    "\"%s\" is not one of the teams (list it under teams, with its members)",
+			    team);
+	}
+	return true;
+}
+
 /* ---- the schema ---- */
 
 #define CFG(m) offsetof(struct config, m)
@@ -1031,6 +1118,7 @@ static bool check_team(struct loader *ld, yaml_node_t *item, const void *array, 
 #define ENV(m) offsetof(struct config_environment, m)
 #define FLUX(m) offsetof(struct config_flux_object, m)
 #define TEAM(m) offsetof(struct config_team, m)
+#define APPROVAL(m) offsetof(struct config_approval, m)
 
 static const struct directive workflow_rule_fields[] = {
 	{ .name = "match", .scalar = set_string, .offset = WFR(match), .required = true },
@@ -1180,6 +1268,40 @@ static const struct directive cadence_directives[] = {
 	{ 0 },
 };
 
+static const struct directive approval_fields[] = {
+	{ .name = "team", .scalar = set_string, .offset = APPROVAL(team), .check = check_slug,
+	  .required = true },
+	{ .name = "min", .scalar = set_int, .offset = APPROVAL(min), .min = 1, .max = 1000,
+	  .required = true },
+	{ 0 },
+};
+
+static const struct list_spec approval_list = {
+	.size = sizeof(struct config_approval),
+	.fields = approval_fields,
+	.check = check_approval,
+};
+
+static const struct directive staging_gate_directives[] = {
+	{ .name = "enabled", .scalar = set_bool, .offset = CFG(gates.staging) },
+	{ .name = "environment", .scalar = set_string, .offset = CFG(gates.staging_environment),
+	  .check = check_slug },
+	{ .name = "soak", .scalar = set_duration, .offset = CFG(gates.soak_seconds), .min = 0,
+	  .max = 30 * 86400 },
+	{ .name = "descendant", .scalar = set_bool, .offset = CFG(gates.staging_descendant) },
+	{ 0 },
+};
+
+static const struct directive gate_directives[] = {
+	{ .name = "ci", .scalar = set_bool, .offset = CFG(gates.ci) },
+	{ .name = "smoke_tests", .scalar = set_bool, .offset = CFG(gates.smoke_tests) },
+	{ .name = "artifacts", .scalar = set_bool, .offset = CFG(gates.artifacts) },
+	{ .name = "staging", .node = set_section, .arg = staging_gate_directives },
+	{ .name = "approvals", .node = set_list, .offset = CFG(gates.approvals),
+	  .count_offset = CFG(gates.n_approvals), .arg = &approval_list },
+	{ 0 },
+};
+
 static const struct directive release_directives[] = {
 	{ .name = "rc_pattern", .scalar = set_string, .offset = CFG(rc_pattern),
 	  .check = check_not_blank },
@@ -1187,6 +1309,208 @@ static const struct directive release_directives[] = {
 	{ .name = "required_artifacts", .node = set_string_list,
 	  .offset = CFG(required_artifacts), .count_offset = CFG(n_required_artifacts),
 	  .check = check_artifact },
+	{ .name = "gates", .node = set_section, .arg = gate_directives },
+	{ 0 },
+};
+
+/*
+ * retention: how long stored data is kept (server/core/retention.c prunes).
+ * Whole delivery rows are kept at least a week: the row of a delivery that
+ * succeeded is what turns a redelivery of it (GitHub offers redelivery for
+ * three days) into a duplicate instead of a second application.
+ */
+#define RETENTION_MAX_DAYS 36500
+#define RETENTION_MAX_INTERVAL (7 * 86400)
+#define RETENTION_MAX_BATCH 100000
+
+static const struct directive retention_directives[] = {
+	{ .name = "delivery_bodies_days", .scalar = set_days,
+	  .offset = CFG(retention.delivery_bodies_days), .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "deliveries_days", .scalar = set_days, .offset = CFG(retention.deliveries_days),
+	  .min = 7, .max = RETENTION_MAX_DAYS },
+	{ .name = "events_days", .scalar = set_days, .offset = CFG(retention.events_days),
+	  .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "notifications_days", .scalar = set_days,
+	  .offset = CFG(retention.notifications_days), .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "interval_seconds", .scalar = set_uint,
+	  .offset = CFG(retention.interval_seconds), .min = 1, .max = RETENTION_MAX_INTERVAL },
+	{ .name = "batch_size", .scalar = set_uint, .offset = CFG(retention.batch_size),
+	  .min = 1, .max = RETENTION_MAX_BATCH },
+	{ 0 },
+};
+
+/*
+ * notifications: sinks (Slack-compatible incoming webhooks and generic JSON
+ * webhooks), GitHub commit statuses, and the outbox's retry policy
+ * (server/notify/ sends; see shiplog/notify.h).
+ */
+static const char *const notify_events[] = {
+	"rc.cut", "rc.ready", "rc.blocked", "rc.released", "main.broken", "main.fixed",
+	"deployment.failed", "feedback.new", NULL,
+};
+
+static const char *check_notify_event(const char *s)
+{
+	size_t i;
+
+	for (i = 0; notify_events[i]; i++)
+		if (!strcmp(s, notify_events[i]))
+			return NULL;
+	return "expected one of rc.cut, rc.ready, rc.blocked, rc.released, main.broken, "
+	       "main.fixed, deployment.failed, feedback.new";
+}
+
+static const char *check_status_context(const char *s)
+{
+	if (strlen(s) > 100 || check_not_blank(s) || strpbrk(s, "\r\n"))
+		return "expected a commit status context of at most 100 characters "
+		       "(e.g. shiplog/readiness)";
+	return NULL;
+}
+
+static bool set_sink_type(struct loader *ld, const struct directive *d, const char *v,
+			  void *base)
+{
+	if (strcmp(v, "slack") && strcmp(v, "webhook"))
+		return bad_value(ld, d, v, "expected slack or webhook");
+	replace_string(field(base, d->offset), v);
+	return true;
+}
+
+/* url_env: the sink's URL is a secret (a Slack webhook URL is its own
+ * credential), so it comes from the environment and is never echoed. */
+static bool set_sink_url_env(struct loader *ld, const struct directive *d, const char *v,
+			     void *base)
+{
+	struct config_notify_sink *sink = base;
+	const char *problem = check_env_name(v), *url;
+
+	if (problem)
+		return bad_value(ld, d, v, "%s", problem);
+	replace_string(&sink->url_env, v);
+	url = ld->getenv_fn ? ld->getenv_fn(v) : NULL;
+	if (!url || !*url) {
+		char w[512];
+
+		snprintf(w, sizeof w,
+			 "%s: environment variable %s is not set; this sink's messages fail until "
+			 "it is",
+			 ld->path, v);
+		config_warn(ld->cfg, w);
+		return true;
+	}
+	if (check_url(url)) {
+		snprintf(ld->why, sizeof(ld->why),
+			 "environment variable %s: expected an http:// or https:// URL", v);
+		return false;
+	}
+	replace_string(&sink->url, url);
+	return true;
+}
+
+/* Seconds with an optional fraction ("5", "0.25"); d->min/d->max in ms. */
+static bool set_seconds_fraction(struct loader *ld, const struct directive *d, const char *v,
+				 void *base)
+{
+	size_t digits = strspn(v, "0123456789"), frac = 0;
+	bool shape;
+	double x = -1;
+
+	if (digits && v[digits] == '.')
+		frac = strspn(v + digits + 1, "0123456789");
+	shape = digits && digits <= 7 &&
+		(!v[digits] || (v[digits] == '.' && frac && frac <= 6 && !v[digits + 1 + frac]));
+	if (shape)
+		x = strtod(v, NULL);
+	if (!shape || x * 1000 < (double)d->min || x * 1000 > (double)d->max)
+		return bad_value(ld, d, v, "expected a number of seconds between %g and %g (e.g. 5 "
+				 "or 0.5)",
+				 (double)d->min / 1000, (double)d->max / 1000);
+	*(double *)field(base, d->offset) = x;
+	return true;
+}
+
+static bool set_github_status(struct loader *ld, const struct directive *d, yaml_node_t *node,
+			      void *base)
+{
+	struct config *cfg = base;
+
+	cfg->notifications.github.configured = true;
+	return apply_mapping(ld, d->arg, node, base);
+}
+
+static bool check_notify_sink(struct loader *ld, yaml_node_t *item, const void *array,
+			      size_t index)
+{
+	const struct config_notify_sink *s = array;
+	size_t i, old;
+
+	for (i = 0; i < index; i++)
+		if (!check_unique(ld, item, s[index].name, s[i].name))
+			return false;
+	if (!strcasecmp(s[index].name, "github_status")) {
+		old = path_push(ld, "name");
+		fail(ld, mapping_value(ld, item, "name"),
+		     "\"github_status\" is reserved for commit statuses (the github_status section)");
+		path_pop(ld, old);
+		return false;
+	}
+	if (!s[index].n_events)
+		return fail(ld, item, "expected at least one event under \"events\"");
+	if (!strcmp(s[index].type, "slack") && mapping_value(ld, item, "secret_env")) {
+		old = path_push(ld, "secret_env");
+		fail(ld, mapping_value(ld, item, "secret_env"),
+		     "only a webhook sink is signed; a Slack URL is its own secret");
+		path_pop(ld, old);
+		return false;
+	}
+	return true;
+}
+
+#define SINK(m) offsetof(struct config_notify_sink, m)
+#define NOTIFY_MAX_ATTEMPTS 100
+#define NOTIFY_MAX_TIMEOUT 300
+#define NOTIFY_BACKOFF_MIN_MS 10
+#define NOTIFY_BACKOFF_MAX_MS 3600000
+
+static const struct directive notify_sink_fields[] = {
+	{ .name = "name", .scalar = set_string, .offset = SINK(name), .check = check_slug,
+	  .required = true },
+	{ .name = "type", .scalar = set_sink_type, .offset = SINK(type), .required = true },
+	{ .name = "url_env", .scalar = set_sink_url_env, .required = true },
+	{ .name = "secret_env", .scalar = set_secret_env, .offset = SINK(secret) },
+	{ .name = "events", .node = set_string_list, .offset = SINK(events),
+	  .count_offset = SINK(n_events), .check = check_notify_event, .required = true },
+	{ 0 },
+};
+
+static const struct list_spec notify_sink_list = {
+	.size = sizeof(struct config_notify_sink),
+	.fields = notify_sink_fields,
+	.check = check_notify_sink,
+};
+
+static const struct directive github_status_directives[] = {
+	{ .name = "token_env", .scalar = set_secret_env, .offset = CFG(notifications.github.token),
+	  .required = true },
+	{ .name = "api_url", .scalar = set_string, .offset = CFG(notifications.github.api_url),
+	  .check = check_url },
+	{ .name = "context", .scalar = set_string, .offset = CFG(notifications.github.context),
+	  .check = check_status_context },
+	{ 0 },
+};
+
+static const struct directive notification_directives[] = {
+	{ .name = "sinks", .node = set_list, .offset = CFG(notifications.sinks),
+	  .count_offset = CFG(notifications.n_sinks), .arg = &notify_sink_list },
+	{ .name = "github_status", .node = set_github_status, .arg = github_status_directives },
+	{ .name = "max_attempts", .scalar = set_uint, .offset = CFG(notifications.max_attempts),
+	  .min = 1, .max = NOTIFY_MAX_ATTEMPTS },
+	{ .name = "base_backoff_seconds", .scalar = set_seconds_fraction,
+	  .offset = CFG(notifications.base_backoff_seconds), .min = NOTIFY_BACKOFF_MIN_MS,
+	  .max = NOTIFY_BACKOFF_MAX_MS },
+	{ .name = "timeout_seconds", .scalar = set_uint,
+	  .offset = CFG(notifications.timeout_seconds), .min = 1, .max = NOTIFY_MAX_TIMEOUT },
 	{ 0 },
 };
 
@@ -1206,6 +1530,8 @@ static const struct directive top_directives[] = {
 	{ .name = "teams", .node = set_list, .offset = CFG(teams), .count_offset = CFG(n_teams),
 	  .arg = &team_list },
 	{ .name = "releases", .node = set_section, .arg = release_directives },
+	{ .name = "retention", .node = set_section, .arg = retention_directives },
+	{ .name = "notifications", .node = set_section, .arg = notification_directives },
 	{ 0 },
 };
 
@@ -1233,6 +1559,25 @@ static const struct directive env_directives[] = {
 	{ .name = "SHIPLOG_DATA_DIR", .scalar = set_string, .offset = CFG(data_dir) },
 	{ .name = "SHIPLOG_SSO_HEADER", .scalar = set_string, .offset = CFG(sso_header),
 	  .check = check_header_name },
+	{ .name = "SHIPLOG_RETENTION_DELIVERY_BODIES_DAYS", .scalar = set_days,
+	  .offset = CFG(retention.delivery_bodies_days), .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "SHIPLOG_RETENTION_DELIVERIES_DAYS", .scalar = set_days,
+	  .offset = CFG(retention.deliveries_days), .min = 7, .max = RETENTION_MAX_DAYS },
+	{ .name = "SHIPLOG_RETENTION_EVENTS_DAYS", .scalar = set_days,
+	  .offset = CFG(retention.events_days), .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "SHIPLOG_RETENTION_NOTIFICATIONS_DAYS", .scalar = set_days,
+	  .offset = CFG(retention.notifications_days), .min = 1, .max = RETENTION_MAX_DAYS },
+	{ .name = "SHIPLOG_RETENTION_INTERVAL_SECONDS", .scalar = set_uint,
+	  .offset = CFG(retention.interval_seconds), .min = 1, .max = RETENTION_MAX_INTERVAL },
+	{ .name = "SHIPLOG_RETENTION_BATCH_SIZE", .scalar = set_uint,
+	  .offset = CFG(retention.batch_size), .min = 1, .max = RETENTION_MAX_BATCH },
+	{ .name = "SHIPLOG_NOTIFY_MAX_ATTEMPTS", .scalar = set_uint,
+	  .offset = CFG(notifications.max_attempts), .min = 1, .max = NOTIFY_MAX_ATTEMPTS },
+	{ .name = "SHIPLOG_NOTIFY_BASE_BACKOFF_SECONDS", .scalar = set_seconds_fraction,
+	  .offset = CFG(notifications.base_backoff_seconds), .min = NOTIFY_BACKOFF_MIN_MS,
+	  .max = NOTIFY_BACKOFF_MAX_MS },
+	{ .name = "SHIPLOG_NOTIFY_TIMEOUT_SECONDS", .scalar = set_uint,
+	  .offset = CFG(notifications.timeout_seconds), .min = 1, .max = NOTIFY_MAX_TIMEOUT },
 	{ 0 },
 };
 
@@ -1386,7 +1731,8 @@ static bool apply_yaml(struct loader *ld, struct config *cfg, const char *text, 
 	}
 	yaml_document_delete(&extra);
 	ld->doc = &doc;
-	ok = count_node(ld, root) && apply_mapping(ld, top_directives, root, cfg);
+	ok = count_node(ld, root) && apply_mapping(ld, top_directives, root, cfg) &&
+	     check_gate_teams(ld, cfg, root);
 	ld->doc = NULL;
 out_doc:
 	yaml_document_delete(&doc);
@@ -1408,10 +1754,27 @@ static void set_defaults(struct config *cfg)
 	cfg->webhook_body_limit = 25u << 20;
 	cfg->web_dir = xstrdup(SHIPLOG_DEFAULT_WEB_DIR);
 	cfg->data_dir = xstrdup("./data");
+	cfg->retention.delivery_bodies_days = 30;
+	cfg->retention.deliveries_days = 365;
+	cfg->retention.events_days = 90;
+	cfg->retention.notifications_days = 90;
+	cfg->retention.interval_seconds = 3600;
+	cfg->retention.batch_size = 5000;
 	cfg->db_timeout_ms = 5000;
 	cfg->session_ttl = 12 * 3600;
 	cfg->public_read = false;
 	cfg->rc_pattern = xstrdup("v*-rc.*");
+	cfg->gates.ci = true;
+	cfg->gates.smoke_tests = true;
+	cfg->gates.artifacts = true;
+	cfg->gates.staging = true;
+	cfg->gates.soak_seconds = 1800;
+	cfg->gates.staging_descendant = true;
+	cfg->notifications.max_attempts = 8;
+	cfg->notifications.base_backoff_seconds = 5;
+	cfg->notifications.timeout_seconds = 10;
+	cfg->notifications.github.api_url = xstrdup("https://api.github.com");
+	cfg->notifications.github.context = xstrdup("shiplog/readiness");
 }
 
 /* Values derived from others, once file and environment are both in. */
@@ -1431,6 +1794,10 @@ static void finish(struct config *cfg)
 			 host, (unsigned)cfg->listen_port);
 		cfg->base_url = xstrdup(url);
 	}
+	/* API calls are built as api_url + "/repos/...". */
+	len = strlen(cfg->notifications.github.api_url);
+	while (len > 0 && cfg->notifications.github.api_url[len - 1] == '/')
+		cfg->notifications.github.api_url[--len] = '\0';
 	/* Links are built as base_url + "/path". */
 	len = strlen(cfg->base_url);
 	while (len > 0 && cfg->base_url[len - 1] == '/')
@@ -1611,5 +1978,23 @@ void config_free(struct config *cfg)
 	free(cfg->rc_pattern);
 	free(cfg->cadence.anchor);
 	free_strings(cfg->required_artifacts, cfg->n_required_artifacts);
+	free(cfg->gates.staging_environment);
+	for (i = 0; i < cfg->gates.n_approvals; i++)
+		free(cfg->gates.approvals[i].team);
+	free(cfg->gates.approvals);
+	for (i = 0; i < cfg->notifications.n_sinks; i++) {
+		struct config_notify_sink *s = &cfg->notifications.sinks[i];
+
+		free(s->name);
+		free(s->type);
+		free(s->url);
+		free(s->url_env);
+		free(s->secret);
+		free_strings(s->events, s->n_events);
+	}
+	free(cfg->notifications.sinks);
+	free(cfg->notifications.github.token);
+	free(cfg->notifications.github.api_url);
+	free(cfg->notifications.github.context);
 	free(cfg);
 }

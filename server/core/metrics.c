@@ -37,6 +37,31 @@ void metrics_set_spool_pending(long n)
 	atomic_store(&spool_pending_gauge, n);
 }
 
+static const char *const retention_kinds[] = {"delivery_bodies", "deliveries", "events",
+					      "notifications"};
+static const char *const retention_results[] = {"done", "skipped", "failed"};
+#define N_RETENTION_KINDS (sizeof retention_kinds / sizeof retention_kinds[0])
+#define N_RETENTION_RESULTS (sizeof retention_results / sizeof retention_results[0])
+static _Atomic uint64_t retention_pruned[N_RETENTION_KINDS], retention_runs[N_RETENTION_RESULTS];
+
+static void add_named(const char *const *names, _Atomic uint64_t *counters, size_t n,
+		      const char *name, uint64_t by)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			atomic_fetch_add(&counters[i], by);
+}
+
+void metrics_retention_pruned(const char *what, uint64_t n)
+{
+	add_named(retention_kinds, retention_pruned, N_RETENTION_KINDS, what, n);
+}
+
+void metrics_retention_run(const char *result)
+{
+	add_named(retention_results, retention_runs, N_RETENTION_RESULTS, result, 1);
+}
+
 static size_t status_slot(unsigned status)
 {
 	for (size_t i = 0; i + 1 < N_STATUS; i++)
@@ -160,6 +185,18 @@ char *metrics_render(size_t *len)
 		    "outage, waiting to be applied.\n"
 		    "# TYPE shiplog_spool_pending gauge\nshiplog_spool_pending %ld\n",
 		atomic_load(&spool_pending_gauge));
+	bprintf(&b, "# HELP shiplog_retention_pruned_total Rows pruned by the retention job "
+		    "(delivery_bodies: bodies set to NULL).\n"
+		    "# TYPE shiplog_retention_pruned_total counter\n");
+	for (size_t i = 0; i < N_RETENTION_KINDS; i++)
+		bprintf(&b, "shiplog_retention_pruned_total{what=\"%s\"} %llu\n", retention_kinds[i],
+			(unsigned long long)atomic_load(&retention_pruned[i]));
+	bprintf(&b, "# HELP shiplog_retention_runs_total Retention runs by result (skipped: "
+		    "another replica held the lock).\n"
+		    "# TYPE shiplog_retention_runs_total counter\n");
+	for (size_t i = 0; i < N_RETENTION_RESULTS; i++)
+		bprintf(&b, "shiplog_retention_runs_total{result=\"%s\"} %llu\n",
+			retention_results[i], (unsigned long long)atomic_load(&retention_runs[i]));
 	*len = b.len;
 	return b.p;
 }

@@ -19,6 +19,7 @@
 #include "shiplog/db.h"
 #include "shiplog/http.h"
 #include "shiplog/log.h"
+#include "domain/rc_store.h"
 #include "webhooks/github_events.h"
 #include "webhooks/spool.h"
 #include "webhooks/webhook.h"
@@ -56,7 +57,9 @@ int github_process(struct webhook_ctx *ctx)
 						   "secret of %s but is about %s",
 						   ctx->d->signed_repo, full ? full : "no repository");
 		}
-		return github_events[i].handle(ctx);
+		int rc = github_events[i].handle(ctx);
+		/* release candidates and releases follow tags and GitHub releases */
+		return rc == WH_OK ? rc_on_github_event(ctx) : rc;
 	}
 	return WH_IGNORED;
 }

@@ -27,7 +27,9 @@ static int group_setup(void **state)
 {
 	(void)state;
 	itest_db_create("matrix", db_url, sizeof db_url);
-	itest_server_start(&server, db_url, NULL);
+	/* the matrix posts far more feedback than a person would */
+	const char *env[] = {"SHIPLOG_RATE_FEEDBACK=100000", NULL};
+	itest_server_start(&server, db_url, env);
 	tokens[0] = NULL;
 	tokens[1] = itest_token(&server, "read");
 	tokens[2] = itest_token(&server, "ci");

@@ -196,6 +196,11 @@ static void test_example_file_loads(void **state)
 	assert_string_equal(cfg->cadence.anchor, "2023-08-17");
 	assert_int_equal(cfg->n_required_artifacts, 4);
 	assert_string_equal(cfg->required_artifacts[0], "chart:mccp");
+	assert_string_equal(cfg->gates.staging_environment, "staging");
+	assert_int_equal(cfg->gates.soak_seconds, 1800);
+	assert_int_equal(cfg->gates.n_approvals, 2);
+	assert_string_equal(cfg->gates.approvals[0].team, "sales");
+	assert_int_equal(cfg->gates.approvals[0].min, 2);
 
 	config_classify_job(cfg, "weaveworks/weave-gitops-enterprise", "playwright-smoke-tests",
 			    &stage, &required);
@@ -600,6 +605,89 @@ static void test_cadence(void **state)
 		     "releases.cadence: missing required key \"every\"", NULL);
 }
 
+static void test_gates_default_to_every_gate_on(void **state)
+{
+	struct config *cfg = load_ok("");
+
+	(void)state;
+	assert_true(cfg->gates.ci);
+	assert_true(cfg->gates.smoke_tests);
+	assert_true(cfg->gates.artifacts);
+	assert_true(cfg->gates.staging);
+	assert_true(cfg->gates.staging_descendant);
+	assert_null(cfg->gates.staging_environment);
+	assert_int_equal(cfg->gates.soak_seconds, 1800);
+	assert_int_equal(cfg->gates.n_approvals, 0);
+	config_free(cfg);
+}
+
+static void test_gates_are_read_from_releases_gates(void **state)
+{
+	struct config *cfg = load_ok("releases:\n"
+				     "  gates:\n"
+				     "    ci: true\n"
+				     "    smoke_tests: false\n"
+				     "    artifacts: no\n"
+				     "    staging: {environment: stage-eu, soak: 2h, descendant: false}\n"
+				     "    approvals:\n"
+				     "      - {team: sales, min: 2}\n"
+				     "      - {team: support, min: 1}\n"
+				     "teams:\n"
+				     "  - {name: sales, members: [\"*@sales.example.com\"]}\n"
+				     "  - {name: support, members: [\"bob@example.com\"]}\n");
+
+	(void)state;
+	assert_true(cfg->gates.ci);
+	assert_false(cfg->gates.smoke_tests);
+	assert_false(cfg->gates.artifacts);
+	assert_true(cfg->gates.staging);
+	assert_string_equal(cfg->gates.staging_environment, "stage-eu");
+	assert_int_equal(cfg->gates.soak_seconds, 7200);
+	assert_false(cfg->gates.staging_descendant);
+	assert_int_equal(cfg->gates.n_approvals, 2);
+	assert_string_equal(cfg->gates.approvals[0].team, "sales");
+	assert_int_equal(cfg->gates.approvals[0].min, 2);
+	assert_string_equal(cfg->gates.approvals[1].team, "support");
+	assert_int_equal(cfg->gates.approvals[1].min, 1);
+	config_free(cfg);
+
+	cfg = load_ok("releases: {gates: {staging: {enabled: false, soak: 0}}}\n");
+	assert_false(cfg->gates.staging);
+	assert_int_equal(cfg->gates.soak_seconds, 0);
+	config_free(cfg);
+	cfg = load_ok("releases: {gates: {staging: {soak: 90s}}}\n");
+	assert_int_equal(cfg->gates.soak_seconds, 90);
+	config_free(cfg);
+	cfg = load_ok("releases: {gates: {staging: {soak: 1d}}}\n");
+	assert_int_equal(cfg->gates.soak_seconds, 86400);
+	config_free(cfg);
+}
+
+static void test_bad_gates_name_the_field(void **state)
+{
+	(void)state;
+	expect_error("releases: {gates: {staging: {soak: soon}}}\n",
+		     "releases.gates.staging.soak: expected a duration like 90s, 30m, 2h or 1d", NULL);
+	expect_error("releases: {gates: {staging: {soak: 31d}}}\n",
+		     "releases.gates.staging.soak: expected a duration", NULL);
+	expect_error("releases: {gates: {ci: maybe}}\n", "releases.gates.ci: expected true or false",
+		     NULL);
+	expect_error("releases: {gates: {approvals: [{team: sales, min: 0}]}}\n"
+		     "teams: [{name: sales}]\n",
+		     "releases.gates.approvals[0].min: expected an integer between 1 and 1000", NULL);
+	expect_error("releases: {gates: {approvals: [{min: 2}]}}\n",
+		     "releases.gates.approvals[0]: missing required key \"team\"", NULL);
+	expect_error("releases: {gates: {smoke: true}}\n", "unknown key \"smoke\"", NULL);
+	/* the team must exist, wherever the teams are listed in the file */
+	expect_error("releases:\n  gates:\n    approvals: [{team: sales, min: 2}]\n"
+		     "teams: [{name: support}]\n",
+		     "test.yaml:3:24: releases.gates.approvals[0].team: \"sales\" is not one of the teams",
+		     NULL);
+	expect_error("releases: {gates: {approvals: [{team: sales, min: 2}, {team: Sales, min: 1}]}}\n"
+		     "teams: [{name: sales}]\n",
+		     "releases.gates.approvals[1].team: \"Sales\" is listed twice", NULL);
+}
+
 static void test_aliases_cannot_blow_up(void **state)
 {
 	size_t size = 256 * 1024, o = 0;
@@ -809,6 +897,98 @@ static void test_environment_defaults(void **state)
 	config_free(cfg);
 }
 
+/* ---- retention ---- */
+
+static void test_retention_defaults(void **state)
+{
+	struct config *cfg = load_ok("");
+
+	(void)state;
+	assert_int_equal(cfg->retention.delivery_bodies_days, 30);
+	assert_int_equal(cfg->retention.deliveries_days, 365);
+	assert_int_equal(cfg->retention.events_days, 90);
+	assert_int_equal(cfg->retention.notifications_days, 90);
+	assert_int_equal(cfg->retention.interval_seconds, 3600);
+	assert_int_equal(cfg->retention.batch_size, 5000);
+	config_free(cfg);
+}
+
+static void test_retention_is_read_from_the_file_and_zero_keeps_forever(void **state)
+{
+	struct config *cfg = load_ok("retention:\n"
+				     "  delivery_bodies_days: 7\n"
+				     "  deliveries_days: 0\n"
+				     "  events_days: 30\n"
+				     "  notifications_days: 14\n"
+				     "  interval_seconds: 600\n"
+				     "  batch_size: 1000\n");
+
+	(void)state;
+	assert_int_equal(cfg->retention.delivery_bodies_days, 7);
+	assert_int_equal(cfg->retention.deliveries_days, 0);
+	assert_int_equal(cfg->retention.events_days, 30);
+	assert_int_equal(cfg->retention.notifications_days, 14);
+	assert_int_equal(cfg->retention.interval_seconds, 600);
+	assert_int_equal(cfg->retention.batch_size, 1000);
+	config_free(cfg);
+
+	/* a key left out keeps its default */
+	cfg = load_ok("retention: {events_days: 0}\n");
+	assert_int_equal(cfg->retention.events_days, 0);
+	assert_int_equal(cfg->retention.delivery_bodies_days, 30);
+	assert_int_equal(cfg->retention.deliveries_days, 365);
+	config_free(cfg);
+}
+
+static void test_retention_env_overrides_win_over_file(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	env_set("SHIPLOG_RETENTION_DELIVERY_BODIES_DAYS", "2");
+	env_set("SHIPLOG_RETENTION_DELIVERIES_DAYS", "8");
+	env_set("SHIPLOG_RETENTION_EVENTS_DAYS", "0");
+	env_set("SHIPLOG_RETENTION_NOTIFICATIONS_DAYS", "3");
+	env_set("SHIPLOG_RETENTION_INTERVAL_SECONDS", "1");
+	env_set("SHIPLOG_RETENTION_BATCH_SIZE", "10");
+	cfg = load_ok("retention: {delivery_bodies_days: 60, events_days: 45, interval_seconds: 900}\n");
+	assert_int_equal(cfg->retention.delivery_bodies_days, 2);
+	assert_int_equal(cfg->retention.deliveries_days, 8);
+	assert_int_equal(cfg->retention.events_days, 0);
+	assert_int_equal(cfg->retention.notifications_days, 3);
+	assert_int_equal(cfg->retention.interval_seconds, 1);
+	assert_int_equal(cfg->retention.batch_size, 10);
+	config_free(cfg);
+}
+
+static void test_bad_retention_values_name_the_field(void **state)
+{
+	(void)state;
+	/* whole delivery rows stay at least a week: they make redeliveries duplicates */
+	expect_error("retention:\n  deliveries_days: 3\n",
+		     "test.yaml:2:20: retention.deliveries_days: expected 0 (keep forever) or a "
+		     "number of days between 7 and 36500, got \"3\"",
+		     NULL);
+	expect_error("retention: {delivery_bodies_days: -1}\n",
+		     "retention.delivery_bodies_days: expected 0 (keep forever)", NULL);
+	expect_error("retention: {events_days: 30d}\n", "retention.events_days: expected 0", NULL);
+	expect_error("retention: {notifications_days: 36501}\n",
+		     "retention.notifications_days: expected 0 (keep forever) or a number of days "
+		     "between 1 and 36500",
+		     NULL);
+	expect_error("retention: {interval_seconds: 0}\n",
+		     "retention.interval_seconds: expected an integer between 1 and 604800", NULL);
+	expect_error("retention: {batch_size: 0}\n",
+		     "retention.batch_size: expected an integer between 1 and 100000", NULL);
+	expect_error("retention: {bodies_days: 30}\n", "unknown key \"bodies_days\"",
+		     "delivery_bodies_days", NULL);
+	expect_error("retention: [30]\n", "retention: expected a mapping", NULL);
+	expect_env_error("SHIPLOG_RETENTION_DELIVERIES_DAYS", "6", "between 7 and 36500");
+	expect_env_error("SHIPLOG_RETENTION_INTERVAL_SECONDS", "soon",
+			 "expected an integer between 1 and 604800");
+	expect_env_error("SHIPLOG_RETENTION_EVENTS_DAYS", "1e3", "expected 0 (keep forever)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +1012,9 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_enums_are_refused, reset_env),
 		cmocka_unit_test_setup(test_structure_checks, reset_env),
 		cmocka_unit_test_setup(test_cadence, reset_env),
+		cmocka_unit_test_setup(test_gates_default_to_every_gate_on, reset_env),
+		cmocka_unit_test_setup(test_gates_are_read_from_releases_gates, reset_env),
+		cmocka_unit_test_setup(test_bad_gates_name_the_field, reset_env),
 		cmocka_unit_test_setup(test_aliases_cannot_blow_up, reset_env),
 		cmocka_unit_test_setup(test_job_classification, reset_env),
 		cmocka_unit_test_setup(test_job_heuristics_when_nothing_matches, reset_env),
@@ -840,6 +1023,11 @@ int main(void)
 		cmocka_unit_test_setup(test_find_repository_ignores_case, reset_env),
 		cmocka_unit_test_setup(test_names_round_trip, reset_env),
 		cmocka_unit_test_setup(test_environment_defaults, reset_env),
+		cmocka_unit_test_setup(test_retention_defaults, reset_env),
+		cmocka_unit_test_setup(test_retention_is_read_from_the_file_and_zero_keeps_forever,
+				       reset_env),
+		cmocka_unit_test_setup(test_retention_env_overrides_win_over_file, reset_env),
+		cmocka_unit_test_setup(test_bad_retention_values_name_the_field, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,434 @@
+/*
+ * feedback.c — what internal customers say about a release candidate:
+ * POST/GET /api/v1/release-candidates/{id}/feedback, PATCH
+ * /api/v1/feedback/{id}.
+ *
+ * WHO SAYS IT.  When the request's identity (a token's owner, the session,
+ * or the trusted SSO header) is one the configuration maps to a team, the
+ * feedback is that person's, in that team, and `verified`: `author` and
+ * `team` may be left out and may not name someone else.  Otherwise
+ * `author` (default: the identity when it is an email address) and `team`
+ * are free text, shown unverified, and never count towards a team's
+ * approvals.  Blocks count whoever gives them: they must be looked at.
+ *
+ * WHAT WAS RUNNING.  Each feedback keeps the RC's artifact digests and the
+ * staging environment's deployed revision at that moment.
+ *
+ * Feedback is refused (409) on a released, rejected or superseded RC; its
+ * life is open → acknowledged → resolved (with a note and the RC that fixed
+ * it); resolved → open reopens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "domain/rc.h"
+#include "domain/rc_store.h"
+#include "domain/rc_store_internal.h"
+#include "http/form.h"
+#include "shiplog/app.h"
+#include "shiplog/db.h"
+
+static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
+{
+	struct rcs_idbuf b;
+	const char *p[1] = {rcs_id(&b, id)};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT " RC_SQL_FEEDBACK_JSON "::text FROM feedback f"
+			 " JOIN release_candidates frc ON frc.id = f.rc_id WHERE f.id = $1",
+			 1, p, &res);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the feedback");
+		return;
+	}
+	if (n == 0) {
+		PQclear(res);
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no feedback %lld", (long long)id);
+		return;
+	}
+	json_t *o = rcs_json(res, 0, 0);
+	PQclear(res);
+	http_reply_json(r, status, o);
+}
+
+void api_feedback_list(struct http_request *r)
+{
+	struct api_page pg;
+	if (!api_page_parse(r, &pg))
+		return;
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	int64_t rc_id = http_param_int(r, "id", 0);
+	struct rcs_idbuf ib;
+	const char *ip[1] = {rcs_id(&ib, rc_id)};
+	int n = db_query(c, "SELECT 1 FROM release_candidates WHERE id = $1", 1, ip, NULL);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
+		return;
+	}
+	if (n == 0) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)rc_id);
+		return;
+	}
+	char before[24], limit[16];
+	snprintf(before, sizeof before, "%lld",
+		 pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
+	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
+	const char *p[6] = {ip[0],
+			    http_param(r, "verdict"),
+			    http_param(r, "status"),
+			    http_param(r, "team"),
+			    before,
+			    limit};
+	PGresult *res = NULL;
+	n = db_query(c,
+		     "SELECT " RC_SQL_FEEDBACK_JSON "::text, f.id FROM feedback f"
+		     " JOIN release_candidates frc ON frc.id = f.rc_id"
+		     " WHERE f.rc_id = $1 AND ($2::text IS NULL OR f.verdict = $2)"
+		     " AND ($3::text IS NULL OR f.status = $3)"
+		     " AND ($4::text IS NULL OR lower(f.team) = lower($4))"
+		     " AND f.id < $5 ORDER BY f.id DESC LIMIT $6",
+		     6, p, &res);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
+		return;
+	}
+	json_t *items = json_array();
+	int shown = n > pg.limit ? pg.limit : n;
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(items, rcs_json(res, i, 0));
+	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 1), NULL) : NULL;
+	PQclear(res);
+	http_reply_list(r, items, next);
+	free(next);
+}
+
+struct create_tx {
+	const struct config *cfg;
+	int64_t rc_id;
+	const char *author, *team, *verdict, *severity, *area, *comment, *created_by, *now;
+	bool verified;
+	/* results */
+	bool found;
+	char state[16];
+	char successor[200];
+	int64_t id;
+};
+
+static int create_tx(struct db_conn *c, void *arg)
+{
+	struct create_tx *x = arg;
+	x->found = false;
+	x->id = 0;
+	struct rcs_idbuf b;
+	const char *p[1] = {rcs_id(&b, x->rc_id)};
+	PGresult *res = NULL;
+	/* FOR SHARE: the RC cannot close while the feedback is being stored */
+	int n = db_query(c,
+			 "SELECT rc.state, (SELECT s.version FROM release_candidates s"
+			 "  WHERE s.id = rc.superseded_by)"
+			 " FROM release_candidates rc WHERE rc.id = $1 FOR SHARE OF rc",
+			 1, p, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n;
+	}
+	x->found = true;
+	snprintf(x->state, sizeof x->state, "%s", PQgetvalue(res, 0, 0));
+	snprintf(x->successor, sizeof x->successor, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	int st = rc_state_parse(x->state);
+	if (st < 0 || rc_state_closed((enum rc_state)st))
+		return DB_OK;
+	json_t *running = NULL;
+	n = rc_running_now(c, x->cfg, x->rc_id, &running);
+	if (n < 0)
+		return n;
+	char *running_text = running ? json_dumps(running, JSON_COMPACT) : NULL;
+	json_decref(running);
+	const char *ip[12] = {p[0],
+			      x->author,
+			      x->team,
+			      x->verified ? "true" : "false",
+			      x->verdict,
+			      x->severity,
+			      x->area,
+			      x->comment,
+			      running_text ? running_text : "{}",
+			      x->created_by,
+			      x->now,
+			      NULL};
+	res = NULL;
+	n = db_query(c,
+		     "INSERT INTO feedback (rc_id, author, team, verified, verdict, severity, area,"
+		     " comment, running, created_by, created_at)"
+		     " VALUES ($1, $2, $3, $4::boolean, $5, $6, $7, $8, $9::jsonb, $10,"
+		     "  $11::timestamptz) RETURNING id",
+		     11, ip, &res);
+	free(running_text);
+	if (n <= 0) {
+		PQclear(res);
+		return n < 0 ? n : DB_HARD_ERROR;
+	}
+	x->id = rcs_int(res, 0, 0);
+	PQclear(res);
+	json_t *ev = json_pack("{s:I, s:s, s:s?, s:b, s:s}", "rc_id", (json_int_t)x->rc_id,
+			       "author", x->author, "team", x->team, "verified", x->verified,
+			       "verdict", x->verdict);
+	struct rcs_idbuf fb;
+	n = db_event_record(c, "feedback.created", "feedback", rcs_id(&fb, x->id), x->created_by,
+			    ev);
+	json_decref(ev);
+	return n < 0 ? n : DB_OK;
+}
+
+/* The dashboard's form (application/x-www-form-urlencoded): the fields the
+ * route takes, as strings, into r->json, checked against the route's spec
+ * like a JSON body.  An empty field counts as absent (a form sends its
+ * untouched inputs empty); other fields (csrf_token) are not ours. */
+static bool form_body(struct http_request *r)
+{
+	if (r->json)
+		return true;
+	json_t *o = json_object();
+	for (const struct param_spec *s = r->route->body_params; s && s->name; s++) {
+		char *v = NULL;
+		size_t vl = 0;
+		int f = http_form_value(r->body ? r->body : "", r->body_len, s->name, &v, &vl);
+		const char *why = f < 0 ? "a broken %-escape" : NULL;
+		json_t *js = NULL;
+		if (f > 0 && !why && strlen(v) != vl)
+			why = "a NUL byte";
+		if (f > 0 && !why && vl > 0 && !(js = json_stringn(v, vl)))
+			why = "invalid UTF-8";
+		free(v);
+		if (why) {
+			json_decref(o);
+			http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s: the form value has %s",
+					   s->name, why);
+			return false;
+		}
+		if (js)
+			json_object_set_new(o, s->name, js);
+	}
+	enum problem_code code;
+	char err[512];
+	if (!http_body_check(r->route->body_params, o, &code, err, sizeof err)) {
+		json_decref(o);
+		http_reply_problem(r, code, "%s", err);
+		return false;
+	}
+	r->json = o;
+	return true;
+}
+
+void api_feedback_create(struct http_request *r)
+{
+	if (!form_body(r))
+		return;
+	const json_t *b = r->json;
+	const char *author = json_string_value(json_object_get(b, "author"));
+	const char *team = json_string_value(json_object_get(b, "team"));
+	const char *verdict = json_string_value(json_object_get(b, "verdict"));
+	const char *comment = json_string_value(json_object_get(b, "comment"));
+	const char *who = r->who.subject;
+	bool verified = r->who.team[0] != '\0';
+	if (verified) {
+		if (author && strcasecmp(author, who)) {
+			http_reply_problem(r, PROBLEM_INVALID_FIELD,
+					   "author: you are signed in as %s; feedback is recorded "
+					   "under your own name (leave author out)",
+					   who);
+			return;
+		}
+		if (team && strcasecmp(team, r->who.team)) {
+			http_reply_problem(r, PROBLEM_INVALID_FIELD,
+					   "team: the configuration puts %s in team %s, not %s",
+					   who, r->who.team, team);
+			return;
+		}
+		author = who;
+		team = r->who.team;
+	} else if (!author) {
+		if (!strchr(who, '@')) {
+			http_reply_problem(r, PROBLEM_MISSING_FIELD,
+					   "author: required (who is giving this feedback?)");
+			return;
+		}
+		author = who;
+	}
+	if (verdict && strcmp(verdict, "approve") && (!comment || !*comment)) {
+		http_reply_problem(r, PROBLEM_MISSING_FIELD,
+				   "comment: required with verdict %s (what did you see?)",
+				   verdict);
+		return;
+	}
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	char now[40];
+	rcs_now(now, sizeof now);
+	struct create_tx x = {0};
+	x.cfg = r->app->cfg;
+	x.rc_id = http_param_int(r, "id", 0);
+	x.author = author;
+	x.team = team;
+	x.verdict = verdict;
+	x.severity = json_string_value(json_object_get(b, "severity"));
+	x.area = json_string_value(json_object_get(b, "area"));
+	x.comment = comment;
+	x.verified = verified;
+	x.created_by = who[0] ? who : "anonymous";
+	x.now = now;
+	if (db_transaction(c, create_tx, &x) < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the feedback");
+		return;
+	}
+	if (!x.found) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)x.rc_id);
+		return;
+	}
+	if (!x.id) {
+		if (x.successor[0])
+			http_reply_problem(
+				r, PROBLEM_CONFLICT,
+				"release candidate %lld is %s: feedback is closed; give it "
+				"on %s",
+				(long long)x.rc_id, x.state, x.successor);
+		else
+			http_reply_problem(r, PROBLEM_CONFLICT,
+					   "release candidate %lld is %s: feedback is closed",
+					   (long long)x.rc_id, x.state);
+		return;
+	}
+	reply_feedback(r, c, x.id, 201);
+	if (r->reply.status == 201) {
+		char loc[64];
+		snprintf(loc, sizeof loc, "/api/v1/feedback/%lld", (long long)x.id);
+		http_reply_header(r, "Location", loc);
+	}
+}
+
+struct update_tx {
+	int64_t id;
+	enum feedback_status to;
+	const char *resolution;
+	int64_t fixed_in;
+	const char *actor, *now;
+	/* results */
+	bool found, allowed, fixed_in_ok;
+	enum feedback_status from;
+	char repository[256];
+};
+
+static int update_tx(struct db_conn *c, void *arg)
+{
+	struct update_tx *x = arg;
+	x->found = false;
+	x->allowed = true;
+	x->fixed_in_ok = true;
+	struct rcs_idbuf b, fb;
+	const char *p[2] = {rcs_id(&b, x->id), x->fixed_in ? rcs_id(&fb, x->fixed_in) : NULL};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT f.status, rp.full_name, $2::bigint IS NULL OR EXISTS (SELECT 1"
+			 "  FROM release_candidates o WHERE o.id = $2::bigint"
+			 "  AND o.repository_id = frc.repository_id)"
+			 " FROM feedback f JOIN release_candidates frc ON frc.id = f.rc_id"
+			 " JOIN repositories rp ON rp.id = frc.repository_id"
+			 " WHERE f.id = $1 FOR UPDATE OF f",
+			 2, p, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n;
+	}
+	x->found = true;
+	int st = rc_feedback_status_parse(PQgetvalue(res, 0, 0));
+	x->from = st < 0 ? FEEDBACK_OPEN : (enum feedback_status)st;
+	snprintf(x->repository, sizeof x->repository, "%s", PQgetvalue(res, 0, 1));
+	x->fixed_in_ok = PQgetvalue(res, 0, 2)[0] == 't';
+	PQclear(res);
+	if (!rc_feedback_status_allows(x->from, x->to)) {
+		x->allowed = false;
+		return DB_OK;
+	}
+	if (!x->fixed_in_ok)
+		return DB_OK;
+	const char *up[6] = {p[0],  rc_feedback_status_name(x->to), x->resolution, p[1], x->actor,
+			     x->now};
+	n = db_query(
+		c,
+		"UPDATE feedback SET status = $2,"
+		" resolution = CASE WHEN $2 = 'open' THEN NULL ELSE coalesce($3, resolution) END,"
+		" fixed_in_rc_id = CASE WHEN $2 = 'resolved' THEN coalesce($4::bigint,"
+		"  fixed_in_rc_id) ELSE NULL END,"
+		" status_changed_by = $5, status_changed_at = $6::timestamptz WHERE id = $1",
+		6, up, NULL);
+	if (n < 0)
+		return n;
+	json_t *ev = json_pack("{s:s, s:s, s:s?}", "from", rc_feedback_status_name(x->from), "to",
+			       up[1], "resolution", x->resolution);
+	if (x->fixed_in)
+		json_object_set_new(ev, "fixed_in", json_integer(x->fixed_in));
+	n = db_event_record(c, "feedback.updated", "feedback", p[0], x->actor, ev);
+	json_decref(ev);
+	return n < 0 ? n : DB_OK;
+}
+
+void api_feedback_update(struct http_request *r)
+{
+	const json_t *b = r->json;
+	struct update_tx x = {0};
+	x.id = http_param_int(r, "id", 0);
+	x.to = (enum feedback_status)rc_feedback_status_parse(
+		json_string_value(json_object_get(b, "status")));
+	x.resolution = json_string_value(json_object_get(b, "resolution"));
+	const json_t *fi = json_object_get(b, "fixed_in");
+	x.fixed_in = json_is_integer(fi) ? (int64_t)json_integer_value(fi) : 0;
+	if ((x.resolution || x.fixed_in) && x.to != FEEDBACK_RESOLVED) {
+		http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s: only with status resolved",
+				   x.fixed_in ? "fixed_in" : "resolution");
+		return;
+	}
+	char now[40];
+	rcs_now(now, sizeof now);
+	x.actor = r->who.subject[0] ? r->who.subject : "api";
+	x.now = now;
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	if (db_transaction(c, update_tx, &x) < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not change the feedback");
+		return;
+	}
+	if (!x.found) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no feedback %lld", (long long)x.id);
+		return;
+	}
+	if (!x.allowed) {
+		json_t *allowed = json_array();
+		enum feedback_status next[3];
+		size_t k = rc_feedback_status_allowed(x.from, next, 3);
+		for (size_t i = 0; i < k; i++)
+			json_array_append_new(allowed,
+					      json_string(rc_feedback_status_name(next[i])));
+		api_reply_illegal_transition(r, "status", rc_feedback_status_name(x.from),
+					     rc_feedback_status_name(x.to), allowed);
+		return;
+	}
+	if (!x.fixed_in_ok) {
+		http_reply_problem(r, PROBLEM_INVALID_FIELD,
+				   "fixed_in: no release candidate %lld in %s",
+				   (long long)x.fixed_in, x.repository);
+		return;
+	}
+	reply_feedback(r, c, x.id, 200);
+}

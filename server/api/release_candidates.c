@@ -1,0 +1,336 @@
+/*
+ * release_candidates.c — /api/v1/release-candidates: list, cut, one RC,
+ * state changes, readiness, changes and release notes.
+ *
+ * Every read first folds the GitHub facts not applied yet (rc_settle), so
+ * an RC made by a tag or a pre-release is there whichever replica stored
+ * the delivery.  The rules live in server/domain/rc*.c.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/rc.h"
+#include "domain/rc_store.h"
+#include "domain/rc_store_internal.h"
+#include "shiplog/app.h"
+#include "shiplog/clock.h"
+#include "shiplog/db.h"
+
+void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
+				  const char *to, json_t *allowed)
+{
+	const struct problem_info *p = problem_info(PROBLEM_ILLEGAL_TRANSITION);
+	char type[128], detail[600], list[300] = "";
+	problem_type_uri(PROBLEM_ILLEGAL_TRANSITION, type, sizeof type);
+	size_t i;
+	json_t *v;
+	json_array_foreach(allowed, i, v) {
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
+			 json_string_value(v));
+	}
+	snprintf(detail, sizeof detail, "%s: %s → %s is not allowed; from %s: %s", field, from, to,
+		 from, list[0] ? list : "no change is allowed");
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "type", type, "title",
+			      p->title, "status", (int)p->status, "detail", detail, "current", from,
+			      "requested", to, "allowed", allowed);
+	if (r->path)
+		json_object_set_new(o, "instance", json_string(r->path));
+	json_object_set_new(o, "request_id", json_string(r->request_id));
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	http_reply_bytes(r, p->status, "application/problem+json", s, strlen(s));
+	free(s);
+}
+
+static int64_t path_id(const struct http_request *r)
+{
+	return http_param_int(r, "id", 0);
+}
+
+void api_rc_list(struct http_request *r)
+{
+	struct api_page pg;
+	if (!api_page_parse(r, &pg))
+		return;
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	char before[24], limit[16];
+	snprintf(before, sizeof before, "%lld",
+		 pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
+	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
+	const char *p[5] = {http_param(r, "repo"), http_param(r, "state"), http_param(r, "target"),
+			    before, limit};
+	PGresult *res = NULL;
+	int n = db_query(
+		c,
+		"SELECT " RC_SQL_JSON "::text, rc.id"
+		" FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
+		" WHERE ($1::text IS NULL OR lower(rp.full_name) = lower($1))"
+		" AND ($2::text IS NULL OR rc.state = $2)"
+		" AND ($3::text IS NULL OR rc.target = $3)"
+		" AND rc.id < $4 ORDER BY rc.id DESC LIMIT $5",
+		5, p, &res);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list release candidates");
+		return;
+	}
+	json_t *items = json_array();
+	int shown = n > pg.limit ? pg.limit : n;
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(items, rcs_json(res, i, 0));
+	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 1), NULL) : NULL;
+	PQclear(res);
+	http_reply_list(r, items, next);
+	free(next);
+}
+
+static void reply_rc(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
+{
+	json_t *o = NULL;
+	int n = rc_get_json(c, id, &o);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+				   "could not read the release candidate");
+		return;
+	}
+	if (!o) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)id);
+		return;
+	}
+	http_reply_json(r, status, o);
+}
+
+void api_rc_get(struct http_request *r)
+{
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	reply_rc(r, c, path_id(r), 200);
+}
+
+/* A version is a tag name: no spaces, no control characters, no "..". */
+static bool version_ok(const char *v)
+{
+	if (!*v || strstr(v, "..") || v[0] == '-' || v[0] == '.')
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._+-/", *p))
+			return false;
+	return true;
+}
+
+struct create_tx {
+	const struct config *cfg;
+	struct rc_cut cut;
+	const char *repository;
+	int64_t rc_id;
+	enum rc_cut_outcome outcome;
+	char why[300];
+};
+
+static int create_tx(struct db_conn *c, void *arg)
+{
+	struct create_tx *x = arg;
+	const char *p[1] = {x->repository};
+	PGresult *res = NULL;
+	int n = db_query(
+		c,
+		"INSERT INTO repositories (full_name) VALUES ($1)"
+		" ON CONFLICT (lower(full_name)) DO UPDATE SET full_name = repositories.full_name"
+		" RETURNING id",
+		1, p, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n < 0 ? n : DB_HARD_ERROR;
+	}
+	x->cut.repository_id = rcs_int(res, 0, 0);
+	PQclear(res);
+	/* a tag or pre-release of this version may be waiting to be folded in */
+	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");
+	if (n < 0)
+		return n;
+	return rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+}
+
+void api_rc_create(struct http_request *r)
+{
+	const json_t *b = r->json;
+	const char *version = json_string_value(json_object_get(b, "version"));
+	if (!version || !version_ok(version)) {
+		http_reply_problem(
+			r, PROBLEM_INVALID_FIELD,
+			"version: expected a tag name such as v0.38.0-rc.1 (letters, digits, "
+			"'.', '_', '+', '-', '/')");
+		return;
+	}
+	char commit[41];
+	const char *given = json_string_value(json_object_get(b, "commit"));
+	for (size_t i = 0; i < 40; i++)
+		commit[i] = (char)tolower((unsigned char)given[i]);
+	commit[40] = '\0';
+	const json_t *arts = json_object_get(b, "artifacts");
+	size_t na = json_array_size(arts);
+	const char **digests = calloc(na + 1, sizeof *digests);
+	if (!digests)
+		abort();
+	for (size_t i = 0; i < na; i++)
+		digests[i] = json_string_value(json_array_get(arts, i));
+	char now[40];
+	rcs_now(now, sizeof now);
+	struct create_tx x = {0};
+	x.cfg = r->app->cfg;
+	x.repository = json_string_value(json_object_get(b, "repository"));
+	x.cut.version = version;
+	x.cut.commit = commit;
+	x.cut.source = RC_SOURCE_API;
+	x.cut.digests = digests;
+	x.cut.n_digests = na;
+	x.cut.notes = json_string_value(json_object_get(b, "notes"));
+	x.cut.at = now;
+	x.cut.actor = r->who.subject[0] ? r->who.subject : "api";
+	struct db_conn *c = http_db(r);
+	if (!c) {
+		free((void *)digests);
+		return;
+	}
+	int n = db_transaction(c, create_tx, &x);
+	free((void *)digests);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+				   "could not store the release candidate");
+		return;
+	}
+	if (x.outcome == RC_CUT_CONFLICT) {
+		http_reply_problem(r, PROBLEM_CONFLICT, "%s", x.why);
+		return;
+	}
+	reply_rc(r, c, x.rc_id, x.outcome == RC_CUT_CREATED ? 201 : 200);
+	if (r->reply.status == 201) {
+		char loc[64];
+		snprintf(loc, sizeof loc, "/api/v1/release-candidates/%lld", (long long)x.rc_id);
+		http_reply_header(r, "Location", loc);
+	}
+}
+
+struct update_tx {
+	int64_t id;
+	enum rc_state to;
+	struct rc_change why;
+	enum rc_state from;
+	bool allowed, found;
+};
+
+static int update_tx(struct db_conn *c, void *arg)
+{
+	struct update_tx *x = arg;
+	return rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
+}
+
+void api_rc_update(struct http_request *r)
+{
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	char now[40];
+	rcs_now(now, sizeof now);
+	struct update_tx x = {0};
+	x.id = path_id(r);
+	x.to = (enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
+	x.why.reason = json_string_value(json_object_get(r->json, "reason"));
+	x.why.source = "api";
+	x.why.actor = r->who.subject[0] ? r->who.subject : "api";
+	x.why.at = now;
+	if (db_transaction(c, update_tx, &x) < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+				   "could not change the release candidate");
+		return;
+	}
+	if (!x.found) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)x.id);
+		return;
+	}
+	if (!x.allowed) {
+		json_t *allowed = json_array();
+		enum rc_state next[4];
+		size_t k = rc_state_allowed(x.from, next, 4);
+		for (size_t i = 0; i < k; i++)
+			json_array_append_new(allowed, json_string(rc_state_name(next[i])));
+		api_reply_illegal_transition(r, "state", rc_state_name(x.from), rc_state_name(x.to),
+					     allowed);
+		return;
+	}
+	reply_rc(r, c, x.id, 200);
+}
+
+void api_rc_readiness(struct http_request *r)
+{
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	rc_settle(c, r->app->cfg);
+	json_t *o = NULL;
+	int64_t id = path_id(r);
+	int n = rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not evaluate the readiness");
+		return;
+	}
+	if (!o) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)id);
+		return;
+	}
+	http_reply_json(r, 200, o);
+}
+
+/* The changes answer, or a reply already made (NULL). */
+static json_t *changes_or_reply(struct http_request *r)
+{
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return NULL;
+	rc_settle(c, r->app->cfg);
+	json_t *o = NULL;
+	int64_t id = path_id(r);
+	int n = rc_changes(c, id, &o);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the changes");
+		return NULL;
+	}
+	if (!o)
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
+				   (long long)id);
+	return o;
+}
+
+void api_rc_changes(struct http_request *r)
+{
+	json_t *o = changes_or_reply(r);
+	if (o)
+		http_reply_json(r, 200, o);
+}
+
+void api_rc_notes(struct http_request *r)
+{
+	json_t *o = changes_or_reply(r);
+	if (!o)
+		return;
+	const char *version = json_string_value(
+		json_object_get(json_object_get(o, "release_candidate"), "version"));
+	const char *since = json_string_value(
+		json_object_get(json_object_get(o, "previous_release"), "version"));
+	char *md = rc_notes_markdown(version, since, json_object_get(o, "groups"));
+	http_reply_bytes(r, 200, "text/markdown; charset=utf-8", md, strlen(md));
+	free(md);
+	json_decref(o);
+}
