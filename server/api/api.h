@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "shiplog/http.h"
+#include <libpq-fe.h>
 
 /* ---- pagination: newest first, keyset on (time, id) or id ---- */
 struct api_page {
@@ -29,6 +30,15 @@ struct api_page {
 bool api_page_parse(struct http_request *r, struct api_page *p);
 /* A cursor for the row (time may be NULL); caller frees. */
 char *api_cursor_make(int64_t id, const char *time);
+
+/*
+ * Replies a page of a keyset query that fetched pg->limit + 1 rows: each
+ * item is the JSON text in column json_col; the next cursor is made from
+ * column id_col and, unless time_col < 0, column time_col of the last row
+ * shown.  Takes over res (PQclear).
+ */
+void api_reply_page(struct http_request *r, PGresult *res, int n, const struct api_page *pg,
+		    int json_col, int id_col, int time_col);
 
 /* health.c */
 void api_healthz(struct http_request *r);
@@ -120,5 +130,9 @@ void api_release_add_plan(json_t *o, const struct config *cfg, const char *relea
  * the allowed next states (a JSON array, stolen), as "allowed". */
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed);
+
+/* notifications.c (issue 9): the outbox of outbound messages */
+void api_notifications_list(struct http_request *r);
+void api_notifications_retry(struct http_request *r);
 
 #endif

@@ -58,19 +58,7 @@ void api_artifacts_list(struct http_request *r)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list artifacts");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++) {
-		json_t *o = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-		if (o)
-			json_array_append_new(items, o);
-	}
-	char *next = n > pg.limit
-			     ? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 1), NULL, 10), NULL)
-			     : NULL;
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
+	api_reply_page(r, res, n, &pg, 0, 1, -1);
 }
 
 /* One artifact with its commit, the run that built it, and the
@@ -99,9 +87,9 @@ static void reply_artifact(struct http_request *r, struct db_conn *c, const char
 		"  'last_event_at', " SQL_TS("x.last_event_at") ", 'current', x.current)"
 		"  ORDER BY x.sort_order, x.name), '[]'::json) FROM ("
 		"  SELECT DISTINCT ON (e.id) e.name, e.sort_order, d.id, d.status, d.started_at,"
-		"   d.last_event_at, d.id = (SELECT d0.id FROM deployments d0"
+		"   d.last_event_at, coalesce(d.id = (SELECT d0.id FROM deployments d0"
 		"    WHERE d0.environment_id = e.id AND d0.status NOT IN ('queued', 'inactive')"
-		"    ORDER BY d0.last_event_at DESC, d0.id DESC LIMIT 1) AS current"
+		"    ORDER BY d0.last_event_at DESC, d0.id DESC LIMIT 1), false) AS current"
 		"  FROM deployments d JOIN environments e ON e.id = d.environment_id"
 		"  WHERE e.deleted_at IS NULL AND (d.resolved_artifact_id = a.id"
 		"   OR (a.digest IS NOT NULL AND d.artifact_digests @> ARRAY[a.digest]))"

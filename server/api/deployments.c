@@ -53,19 +53,7 @@ void api_deployments_list(struct http_request *r)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list deployments");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++) {
-		json_t *o = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-		if (o)
-			json_array_append_new(items, o);
-	}
-	char *next = n > pg.limit ? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 1), NULL, 10),
-						    PQgetvalue(res, shown - 1, 2))
-				  : NULL;
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
+	api_reply_page(r, res, n, &pg, 0, 1, 2);
 }
 
 /* One deployment with its status history (oldest first). */

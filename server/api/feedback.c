@@ -99,14 +99,7 @@ void api_feedback_list(struct http_request *r)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++)
-		json_array_append_new(items, rcs_json(res, i, 0));
-	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 1), NULL) : NULL;
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
+	api_reply_page(r, res, n, &pg, 0, 1, -1);
 }
 
 struct create_tx {

@@ -58,3 +58,24 @@ bad:
 			   "cursor: not a cursor this server made; use the next link of a page");
 	return false;
 }
+
+void api_reply_page(struct http_request *r, PGresult *res, int n, const struct api_page *pg,
+		    int json_col, int id_col, int time_col)
+{
+	json_t *items = json_array();
+	int shown = n > pg->limit ? pg->limit : n;
+	for (int i = 0; i < shown; i++) {
+		json_t *o = PQgetisnull(res, i, json_col)
+				    ? NULL
+				    : json_loads(PQgetvalue(res, i, json_col), JSON_DECODE_ANY, NULL);
+		if (o)
+			json_array_append_new(items, o);
+	}
+	char *next = NULL;
+	if (n > pg->limit)
+		next = api_cursor_make(strtoll(PQgetvalue(res, shown - 1, id_col), NULL, 10),
+				       time_col >= 0 ? PQgetvalue(res, shown - 1, time_col) : NULL);
+	PQclear(res);
+	http_reply_list(r, items, next);
+	free(next);
+}

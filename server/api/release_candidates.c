@@ -80,14 +80,7 @@ void api_rc_list(struct http_request *r)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list release candidates");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++)
-		json_array_append_new(items, rcs_json(res, i, 0));
-	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 1), NULL) : NULL;
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
+	api_reply_page(r, res, n, &pg, 0, 1, -1);
 }
 
 static void reply_rc(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)

@@ -127,19 +127,7 @@ void api_repos_list(struct http_request *r)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list repositories");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++) {
-		json_t *o = json_cell(res, i, 1);
-		if (o)
-			json_array_append_new(items, o);
-	}
-	char *next = n > pg.limit
-			     ? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10), NULL)
-			     : NULL;
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
+	api_reply_page(r, res, n, &pg, 1, 0, -1);
 }
 
 /* ---- GET /api/v1/repos/{owner}/{name}/pulls/{number} ---- */

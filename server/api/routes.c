@@ -44,7 +44,7 @@ static const char *const run_kinds[] = {"pr", "main", "release", "other", NULL};
 static const char *const run_statuses[] = {"queued", "in_progress", "waiting", "completed", NULL};
 static const char *const run_conclusions[] = {"success", "failure", "cancelled", "skipped",
 					      "timed_out", "action_required", "neutral", "stale",
-					      NULL};
+					      "startup_failure", NULL};
 
 static const struct param_spec delivery_list_params[] = {
 	{"source", PARAM_QUERY, PARAM_ENUM, false, 0, 0, delivery_sources, "github or flux", 0},
