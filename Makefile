@@ -46,3 +46,21 @@ format:
 	@command -v clang-format >/dev/null || { echo "clang-format not found: apt-get install clang-format"; exit 1; }
 	find server include tests cli -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null \
 		| xargs -r clang-format -i
+
+# --- fuzzing (issue 7; tests/fuzz/README.md) ---------------------------------------------
+#   make fuzz        the CI budget: all targets in about FUZZ_BUDGET (120) seconds, -seed=1
+#   make fuzz-long   FUZZ_SECONDS (600) per target; findings in build-fuzz/findings/<target>/
+FUZZ_BUDGET  ?= 120
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz fuzz-long fuzz-build
+
+fuzz-build:
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+		-DSHIPLOG_FUZZ=ON -DSHIPLOG_SANITIZE=ON -DSHIPLOG_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh --build build-fuzz --out build-fuzz/run --budget $(FUZZ_BUDGET) --jobs $(JOBS)
+
+fuzz-long: fuzz-build
+	bash tests/fuzz/run.sh --build build-fuzz --out build-fuzz/findings --seconds $(FUZZ_SECONDS) --jobs $(JOBS)

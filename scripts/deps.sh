@@ -3,6 +3,7 @@
 #
 #   scripts/deps.sh            build + run + test dependencies
 #   scripts/deps.sh --browser  also chromium, and Node.js + npm when `node` is missing
+#   scripts/deps.sh --node     Node.js + npm when `node` is missing (tests/deploy)
 #
 # Runs `apt-get update` once, and only if something has to be installed.
 # Needs root (or passwordless sudo) only when something is missing.
@@ -13,11 +14,13 @@ log() { echo "$PROG: $*" >&2; }
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 
 BROWSER=0
+NODE=0 # deploy validation: --node (implied by --browser)
 for arg in "$@"; do
 	case "$arg" in
-	--browser) BROWSER=1 ;;
-	-h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument: $arg (usage: $0 [--browser])" ;;
+	--browser) BROWSER=1 NODE=1 ;;
+	--node) NODE=1 ;;
+	-h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $arg (usage: $0 [--browser] [--node])" ;;
 	esac
 done
 
@@ -75,10 +78,10 @@ else
 	log "all ${#PACKAGES[@]} packages already installed"
 fi
 
-# Node.js for the browser tests. Node may come from elsewhere (NodeSource, nvm, ...), and
+# Node.js for the browser tests and tests/deploy. Node may come from elsewhere (NodeSource, nvm, ...), and
 # Debian's npm conflicts with NodeSource's nodejs (which bundles npm), so: nodejs only when
 # `node` is missing, then npm only when `npm` is still missing afterwards.
-if [[ $BROWSER -eq 1 ]]; then
+if [[ $NODE -eq 1 ]]; then
 	if ! command -v node >/dev/null 2>&1; then
 		apt_install nodejs
 	fi

@@ -2,12 +2,15 @@
 # `make test`: everything from a fresh Debian 12 machine to a verdict.
 #
 # Stages: deps, build (+ unit tests), valgrind (unit tests), asan (clang ASan/UBSan build +
-# unit tests), integration (throwaway PostgreSQL + integration tests in the ASan build),
-# compose (docker-compose config -q), browser (tests/browser, when it exists).
+# unit tests), fuzz (libFuzzer harnesses, ~2 min: tests/fuzz/README.md),
+# integration (throwaway PostgreSQL + integration tests in the ASan build),
+# compose (docker-compose config -q), deploy (tests/deploy: offline validation of deploy/),
+# browser (tests/browser, when it exists).
 #
 # Environment:
 #   CI=true        a skipped / not-run test is a failure
 #   JOBS=N         parallelism (default: nproc)
+#   FUZZ_BUDGET=S  wall-time seconds for the fuzz stage, all targets together (default 120)
 #   SHIPLOG_TEST_KEEP_PG=1   keep the throwaway cluster after the run (for debugging)
 set -euo pipefail
 
@@ -181,11 +184,10 @@ EOF
 
 # --- stages ---------------------------------------------------------------------------------
 stage_deps() {
-	if [[ -f tests/browser/package.json ]]; then
-		bash scripts/deps.sh --browser
-	else
-		bash scripts/deps.sh
-	fi
+	local flags=()
+	if [[ -f tests/browser/package.json ]]; then flags+=(--browser); fi
+	if [[ -f tests/deploy/package.json ]]; then flags+=(--node); fi # deploy validation: node + npm
+	bash scripts/deps.sh ${flags[@]+"${flags[@]}"}
 }
 
 stage_build() {
@@ -264,6 +266,32 @@ stage_asan() {
 	run_ctest unit-asan build-asan unit 60 "$JOBS"
 }
 
+# --- fuzz (issue 7; tests/fuzz/README.md) ----------------------------------------------------
+# libFuzzer harnesses (clang, ASan+UBSan) in build-fuzz, each on a copy of its committed corpus
+# with -seed=1 and a fixed budget: FUZZ_BUDGET seconds of wall time for all targets (default
+# 120). Any crash, leak, timeout or out-of-memory fails the stage. `make fuzz-long` runs longer.
+run_fuzzers() {
+	local summary="$RESULTS/fuzz/summary.tsv" rc t verdict execs dt passed=0 failed=0
+	export_sanitizer_env
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+		-DSHIPLOG_FUZZ=ON -DSHIPLOG_SANITIZE=ON -DSHIPLOG_TESTS=OFF
+	cmake --build build-fuzz -j "$JOBS" --target fuzzers
+	set +e
+	bash tests/fuzz/run.sh --build build-fuzz --out "$RESULTS/fuzz" --budget "${FUZZ_BUDGET:-120}" \
+		--jobs "$JOBS"
+	rc=$?
+	set -e
+	[[ -s "$summary" ]] || { TOTAL_FAILED=$((TOTAL_FAILED + 1)); fail "fuzz: no results (exit $rc)"; }
+	while IFS=$'\t' read -r t verdict execs dt; do
+		if [[ "$verdict" == ok ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	done <"$summary"
+	[[ $rc -eq 0 || $failed -gt 0 ]] || failed=1
+	TOTAL_PASSED=$((TOTAL_PASSED + passed))
+	TOTAL_FAILED=$((TOTAL_FAILED + failed))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "fuzz:" "$passed" "$failed" 0)")
+	[[ $failed -eq 0 ]] || fail "fuzz: $failed target(s) found a crash, leak or timeout (test-results/fuzz/)"
+}
+
 start_test_cluster() {
 	local d pid url
 	# Remove clusters left behind by earlier runs of this checkout that were killed hard.
@@ -297,6 +325,40 @@ stage_integration() {
 	run_ctest integration build-asan integration 300 2
 }
 
+# --- contract (tests/contract) -------------------------------------------------------------
+# build/shiplogd on its own database in the test cluster, data loaded through real endpoints,
+# then every GET route of /api/v1/openapi.json called with real ids and each answer (and a few
+# problem answers) validated against the document with ajv. Node modules from the lock file.
+run_contract_tests() {
+	local dir="$ROOT/tests/contract" log="$RESULTS/contract.log" rc passed failed skipped
+	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --node)"
+	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --node)"
+	[[ -n "${SHIPLOG_TEST_DATABASE_URL:-}" ]] || start_test_cluster
+	(cd "$dir" && npm ci --no-audit --no-fund)
+	set +e
+	SHIPLOGD="$ROOT/build/shiplogd" timeout 120 \
+		node --test --test-reporter=tap "$dir"/*.test.mjs 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# node --test's TAP totals: "# pass N", "# fail N", "# skipped N", "# todo N".
+	passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)
+	failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)
+	skipped=$(($(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
+	skipped=$((skipped + $(sed -nE 's/^# todo ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
+	passed=${passed:-0}
+	failed=${failed:-0}
+	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
+	TOTAL_PASSED=$((TOTAL_PASSED + passed))
+	TOTAL_FAILED=$((TOTAL_FAILED + failed))
+	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "contract:" "$passed" "$failed" "$skipped")")
+	[[ $rc -eq 0 ]] || fail "contract tests failed (exit $rc); log: ${log#"$ROOT"/}"
+	[[ $((passed + failed)) -gt 0 ]] || fail "contract tests: no tests ran"
+	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
+		fail "contract tests: $skipped skipped/todo; under CI a skipped test is a failure"
+	fi
+}
+
 stage_compose() {
 	[[ -f docker-compose.yml ]] || fail "docker-compose.yml is missing"
 	# Offline validation only; needs no Docker engine.
@@ -304,14 +366,55 @@ stage_compose() {
 	say "   docker-compose.yml is valid"
 }
 
+# --- deploy validation (tests/deploy) ---------------------------------------------------------
+# Offline: every manifest under deploy/ against the Kubernetes and Flux schemas, both overlays
+# rendered (also with `kubectl kustomize` where kubectl exists), the security settings,
+# `shiplogd --check-config` on the mounted config, the example workflow run with the CLI.
+run_deploy_validation() {
+	local dir="$ROOT/tests/deploy" log="$RESULTS/deploy.log" rc passed failed skipped
+	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --node)"
+	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --node)"
+	(cd "$dir" && npm ci --no-audit --no-fund)
+	set +e
+	SHIPLOGD="$ROOT/build/shiplogd" SHIPLOG_CLI="$ROOT/build/shiplog" \
+		node --test --test-reporter=tap "$dir"/*.test.mjs 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# node --test's TAP totals: "# pass N", "# fail N", "# skipped N", "# todo N".
+	passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)
+	failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)
+	skipped=$(($(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
+	skipped=$((skipped + $(sed -nE 's/^# todo ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
+	passed=${passed:-0}
+	failed=${failed:-0}
+	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
+	TOTAL_PASSED=$((TOTAL_PASSED + passed))
+	TOTAL_FAILED=$((TOTAL_FAILED + failed))
+	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "deploy:" "$passed" "$failed" "$skipped")")
+	[[ $rc -eq 0 ]] || fail "deploy validation failed (exit $rc); log: ${log#"$ROOT"/}"
+	[[ $((passed + failed)) -gt 0 ]] || fail "deploy validation: no tests ran"
+	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
+		fail "deploy validation: $skipped skipped/todo; under CI a skipped test is a failure"
+	fi
+}
+
+stage_deploy() {
+	if [[ ! -f tests/deploy/package.json ]]; then
+		say "   no tests/deploy/package.json: nothing to run"
+		return 0
+	fi
+	run_deploy_validation
+}
+
 # --- browser tests ----------------------------------------------------------------------------
-# TODO(browser tests): completed by the engineer who writes tests/browser/. What is here:
-#   - installs node modules (npm ci with a lock file, else npm install),
-#   - starts build/shiplogd on a free port against database shiplog_browser in the test cluster,
-#   - exports SHIPLOG_URL, SHIPLOG_ADMIN_TOKEN, CHROME_PATH / PUPPETEER_EXECUTABLE_PATH,
-#   - runs `npm test` when package.json has a test script, else `node --test`,
-#   - counts TAP "# pass / # fail / # skipped / # todo" lines from node's test runner.
-# Adjust the server set-up (config, demo data, env) and the result parsing to the real tests.
+# tests/browser (tests/browser/README.md): the dashboard and the feedback form in Debian's
+# headless Chromium, driven by playwright-core (npm ci from the committed lock file). The tests
+# start their own build/shiplogd (database shiplog_browser in the test cluster, the test
+# configuration tests/browser/shiplog.test.yaml, fresh secrets), load a few weeks of demo data
+# through the real webhook and API endpoints (tests/browser/seed.mjs), and write screenshots of
+# every page, desktop and phone, to build/screenshots/. (free_port and start_browser_server
+# below are not used by them.)
 free_port() {
 	python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -345,36 +448,33 @@ start_browser_server() {
 }
 
 run_browser_tests() {
-	local dir="$ROOT/tests/browser" log="$RESULTS/browser.log" rc passed failed skipped
+	local dir="$ROOT/tests/browser" log="$RESULTS/browser.log" shots="$ROOT/build/screenshots"
+	local rc passed failed skipped n
 	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --browser)"
-	command -v npm >/dev/null 2>&1 || fail "npm is not installed"
-	export PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-	export CHROME_PATH=/usr/bin/chromium PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium
-	(
-		cd "$dir"
-		if [[ -f package-lock.json ]]; then
-			npm ci --no-audit --no-fund
-		else
-			npm install --no-audit --no-fund
-		fi
-	)
-	start_browser_server
+	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --browser)"
+	[[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing (scripts/deps.sh --browser)"
+	[[ -x "$ROOT/build/shiplogd" ]] || fail "build/shiplogd is missing (stage build)"
+	# playwright-core drives Debian's chromium; nothing may download a browser of its own
+	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 CHROME_PATH=/usr/bin/chromium
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	# the throwaway cluster of the integration stage; started here when that stage did not run
+	[[ -n "${SHIPLOG_TEST_DATABASE_URL:-}" ]] || start_test_cluster
+	rm -rf "$shots"
 	set +e
 	(
-		cd "$dir"
-		if node -e 'process.exit(require("./package.json").scripts?.test ? 0 : 1)'; then
-			npm test
-		else
-			node --test
-		fi
+		cd "$dir" &&
+			SHIPLOGD="$ROOT/build/shiplogd" SHIPLOG_BROWSER_DB=shiplog_browser \
+				SHIPLOG_BROWSER_LOG="$RESULTS/browser-shiplogd.log" SHIPLOG_SCREENSHOTS="$shots" \
+				timeout --kill-after=10 600 npm test --silent
 	) 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	# node --test totals: "# pass N" (TAP reporter) or "ℹ pass N" (spec reporter).
+	# node --test totals: "ℹ pass N" (spec reporter) or "# pass N" (TAP reporter).
 	passed=$(sed -nE 's/^(# |ℹ )pass ([0-9]+)/\2/p' "$log" | tail -n1)
 	failed=$(sed -nE 's/^(# |ℹ )fail ([0-9]+)/\2/p' "$log" | tail -n1)
 	skipped=$(($(sed -nE 's/^(# |ℹ )skipped ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
 	skipped=$((skipped + $(sed -nE 's/^(# |ℹ )todo ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
+	skipped=$((skipped + $(sed -nE 's/^(# |ℹ )cancelled ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
 	passed=${passed:-0}
 	failed=${failed:-0}
 	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
@@ -382,13 +482,12 @@ run_browser_tests() {
 	TOTAL_FAILED=$((TOTAL_FAILED + failed))
 	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
 	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "browser:" "$passed" "$failed" "$skipped")")
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
+	n=$(find "$shots" -name '*.png' 2>/dev/null | wc -l)
+	say "   browser: $n screenshots in ${shots#"$ROOT"/}/; server log: ${RESULTS#"$ROOT"/}/browser-shiplogd.log"
 	[[ $rc -eq 0 ]] || fail "browser tests failed (exit $rc); log: ${log#"$ROOT"/}"
 	[[ $((passed + failed)) -gt 0 ]] || fail "browser tests: no tests ran"
 	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
-		fail "browser tests: $skipped skipped/todo; under CI a skipped test is a failure"
+		fail "browser tests: $skipped skipped/todo/cancelled; under CI a skipped test is a failure"
 	fi
 }
 
@@ -409,7 +508,10 @@ stage deps stage_deps
 stage build stage_build
 stage valgrind stage_valgrind
 stage asan stage_asan
+stage fuzz run_fuzzers # issue 7: libFuzzer harnesses (tests/fuzz)
 stage integration stage_integration
+stage contract run_contract_tests # the OpenAPI document against a running server (tests/contract)
 stage compose stage_compose
+stage deploy stage_deploy
 stage browser stage_browser
 STAGE=""

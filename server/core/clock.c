@@ -125,6 +125,10 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return false;
-	*us_out = ((int64_t)t - offset_s) * 1000000 + frac_us;
+	/* the range applies to the instant, after the offset */
+	int64_t utc = (int64_t)t - offset_s;
+	if (utc < 0 || utc > 253402300799LL) /* 1970-01-01 .. 9999-12-31T23:59:59Z */
+		return false;
+	*us_out = utc * 1000000 + frac_us;
 	return true;
 }

@@ -57,9 +57,7 @@ int webhook_repo(struct webhook_ctx *ctx)
 	return WH_OK;
 }
 
-/* The JSON document of a delivery: the body, or the payload= field of a
- * form-encoded one.  Returns NULL with why set. */
-static json_t *delivery_json(const struct webhook_delivery *d, char *why, size_t why_size)
+json_t *webhook_delivery_json(const struct webhook_delivery *d, char *why, size_t why_size)
 {
 	const char *text = d->body;
 	size_t len = d->body_len;
@@ -197,7 +195,7 @@ static int ingest_body(struct db_conn *c, void *arg)
 	ctx.error = why;
 	ctx.error_size = sizeof why;
 	clock_format_rfc3339(d->received_us, ctx.received_at, sizeof ctx.received_at);
-	ctx.payload = delivery_json(d, why, sizeof why);
+	ctx.payload = webhook_delivery_json(d, why, sizeof why);
 	int rc;
 	if (!ctx.payload) {
 		rc = WH_BAD_PAYLOAD;

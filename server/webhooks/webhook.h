@@ -67,6 +67,11 @@ struct webhook_result {
 void webhook_ingest(struct db_conn *c, const struct config *cfg, const struct webhook_delivery *d,
 		    struct webhook_result *out);
 
+/* The JSON document of a delivery: the body, or the payload= field of a
+ * form-encoded one (new reference); NULL with why set.  Parsed with
+ * JSON_ALLOW_NUL: a real delivery is never refused for a \u0000. */
+json_t *webhook_delivery_json(const struct webhook_delivery *d, char *why, size_t why_size);
+
 /* Records an unauthenticated attempt: headers, size and body hash only. */
 int webhook_record_rejected(struct db_conn *c, const struct webhook_delivery *d,
 			    const char *signature_verdict);

@@ -245,9 +245,20 @@ static void init_from_env_with_a_bad_value_returns_false_and_keeps_the_clock(voi
 	assert_int_equal(clock_now_us(), S(1234));
 }
 
+static void offsets_cannot_leave_the_supported_range(void **state)
+{
+	(void)state;
+	int64_t us;
+	assert_false(clock_parse_rfc3339("1970-01-01T00:00:00+01:00", &us));
+	assert_false(clock_parse_rfc3339("9999-12-31T23:59:59-01:00", &us));
+	assert_true(clock_parse_rfc3339("1970-01-01T01:00:00+01:00", &us));
+	assert_int_equal(us, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(offsets_cannot_leave_the_supported_range),
 		cmocka_unit_test_teardown(utc_times_parse_to_epoch_microseconds, reset_clock),
 		cmocka_unit_test_teardown(offsets_convert_to_utc, reset_clock),
 		cmocka_unit_test_teardown(fractions_add_microseconds, reset_clock),
