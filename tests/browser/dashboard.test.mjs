@@ -1,0 +1,449 @@
+// The dashboard and the Sales feedback form in headless Chromium, against a real shiplogd
+// loaded with a few weeks of a product through its real endpoints (seed.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './server.mjs';
+import { seed, deliver, runPayload } from './seed.mjs';
+import { launch, person, open, problems, visit, shot, SHOTS } from './harness.mjs';
+
+const WGE = 'weaveworks/weave-gitops-enterprise';
+const XSS = 'Blocks our demo. <script>window.__xss = "script"</script><img src=x onerror="window.__xss = \'img\'"> Please fix.';
+
+let server, facts, browser, engineer, engineerPhone, engineerDark;
+
+async function api(path, { method = 'GET', body, token } = {}) {
+	const res = await fetch(server.url + '/api/v1' + path, {
+		method,
+		headers: { Authorization: `Bearer ${token ?? server.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+		body: body ? JSON.stringify(body) : undefined,
+	});
+	const text = await res.text();
+	return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function currentRc() {
+	const { json } = await api('/release-candidates?limit=50');
+	return json.items.find((r) => r.version === 'v0.38.0-rc.1');
+}
+
+function noProblems(page, what) {
+	assert.deepEqual(problems(page), [], `${what}: console errors or page errors`);
+}
+
+before(async () => {
+	server = await startServer();
+	facts = await seed(server.url, { adminToken: server.adminToken, githubSecret: server.githubSecret, fluxSecret: server.fluxSecret, log: (m) => console.log(`# ${m}`) });
+	browser = await launch();
+	engineer = await person(browser, server.url, { token: facts.tokens.engineer });
+	engineerPhone = await person(browser, server.url, { token: facts.tokens.engineer, phone: true });
+	engineerDark = await person(browser, server.url, { token: facts.tokens.engineer, colorScheme: 'dark' });
+}, { timeout: 90_000 });
+
+after(async () => {
+	await browser?.close().catch(() => {});
+	await server?.stop().catch(() => {});
+	if (browser) console.log(`# screenshots in ${SHOTS}`);
+});
+
+test('the seed loads a few weeks of a product through the real endpoints, in seconds', () => {
+	assert.deepEqual(facts.failures, [], 'every delivery and API call was accepted and processed');
+	assert.deepEqual(facts.skipped, [], 'nothing of the story was skipped');
+	assert.ok(facts.deliveries.github > 500 && facts.deliveries.github < 3000, `GitHub deliveries: ${facts.deliveries.github}`);
+	assert.ok(facts.deliveries.flux > 20, `Flux events: ${facts.deliveries.flux}`);
+	assert.ok(facts.runs.flaky.length > 0 && facts.runs.redMain.length > 0, 'flaky re-runs and a red main');
+	assert.ok(facts.releaseCandidates.length >= 3 && facts.releases.length >= 1, 'candidates and a release');
+	assert.ok(facts.feedback.length >= 5, 'feedback given');
+	assert.ok(facts.seconds < 30, `loading took ${facts.seconds} s`);
+});
+
+test('a browser without a session sees the sign-in, and a token signs it in', async () => {
+	const ctx = await person(browser, server.url, {});
+	const page = await open(ctx);
+	await visit(page, '/runs', '#signin-form');
+	await shot(page, 'sign-in');
+	await page.setViewportSize({ width: 390, height: 844 });
+	await shot(page, 'sign-in');
+	await page.setViewportSize({ width: 1440, height: 900 });
+	await page.fill('#token', 'not-a-real-token-at-all');
+	page.allow.push(/status of 401/);
+	await page.press('#token', 'Enter');
+	await page.waitForSelector('#token[aria-invalid="true"]');
+	assert.match(await page.textContent('#token-error'), /not accepted/);
+	await page.fill('#token', facts.tokens.engineer);
+	await page.press('#token', 'Enter');
+	await page.waitForSelector('#runs-table');
+	assert.equal(new URL(page.url()).pathname, '/runs', 'back where the person wanted to go');
+	assert.match(await page.textContent('#who'), /dave@example\.com/);
+	noProblems(page, 'sign-in');
+	await ctx.close();
+});
+
+// Every page, with data, on a desktop and on a phone; no console errors.
+const PAGES = [
+	['overview', () => '/', '#chart-stages svg.chart'],
+	['runs', () => '/runs', '#runs-table tbody tr'],
+	['run', async () => `/runs/${(await flakyRun()).id}`, '#attempt-panel svg.gantt'],
+	['journey', () => `/journey?q=${encodeURIComponent(`${WGE}#${facts.journeyPull.number}`)}`, '#journey-now'],
+	['environments', () => '/environments', '#env-staging .kv'],
+	['environment', () => '/environments/staging', '#env-history tbody tr'],
+	['release-candidates', () => '/release-candidates', '#rc-list tbody tr'],
+	['release-candidate', async () => `/release-candidates/${(await currentRc()).id}`, '#readiness .checklist'],
+	['feedback', () => '/feedback', '#feedback-form .verdicts'],
+	['not-found', () => '/no/such/page', '#not-found'],
+];
+
+const DARK = new Set(['overview', 'release-candidate']);
+let flaky = null;
+async function flakyRun() {
+	if (flaky) return flaky;
+	const { json } = await api(`/runs?repo=${encodeURIComponent(WGE)}&limit=200`);
+	flaky = json.items.find((r) => r.attempt > 1 && r.kind === 'main') || json.items.find((r) => r.attempt > 1);
+	return flaky;
+}
+
+for (const [name, path, ready] of PAGES) {
+	test(`page ${name} renders with data and logs no console errors (desktop and phone)`, async () => {
+		for (const ctx of [engineer, engineerPhone]) {
+			const page = await open(ctx);
+			await visit(page, await path(), ready);
+			if (name === 'overview') await page.waitForSelector('#chart-pass svg.chart circle');
+			assert.ok((await page.textContent('h1'))?.trim().length > 0, 'a heading');
+			const [scrollWidth, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+			assert.ok(scrollWidth <= width, `${name}: the page is ${scrollWidth}px wide in a ${width}px window (sideways scrolling)`);
+			await shot(page, name);
+			noProblems(page, name);
+			await page.close();
+		}
+		if (DARK.has(name)) {
+			const page = await open(engineerDark);
+			await visit(page, await path(), ready);
+			await shot(page, `${name}-dark`);
+			noProblems(page, `${name} (dark)`);
+			await page.close();
+		}
+	});
+}
+
+// axe-core's WCAG 2.1 A and AA rules on every page, light and dark, desktop and phone.
+// (Its script is injected, so this context bypasses the CSP; every other test keeps it.)
+test('every page passes the automated accessibility checks (axe-core, WCAG 2.1 AA)', async () => {
+	const axe = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
+	const found = [];
+	for (const [viewport, colorScheme] of [[{ width: 1440, height: 900 }, 'light'], [{ width: 390, height: 844 }, 'light'], [{ width: 1440, height: 900 }, 'dark']]) {
+		const ctx = await browser.newContext({ baseURL: server.url, viewport, colorScheme, bypassCSP: true, reducedMotion: 'reduce', extraHTTPHeaders: { 'X-Forwarded-Email': 'alice@example.com' } });
+		for (const [name, path, ready] of PAGES) {
+			const page = await ctx.newPage();
+			await visit(page, await path(), ready);
+			await page.addScriptTag({ path: axe });
+			const violations = await page.evaluate(async () => {
+				const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+				return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+					.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+			});
+			for (const v of violations) found.push(`${name} ${viewport.width}px ${colorScheme}: ${v}`);
+			await page.close();
+		}
+		await ctx.close();
+	}
+	assert.deepEqual(found, []);
+});
+
+test('the overview says which default branch is red and why', async () => {
+	const page = await open(engineer);
+	await visit(page, '/', '#health .health-item');
+	const red = page.locator('#health .health-item[data-state="red"]');
+	assert.equal(await red.count(), 1);
+	assert.match(await red.textContent(), /weaveworks\/weave-gitops\b.*Red since.*First failure/s);
+	assert.equal(await page.locator('#health .health-item[data-repo="weaveworks/weave-gitops-enterprise"]').getAttribute('data-state'), 'green');
+	assert.match(await page.textContent('#environments [data-env="staging"]'), /deployed/);
+	assert.match(await page.textContent('#current-rc'), /v0\.38\.0-rc\.1/);
+	noProblems(page, 'overview');
+	await page.close();
+});
+
+test('filters change the runs list', async () => {
+	const page = await open(engineer);
+	await visit(page, '/runs', '#runs-table tbody tr');
+	const rows = page.locator('#runs-table tbody tr');
+	const all = await rows.count();
+	const repoCells = () => page.$$eval('#runs-table tbody tr td[data-label="Repository"]', (tds) => tds.map((td) => td.textContent.trim()));
+	assert.ok(new Set(await repoCells()).size > 1, 'several repositories at first');
+
+	await page.selectOption('#f-repo', 'weaveworks/weave-gitops');
+	await page.waitForFunction(() => [...document.querySelectorAll('#runs-table tbody td[data-label="Repository"]')].every((td) => td.textContent.trim() === 'weave-gitops'));
+	assert.deepEqual([...new Set(await repoCells())], ['weave-gitops']);
+	assert.match(page.url(), /repo=weaveworks%2Fweave-gitops/);
+
+	await page.selectOption('#f-conclusion', 'failure');
+	await page.waitForFunction(() => {
+		const pills = [...document.querySelectorAll('#runs-table tbody td[data-label="Status"]')];
+		return pills.length > 0 && pills.every((td) => /failed/.test(td.textContent));
+	});
+	const failed = await rows.count();
+	assert.ok(failed > 0 && failed < all, `${failed} failed runs of ${all}`);
+
+	await page.selectOption('#f-conclusion', '');
+	await page.fill('#f-branch', 'main');
+	await page.waitForFunction(() => {
+		const b = [...document.querySelectorAll('#runs-table tbody td[data-label="Branch"]')];
+		return b.length > 0 && b.every((td) => td.textContent.trim() === 'main');
+	});
+	await page.click('#clear-filters');
+	await page.waitForFunction((n) => document.querySelectorAll('#runs-table tbody tr').length === n, all);
+	noProblems(page, 'runs filters');
+	await page.close();
+});
+
+test('the runs list and the overview update live when a run is reported', async () => {
+	const runs = await open(engineer);
+	await visit(runs, '/runs', '#runs-table tbody tr');
+	const overview = await open(engineerPhone);
+	await visit(overview, '/', '#recent-runs tbody tr');
+	for (const p of [runs, overview]) await p.evaluate(() => { window.__sameDocument = true; });
+	const title = `Live: a run reported while the page is open ${Date.now()}`;
+	const payload = runPayload({
+		repository: WGE, runId: 9_900_000_001, sha: 'f00dfeed'.repeat(5), title, status: 'in_progress',
+		name: 'run tests', path: '.github/workflows/test.yaml', branch: 'sam/live-run',
+	});
+	await deliver(server.url, { githubSecret: server.githubSecret }, 'workflow_run', payload);
+	for (const p of [runs, overview]) {
+		await p.waitForFunction((t) => [...document.querySelectorAll('tbody a')].some((a) => a.textContent === t), title, { timeout: 15_000 });
+		assert.equal(await p.evaluate(() => window.__sameDocument), true, 'no reload');
+	}
+	const row = runs.locator('#runs-table tbody tr', { hasText: title });
+	assert.match(await row.textContent(), /running/);
+	// and when it finishes, its pill turns red in place
+	await deliver(server.url, { githubSecret: server.githubSecret }, 'workflow_run', runPayload({
+		repository: WGE, runId: 9_900_000_001, sha: 'f00dfeed'.repeat(5), title, status: 'completed', conclusion: 'failure',
+		name: 'run tests', path: '.github/workflows/test.yaml', branch: 'sam/live-run',
+	}));
+	await runs.waitForFunction((t) => [...document.querySelectorAll('#runs-table tbody tr')].some((tr) => tr.textContent.includes(t) && /failed/.test(tr.textContent)), title, { timeout: 15_000 });
+	noProblems(runs, 'live runs');
+	noProblems(overview, 'live overview');
+	await runs.close();
+	await overview.close();
+});
+
+test('a run page shows jobs by stage, a timeline, the re-run attempts and links to GitHub', async () => {
+	const run = await flakyRun();
+	const page = await open(engineer);
+	await visit(page, `/runs/${run.id}`, '#attempt-panel svg.gantt');
+	const tabs = page.locator('[role="tab"]');
+	assert.equal(await tabs.count(), run.attempt);
+	assert.equal(await tabs.last().getAttribute('aria-selected'), 'true', 'the latest attempt is shown');
+	assert.ok(await page.locator('svg.gantt rect.bar-ok').count() >= 3, 'bars of passed jobs');
+	assert.ok(await page.locator('a[href^="https://github.com/"]').count() > 3, 'links to GitHub');
+	await tabs.last().focus();
+	for (let i = 1; i < run.attempt; i++) await page.keyboard.press('ArrowLeft');
+	await page.waitForSelector('[role="tab"]:first-child[aria-selected="true"]');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-1', 'focus follows the arrow keys');
+	await page.waitForSelector('svg.gantt rect.bar-bad');
+	await shot(page, 'run-first-attempt');
+	noProblems(page, 'run page');
+	await page.close();
+});
+
+test('the journey search finds a PR and a commit', async () => {
+	const pr = facts.journeyPull;
+	const page = await open(engineer);
+	await visit(page, '/journey', '#journey-form');
+	await page.fill('#journey-q', `${WGE}#${pr.number}`);
+	await page.press('#journey-q', 'Enter');
+	await page.waitForSelector(`[data-pr="${WGE}#${pr.number}"] #journey-now`);
+	const road = await page.textContent('#journey-road');
+	assert.match(road, /Pull request opened/);
+	assert.match(road, /Merged/);
+	assert.match(road, /Deployed to staging/);
+	assert.match(await page.textContent('.journey-title'), new RegExp(pr.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+	assert.ok(await page.locator('.legs li').count() >= 2, 'how long each leg took');
+	// it went all the way: in v0.37.0-rc.1, released in v0.37.0
+	assert.match(road, /In RC v0\.37\.0-rc\.1/);
+	assert.match(await page.textContent('#journey-now'), /Released in v0\.37\.0/);
+
+	await page.fill('#journey-q', pr.mergeSha.slice(0, 10));
+	await page.press('#journey-q', 'Enter');
+	await page.waitForSelector('#journey-where [data-env="staging"]');
+	assert.match(await page.textContent('#journey-where [data-env="staging"]'), /contains this change/);
+	noProblems(page, 'journey');
+	await page.close();
+});
+
+test('feedback end to end: a block from a phone with the keyboard only, seen live on the RC page', async () => {
+	const rc = await currentRc();
+	assert.ok(rc, 'v0.38.0-rc.1 exists');
+
+	// a release manager watches the candidate's page in another browser context
+	const watcher = await open(engineer);
+	await visit(watcher, `/release-candidates/${rc.id}`, '#readiness .checklist');
+	await watcher.waitForSelector('#feedback-list');
+	await watcher.evaluate(() => {
+		window.__sameDocument = true;
+	});
+	const before = await watcher.getAttribute('#readiness-verdict .readiness', 'data-verdict');
+	assert.notEqual(before, 'failed', 'not failed before the block');
+	const itemsBefore = await watcher.locator('#feedback-list [data-feedback-id]').count();
+
+	// Alice from Sales, behind the SSO proxy, on her phone
+	const alice = await person(browser, server.url, { sso: 'alice@example.com', phone: true });
+	const page = await open(alice);
+	await visit(page, '/feedback', '#feedback-form');
+	assert.match(await page.textContent('#identity'), /alice@example\.com.*sales/s, 'name and team from SSO');
+	assert.equal(await page.inputValue('#rc'), String(rc.id), 'the current candidate is preselected');
+	await page.waitForSelector('.changes-plain h3');
+	assert.match(await page.textContent('.changes-plain'), /New features|Fixes|Changes to the screens/);
+	await shot(page, 'feedback-sales');
+
+	// keyboard only: Tab to the verdicts, arrows to "block", Tab on to the comment, Enter
+	await page.locator('body').focus();
+	let guard = 0;
+	while ((await page.evaluate(() => document.activeElement?.name)) !== 'verdict') {
+		await page.keyboard.press('Tab');
+		assert.ok(++guard < 40, 'the verdicts are reachable with Tab');
+	}
+	await page.keyboard.press('ArrowRight');
+	await page.keyboard.press('ArrowRight');
+	assert.equal(await page.evaluate(() => document.querySelector('input[name=verdict]:checked')?.value), 'block');
+	await page.keyboard.press('Tab'); // severity (shown for concern and block)
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'severity');
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('Tab');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'comment');
+	await page.keyboard.type(XSS);
+	await page.keyboard.press('Tab');
+	if ((await page.evaluate(() => document.activeElement?.id)) === 'area') {
+		await page.keyboard.type('Cluster creation');
+		await page.keyboard.press('Tab');
+	}
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'send-feedback');
+	await page.keyboard.press('Enter');
+
+	await page.waitForSelector('#confirmation');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirmation-title', 'the confirmation takes focus');
+	assert.match(await page.textContent('#saved-verdict'), /Block/);
+	assert.equal(await page.textContent('#saved-comment'), XSS, 'the comment is shown as typed, as text');
+	assert.equal(await page.locator('#confirmation img').count(), 0, 'no element made from the comment');
+	await shot(page, 'feedback-confirmation');
+
+	// the watcher's page, without a reload: the block appears and readiness turns failed
+	await watcher.waitForFunction(() => document.querySelector('#feedback-list [data-verdict="block"][data-feedback-id]'), null, { timeout: 15_000 });
+	await watcher.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]', { timeout: 15_000 });
+	assert.equal(await watcher.evaluate(() => window.__sameDocument), true, 'updated live, not reloaded');
+	assert.equal(await watcher.locator('#feedback-list [data-feedback-id]').count(), itemsBefore + 1);
+	const item = watcher.locator('#feedback-list [data-verdict="block"]').first();
+	assert.match(await item.textContent(), /alice@example\.com/);
+	assert.equal(await item.locator('.feedback-comment').textContent(), XSS);
+	assert.equal(await watcher.locator('#feedback-list img').count(), 0);
+	assert.match(await watcher.textContent('#readiness'), /block/i, 'the gate names the block');
+	await shot(watcher, 'release-candidate-after-block');
+
+	for (const p of [page, watcher]) {
+		assert.equal(await p.evaluate(() => window.__xss), undefined, 'nothing from the comment ran');
+	}
+	// the link in the confirmation leads to the RC page, which shows it too
+	await page.click('#see-on-rc');
+	await page.waitForSelector('#feedback-list [data-verdict="block"]');
+	assert.equal(await page.evaluate(() => window.__xss), undefined);
+	noProblems(page, 'feedback form');
+	noProblems(watcher, 'RC page');
+	await alice.close();
+	await watcher.close();
+});
+
+test('the form shows what the server refuses next to the field, and announces it', async () => {
+	const ctx = await person(browser, server.url, { sso: 'erin@sales.example.com', phone: true });
+	const page = await open(ctx, { allow: [/status of 400/] });
+	await visit(page, '/feedback', '#feedback-form');
+	// nothing chosen: the client says so first
+	await page.click('#send-feedback');
+	await page.waitForSelector('#error-summary h2');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
+	assert.match(await page.textContent('#verdict-error'), /approve, concern or block/);
+	await shot(page, 'feedback-errors');
+	// a limit only the server knows (a browser without the maxlength): its problem detail
+	// names the field, and the message appears next to that field
+	await page.check('#verdict-concern');
+	await page.fill('#comment', 'The new pipeline screen is hard to read.');
+	await page.evaluate(() => document.getElementById('area').removeAttribute('maxlength'));
+	await page.fill('#area', 'x'.repeat(150));
+	await page.click('#send-feedback');
+	await page.waitForFunction(() => document.getElementById('area-error')?.textContent.length > 0);
+	assert.equal(await page.getAttribute('#area', 'aria-invalid'), 'true');
+	assert.match(await page.textContent('#error-summary'), /./);
+	assert.equal(await page.locator('#confirmation').count(), 0, 'nothing saved');
+	noProblems(page, 'server-side validation');
+	await ctx.close();
+});
+
+test('a POST without the CSRF token is refused (403)', async () => {
+	const rc = await currentRc();
+	const ctx = await person(browser, server.url, { sso: 'alice@example.com' });
+	const page = await open(ctx, { allow: [/status of 403/] });
+	await visit(page, `/release-candidates/${rc.id}`, '#readiness .checklist');
+	const res = await page.evaluate(async (id) => {
+		const session = await (await fetch('/api/v1/session')).json();
+		const post = (headers) => fetch(`/api/v1/release-candidates/${id}/feedback`, {
+			method: 'POST', credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json', ...headers },
+			body: JSON.stringify({ verdict: 'approve', comment: 'sent without the token' }),
+		});
+		const without = await post({});
+		const wrong = await post({ 'X-CSRF-Token': 'forged' });
+		return {
+			authenticated: session.authenticated,
+			without: without.status, type: (await without.json()).type,
+			wrong: wrong.status,
+		};
+	}, rc.id);
+	assert.equal(res.authenticated, true);
+	assert.equal(res.without, 403);
+	assert.equal(res.wrong, 403);
+	assert.match(res.type, /csrf/);
+	const { json } = await api(`/release-candidates/${rc.id}/feedback?limit=200`);
+	assert.ok(!json.items.some((f) => f.comment === 'sent without the token'), 'nothing was stored');
+	noProblems(page, 'CSRF');
+	await ctx.close();
+});
+
+test('a missing file gets the 404 page, a missing page the app\'s own', async () => {
+	const res = await fetch(server.url + '/no-such-file.js');
+	assert.equal(res.status, 404);
+	assert.match(await res.text(), /This file does not exist/);
+	const page = await open(engineer, { allow: [/status of 404/] });
+	await visit(page, '/runs/987654321', '#not-found');
+	assert.match(await page.textContent('#not-found'), /could not find/i);
+	noProblems(page, 'not found');
+	await page.close();
+});
+
+test('when the server cannot reach its database, pages say so kindly and recover', async (t) => {
+	const pgctl = process.env.SHIPLOG_TEST_PG_CTL, pgdir = process.env.SHIPLOG_TEST_PG_DIR;
+	const page = await open(engineer, { allow: [/status of 503/, /ERR_/, /EventSource/] });
+	if (pgctl && pgdir) {
+		// the real thing: stop the test cluster for a moment
+		const { execFileSync } = await import('node:child_process');
+		execFileSync(pgctl, ['stop', pgdir], { stdio: 'ignore' });
+		try {
+			await visit(page, '/environments', '#unavailable', { timeout: 20_000 });
+		} finally {
+			execFileSync(pgctl, ['start', pgdir], { stdio: 'ignore' });
+		}
+	} else {
+		t.diagnostic('SHIPLOG_TEST_PG_CTL/DIR unset: the 503 comes from a routed reply instead');
+		await page.route('**/api/v1/environments**', (route) => route.fulfill({
+			status: 503, contentType: 'application/problem+json',
+			body: JSON.stringify({ type: '/problems/database-unavailable', title: 'The database is unavailable', status: 503, detail: 'could not read environments' }),
+		}));
+		await visit(page, '/environments', '#unavailable');
+	}
+	assert.match(await page.textContent('#unavailable h1'), /cannot reach its database/);
+	await shot(page, 'database-unavailable');
+	await page.unroute('**/api/v1/environments**').catch(() => {});
+	await page.click('#unavailable button');
+	await page.waitForSelector('#env-staging', { timeout: 20_000 });
+	noProblems(page, 'unavailable');
+	await page.close();
+});

@@ -1,0 +1,159 @@
+// One release candidate: readiness gates with reasons, artifacts, changes grouped by label,
+// the notes, all feedback with its status — kept live.
+import { h } from '../dom.js';
+import { get, hasRoute } from '../api.js';
+import { shortSha } from '../format.js';
+import { timeEl, shaEl, pageHead, section, refreshable, kv, extLink, labelTag, statePill } from '../ui.js';
+import { artifactList } from './envcard.js';
+import * as rel from '../releases.js';
+
+function changesView(changes) {
+	const groups = rel.changeGroups(changes);
+	if (!groups.length) return h('p', { class: 'empty' }, 'No changes since the previous release.');
+	return groups.map((g) => h('div', { class: 'change-group', 'data-group': g.key },
+		h('h3', {}, `${g.title} `, h('span', { class: 'muted' }, `(${g.items.length})`)),
+		h('ul', { class: 'change-list changes' }, g.items.map((p) => h('li', {},
+			p.number ? h('span', { class: 'pr-num' }, p.url ? extLink(p.url, `#${p.number}`) : `#${p.number}`) : p.sha ? h('code', { class: 'sha' }, shortSha(p.sha)) : h('span', {}),
+			h('span', { class: 'change-text' },
+				h('span', {}, p.title, ' '),
+				p.labels.filter((l) => l !== g.key).map(labelTag),
+				p.author ? h('span', { class: 'muted change-author' }, p.author) : null))))));
+}
+
+// Release notes as the server writes them: "## Heading", "- item" lines, paragraphs.
+// Everything stays text; links in items become "#123" references to GitHub when known.
+function markdown(md) {
+	const out = [];
+	let list = null;
+	for (const raw of md.split('\n')) {
+		const line = raw.trimEnd();
+		const head = /^(#{1,4})\s+(.*)$/.exec(line);
+		const item = /^\s*[-*]\s+(.*)$/.exec(line);
+		if (head) {
+			list = null;
+			out.push(h(head[1].length <= 2 ? 'h3' : 'h4', {}, head[2]));
+		} else if (item) {
+			if (!list) {
+				list = h('ul', {});
+				out.push(list);
+			}
+			list.append(h('li', {}, item[1].replace(/\*\*(.+?)\*\*/g, '$1').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')));
+		} else if (line.trim()) {
+			list = null;
+			out.push(h('p', {}, line.replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')));
+		} else {
+			list = null;
+		}
+	}
+	// scrollable, so it can take focus and be scrolled with the keyboard
+	return h('div', { class: 'notes', tabindex: '0', role: 'region', 'aria-label': 'Release notes' }, out.length ? out : h('p', { class: 'empty' }, 'No notes.'));
+}
+
+export default async function rc(ctx) {
+	const id = ctx.params[0];
+	const head = h('div', {});
+	const notices = h('div', {});
+	const readyBox = h('div', {});
+	const fbBox = h('div', {});
+	const changesBox = h('div', {});
+	const summaryBox = h('div', {});
+	const artBox = h('div', {});
+	const notesBox = h('div', {});
+	const historyBox = h('div', {});
+	const readyHead = h('span', { id: 'readiness-verdict' });
+	const fbHead = h('span', {});
+	ctx.main.append(head, notices, h('div', { class: 'grid-main' },
+		h('div', { class: 'stack' },
+			section(h('span', { class: 'row' }, 'Readiness', readyHead), readyBox, { id: 'readiness' }),
+			section(h('span', { class: 'row' }, 'Feedback', fbHead), fbBox, { id: 'feedback', className: 'flush' }),
+			section('What changed', changesBox, { id: 'changes' })),
+		h('div', { class: 'stack' },
+			section('Summary', summaryBox, { id: 'rc-summary' }),
+			section('Artifacts', artBox, { id: 'rc-artifacts' }),
+			section('Release notes', notesBox, { id: 'rc-notes', actions: h('a', { href: `/api/v1/release-candidates/${id}/notes.md`, target: '_blank', rel: 'noopener' }, 'Markdown') }),
+			section('History', historyBox, { id: 'rc-history' }))));
+
+	let cand = null;
+	const summary = refreshable(summaryBox, async () => {
+		cand = await get(`/release-candidates/${id}`, { signal: ctx.signal });
+		const v = rel.rcVersion(cand);
+		ctx.title(`${v} · Release candidates`);
+		head.replaceChildren(pageHead({
+			eyebrow: `${cand.repository} · release candidate${cand.target ? ` for ${cand.target}` : ''}`,
+			title: v,
+			status: rel.rcStatePill(cand),
+			actions: [
+				rel.isOpen(cand) ? h('a', { class: 'btn btn-primary', href: `/feedback/${cand.id}` }, 'Give feedback') : null,
+				cand.url ? extLink(cand.url, 'GitHub', { class: 'btn' }) : null,
+			],
+		}));
+		const n = [];
+		if (cand.superseded_by) n.push(h('div', { class: 'callout callout-warn' }, 'Superseded by ', h('a', { href: `/release-candidates/${cand.superseded_by.id}` }, cand.superseded_by.version), '. Feedback is closed on this candidate.'));
+		if (cand.release) n.push(h('div', { class: 'callout callout-ok' }, `Released as ${cand.release.version} `, timeEl(cand.release.released_at), '.'));
+		if ((cand.to_recheck || []).length) {
+			n.push(h('div', { class: 'callout callout-info', id: 'to-recheck' },
+				h('p', {}, h('strong', {}, 'To re-check: '), 'feedback on earlier candidates of this release that is not resolved yet.'),
+				h('ul', { class: 'feedback-list' }, cand.to_recheck.map((f) => rel.feedbackItem(f)))));
+		}
+		notices.replaceChildren(...n);
+		artBox.replaceChildren((cand.artifacts || []).length ? artifactList(cand.artifacts.map((a) => ({ ...a, name: a.name || '(unknown artifact)', version: a.version || '' }))) : h('p', { class: 'empty' }, 'No artifacts recorded for this commit yet.'));
+		historyBox.replaceChildren((cand.history || []).length ? h('ol', { class: 'change-list' }, cand.history.map((x) => h('li', {},
+			statePill(x.to, x.to === 'released' || x.to === 'approved' ? 'ok' : x.to === 'rejected' ? 'bad' : 'muted', '→'),
+			h('span', { class: 'cell-title' },
+				h('span', {}, x.reason || x.fact || `now ${x.to}`),
+				h('span', { class: 'cell-sub' }, x.actor ? `by ${x.actor} · ` : '', timeEl(x.at)))))) : h('p', { class: 'empty' }, 'No changes of state.'));
+		return kv([
+			['Version', h('strong', {}, v)],
+			['Target release', cand.target || '—'],
+			['State', h('span', { class: 'row' }, rel.rcStatePill(cand), cand.state_changed_at ? timeEl(cand.state_changed_at) : null)],
+			['Commit', h('span', { class: 'row' }, shaEl(rel.rcCommit(cand), cand.repository), h('a', { href: `/journey?q=${encodeURIComponent(rel.rcCommit(cand) || '')}&repo=${encodeURIComponent(cand.repository || '')}` }, 'where is it?'))],
+			['Cut', h('span', {}, timeEl(rel.rcCutAt(cand)), cand.cut_by ? ` by ${cand.cut_by}` : '')],
+			['Feedback', rel.feedbackCounts(cand) || '—'],
+		]);
+	});
+
+	const readiness = refreshable(readyBox, async () => {
+		if (!hasRoute('/release-candidates/{id}/readiness')) return h('p', { class: 'empty' }, 'Readiness is not available on this server yet.');
+		const r = await get(`/release-candidates/${id}/readiness`, { signal: ctx.signal });
+		readyHead.replaceChildren(rel.readinessPill(r));
+		return [rel.checklist(r), r.evaluated_at ? h('p', { class: 'hint' }, 'Checked ', timeEl(r.evaluated_at), '.') : null];
+	});
+
+	const seen = new Set();
+	let firstFb = true;
+	const feedback = refreshable(fbBox, async () => {
+		const page = await get(`/release-candidates/${id}/feedback?limit=200`, { signal: ctx.signal });
+		const items = page?.items || [];
+		const unresolved = items.filter((f) => f.verdict !== 'approve' && f.status !== 'resolved').length;
+		fbHead.replaceChildren(h('span', { class: 'muted' }, `${items.length}${unresolved ? ` · ${unresolved} unresolved` : ''}`));
+		const out = items.length
+			? h('ul', { class: 'feedback-list', id: 'feedback-list', 'aria-live': 'polite', 'aria-relevant': 'additions' }, items.map((f) => rel.feedbackItem(f, { fresh: !firstFb && !seen.has(f.id) })))
+			: h('p', { class: 'empty', id: 'feedback-list' }, 'No feedback yet.');
+		for (const f of items) seen.add(f.id);
+		firstFb = false;
+		return out;
+	});
+
+	const changes = refreshable(changesBox, async () => {
+		if (!hasRoute('/release-candidates/{id}/changes')) return h('p', { class: 'empty' }, 'Not available on this server yet.');
+		return changesView(await get(`/release-candidates/${id}/changes`, { signal: ctx.signal }));
+	});
+	const notes = refreshable(notesBox, async () => {
+		if (!hasRoute('/release-candidates/{id}/notes.md')) return h('p', { class: 'empty' }, 'Not available on this server yet.');
+		const md = await get(`/release-candidates/${id}/notes.md`, { signal: ctx.signal, headers: { Accept: 'text/markdown' } });
+		return markdown(typeof md === 'string' ? md : JSON.stringify(md, null, 2));
+	});
+
+	await summary();
+	await Promise.all([readiness(), feedback(), changes(), notes()]);
+	const quiet = (fn) => () => fn().catch(() => {});
+	ctx.live(['feedback.*'], async () => {
+		await Promise.all([feedback(), readiness(), summary()]).catch(() => {});
+	}, { delay: 200 });
+	ctx.live(['release_candidate.*', 'rc.*', 'tag.rc', 'release.*'], quiet(async () => {
+		await Promise.all([summary(), readiness(), feedback()]);
+	}), { delay: 400 });
+	ctx.live(['run.updated', 'job.updated', 'deployment.updated', 'artifact.created'], quiet(async () => {
+		await Promise.all([readiness(), summary()]);
+	}), { delay: 1000 });
+}
