@@ -25,7 +25,7 @@ PG_DIR="$STATE_DIR/pg"
 CONFIG="$ROOT/deploy/shiplog.example.yaml"
 
 # 1. dependencies
-bash scripts/deps.sh
+bash scripts/deps.sh --node # node: the demo data loader
 
 # 2. build
 log "building (build/, RelWithDebInfo)"
@@ -158,7 +158,8 @@ if [[ -x scripts/demo-data.sh ]]; then
 	log "loading demo data (scripts/demo-data.sh)"
 	SHIPLOG_URL=$URL SHIPLOG_ADMIN_TOKEN=$ADMIN_TOKEN DATABASE_URL=$DB_URL \
 		SHIPLOG_GITHUB_WEBHOOK_SECRET=$GITHUB_SECRET SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
-		WGE_GITHUB_SECRET=$WGE_SECRET scripts/demo-data.sh ||
+		WGE_GITHUB_SECRET=$WGE_SECRET DEMO_DATA_LOG="$STATE_DIR/demo-data.json" \
+		scripts/demo-data.sh ||
 		log "warning: scripts/demo-data.sh failed; continuing"
 fi
 

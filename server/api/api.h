@@ -84,6 +84,12 @@ void api_commit_where(struct http_request *r);
 /* events.c */
 void api_events_stream(struct http_request *r);
 
+/* stats.c */
+void api_stats_default_branch(struct http_request *r);
+void api_stats_stages(struct http_request *r);
+void api_stats_deployments(struct http_request *r);
+void api_stats_flaky_jobs(struct http_request *r);
+
 /* openapi.c */
 void api_openapi(struct http_request *r);
 

@@ -127,6 +127,7 @@ static const struct param_spec branch_params[] = {
  * work on one area does not touch another's lines. */
 #include "api/routes_environments.h"
 #include "api/routes_releases.h"
+#include "api/routes_stats.h"
 
 const struct route http_routes[] = {
 	/* operations */
@@ -207,6 +208,7 @@ const struct route http_routes[] = {
 
 #include "api/routes_environments.inc"
 #include "api/routes_releases.inc"
+#include "api/routes_stats.inc"
 
 	{NULL, NULL, NULL, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL, 0, NULL, NULL, 0, NULL},
 };

@@ -245,8 +245,28 @@ static int prepared_index(struct db_conn *c, const char *sql)
 	return -1;
 }
 
+static int query_once(struct db_conn *c, const char *sql, int n, const char *const *params,
+		      const int *lengths, const int *formats, PGresult **out);
+
 int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **out)
+{
+	/* After the database restarts, every pooled connection is dead but does
+	 * not know it until used.  Outside a transaction nothing is lost by
+	 * reconnecting and trying once more, so callers see the restart only if
+	 * the database is really still away. */
+	bool idle = c->pg && !c->broken && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	int rows = query_once(c, sql, n, params, lengths, formats, out);
+	if (rows == DB_HARD_ERROR && idle && c->pg && PQstatus(c->pg) != CONNECTION_OK &&
+	    conn_open(c)) {
+		log_msg(LOG_INFO, "reconnected to the database; retrying the statement");
+		rows = query_once(c, sql, n, params, lengths, formats, out);
+	}
+	return rows;
+}
+
+static int query_once(struct db_conn *c, const char *sql, int n, const char *const *params,
+		      const int *lengths, const int *formats, PGresult **out)
 {
 	if (out)
 		*out = NULL;

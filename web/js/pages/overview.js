@@ -83,7 +83,7 @@ export default async function overview(ctx) {
 			chartPanel('Default branch: pass rate per day', 'chart-pass', [passBox, legend([['', 'passed runs, % of finished'], ])], null),
 			chartPanel('Default branch: median duration per day', 'chart-duration', durBox, null),
 			chartPanel('Deployments per week', 'chart-deploys', [deployBox, legend([['', 'deployments'], ['swatch-bad', 'failed']]), notes.deploy]),
-			chartPanel('Stage durations on the default branch', 'chart-stages', [stageBox, notes.stage])),
+			chartPanel('Stage durations', 'chart-stages', [stageBox, notes.stage])),
 		notes.pass);
 
 	const health = refreshable(healthBox, async () => {
@@ -135,14 +135,14 @@ export default async function overview(ctx) {
 		notes.pass.textContent = `Charts: ${daily.source}.`;
 		const [dep, stages] = await Promise.all([
 			deploymentsPerWeek({ weeks: 6, signal: ctx.signal }),
-			stageDurations({ runs: daily.runs, signal: ctx.signal }),
+			stageDurations({ signal: ctx.signal }),
 		]);
 		responsive(deployBox, (w) => {
 			return barChart(dep.weeks.map((x) => ({ label: x.label, value: x.total, part: x.failed, title: `Week of ${x.label}: ${x.total} deployments, ${x.failed} failed` })), { width: w, label: 'Deployments per week (failed ones in red)' });
 		}, ctx.signal);
 		notes.deploy.textContent = `${dep.weeks.reduce((s, x) => s + x.total, 0)} deployments in ${dep.weeks.length} weeks, ${dep.weeks.reduce((s, x) => s + x.failed, 0)} failed.`;
-		responsive(stageBox, (w) => barChart(stages.stages.map((s) => ({ label: stageLabel(s.stage), value: s.seconds === null ? 0 : Math.round(s.seconds / 60 * 10) / 10, title: `${s.stage}: median ${duration(s.seconds)}` })), { width: w, format: (v) => `${Math.round(v)}m`, label: 'Median stage durations on the default branch, minutes' }), ctx.signal);
-		notes.stage.textContent = `Median wall time of each stage, ${stages.source}.`;
+		responsive(stageBox, (w) => barChart(stages.stages.map((s) => ({ label: stageLabel(s.stage), value: s.seconds === null ? 0 : Math.round(s.seconds / 60 * 10) / 10, title: `${s.stage}: median ${duration(s.seconds)}` })), { width: w, format: (v) => `${Math.round(v)}m`, label: 'Median job duration per stage, minutes' }), ctx.signal);
+		notes.stage.textContent = `Median job duration of each stage over the last 30 days (${stages.source}).`;
 	}
 
 	await Promise.all([health(), envs(), recent(), rc(), train()]);
