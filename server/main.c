@@ -16,6 +16,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/notify.h"
 #include "shiplog/retention.h"
 #include "http/ratelimit.h"
 #include "http/sse.h"
@@ -221,6 +222,8 @@ int main(int argc, char **argv)
 	 * as soon as the database answers */
 	if (!spool_start(&app))
 		log_msg(LOG_ERROR, "could not start the spool thread");
+	if (!notify_start(&app))
+		log_msg(LOG_ERROR, "could not start the notification sender");
 	if (!retention_start(&app))
 		log_msg(LOG_ERROR, "could not start the retention job");
 	const char *max_streams = getenv("SHIPLOG_SSE_MAX_STREAMS");
@@ -240,6 +243,7 @@ int main(int argc, char **argv)
 	app_stop(&app);
 	sse_stop();
 	spool_stop();
+	notify_stop();
 	retention_stop();
 	status = 0;
 out:

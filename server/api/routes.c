@@ -128,6 +128,7 @@ static const struct param_spec branch_params[] = {
 #include "api/routes_environments.h"
 #include "api/routes_releases.h"
 #include "api/routes_stats.h"
+#include "api/routes_notifications.h"
 
 const struct route http_routes[] = {
 	/* operations */
@@ -209,6 +210,7 @@ const struct route http_routes[] = {
 #include "api/routes_environments.inc"
 #include "api/routes_releases.inc"
 #include "api/routes_stats.inc"
+#include "api/routes_notifications.inc"
 
 	{NULL, NULL, NULL, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL, 0, NULL, NULL, 0, NULL},
 };

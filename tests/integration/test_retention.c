@@ -196,18 +196,17 @@ static void old_rows_are_pruned_by_each_limit_and_young_ones_kept(void **state)
 	assert_int_equal(pruned(&s, "deliveries"), 0);
 	assert_int_equal(pruned(&s, "events"), 0);
 
-	/* the outbox: a stand-in until its migration exists (the job looks the
-	 * table up on every run, so it works before and after).  When the real
-	 * table lands, these inserts may need its required columns. */
-	itest_sql(db, "CREATE TABLE IF NOT EXISTS notifications "
-		      "(id bigserial PRIMARY KEY, sent_at timestamptz)");
+	/* the notification outbox: one sent long ago, one never sent, one sent recently */
 	long sent_old = itest_sql_long(
-		db, "INSERT INTO notifications (sent_at) VALUES (now() - interval '91 days') "
+		db, "INSERT INTO notifications (sink, sink_type, kind, dedupe_key, status, sent_at) "
+		    "VALUES ('s', 'webhook', 'rc.cut', 'old', 'sent', now() - interval '91 days') "
 		    "RETURNING id");
-	long unsent = itest_sql_long(db, "INSERT INTO notifications (sent_at) VALUES (NULL) "
-					 "RETURNING id");
+	long unsent = itest_sql_long(
+		db, "INSERT INTO notifications (sink, sink_type, kind, dedupe_key, status, sent_at) "
+		    "VALUES ('s', 'webhook', 'rc.cut', 'unsent', 'pending', NULL) RETURNING id");
 	long sent_young = itest_sql_long(
-		db, "INSERT INTO notifications (sent_at) VALUES (now() - interval '89 days') "
+		db, "INSERT INTO notifications (sink, sink_type, kind, dedupe_key, status, sent_at) "
+		    "VALUES ('s', 'webhook', 'rc.cut', 'young', 'sent', now() - interval '89 days') "
 		    "RETURNING id");
 
 	/* age them: 31 days (bodies only), 366 days (whole rows); the

@@ -989,6 +989,225 @@ static void test_bad_retention_values_name_the_field(void **state)
 	expect_env_error("SHIPLOG_RETENTION_EVENTS_DAYS", "1e3", "expected 0 (keep forever)");
 }
 
+/* ---- notifications ---- */
+
+static void test_notifications_defaults(void **state)
+{
+	struct config *cfg = load_ok("");
+
+	(void)state;
+	assert_int_equal(cfg->notifications.n_sinks, 0);
+	assert_int_equal(cfg->notifications.max_attempts, 8);
+	assert_true(cfg->notifications.base_backoff_seconds == 5.0);
+	assert_int_equal(cfg->notifications.timeout_seconds, 10);
+	assert_false(cfg->notifications.github.configured);
+	assert_null(cfg->notifications.github.token);
+	assert_string_equal(cfg->notifications.github.api_url, "https://api.github.com");
+	assert_string_equal(cfg->notifications.github.context, "shiplog/readiness");
+	config_free(cfg);
+}
+
+static void test_notifications_read_secrets_from_the_environment(void **state)
+{
+	struct config *cfg;
+	const struct config_notify_sink *s;
+
+	(void)state;
+	env_set("CHAT_URL", "https://hooks.slack.com/services/T0/B0/xyz");
+	env_set("BOT_URL", "http://bot.internal:8080/hook");
+	env_set("BOT_SECRET", "s3cret");
+	env_set("GH_TOKEN", "ghp_token");
+	cfg = load_ok("notifications:\n"
+		      "  sinks:\n"
+		      "    - {name: chat, type: slack, url_env: CHAT_URL, events: [rc.cut, main.broken]}\n"
+		      "    - name: bot\n"
+		      "      type: webhook\n"
+		      "      url_env: BOT_URL\n"
+		      "      secret_env: BOT_SECRET\n"
+		      "      events: [rc.ready, rc.blocked, rc.released, main.fixed,\n"
+		      "               deployment.failed, feedback.new]\n"
+		      "  github_status:\n"
+		      "    token_env: GH_TOKEN\n"
+		      "    api_url: https://github.example.com/api/v3/\n"
+		      "    context: ci/shiplog\n"
+		      "  max_attempts: 3\n"
+		      "  base_backoff_seconds: 0.25\n"
+		      "  timeout_seconds: 4\n");
+	assert_int_equal(cfg->notifications.n_sinks, 2);
+	s = &cfg->notifications.sinks[0];
+	assert_string_equal(s->name, "chat");
+	assert_string_equal(s->type, "slack");
+	assert_string_equal(s->url, "https://hooks.slack.com/services/T0/B0/xyz");
+	assert_string_equal(s->url_env, "CHAT_URL");
+	assert_null(s->secret);
+	assert_int_equal(s->n_events, 2);
+	assert_string_equal(s->events[1], "main.broken");
+	s = &cfg->notifications.sinks[1];
+	assert_string_equal(s->type, "webhook");
+	assert_string_equal(s->url, "http://bot.internal:8080/hook");
+	assert_string_equal(s->secret, "s3cret");
+	assert_int_equal(s->n_events, 6);
+	assert_true(cfg->notifications.github.configured);
+	assert_string_equal(cfg->notifications.github.token, "ghp_token");
+	/* a trailing slash is dropped: paths are appended */
+	assert_string_equal(cfg->notifications.github.api_url, "https://github.example.com/api/v3");
+	assert_string_equal(cfg->notifications.github.context, "ci/shiplog");
+	assert_int_equal(cfg->notifications.max_attempts, 3);
+	assert_true(cfg->notifications.base_backoff_seconds == 0.25);
+	assert_int_equal(cfg->notifications.timeout_seconds, 4);
+	assert_int_equal(cfg->n_warnings, 0);
+	config_free(cfg);
+}
+
+static void test_notification_env_overrides_win_over_file(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	env_set("SHIPLOG_NOTIFY_MAX_ATTEMPTS", "2");
+	env_set("SHIPLOG_NOTIFY_BASE_BACKOFF_SECONDS", "0.05");
+	env_set("SHIPLOG_NOTIFY_TIMEOUT_SECONDS", "1");
+	cfg = load_ok("notifications: {max_attempts: 10, base_backoff_seconds: 30, "
+		      "timeout_seconds: 20}\n");
+	assert_int_equal(cfg->notifications.max_attempts, 2);
+	assert_true(cfg->notifications.base_backoff_seconds == 0.05);
+	assert_int_equal(cfg->notifications.timeout_seconds, 1);
+	config_free(cfg);
+}
+
+static void test_unset_notification_secrets_are_warnings(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("notifications:\n"
+		      "  sinks: [{name: chat, type: slack, url_env: NOT_SET_URL, events: [rc.cut]}]\n"
+		      "  github_status: {token_env: NOT_SET_TOKEN}\n");
+	assert_null(cfg->notifications.sinks[0].url);
+	assert_string_equal(cfg->notifications.sinks[0].url_env, "NOT_SET_URL");
+	assert_true(cfg->notifications.github.configured);
+	assert_null(cfg->notifications.github.token);
+	assert_int_equal(cfg->n_warnings, 2);
+	assert_non_null(strstr(cfg->warnings[0], "notifications.sinks[0].url_env: environment "
+						 "variable NOT_SET_URL is not set"));
+	assert_non_null(strstr(cfg->warnings[1], "NOT_SET_TOKEN is not set"));
+	config_free(cfg);
+}
+
+static void test_bad_notifications_name_the_field(void **state)
+{
+	(void)state;
+	env_set("URL", "https://example.com/hook");
+	env_set("NOT_A_URL", "ftp://example.com/hook");
+	expect_error("notifications:\n  sinks:\n"
+		     "    - {name: a, type: slack, url_env: URL, events: [rc.cut, rc.exploded]}\n",
+		     "test.yaml:3:61: notifications.sinks[0].events[1]: expected one of rc.cut, "
+		     "rc.ready, rc.blocked, rc.released, main.broken, main.fixed, "
+		     "deployment.failed, feedback.new, got \"rc.exploded\"",
+		     NULL);
+	expect_error("notifications: {sinks: [{name: a, type: teams, url_env: URL, events: [rc.cut]}]}\n",
+		     "notifications.sinks[0].type: expected slack or webhook, got \"teams\"", NULL);
+	expect_error("notifications: {sinks: [{name: a, type: slack, url_env: URL, events: []}]}\n",
+		     "notifications.sinks[0]: expected at least one event", NULL);
+	expect_error("notifications: {sinks: [{name: a, type: slack, url_env: URL}]}\n",
+		     "missing required key \"events\"", NULL);
+	expect_error("notifications: {sinks: [{name: a, type: slack, events: [rc.cut]}]}\n",
+		     "missing required key \"url_env\"", NULL);
+	expect_error("notifications: {sinks: [{name: a, type: slack, url_env: URL, "
+		     "secret_env: S, events: [rc.cut]}]}\n",
+		     "notifications.sinks[0].secret_env: only a webhook sink is signed", NULL);
+	expect_error("notifications:\n  sinks:\n"
+		     "    - {name: a, type: slack, url_env: URL, events: [rc.cut]}\n"
+		     "    - {name: A, type: webhook, url_env: URL, events: [rc.cut]}\n",
+		     "notifications.sinks[1].name: \"A\" is listed twice", NULL);
+	expect_error("notifications: {sinks: [{name: github_status, type: webhook, url_env: URL, "
+		     "events: [rc.cut]}]}\n",
+		     "\"github_status\" is reserved", NULL);
+	expect_error("notifications: {sinks: [{name: a, type: webhook, url_env: NOT_A_URL, "
+		     "events: [rc.cut]}]}\n",
+		     "notifications.sinks[0].url_env: environment variable NOT_A_URL: expected an "
+		     "http:// or https:// URL",
+		     NULL);
+	expect_error("notifications: {sinks: [{name: a, type: webhook, url_env: \"https://x\", "
+		     "events: [rc.cut]}]}\n",
+		     "expected the name of an environment variable", NULL);
+	expect_error("notifications: {base_backoff_seconds: fast}\n",
+		     "notifications.base_backoff_seconds: expected a number of seconds between 0.01 "
+		     "and 3600",
+		     NULL);
+	expect_error("notifications: {base_backoff_seconds: 0}\n", "between 0.01 and 3600", NULL);
+	expect_error("notifications: {base_backoff_seconds: 1e3}\n", "between 0.01 and 3600", NULL);
+	expect_error("notifications: {base_backoff_seconds: -1}\n", "between 0.01 and 3600", NULL);
+	expect_error("notifications: {max_attempts: 0}\n",
+		     "notifications.max_attempts: expected an integer between 1 and 100", NULL);
+	expect_error("notifications: {timeout_seconds: 301}\n",
+		     "notifications.timeout_seconds: expected an integer between 1 and 300", NULL);
+	expect_error("notifications: {github_status: {api_url: \"https://x\"}}\n",
+		     "notifications.github_status: missing required key \"token_env\"", NULL);
+	expect_error("notifications: {github_status: {token_env: T, api_url: \"api.github.com\"}}\n",
+		     "notifications.github_status.api_url: expected an http:// or https:// URL",
+		     NULL);
+	expect_error("notifications: {slack: {}}\n", "unknown key \"slack\"", "sinks, github_status",
+		     NULL);
+	expect_env_error("SHIPLOG_NOTIFY_BASE_BACKOFF_SECONDS", "0.001", "between 0.01 and 3600");
+	expect_env_error("SHIPLOG_NOTIFY_MAX_ATTEMPTS", "many", "between 1 and 100");
+}
+
+/* The example file's commented notifications block, uncommented, is valid. */
+static void test_example_notifications_block_loads(void **state)
+{
+	struct config_error err = { { 0 } };
+	char *text, *start, *out, *o;
+	struct config *cfg;
+	FILE *f;
+	long size;
+
+	(void)state;
+	f = fopen(SHIPLOG_SOURCE_DIR "/deploy/shiplog.example.yaml", "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, (size_t)size + 1);
+	out = calloc(1, (size_t)size + 1);
+	assert_non_null(text);
+	assert_non_null(out);
+	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	start = strstr(text, "\n# notifications:\n");
+	assert_non_null(start);
+	o = out;
+	for (char *line = start + 1; *line == '#';) {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		size_t skip = len >= 2 && line[1] == ' ' ? 2 : 1;
+
+		memcpy(o, line + skip, len - skip);
+		o += len - skip;
+		*o++ = '\n';
+		if (!end)
+			break;
+		line = end + 1;
+	}
+	env_set("SLACK_RELEASES_WEBHOOK", "https://hooks.slack.com/services/A/B/C");
+	env_set("SLACK_ENG_WEBHOOK", "https://hooks.slack.com/services/D/E/F");
+	env_set("RELEASE_BOT_URL", "https://bot.example.com/shiplog");
+	env_set("RELEASE_BOT_SECRET", "bot-secret");
+	env_set("SHIPLOG_GITHUB_TOKEN", "ghp_x");
+	cfg = config_load_string("example-notifications", out, strlen(out), fake_getenv, &err);
+	if (!cfg)
+		fail_msg("the example's notifications block: %s\n%s", err.message, out);
+	assert_int_equal(cfg->notifications.n_sinks, 3);
+	assert_string_equal(cfg->notifications.sinks[2].secret, "bot-secret");
+	assert_int_equal(cfg->notifications.sinks[2].n_events, 8);
+	assert_string_equal(cfg->notifications.github.token, "ghp_x");
+	assert_int_equal(cfg->notifications.max_attempts, 8);
+	assert_int_equal(cfg->n_warnings, 0);
+	config_free(cfg);
+	free(text);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1028,6 +1247,13 @@ int main(void)
 				       reset_env),
 		cmocka_unit_test_setup(test_retention_env_overrides_win_over_file, reset_env),
 		cmocka_unit_test_setup(test_bad_retention_values_name_the_field, reset_env),
+		cmocka_unit_test_setup(test_notifications_defaults, reset_env),
+		cmocka_unit_test_setup(test_notifications_read_secrets_from_the_environment,
+				       reset_env),
+		cmocka_unit_test_setup(test_notification_env_overrides_win_over_file, reset_env),
+		cmocka_unit_test_setup(test_unset_notification_secrets_are_warnings, reset_env),
+		cmocka_unit_test_setup(test_bad_notifications_name_the_field, reset_env),
+		cmocka_unit_test_setup(test_example_notifications_block_loads, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,341 @@
+/*
+ * notify/sinks.c — what is sent: a Slack-compatible message, a generic
+ * signed JSON webhook, or a GitHub commit status (see shiplog/notify.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify/notify_internal.h"
+#include "shiplog/crypto.h"
+#include "shiplog/notify.h"
+
+#ifndef SHIPLOG_VERSION
+#define SHIPLOG_VERSION "0"
+#endif
+
+static const char *str(const json_t *data, const char *key, const char *fallback)
+{
+	const char *s = json_string_value(json_object_get(data, key));
+	return s && *s ? s : fallback;
+}
+
+static long long num(const json_t *data, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(data, key));
+}
+
+__attribute__((format(printf, 2, 3))) static void add_header(struct notify_msg *m, const char *fmt,
+							     ...)
+{
+	if (m->n_headers >= NOTIFY_MAX_HEADERS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *h = NULL;
+	if (vasprintf(&h, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	m->headers[m->n_headers++] = h;
+}
+
+/* A percent-encoded path segment (environment names are slugs, but a
+ * link must be a link whatever the data says).  Caller frees. */
+static char *segment(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(3 * len + 1), *o = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~')
+			*o++ = (char)ch;
+		else
+			o += sprintf(o, "%%%02X", ch);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The dashboard links of a notification (new object). */
+static json_t *links_of(const struct config *cfg, const char *kind, const json_t *data)
+{
+	json_t *links = json_object();
+	char buf[1024];
+	if (json_object_get(data, "rc_id")) {
+		snprintf(buf, sizeof buf, "%s/rcs/%lld", cfg->base_url, num(data, "rc_id"));
+		json_object_set_new(links, "release_candidate", json_string(buf));
+	}
+	if (!strncmp(kind, "main.", 5) && json_object_get(data, "run_id")) {
+		snprintf(buf, sizeof buf, "%s/runs/%lld", cfg->base_url, num(data, "run_id"));
+		json_object_set_new(links, "run", json_string(buf));
+		if (str(data, "run_url", NULL))
+			json_object_set_new(links, "github_run",
+					    json_string(str(data, "run_url", "")));
+	}
+	if (str(data, "environment", NULL)) {
+		char *seg = segment(str(data, "environment", ""));
+		snprintf(buf, sizeof buf, "%s/environments/%s", cfg->base_url, seg);
+		free(seg);
+		json_object_set_new(links, "environment", json_string(buf));
+	}
+	return links;
+}
+
+/* The main link (what the Slack message points at): the first of rc, run,
+ * environment. */
+static const char *main_link(const json_t *links)
+{
+	static const char *const keys[] = {"release_candidate", "run", "environment"};
+	for (size_t i = 0; i < 3; i++)
+		if (json_object_get(links, keys[i]))
+			return json_string_value(json_object_get(links, keys[i]));
+	return NULL;
+}
+
+static void short_sha(const json_t *data, char out[16])
+{
+	snprintf(out, 16, "%.7s", str(data, "commit", ""));
+}
+
+/* One line saying what happened (new string). */
+static char *summary(const char *kind, const json_t *data)
+{
+	char *s = NULL, sha[16];
+	const char *repo = str(data, "repository", "?"), *version = str(data, "version", "?");
+	short_sha(data, sha);
+	int n;
+	if (!strcmp(kind, "rc.cut"))
+		n = asprintf(&s, "Release candidate %s of %s was cut%s%s", version, repo,
+			     sha[0] ? " from " : "", sha);
+	else if (!strcmp(kind, "rc.ready"))
+		n = asprintf(&s, "Release candidate %s of %s is ready: every gate passed", version,
+			     repo);
+	else if (!strcmp(kind, "rc.blocked"))
+		n = asprintf(&s, "Release candidate %s of %s is blocked by %s%s%s%s%s", version,
+			     repo, str(data, "author", "someone"),
+			     str(data, "team", NULL) ? " (" : "", str(data, "team", ""),
+			     str(data, "team", NULL) ? ")" : "",
+			     str(data, "comment", NULL) ? ": " : "");
+	else if (!strcmp(kind, "rc.released"))
+		n = asprintf(&s, "Release candidate %s of %s was released as %s", version, repo,
+			     str(data, "target", version));
+	else if (!strcmp(kind, "main.broken"))
+		n = asprintf(&s, "%s of %s is red: %s %s on %s", str(data, "branch", "main"), repo,
+			     str(data, "workflow", "a workflow"),
+			     !strcmp(str(data, "conclusion", ""), "timed_out") ? "timed out"
+									       : "failed",
+			     sha[0] ? sha : "?");
+	else if (!strcmp(kind, "main.fixed"))
+		n = asprintf(&s, "%s of %s is green again: %s passed on %s",
+			     str(data, "branch", "main"), repo, str(data, "workflow", "a workflow"),
+			     sha[0] ? sha : "?");
+	else if (!strcmp(kind, "deployment.failed"))
+		n = asprintf(&s, "Deployment to %s failed: %s%s%s", str(data, "environment", "?"),
+			     str(data, "revision", "?"), str(data, "reason", NULL) ? " — " : "",
+			     str(data, "reason", ""));
+	else if (!strcmp(kind, "feedback.new"))
+		n = asprintf(&s, "New feedback on %s of %s: %s from %s%s%s%s", version, repo,
+			     str(data, "verdict", "?"), str(data, "author", "someone"),
+			     str(data, "team", NULL) ? " (" : "", str(data, "team", ""),
+			     str(data, "team", NULL) ? ")" : "");
+	else
+		n = asprintf(&s, "%s", kind);
+	if (n < 0)
+		abort();
+	if (!strcmp(kind, "rc.blocked") && str(data, "comment", NULL)) {
+		char *t = NULL;
+		if (asprintf(&t, "%s%s", s, str(data, "comment", "")) < 0)
+			abort();
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Slack mrkdwn: &, < and > are markup and must be escaped. */
+static char *slack_escape(const char *s)
+{
+	size_t len = 1;
+	for (const char *p = s; *p; p++)
+		len += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : 1;
+	char *out = malloc(len), *o = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		if (*s == '&')
+			o = stpcpy(o, "&amp;");
+		else if (*s == '<')
+			o = stpcpy(o, "&lt;");
+		else if (*s == '>')
+			o = stpcpy(o, "&gt;");
+		else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static const char *emoji(const char *kind)
+{
+	if (!strcmp(kind, "rc.ready") || !strcmp(kind, "main.fixed") ||
+	    !strcmp(kind, "rc.released"))
+		return ":white_check_mark:";
+	if (!strcmp(kind, "main.broken") || !strcmp(kind, "deployment.failed") ||
+	    !strcmp(kind, "rc.blocked"))
+		return ":red_circle:";
+	return ":package:";
+}
+
+static char *slack_body(const struct config *cfg, const struct notify_msg *m)
+{
+	char *text = summary(m->kind, m->data), *escaped = slack_escape(text);
+	json_t *links = links_of(cfg, m->kind, m->data);
+	const char *link = main_link(links);
+	char *section = NULL;
+	if (asprintf(&section, "%s %s%s%s%s", emoji(m->kind), escaped, link ? "\n<" : "",
+		     link ? link : "", link ? "|Open in shiplog>" : "") < 0)
+		abort();
+	char context[256];
+	snprintf(context, sizeof context, "shiplog · %s · %s", m->kind, m->occurred_at);
+	/* Slack reads the fallback text as mrkdwn too */
+	json_t *body =
+		json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]}", "text", escaped,
+			  "blocks", "type", "section", "text", "type", "mrkdwn", "text", section,
+			  "type", "context", "elements", "type", "mrkdwn", "text", context);
+	char *out = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	json_decref(links);
+	free(text);
+	free(escaped);
+	free(section);
+	return out;
+}
+
+static char *webhook_body(const struct config *cfg, const struct notify_msg *m)
+{
+	json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:O, s:o}", "id", (json_int_t)m->id, "event",
+				 m->kind, "occurred_at", m->occurred_at, "summary", "", "data",
+				 m->data, "links", links_of(cfg, m->kind, m->data));
+	char *text = summary(m->kind, m->data);
+	json_object_set_new(body, "summary", json_string(text));
+	free(text);
+	char *out = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(body);
+	return out;
+}
+
+static void common_headers(struct notify_msg *m)
+{
+	add_header(m, "Content-Type: application/json");
+	add_header(m, "User-Agent: shiplog/%s", SHIPLOG_VERSION);
+	add_header(m, "Expect:"); /* no 100-continue round trip */
+	add_header(m, "X-Shiplog-Event: %s", m->kind);
+	add_header(m, "X-Shiplog-Delivery: %lld", (long long)m->id);
+}
+
+static const struct config_notify_sink *find_sink(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->notifications.n_sinks; i++)
+		if (!strcmp(cfg->notifications.sinks[i].name, name))
+			return &cfg->notifications.sinks[i];
+	return NULL;
+}
+
+static bool github_repo_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	return slash && slash != s && slash[1] && !strchr(slash + 1, '/') &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
+		       strlen(s);
+}
+
+static int prepare_github(struct db_conn *c, const struct config *cfg, struct notify_msg *m)
+{
+	const struct config_github_status *g = &cfg->notifications.github;
+	if (!notify_cfg_github(cfg)) {
+		snprintf(m->prep_error, sizeof m->prep_error,
+			 "github_status is not configured here (or its token_env is not set)");
+		return DB_OK;
+	}
+	/* the state and description as they are NOW (see shiplog/notify.h) */
+	struct notify_rc_status st;
+	bool found = false;
+	int64_t rc_id = (int64_t)json_integer_value(json_object_get(m->data, "rc_id"));
+	int n = notify_rc_status(c, cfg, rc_id, &st, &found);
+	if (n < 0)
+		return n;
+	const char *commit = str(m->data, "commit", ""), *state, *description;
+	const char *repository = str(m->data, "repository", "");
+	if (found && st.gh_state[0] && !strcmp(st.commit, commit)) {
+		state = st.gh_state;
+		description = st.description;
+	} else {
+		/* the RC is gone, or its commit changed: what was enqueued */
+		state = str(m->data, "state", "pending");
+		description = str(m->data, "description", "");
+	}
+	if (!github_repo_ok(repository) || strlen(commit) != 40 ||
+	    strspn(commit, "0123456789abcdef") != 40) {
+		snprintf(m->prep_error, sizeof m->prep_error,
+			 "cannot post a status: repository \"%.100s\" or commit \"%.60s\" is not "
+			 "usable",
+			 repository, commit);
+		return DB_OK;
+	}
+	if (asprintf(&m->url, "%s/repos/%s/statuses/%s", g->api_url, repository, commit) < 0)
+		abort();
+	char target[1024];
+	snprintf(target, sizeof target, "%s/rcs/%lld", cfg->base_url, (long long)rc_id);
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "state", state, "target_url", target,
+				 "description", description, "context", g->context);
+	m->body = json_dumps(body, JSON_COMPACT);
+	m->detail = body; /* what was posted, kept with the attempt */
+	add_header(m, "Content-Type: application/json");
+	add_header(m, "Accept: application/vnd.github+json");
+	add_header(m, "X-GitHub-Api-Version: 2022-11-28");
+	add_header(m, "User-Agent: shiplog/%s", SHIPLOG_VERSION);
+	add_header(m, "Authorization: Bearer %s", g->token);
+	add_header(m, "Expect:");
+	add_header(m, "X-Shiplog-Delivery: %lld", (long long)m->id);
+	return DB_OK;
+}
+
+int notify_prepare(struct db_conn *c, const struct config *cfg, struct notify_msg *m)
+{
+	if (!strcmp(m->sink_type, "github_status"))
+		return prepare_github(c, cfg, m);
+	const struct config_notify_sink *s = find_sink(cfg, m->sink);
+	if (!s) {
+		snprintf(m->prep_error, sizeof m->prep_error,
+			 "sink \"%.100s\" is not in this server's configuration", m->sink);
+		return DB_OK;
+	}
+	if (!s->url) {
+		snprintf(m->prep_error, sizeof m->prep_error,
+			 "sink \"%.100s\": environment variable %.100s (url_env) is not set",
+			 s->name, s->url_env ? s->url_env : "?");
+		return DB_OK;
+	}
+	m->url = strdup(s->url);
+	if (!m->url)
+		abort();
+	common_headers(m);
+	if (!strcmp(s->type, "slack")) {
+		m->body = slack_body(cfg, m);
+	} else {
+		m->body = webhook_body(cfg, m);
+		if (s->secret) {
+			unsigned char mac[64];
+			char hex[129];
+			size_t len = crypto_hmac(CRYPTO_SHA256, s->secret, strlen(s->secret),
+						 m->body, strlen(m->body), mac);
+			crypto_hex(mac, len, hex);
+			add_header(m, "X-Signature: sha256=%s", hex);
+		}
+	}
+	return DB_OK;
+}
