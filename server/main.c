@@ -46,7 +46,12 @@ static void usage(FILE *out)
 	      "  SHIPLOG_DATA_DIR, SHIPLOG_SSO_HEADER, SHIPLOG_NOW (pin the clock, RFC 3339),\n"
 	      "  SHIPLOG_LOG_LEVEL (debug, info, warn, error), SHIPLOG_SSE_MAX_STREAMS (256),\n"
 	      "  SHIPLOG_SSE_HEARTBEAT_MS (15000), SHIPLOG_RATE_AUTH_FAILURES (30 a minute),\n"
-	      "  SHIPLOG_RATE_FEEDBACK (20 a minute)\n"
+	      "  SHIPLOG_RATE_FEEDBACK (20 a minute), SHIPLOG_DB_WAIT_SECONDS (30),\n"
+	      "  SHIPLOG_RETENTION_DELIVERY_BODIES_DAYS (30), SHIPLOG_RETENTION_DELIVERIES_DAYS (365),\n"
+	      "  SHIPLOG_RETENTION_EVENTS_DAYS (90), SHIPLOG_RETENTION_NOTIFICATIONS_DAYS (90),\n"
+	      "  SHIPLOG_RETENTION_INTERVAL_SECONDS (3600), SHIPLOG_RETENTION_BATCH_SIZE (5000),\n"
+	      "  SHIPLOG_NOTIFY_MAX_ATTEMPTS (8), SHIPLOG_NOTIFY_BASE_BACKOFF_SECONDS (5),\n"
+	      "  SHIPLOG_NOTIFY_TIMEOUT_SECONDS (10)\n"
 	      "\n"
 	      "Endpoints: /healthz, /readyz, /metrics, /api/v1/openapi.json; the dashboard at /.\n",
 	      out);
