@@ -43,17 +43,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static long sql_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long sql_long(const char *fmt, ...)
-{
-	char sql[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return itest_sql_long(db_url, sql);
-}
-
 static void set_repo(json_t *payload)
 {
 	json_t *repo = json_object_get(payload, "repository");
@@ -184,7 +173,7 @@ static const char *jstr(const json_t *o, const char *key)
 /* The run of the answer's list whose GitHub id is `external`, or NULL. */
 static json_t *find_run(json_t *runs, const char *external)
 {
-	long id = sql_long("SELECT id FROM runs WHERE external_id = '%s'", external);
+	long id = itest_sql_longf(db_url, "SELECT id FROM runs WHERE external_id = '%s'", external);
 	size_t i;
 	json_t *run;
 	json_array_foreach(runs, i, run) {
@@ -300,7 +289,7 @@ static void pr_to_main_chain_shows_in_the_pr_and_commit_answers(void **state)
 	assert_null(find_run(runs, "5010"));
 	/* newest first */
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(runs, 0), "id")),
-			 sql_long("SELECT id FROM runs WHERE external_id = '5008'"));
+			 itest_sql_longf(db_url, "SELECT id FROM runs WHERE external_id = '5008'"));
 	itest_response_free(&r);
 
 	/* ---- the merge commit's answer ---- */

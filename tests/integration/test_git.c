@@ -42,28 +42,6 @@ static int group_teardown(void **state)
 
 /* ---- helpers ---- */
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char sql[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return itest_sql(db_url, sql);
-}
-
-static long sql_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long sql_long(const char *fmt, ...)
-{
-	char sql[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return itest_sql_long(db_url, sql);
-}
-
 static void assert_sql(const char *expected, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void assert_sql(const char *expected, const char *fmt, ...)
@@ -237,7 +215,7 @@ static const char *jstr(const json_t *o, const char *key)
 /* The sequence of a repository's branch as "sha8,sha8,..." (left entries as -sha8). */
 static char *sequence_of(const char *repo, const char *branch)
 {
-	return sqlf("SELECT string_agg(CASE WHEN bs.left_at IS NULL THEN '' ELSE '-' END "
+	return itest_sqlf(db_url, "SELECT string_agg(CASE WHEN bs.left_at IS NULL THEN '' ELSE '-' END "
 		    "|| left(bs.sha, 8), ',' ORDER BY bs.seq) FROM branch_sequence bs "
 		    "JOIN repositories r ON r.id = bs.repository_id "
 		    "WHERE r.full_name = '%s' AND bs.branch = '%s'",
@@ -278,11 +256,11 @@ static void create_and_push_fixtures_record_a_tag_and_its_deletion(void **state)
 		   "AND t.name = 'simple-tag'");
 	/* the organisation variant names the same tag: one row, one event */
 	deliver_fixture("create", "create.with-organization.json");
-	assert_int_equal(sql_long("SELECT count(*) FROM tags WHERE name = 'simple-tag'"), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'tag.created' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM tags WHERE name = 'simple-tag'"), 1);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'tag.created' "
 				  "AND entity_id = 'Codertocat/Hello-World:simple-tag'"),
 			 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'tag.rc'"), 0);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'tag.rc'"), 0);
 
 	/* push.json is that tag's deletion: deleted true, after zeros, head_commit null */
 	deliver_fixture("push", "push.json");
@@ -292,16 +270,16 @@ static void create_and_push_fixtures_record_a_tag_and_its_deletion(void **state)
 	assert_sql("t|f|f|0|refs/tags/simple-tag",
 		   "SELECT deleted::text::char || '|' || created::text::char || '|' || "
 		   "forced::text::char || '|' || commit_count || '|' || ref FROM pushes");
-	assert_int_equal(sql_long("SELECT count(*) FROM branch_sequence"), 0);
-	assert_int_equal(sql_long("SELECT count(*) FROM branches"), 0);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM branch_sequence"), 0);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM branches"), 0);
 	/* push.1.json is the same deletion again (another example): nothing more */
 	deliver_fixture("push", "push.1.json");
-	assert_int_equal(sql_long("SELECT count(*) FROM pushes"), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'tag.deleted'"), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'push'"), 1);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM pushes"), 1);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'tag.deleted'"), 1);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'push'"), 1);
 	/* a creation older than the deletion does not bring it back */
 	deliver_fixture("create", "create.json");
-	assert_int_equal(sql_long("SELECT count(*) FROM tags WHERE name = 'simple-tag' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM tags WHERE name = 'simple-tag' "
 				  "AND deleted_at IS NOT NULL"),
 			 1);
 }
@@ -353,7 +331,7 @@ static void rc_tag_via_create_is_flagged_and_plain_tag_is_not(void **state)
 		   "WHERE r.full_name = 'itest/rc'");
 	assert_sql("itest/rc:v1.2.0-rc.1",
 		   "SELECT string_agg(entity_id, ',') FROM events WHERE kind = 'tag.rc'");
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'tag.created' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'tag.created' "
 				  "AND entity_id LIKE 'itest/rc:%%'"),
 			 2);
 	/* a tag push fills the SHA (the commit, not an annotated tag's object) */
@@ -364,11 +342,11 @@ static void rc_tag_via_create_is_flagged_and_plain_tag_is_not(void **state)
 				    false, 1709287200);
 	json_object_set_new(json_object_get(push, "head_commit"), "id", json_string(c1));
 	deliver("push", push);
-	char *sha = sqlf("SELECT sha FROM tags WHERE name = 'v1.2.0-rc.1'");
+	char *sha = itest_sqlf(db_url, "SELECT sha FROM tags WHERE name = 'v1.2.0-rc.1'");
 	assert_string_equal(sha, c1);
 	free(sha);
 	/* no second tag.rc for a tag that already existed */
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'tag.rc'"), 1);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'tag.rc'"), 1);
 }
 
 /* ---- the default-branch sequence ---- */
@@ -385,7 +363,7 @@ static void push_with_new_branch_fixture_starts_the_default_branch_sequence(void
 	assert_sql(HELLO_SHA, "SELECT head_sha FROM branches WHERE name = 'master'");
 	assert_sql("t|f|f", "SELECT created::text::char || '|' || gap::text::char || '|' || "
 			    "rewrote::text::char FROM pushes WHERE ref = 'refs/heads/master'");
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'branch.created' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'branch.created' "
 				  "AND entity_id = 'Codertocat/Hello-World:master'"),
 			 1);
 	/* the commit answer, by a 7-digit prefix */
@@ -429,15 +407,15 @@ static void three_pushes_to_main_build_the_sequence_in_order(void **state)
 				"branch_sequence bs JOIN repositories r ON r.id = bs.repository_id "
 				"WHERE r.full_name = 'itest/seq'");
 	assert_int_equal(
-		sql_long(
+		itest_sql_longf(db_url, 
 			"SELECT count(*) FROM pushes p JOIN repositories r ON r.id = "
 			"p.repository_id WHERE r.full_name = 'itest/seq' AND (p.gap OR p.rewrote)"),
 		0);
-	char *head = sqlf("SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
+	char *head = itest_sqlf(db_url, "SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
 			  "b.repository_id WHERE r.full_name = 'itest/seq' AND b.name = 'main'");
 	assert_string_equal(head, a[4]);
 	free(head);
-	head = sqlf("SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
+	head = itest_sqlf(db_url, "SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
 		    "b.repository_id WHERE r.full_name = 'itest/seq' AND b.name = 'feature/x'");
 	assert_string_equal(head, a[5]);
 	free(head);
@@ -486,12 +464,12 @@ static void duplicate_push_under_a_new_delivery_id_appends_nothing(void **state)
 	const char *order[] = {a[0], a[1], a[2], NULL};
 	join8(want, sizeof want, order);
 	assert_sequence(repo, want);
-	assert_int_equal(sql_long("SELECT count(*) FROM pushes p JOIN repositories r ON r.id = "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM pushes p JOIN repositories r ON r.id = "
 				  "p.repository_id WHERE r.full_name = 'itest/dup'"),
 			 2);
-	assert_int_equal(sql_long("SELECT count(*) FROM pushes WHERE gap"), 0);
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM pushes WHERE gap"), 0);
 	/* a replay of the stored delivery (admin) is idempotent too */
-	long row = sql_long("SELECT id FROM deliveries WHERE delivery_id = '%s' "
+	long row = itest_sql_longf(db_url, "SELECT id FROM deliveries WHERE delivery_id = '%s' "
 			    "AND status = 'processed'",
 			    id);
 	char path[100];
@@ -502,7 +480,7 @@ static void duplicate_push_under_a_new_delivery_id_appends_nothing(void **state)
 	assert_string_equal(jstr(r.json, "status"), "processed");
 	itest_response_free(&r);
 	assert_sequence(repo, want);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'push' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'push' "
 				  "AND payload->>'repository' = 'itest/dup'"),
 			 2);
 }
@@ -538,7 +516,7 @@ static void forced_push_back_to_an_older_commit_marks_later_entries_left(void **
 	const char *order2[] = {a[0], l1, l2, a[3], NULL};
 	join8(want, sizeof want, order2);
 	assert_sequence(repo, want);
-	assert_int_equal(sql_long("SELECT count(*) FROM pushes p JOIN repositories r ON r.id = "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM pushes p JOIN repositories r ON r.id = "
 				  "p.repository_id WHERE r.full_name = 'itest/reset' AND p.gap"),
 			 0);
 	/* the commit answer says a1 left the branch */
@@ -661,7 +639,7 @@ static void branch_created_pushed_and_deleted(void **state)
 		   "SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
 		   "b.repository_id WHERE r.full_name = 'itest/branches' AND b.deleted_at IS NULL "
 		   "AND b.name = 'feature/login'");
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'branch.created' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'branch.created' "
 				  "AND entity_id = 'itest/branches:feature/login'"),
 			 1);
 	/* the delete event */
@@ -676,7 +654,7 @@ static void branch_created_pushed_and_deleted(void **state)
 		   "SELECT (b.deleted_at AT TIME ZONE 'UTC')::text FROM "
 		   "branches b JOIN repositories r ON r.id = b.repository_id "
 		   "WHERE r.full_name = 'itest/branches'");
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'branch.deleted' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'branch.deleted' "
 				  "AND entity_id = 'itest/branches:feature/login'"),
 			 1);
 	/* the push that deleted it (deleted: true, after zeros) arrives too: no second event */
@@ -685,7 +663,7 @@ static void branch_created_pushed_and_deleted(void **state)
 	json_object_set_new(pdel, "deleted", json_true());
 	json_object_set_new(pdel, "head_commit", json_null());
 	deliver("push", pdel);
-	assert_int_equal(sql_long("SELECT count(*) FROM events WHERE kind = 'branch.deleted' "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'branch.deleted' "
 				  "AND entity_id = 'itest/branches:feature/login'"),
 			 1);
 	assert_sql("t",
@@ -698,7 +676,7 @@ static void branch_created_pushed_and_deleted(void **state)
 	const char *p0[] = {s0, NULL};
 	deliver("push", push_payload(repo, "refs/heads/feature/login", ZERO_SHA, s0, p0, false,
 				     1709283600 + 30));
-	assert_int_equal(sql_long("SELECT count(*) FROM branches b JOIN repositories r ON r.id = "
+	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM branches b JOIN repositories r ON r.id = "
 				  "b.repository_id WHERE r.full_name = 'itest/branches' "
 				  "AND b.deleted_at IS NULL"),
 			 0);
@@ -745,7 +723,7 @@ static void commit_answer_resolves_prefixes_and_refuses_ambiguity(void **state)
 static void repos_are_listed_newest_first_with_a_next_link(void **state)
 {
 	(void)state;
-	long total = sql_long("SELECT count(*) FROM repositories");
+	long total = itest_sql_longf(db_url, "SELECT count(*) FROM repositories");
 	assert_true(total >= 4);
 	struct itest_response r;
 	json_t *page = get_ok("/api/v1/repos?limit=2", &r);
@@ -798,7 +776,7 @@ static json_t *health(const char *repo, const char *branch, struct itest_respons
 
 static long run_row(const char *external_id)
 {
-	return sql_long("SELECT id FROM runs WHERE external_id = '%s'", external_id);
+	return itest_sql_longf(db_url, "SELECT id FROM runs WHERE external_id = '%s'", external_id);
 }
 
 static void branch_health_turns_red_then_green_with_the_suspects(void **state)

@@ -52,17 +52,6 @@ static int reset(void **state)
 	return 0;
 }
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char sql[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return itest_sql(db_url, sql);
-}
-
 static long sqll(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static long sqll(const char *fmt, ...)
 {
@@ -210,7 +199,7 @@ static void equal_time_check_run_completions_resolve_the_same_in_any_order(void 
 	(void)state;
 	send_fixture("check_run", "check_run.completed.json");
 	send_fixture("check_run", "check_run.completed.1.json");
-	char *first = sqlf("SELECT conclusion FROM check_runs WHERE github_id = 128620228");
+	char *first = itest_sqlf(db_url, "SELECT conclusion FROM check_runs WHERE github_id = 128620228");
 	assert_non_null(first);
 	assert_true(strcmp(first, "success") == 0 || strcmp(first, "failure") == 0);
 	reset_tables();
@@ -243,7 +232,7 @@ static void check_suite_fixtures_are_stored_and_merge_in_any_order(void **state)
 	       "SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') %s",
 	       done);
 	/* the two completions differ only in head_branch, with equal times */
-	char *branch = sqlf("SELECT head_branch %s", done);
+	char *branch = itest_sqlf(db_url, "SELECT head_branch %s", done);
 	assert_non_null(branch);
 	assert_int_equal(sqll("SELECT count(*) FROM events WHERE kind = 'check_suite.updated'"), 2);
 
@@ -448,9 +437,9 @@ static void package_docker_fixture_with_the_same_digest_changes_nothing(void **s
 {
 	(void)state;
 	send_fixture("registry_package", "registry_package.published.docker.json");
-	char *before = sqlf("SELECT row_to_json(a)::text FROM artifacts a");
+	char *before = itest_sqlf(db_url, "SELECT row_to_json(a)::text FROM artifacts a");
 	send_fixture("package", "package.published.docker.json");
-	char *after = sqlf("SELECT row_to_json(a)::text FROM artifacts a");
+	char *after = itest_sqlf(db_url, "SELECT row_to_json(a)::text FROM artifacts a");
 	assert_non_null(before);
 	assert_non_null(after);
 	assert_string_equal(before, after);

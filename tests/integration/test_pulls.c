@@ -38,17 +38,6 @@ static int group_teardown(void **state)
 
 /* ---- helpers ---- */
 
-static long sql_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long sql_long(const char *fmt, ...)
-{
-	char sql[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return itest_sql_long(db_url, sql);
-}
-
 static void set_repo(json_t *payload, const char *full_name)
 {
 	json_t *repo = json_object_get(payload, "repository");
@@ -186,11 +175,11 @@ static void opened_fixture_is_read_back_whole(void **state)
 	assert_int_equal(json_array_size(json_object_get(pr, "runs")), 0);
 	itest_response_free(&r);
 	assert_int_equal(
-		sql_long("SELECT count(*) FROM events WHERE kind = 'pull_request.updated'"), 1);
+		itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'pull_request.updated'"), 1);
 	/* the same delivery again under a new id: no change, no event */
 	deliver_fixture("pull_request.opened.json");
 	assert_int_equal(
-		sql_long("SELECT count(*) FROM events WHERE kind = 'pull_request.updated'"), 1);
+		itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'pull_request.updated'"), 1);
 }
 
 static void synchronize_adds_each_new_head_to_the_sha_history(void **state)
@@ -214,7 +203,7 @@ static void synchronize_adds_each_new_head_to_the_sha_history(void **state)
 	assert_string_equal(jstr(pr, "head_sha"), NEW_HEAD);
 	assert_shas(pr, HEAD_SHA "," NEW_HEAD);
 	assert_int_equal(
-		sql_long("SELECT count(*) FROM pull_request_shas WHERE sha = '" BASE_SHA "'"), 0);
+		itest_sql_longf(db_url, "SELECT count(*) FROM pull_request_shas WHERE sha = '" BASE_SHA "'"), 0);
 	itest_response_free(&r);
 }
 

@@ -397,6 +397,26 @@ long itest_sql_long(const char *db_url, const char *sql)
 	return n;
 }
 
+char *itest_sqlf(const char *db_url, const char *fmt, ...)
+{
+	char sql[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return itest_sql(db_url, sql);
+}
+
+long itest_sql_longf(const char *db_url, const char *fmt, ...)
+{
+	char sql[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return itest_sql_long(db_url, sql);
+}
+
 static void pg_ctl(const char *verb)
 {
 	const char *ctl = getenv("SHIPLOG_TEST_PG_CTL");

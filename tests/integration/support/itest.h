@@ -91,6 +91,11 @@ void itest_assert_problem(const struct itest_response *r, long status, const cha
 char *itest_sql(const char *db_url, const char *sql);
 long itest_sql_long(const char *db_url, const char *sql);
 
+/* The same with printf-style SQL (never with untrusted input: tests only). */
+char *itest_sqlf(const char *db_url, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+long itest_sql_longf(const char *db_url, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Stops / starts the throwaway PostgreSQL cluster (outage tests). */
 void itest_pg_stop(void);
 void itest_pg_start(void);
