@@ -113,5 +113,7 @@ extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_env;
 extern const struct cli_command cli_cmd_where;
 extern const struct cli_command cli_cmd_journey;
+extern const struct cli_command cli_cmd_rc;
+extern const struct cli_command cli_cmd_feedback;
 
 #endif

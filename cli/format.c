@@ -225,3 +225,24 @@ void cli_print_json(FILE *f, const json_t *json)
 	json_dumpf(json, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	fputc('\n', f);
 }
+
+/* The first line of `text`, at most `max` characters (UTF-8 aware), with
+ * "..." when cut; NULL for NULL. */
+const char *cli_first_line(const char *text, size_t max, char *buf, size_t size)
+{
+	if (!text)
+		return NULL;
+	size_t line = strcspn(text, "\r\n"), end = 0, chars = 0;
+	while (end < line) {
+		if (((unsigned char)text[end] & 0xC0) != 0x80 && chars++ == max)
+			break;
+		end++;
+	}
+	/* room for "..." and the NUL, and never end inside a character */
+	while (end > 0 &&
+	       (end + 4 > size || (end < line && ((unsigned char)text[end] & 0xC0) == 0x80)))
+		end--;
+	bool more = end < line || text[line + strspn(text + line, "\r\n \t")];
+	snprintf(buf, size, "%.*s%s", (int)end, text, more ? "..." : "");
+	return buf;
+}

@@ -52,4 +52,8 @@ const char *cli_state_color(const char *state);
 /* Prints JSON indented, followed by a newline. */
 void cli_print_json(FILE *f, const json_t *json);
 
+/* The first line of `text`, at most `max` characters (UTF-8 aware), with
+ * "..." when cut, into buf; NULL for NULL. */
+const char *cli_first_line(const char *text, size_t max, char *buf, size_t size);
+
 #endif

@@ -210,7 +210,7 @@ void cli_response_free(struct cli_response *r)
 
 /* "shiplog: <title>: <detail>" from a problem+json answer, else the status
  * and the first line of whatever came back. */
-static void print_refusal(const struct cli *c, const struct cli_response *r)
+void cli_print_refusal(const struct cli *c, const struct cli_response *r)
 {
 	const char *title = json_string_value(json_object_get(r->json, "title"));
 	const char *detail = json_string_value(json_object_get(r->json, "detail"));
@@ -242,7 +242,7 @@ int cli_call_text(struct cli *c, const char *method, const struct cli_url *targe
 	if (status)
 		*status = r.status;
 	if (r.status < 200 || r.status > 299) {
-		print_refusal(c, &r);
+		cli_print_refusal(c, &r);
 		cli_response_free(&r);
 		return CLI_EXIT_REFUSED;
 	}

@@ -30,6 +30,12 @@ void cli_url_segment(struct cli_url *u, const char *segment); /* "/" + encoded s
 /* "?name=value" or "&name=value"; nothing when value is NULL. */
 void cli_url_query(struct cli_url *u, const char *name, const char *value);
 
+struct cli_response;
+struct cli;
+/* Prints why the server said no: "shiplog: <title>: <detail>" from a
+ * problem+json answer, else the status and the first line of the body. */
+void cli_print_refusal(const struct cli *c, const struct cli_response *r);
+
 struct cli_response {
 	long status;
 	char *body; /* NUL-terminated (owned) */
