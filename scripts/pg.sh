@@ -169,6 +169,12 @@ lock() {
 ensure_dir() {
 	mkdir -p "$DIR"
 	if [[ $(id -u) -eq 0 ]]; then
+		# Some containers and chroots have a root directory of mode 0700, which
+		# no other user can traverse; postgres must reach its data directory.
+		if (($((8#$(stat -c %a /) & 1)) == 0)); then
+			log "note: / is not traversable by other users; adding o+x so postgres can reach $DIR"
+			chmod o+x /
+		fi
 		chown postgres: "$DIR"
 		chmod 0700 "$DIR"
 		runuser -u postgres -- test -w "$DIR" 2>/dev/null ||
