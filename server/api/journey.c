@@ -65,8 +65,15 @@ static const char *steps_finish(json_t *steps)
 		}
 		json_object_set_new(s, "since_previous_seconds", since);
 		const char *st = json_string_value(json_object_get(s, "status"));
-		if (!current && st && strcmp(st, "done") != 0 && strcmp(st, "skipped") != 0)
-			current = json_string_value(json_object_get(s, "step"));
+		const char *name = json_string_value(json_object_get(s, "step"));
+		/* a CI attempt that failed but was followed by another one does not
+		 * hold the change up: the later attempt speaks for it */
+		const json_t *next = json_array_get(steps, i + 1);
+		bool superseded = name && !strcmp(name, "ci") && next &&
+				  !strcmp(json_string_value(json_object_get(next, "step")), "ci");
+		if (!current && !superseded && st && strcmp(st, "done") != 0 &&
+		    strcmp(st, "skipped") != 0)
+			current = name;
 	}
 	if (!current && json_array_size(steps))
 		current = json_string_value(
@@ -161,13 +168,19 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		c,
 		"WITH target AS (SELECT bs.seq, bs.sha FROM branch_sequence bs "
 		"  WHERE bs.repository_id = $1 AND bs.branch = $2 AND bs.left_at IS NULL "
-		"  AND bs.seq >= $3::bigint AND EXISTS (SELECT 1 FROM runs r WHERE "
-		"   r.repository_id = $1 AND r.head_sha = bs.sha AND r.head_branch = $2) "
+		/* The runs of a SHA come from runs_sha alone (the OFFSET 0 fences keep
+		 * the repository and branch out of the index choice, which would read
+		 * every run of the branch), probed entry by entry in seq order (the first
+		 * usually answers) rather than hashing every run of the branch. */
+		"  AND bs.seq >= $3::bigint AND EXISTS (SELECT 1 FROM (SELECT r0.repository_id,"
+		"   r0.head_branch FROM runs r0 WHERE r0.head_sha = bs.sha OFFSET 0) r"
+		"   WHERE r.repository_id = $1 AND r.head_branch = $2 OFFSET 0) "
 		"  ORDER BY bs.seq LIMIT 1), "
 		"mr AS (SELECT r.id, r.workflow_name, la.status, la.conclusion, la.completed_at, "
 		"  la.started_at, la.attempt_id, coalesce(la.html_url, r.html_url) AS url "
-		"  FROM target t JOIN runs r ON r.repository_id = $1 AND r.head_sha = t.sha "
-		"   AND r.head_branch = $2 "
+		"  FROM target t JOIN LATERAL (SELECT r0.id, r0.workflow_name, r0.html_url,"
+		"   r0.repository_id, r0.head_branch FROM runs r0 WHERE r0.head_sha = t.sha"
+		"   OFFSET 0) r ON r.repository_id = $1 AND r.head_branch = $2 "
 		"  JOIN LATERAL (SELECT a.id AS attempt_id, a.status, a.conclusion, a.completed_at, "
 		"   a.started_at, a.html_url FROM run_attempts a WHERE a.run_id = r.id "
 		"   ORDER BY a.attempt DESC LIMIT 1) la ON true) "
@@ -241,7 +254,10 @@ static int add_deploy_steps(struct db_conn *c, json_t *steps, const char *repo_i
 		"   AND bs.sha = d.commit_sha AND bs.left_at IS NULL AND bs.seq >= $3::bigint "
 		"  WHERE d.environment_id = e.id AND d.status = 'success' "
 		"  ORDER BY coalesce(d.finished_at, d.last_event_at), d.id LIMIT 1) first ON true "
-		"WHERE e.deleted_at IS NULL AND e.tier <> 'production' "
+		/* production is "released" (later steps); a development environment
+		 * that never reported a deployment is a developer's machine */
+		"WHERE e.deleted_at IS NULL AND e.tier <> 'production' AND (e.tier <> 'development' "
+		" OR EXISTS (SELECT 1 FROM deployments dd WHERE dd.environment_id = e.id)) "
 		"ORDER BY e.sort_order, e.name",
 		3, p, &res);
 	if (n < 0)
@@ -371,12 +387,19 @@ void api_commit_where(struct http_request *r)
 		c,
 		"WITH repo AS (SELECT id, full_name, default_branch FROM repositories "
 		"  WHERE lower(full_name) = lower($1)), "
+		/* each branch bounded by the prefix's range, so that an index finds it: SHAs
+		 * are hex, and every hex string starting with $2 lies in [$2, $2 || 'g') */
 		"cand AS (SELECT DISTINCT sha FROM ("
 		"  SELECT c.sha FROM commits c, repo WHERE c.repository_id = repo.id "
+		"   AND c.sha >= lower($2) AND c.sha < lower($2) || 'g' "
 		"  UNION SELECT bs.sha FROM branch_sequence bs, repo WHERE bs.repository_id = repo.id "
+		"   AND bs.sha >= lower($2) AND bs.sha < lower($2) || 'g' "
 		"  UNION SELECT r.head_sha FROM runs r, repo WHERE r.repository_id = repo.id "
+		"   AND r.head_sha >= lower($2) AND r.head_sha < lower($2) || 'g' "
 		"  UNION SELECT a.commit_sha FROM artifacts a, repo WHERE a.repository_id = repo.id "
+		"   AND a.commit_sha >= lower($2) AND a.commit_sha < lower($2) || 'g' "
 		"  UNION SELECT d.commit_sha FROM deployments d, repo WHERE d.repository_id = repo.id"
+		"   AND d.commit_sha >= lower($2) AND d.commit_sha < lower($2) || 'g'"
 		" ) s WHERE sha LIKE lower($2) || '%' LIMIT 2) "
 		"SELECT (SELECT id FROM repo), (SELECT full_name FROM repo), "
 		" (SELECT default_branch FROM repo), (SELECT count(*) FROM cand), (SELECT min(sha) FROM cand)",

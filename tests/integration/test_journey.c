@@ -99,8 +99,9 @@ static void pull_request(const char *action, bool merged, const char *updated_at
 	send_ok("pull_request", p);
 }
 
-static void workflow_run(long id, const char *name, const char *path, const char *branch,
-			 const char *sha, const char *created, const char *updated)
+static void workflow_run_attempt(long id, int attempt, const char *conclusion, const char *name,
+				 const char *path, const char *branch, const char *sha,
+				 const char *created, const char *updated)
 {
 	json_t *p = gh_load_fixture("workflow_run.completed.json");
 	set_repo(p);
@@ -112,11 +113,18 @@ static void workflow_run(long id, const char *name, const char *path, const char
 	json_object_set_new(wr, "head_sha", json_string(sha));
 	json_object_set_new(wr, "event", json_string("push"));
 	json_object_set_new(wr, "pull_requests", json_array());
-	json_object_set_new(wr, "conclusion", json_string("success"));
+	json_object_set_new(wr, "conclusion", json_string(conclusion));
+	json_object_set_new(wr, "run_attempt", json_integer(attempt));
 	json_object_set_new(wr, "created_at", json_string(created));
 	json_object_set_new(wr, "run_started_at", json_string(created));
 	json_object_set_new(wr, "updated_at", json_string(updated));
 	send_ok("workflow_run", p);
+}
+
+static void workflow_run(long id, const char *name, const char *path, const char *branch,
+			 const char *sha, const char *created, const char *updated)
+{
+	workflow_run_attempt(id, 1, "success", name, path, branch, sha, created, updated);
 }
 
 static void workflow_job(long id, long run_id, const char *name, const char *sha,
@@ -199,9 +207,14 @@ static void journey_of_a_pull_request_from_opened_to_staging(void **state)
 			    "pending");
 	itest_response_free(&r);
 
-	/* the PR workflow runs on push, so it carries no PR list: linked by SHA */
-	workflow_run(5001, "run tests", ".github/workflows/test.yaml", "feature/gift-cards",
-		     HEAD_SHA, "2026-03-02T09:01:00Z", "2026-03-02T09:11:00Z");
+	/* the PR workflow runs on push, so it carries no PR list: linked by SHA;
+	 * its first attempt failed (a flaky test) and a re-run passed */
+	workflow_run_attempt(5001, 1, "failure", "run tests", ".github/workflows/test.yaml",
+			     "feature/gift-cards", HEAD_SHA, "2026-03-02T09:01:00Z",
+			     "2026-03-02T09:06:00Z");
+	workflow_run_attempt(5001, 2, "success", "run tests", ".github/workflows/test.yaml",
+			     "feature/gift-cards", HEAD_SHA, "2026-03-02T09:01:00Z",
+			     "2026-03-02T09:11:00Z");
 	pull_request("closed", true, "2026-03-02T10:00:00Z");
 	push_main(BASE_SHA, MERGE_SHA, "2026-03-02T10:00:05Z");
 	workflow_run(5002, "deploy", ".github/workflows/deploy.yaml", "main", MERGE_SHA,
@@ -220,6 +233,11 @@ static void journey_of_a_pull_request_from_opened_to_staging(void **state)
 	itest_get(&server, "/api/v1/repos/acme/shop/pulls/7/journey", ITEST_ADMIN_TOKEN, &r);
 	assert_int_equal(r.status, 200);
 	const json_t *steps = json_object_get(r.json, "steps");
+	/* the failed first attempt is on the road, but does not hold the change up */
+	const json_t *first_ci = json_array_get(steps, 1);
+	assert_string_equal(json_string_value(json_object_get(first_ci, "step")), "ci");
+	assert_string_equal(json_string_value(json_object_get(first_ci, "status")), "failed");
+	json_array_remove((json_t *)(uintptr_t)steps, 1);
 	static const char *const order[] = {"opened", "ci", "merged", "main_pipeline", "e2e",
 					     "deployed:staging"};
 	/* then the release steps, not reached yet */
@@ -241,7 +259,7 @@ static void journey_of_a_pull_request_from_opened_to_staging(void **state)
 	assert_true(json_is_null(json_object_get(json_array_get(steps, 0), "since_previous_seconds")));
 	assert_int_equal(json_integer_value(json_object_get(step_named(steps, "ci"),
 							    "since_previous_seconds")),
-			 11 * 60); /* opened 09:00 → PR run completed 09:11 */
+			 5 * 60); /* failed attempt 09:06 → the re-run passed 09:11 */
 	assert_int_equal(json_integer_value(json_object_get(step_named(steps, "merged"),
 							    "since_previous_seconds")),
 			 49 * 60);
