@@ -54,6 +54,10 @@ int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *p
 /* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
 int db_exec(struct db_conn *c, const char *sql);
 
+/* Asks for a NOTIFY "shiplog_events" once the current transaction commits
+ * (db_event_record does this). */
+void db_notify_on_commit(struct db_conn *c);
+
 /* The SQLSTATE of the last error on this connection ("" if none). */
 const char *db_last_sqlstate(const struct db_conn *c);
 const char *db_last_error(const struct db_conn *c);
@@ -90,9 +94,11 @@ bool db_schema_compatible(struct db_conn *c, char *why, size_t why_size);
 /* ---- domain events ---- */
 
 /*
- * Records a domain event in the current transaction and NOTIFYs
- * "shiplog_events" with its id, so live views and the notification outbox
- * hear of it once the transaction commits.  payload may be NULL (borrowed).
+ * Records a domain event in the current transaction; once that transaction
+ * commits (db_transaction), "shiplog_events" is NOTIFYed so live views
+ * re-read the events table.  A rolled-back event is never announced.  The
+ * notification outbox is fed by a trigger on the same insert.  payload may
+ * be NULL (borrowed).
  */
 struct json_t;
 int db_event_record(struct db_conn *c, const char *kind, const char *entity_type,

@@ -1,7 +1,7 @@
 /*
  * events.c — domain events: one row per change, written in the same
- * transaction as the change, plus a NOTIFY that PostgreSQL delivers only if
- * that transaction commits.  Live views and the outbox build on this.
+ * transaction as the change, and a NOTIFY once that transaction has
+ * committed (see db_transaction).  Live views and the outbox build on this.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -17,11 +17,13 @@ int db_event_record(struct db_conn *c, const char *kind, const char *entity_type
 			    js ? js : "{}"};
 	PGresult *res = NULL;
 	int n = db_query(c,
-			 "WITH e AS (INSERT INTO events (kind, entity_type, entity_id, actor, payload)"
-			 " VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING id)"
-			 " SELECT id, pg_notify('shiplog_events', id::text) FROM e",
+			 "INSERT INTO events (kind, entity_type, entity_id, actor, payload)"
+			 " VALUES ($1, $2, $3, $4, $5::jsonb)",
 			 5, p, &res);
 	free(js);
 	PQclear(res);
-	return n < 0 ? n : DB_OK;
+	if (n < 0)
+		return n;
+	db_notify_on_commit(c);
+	return DB_OK;
 }

@@ -27,6 +27,7 @@ struct db_conn {
 	PGconn *pg;
 	bool in_use;
 	bool broken;
+	bool notify_pending; /* a domain event was recorded: NOTIFY after commit */
 	const char *prepared[MAX_PREPARED]; /* SQL text addresses */
 	size_t n_prepared;
 	char sqlstate[6];
@@ -54,6 +55,8 @@ uint64_t db_metric_reconnects(void)
 {
 	return atomic_load(&metric_reconnects);
 }
+
+static void notify_now(struct db_conn *c);
 
 struct db_pool *db_pool_new(const char *url, unsigned size, unsigned timeout_ms)
 {
@@ -177,6 +180,10 @@ struct db_conn *db_acquire(struct db_pool *p)
 void db_release(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
+	/* an event recorded outside db_transaction() committed on its own */
+	if (c->notify_pending && c->pg && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		notify_now(c);
+	c->notify_pending = false;
 	if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
 		/* a bug: a request ended with a transaction open */
 		if (PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN)
@@ -317,21 +324,43 @@ int db_exec(struct db_conn *c, const char *sql)
 	return st;
 }
 
+void db_notify_on_commit(struct db_conn *c)
+{
+	c->notify_pending = true;
+}
+
+/* The live-event listeners re-read `events` by id, so the NOTIFY is only a
+ * wake-up call and carries nothing.  It is sent after the commit, in a
+ * transaction of its own: a NOTIFY inside the writing transaction holds
+ * PostgreSQL's notify lock until that commit is flushed to disk, which
+ * makes every writer commit one at a time. */
+static void notify_now(struct db_conn *c)
+{
+	c->notify_pending = false;
+	PGresult *res = PQexec(c->pg, "SELECT pg_notify('shiplog_events', '')");
+	PQclear(res);
+}
+
 int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx)
 {
 	int result = DB_HARD_ERROR;
 	for (int attempt = 0; attempt < 5; attempt++) {
+		c->notify_pending = false;
 		if (db_exec(c, "BEGIN") < 0)
 			return DB_HARD_ERROR;
 		result = fn(c, ctx);
 		if (result >= 0) {
 			int cs = db_exec(c, "COMMIT");
-			if (cs >= 0)
+			if (cs >= 0) {
+				if (c->notify_pending)
+					notify_now(c);
 				return result;
+			}
 			result = cs;
 		} else {
 			db_exec(c, "ROLLBACK");
 		}
+		c->notify_pending = false;
 		if (result != DB_SOFT_ERROR)
 			return result;
 		/* serialization failure or deadlock: back off a little and retry */
