@@ -190,6 +190,14 @@ static bool recently_sent(int64_t id)
  * another order. */
 static void listener_poll_events(PGconn *pg)
 {
+	/* nobody listening: only keep up with where the events are */
+	if (sse_stream_count() == 0) {
+		PGresult *res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM events");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			hub.max_seen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		return;
+	}
 	char after[32];
 	int64_t from = hub.max_seen > REPLAY_WINDOW ? hub.max_seen - REPLAY_WINDOW : 0;
 	snprintf(after, sizeof after, "%lld", (long long)from);
