@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_run.h"
 #include "itest.h"
 
 #ifndef SHIPLOG_CLI_PATH
@@ -38,169 +39,19 @@ static char *read_token; /* scope read only */
 #define DIGEST_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DIGEST_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
-/* ---- running the CLI ------------------------------------------------------- */
-
-struct cli_out {
-	char cmdline[1024]; /* what was run, for failure messages */
-	int code;	    /* exit status, or 128 + signal */
-	char *out;	    /* stdout (owned) */
-	char *err;	    /* stderr (owned) */
-};
-
-static void cli_out_free(struct cli_out *o)
-{
-	free(o->out);
-	free(o->err);
-	memset(o, 0, sizeof *o);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *slurp_fd(int fd)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	lseek(fd, 0, SEEK_SET);
-	ssize_t got;
-	while ((got = read(fd, buf + n, cap - n - 1)) > 0) {
-		n += (size_t)got;
-		if (n + 1 >= cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Runs the CLI with `args` (NULL-terminated) and SHIPLOG_URL / SHIPLOG_TOKEN
- * set to url / token (NULL: unset).  Killed and failed after 60 s. */
-static void cli_exec(struct cli_out *o, const char *url, const char *token, const char *const *args)
-{
-	memset(o, 0, sizeof *o);
-	char out_path[] = "/tmp/shiplog-cli-rc-test-out-XXXXXX";
-	char err_path[] = "/tmp/shiplog-cli-rc-test-err-XXXXXX";
-	int fo = mkstemp(out_path), fe = mkstemp(err_path);
-	assert_true(fo >= 0 && fe >= 0);
-	unlink(out_path);
-	unlink(err_path);
-	const char *argv[64] = {"shiplog"};
-	size_t n = 1;
-	for (; args[n - 1] && n < 63; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	for (size_t k = 0; argv[k]; k++)
-		snprintf(o->cmdline + strlen(o->cmdline), sizeof o->cmdline - strlen(o->cmdline),
-			 "%s%s", k ? " " : "", argv[k]);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		dup2(in, 0);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		unsetenv("SHIPLOG_URL");
-		unsetenv("SHIPLOG_TOKEN");
-		if (url)
-			setenv("SHIPLOG_URL", url, 1);
-		if (token)
-			setenv("SHIPLOG_TOKEN", token, 1);
-		execv(SHIPLOG_CLI_PATH, (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	int st = 0;
-	int64_t deadline = now_ms() + 60000;
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
-			break;
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			fail_msg("the CLI did not finish within 60 s");
-		}
-		struct timespec ts = {0, 10 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	o->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	o->out = slurp_fd(fo);
-	o->err = slurp_fd(fe);
-	close(fo);
-	close(fe);
-}
-
 /* The CLI with the ci+feedback token against the test server. */
 #define CLI(o, ...)                                                  \
 	do {                                                         \
 		const char *const cli_args_[] = {__VA_ARGS__, NULL}; \
-		cli_exec((o), server.base, cli_token, cli_args_);    \
+		cli_exec((o), server.base, cli_token, NULL, cli_args_);    \
 	} while (0)
 
 /* The CLI with another URL and token. */
 #define CLI_AS(o, url, token, ...)                                   \
 	do {                                                         \
 		const char *const cli_args_[] = {__VA_ARGS__, NULL}; \
-		cli_exec((o), (url), (token), cli_args_);            \
+		cli_exec((o), (url), (token), NULL, cli_args_);            \
 	} while (0)
-
-static void expect_code(const struct cli_out *o, int code)
-{
-	if (o->code != code) {
-		fprintf(stderr, "%s\nexit %d, expected %d\n--- stdout:\n%s\n--- stderr:\n%s\n",
-			o->cmdline, o->code, code, o->out, o->err);
-		fail_msg("unexpected exit code");
-	}
-}
-
-static void expect_contains(const char *haystack, const char *needle)
-{
-	if (!strstr(haystack, needle)) {
-		fprintf(stderr, "expected to find \"%s\" in:\n%s\n", needle, haystack);
-		fail_msg("text not found");
-	}
-}
-
-static void expect_lacks(const char *haystack, const char *needle)
-{
-	if (strstr(haystack, needle)) {
-		fprintf(stderr, "expected NOT to find \"%s\" in:\n%s\n", needle, haystack);
-		fail_msg("unexpected text found");
-	}
-}
-
-/* stdout parsed as JSON (caller decrefs); fails when it is not JSON. */
-static json_t *out_json(const struct cli_out *o)
-{
-	json_error_t e;
-	json_t *j = json_loads(o->out, 0, &e);
-	if (!j) {
-		fprintf(stderr, "%s: stdout is not JSON (%s):\n%s\n", o->cmdline, e.text, o->out);
-		fail_msg("not JSON");
-	}
-	return j;
-}
-
-/* A TCP port on 127.0.0.1 that nothing listens on. */
-static unsigned closed_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {0};
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t len = sizeof a;
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 /* ---- the API, as the admin ---------------------------------------------------- */
 
@@ -336,7 +187,7 @@ static void help_on_every_rc_and_feedback_subcommand_exits_0(void **state)
 			}
 			args[n++] = style ? "-h" : "--help";
 			struct cli_out o;
-			cli_exec(&o, NULL, NULL, args); /* no server needed */
+			cli_exec(&o, NULL, NULL, NULL, args); /* no server needed */
 			expect_code(&o, 0);
 			expect_contains(o.out, expect);
 			expect_contains(o.out, "--json");
@@ -409,7 +260,7 @@ static void usage_errors_exit_2_without_asking_the_server(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct cli_out o;
-		cli_exec(&o, closed, cli_token, cases[i].args);
+		cli_exec(&o, closed, cli_token, NULL, cases[i].args);
 		expect_code(&o, 2);
 		expect_contains(o.err, cases[i].err);
 		expect_contains(o.err, "usage: shiplog ");
@@ -1055,6 +906,7 @@ static void feedback_add_ls_resolve_round_trip(void **state)
 
 int main(void)
 {
+	cli_run_path = SHIPLOG_CLI_PATH;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(help_on_every_rc_and_feedback_subcommand_exits_0),
 		cmocka_unit_test(usage_errors_exit_2_without_asking_the_server),
