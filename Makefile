@@ -64,3 +64,20 @@ fuzz: fuzz-build
 
 fuzz-long: fuzz-build
 	bash tests/fuzz/run.sh --build build-fuzz --out build-fuzz/findings --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
+
+# --- benchmarks (issue 8; bench/README.md) — not part of `make test` ----------------------
+#   make bench        the four benchmarks, each with its own PostgreSQL (about 20 minutes)
+#   make bench-smoke  each in its smoke mode (about 2 minutes; the figures mean nothing)
+.PHONY: bench bench-smoke
+
+bench:
+	bash bench/ingest.sh
+	bash bench/reads.sh
+	bash bench/scale.sh
+	bash bench/footprint.sh
+
+bench-smoke:
+	bash bench/ingest.sh --smoke
+	bash bench/reads.sh --smoke
+	bash bench/scale.sh --smoke
+	bash bench/footprint.sh --smoke

@@ -468,7 +468,10 @@ void api_commit_where(struct http_request *r)
 		"   p.number, 'title', p.title, 'state', p.state, 'merged', p.merged)), '[]') "
 		"   FROM pull_requests p WHERE p.repository_id = $1 AND (p.merge_commit_sha = $3 "
 		"   OR EXISTS (SELECT 1 FROM pull_request_shas s WHERE s.pull_request_id = p.id "
-		"   AND s.sha = $3))), "
+		"   AND s.sha = $3)) "
+		/* the candidates by index first (merge commit, head SHAs), not every PR */
+		"   AND p.id IN (SELECT p2.id FROM pull_requests p2 WHERE p2.merge_commit_sha = $3 "
+		"   UNION SELECT s2.pull_request_id FROM pull_request_shas s2 WHERE s2.sha = $3)), "
 		" 'as_of', $4::text)::text",
 		4, q, &res);
 	if (n <= 0) {

@@ -375,6 +375,20 @@ void api_commits_get(struct http_request *r)
 	"'attempt', " a ".att, 'url', " a ".url, 'event', " a ".event, 'kind', " a ".kind, "    \
 	"'run_number', " a ".run_number, 'created_at', " TS(a ".created_at") ") END"
 
+/* Branch health: the workflow a run belongs to (runs_branch_workflow's expression), and
+ * the decisive runs of the branch with their latest attempt, as the rows of its CTEs. */
+#define HEALTH_WF "coalesce(r.workflow_path, r.workflow_name, r.workflow_id::text, '')"
+#define HEALTH_X                                                                                 \
+	"r.id, r.workflow_name, r.workflow_path, r.head_sha, r.event, r.kind, r.run_number, "    \
+	" r.created_at, coalesce(la.attempt, r.latest_attempt) AS att, "                         \
+	" coalesce(la.status, r.status) AS st, coalesce(la.conclusion, r.conclusion) AS co, "    \
+	" coalesce(la.html_url, r.html_url) AS url, " HEALTH_WF " AS wf, "                      \
+	" CASE WHEN coalesce(la.conclusion, r.conclusion) = 'success' THEN 'green' ELSE 'red' END" \
+	" AS verdict FROM runs r " LATEST_ATTEMPT " WHERE r.repository_id = $1"                  \
+	" AND r.head_branch = $2 AND coalesce(la.status, r.status) = 'completed'"                \
+	" AND coalesce(la.conclusion, r.conclusion) IN ('success', 'failure', 'timed_out',"      \
+	" 'startup_failure')"
+
 void api_branch_health(struct http_request *r)
 {
 	struct db_conn *c = http_db(r);
@@ -388,21 +402,25 @@ void api_branch_health(struct http_request *r)
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
-		"WITH x AS (SELECT r.id, r.workflow_name, r.workflow_path, r.head_sha, r.event, "
-		"  r.kind, r.run_number, r.created_at, coalesce(la.attempt, r.latest_attempt) AS att, "
-		"  coalesce(la.status, r.status) AS st, coalesce(la.conclusion, r.conclusion) AS co, "
-		"  coalesce(la.html_url, r.html_url) AS url, "
-		"  coalesce(r.workflow_path, r.workflow_name, r.workflow_id::text, '') AS wf "
-		"  FROM runs r " LATEST_ATTEMPT " WHERE r.repository_id = $1 AND r.head_branch = $2), "
-		"d AS (SELECT *, CASE WHEN co = 'success' THEN 'green' ELSE 'red' END AS verdict "
-		"  FROM x WHERE st = 'completed' "
-		"  AND co IN ('success', 'failure', 'timed_out', 'startup_failure')), "
-		"lt AS (SELECT DISTINCT ON (wf) * FROM d ORDER BY wf, created_at DESC, id DESC), "
-		"lg AS (SELECT DISTINCT ON (wf) * FROM d WHERE verdict = 'green' "
-		"  ORDER BY wf, created_at DESC, id DESC), "
-		"fr AS (SELECT DISTINCT ON (d.wf) d.* FROM d LEFT JOIN lg ON lg.wf = d.wf "
-		"  WHERE d.verdict = 'red' AND (lg.id IS NULL OR (d.created_at, d.id) > (lg.created_at, lg.id)) "
-		"  ORDER BY d.wf, d.created_at, d.id) "
+		/* Per workflow: its latest decisive run, its last green one and the first red
+		 * one after that.  Each is found by walking the workflow's runs in time order
+		 * (runs_branch_workflow) and stopping at the first that qualifies, so the work
+		 * is the length of the current streak, not of the branch's history.  The
+		 * workflows are found by skipping through the same index. */
+		"WITH RECURSIVE w AS (SELECT min(" HEALTH_WF ") AS wf FROM runs r "
+		"  WHERE r.repository_id = $1 AND r.head_branch = $2 "
+		"  UNION ALL SELECT (SELECT min(" HEALTH_WF ") FROM runs r WHERE r.repository_id = $1 "
+		"   AND r.head_branch = $2 AND " HEALTH_WF " > w.wf) FROM w WHERE w.wf IS NOT NULL), "
+		"lt AS (SELECT x.* FROM w CROSS JOIN LATERAL (SELECT " HEALTH_X " AND " HEALTH_WF
+		"  = w.wf ORDER BY r.created_at DESC, r.id DESC LIMIT 1) x WHERE w.wf IS NOT NULL), "
+		"lg AS (SELECT x.* FROM lt CROSS JOIN LATERAL (SELECT " HEALTH_X " AND " HEALTH_WF
+		"  = lt.wf AND coalesce(la.conclusion, r.conclusion) = 'success' "
+		"  ORDER BY r.created_at DESC, r.id DESC LIMIT 1) x), "
+		"fr AS (SELECT x.* FROM lt LEFT JOIN lg ON lg.wf = lt.wf CROSS JOIN LATERAL (SELECT "
+		HEALTH_X " AND " HEALTH_WF " = lt.wf AND coalesce(la.conclusion, r.conclusion) <> 'success' "
+		"  AND r.created_at >= coalesce(lg.created_at, '-infinity') "
+		"  AND (lg.id IS NULL OR (r.created_at, r.id) > (lg.created_at, lg.id)) "
+		"  ORDER BY r.created_at, r.id LIMIT 1) x) "
 		"SELECT lt.wf, lt.verdict, lg.head_sha, fr.head_sha, " TS("fr.created_at") ", "
 		" json_build_object('workflow', lt.workflow_name, 'workflow_path', lt.workflow_path, "
 		"  'state', lt.verdict, 'latest', " HEALTH_RUN("lt") ", 'last_green', " HEALTH_RUN("lg")

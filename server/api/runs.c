@@ -71,6 +71,62 @@ static json_t *run_json(const PGresult *res, int i)
 	return o;
 }
 
+/* The filters of the runs list ($1..$13, see api_runs_list).  The repository is
+ * also matched by id, and a SHA prefix also bounds head_sha by a range, so that
+ * indexes serve them (runs_repo, runs_branch, runs_sha): SHAs are hex, and every
+ * hex string starting with $6 lies in [$6, $6 || 'g'). */
+#define RUNS_LIST_WHERE                                                                         \
+	"($1::text IS NULL OR lower(rp.full_name) = lower($1))"                                 \
+	/* the same repository by id, known before the scan: runs_repo and runs_branch */      \
+	" AND ($1::text IS NULL OR r.repository_id = (SELECT rq.id FROM repositories rq"         \
+	"      WHERE lower(rq.full_name) = lower($1)))"                                          \
+	" AND ($2::text IS NULL OR r.kind = $2)"                                                 \
+	" AND ($3::text IS NULL OR r.head_branch = $3)"                                          \
+	" AND ($4::text IS NULL OR r.status = $4)"                                               \
+	" AND ($5::text IS NULL OR r.conclusion = $5)"                                           \
+	" AND ($6::text IS NULL OR (length($6) = 40 AND r.head_sha = lower($6))"                 \
+	"      OR (length($6) < 40 AND starts_with(r.head_sha, lower($6))"                       \
+	"          AND r.head_sha >= lower($6) AND r.head_sha < lower($6) || 'g'))"              \
+	" AND ($7::int IS NULL"                                                                  \
+	"      OR EXISTS (SELECT 1 FROM run_pull_requests l WHERE l.run_id = r.id"               \
+	"                 AND l.pr_number = $7::int)"                                            \
+	"      OR EXISTS (SELECT 1 FROM pull_requests pq WHERE pq.repository_id = r.repository_id" \
+	"                 AND pq.number = $7::int AND (r.head_sha = pq.head_sha"                 \
+	"                 OR (r.head_branch = pq.head_ref AND r.head_branch <> rp.default_branch)" \
+	"                 OR EXISTS (SELECT 1 FROM pull_request_shas s"                          \
+	"                            WHERE s.pull_request_id = pq.id AND s.sha = r.head_sha))))" \
+	" AND ($8::text IS NULL OR r.workflow_name = $8 OR r.workflow_path = $8)"                \
+	" AND ($9::timestamptz IS NULL OR r.created_at >= $9::timestamptz)"                      \
+	" AND ($10::timestamptz IS NULL OR r.created_at < $10::timestamptz)"                     \
+	" AND ($11::timestamptz IS NULL OR (r.created_at, r.id) < ($11::timestamptz, $12::bigint)) " \
+	"ORDER BY r.created_at DESC, r.id DESC LIMIT $13::int"
+
+static const char RUNS_LIST_SQL[] = "SELECT " RUN_COLUMNS
+				    " FROM runs r JOIN repositories rp ON rp.id = r.repository_id "
+				    "WHERE " RUNS_LIST_WHERE;
+
+/* With pr (and so repo): the same filters over the runs that can be the PR's — its
+ * links, and the runs of its repository at its head SHA, its head branch or one of
+ * its earlier head SHAs (a superset of what the filter keeps) — found through
+ * indexes instead of walking the repository's whole history. */
+static const char RUNS_LIST_BY_PR_SQL[] =
+	"SELECT " RUN_COLUMNS " FROM runs r JOIN repositories rp ON rp.id = r.repository_id "
+	"WHERE r.id IN (SELECT l.run_id FROM run_pull_requests l WHERE l.pr_number = $7::int"
+	" UNION ALL SELECT r2.id FROM pull_requests pq JOIN runs r2"
+	"  ON r2.repository_id = pq.repository_id AND r2.head_sha = pq.head_sha"
+	"  WHERE pq.number = $7::int AND pq.repository_id IN"
+	"  (SELECT id FROM repositories WHERE lower(full_name) = lower($1))"
+	" UNION ALL SELECT r2.id FROM pull_requests pq JOIN runs r2"
+	"  ON r2.repository_id = pq.repository_id AND r2.head_branch = pq.head_ref"
+	"  WHERE pq.number = $7::int AND pq.repository_id IN"
+	"  (SELECT id FROM repositories WHERE lower(full_name) = lower($1))"
+	" UNION ALL SELECT r2.id FROM pull_requests pq"
+	"  JOIN pull_request_shas s ON s.pull_request_id = pq.id"
+	"  JOIN runs r2 ON r2.repository_id = pq.repository_id AND r2.head_sha = s.sha"
+	"  WHERE pq.number = $7::int AND pq.repository_id IN"
+	"  (SELECT id FROM repositories WHERE lower(full_name) = lower($1))) "
+	"AND " RUNS_LIST_WHERE;
+
 /* ---- GET /api/v1/runs ---- */
 
 void api_runs_list(struct http_request *r)
@@ -110,30 +166,7 @@ void api_runs_list(struct http_request *r)
 			     pg.has_cursor ? before_id : NULL,
 			     limit};
 	PGresult *res = NULL;
-	int n = db_query(
-		c,
-		"SELECT " RUN_COLUMNS " FROM runs r JOIN repositories rp ON rp.id = r.repository_id "
-		"WHERE ($1::text IS NULL OR lower(rp.full_name) = lower($1))"
-		" AND ($2::text IS NULL OR r.kind = $2)"
-		" AND ($3::text IS NULL OR r.head_branch = $3)"
-		" AND ($4::text IS NULL OR r.status = $4)"
-		" AND ($5::text IS NULL OR r.conclusion = $5)"
-		" AND ($6::text IS NULL OR (length($6) = 40 AND r.head_sha = lower($6))"
-		"      OR (length($6) < 40 AND starts_with(r.head_sha, lower($6))))"
-		" AND ($7::int IS NULL"
-		"      OR EXISTS (SELECT 1 FROM run_pull_requests l WHERE l.run_id = r.id"
-		"                 AND l.pr_number = $7::int)"
-		"      OR EXISTS (SELECT 1 FROM pull_requests pq WHERE pq.repository_id = r.repository_id"
-		"                 AND pq.number = $7::int AND (r.head_sha = pq.head_sha"
-		"                 OR (r.head_branch = pq.head_ref AND r.head_branch <> rp.default_branch)"
-		"                 OR EXISTS (SELECT 1 FROM pull_request_shas s"
-		"                            WHERE s.pull_request_id = pq.id AND s.sha = r.head_sha))))"
-		" AND ($8::text IS NULL OR r.workflow_name = $8 OR r.workflow_path = $8)"
-		" AND ($9::timestamptz IS NULL OR r.created_at >= $9::timestamptz)"
-		" AND ($10::timestamptz IS NULL OR r.created_at < $10::timestamptz)"
-		" AND ($11::timestamptz IS NULL OR (r.created_at, r.id) < ($11::timestamptz, $12::bigint)) "
-		"ORDER BY r.created_at DESC, r.id DESC LIMIT $13::int",
-		13, p, &res);
+	int n = db_query(c, pr ? RUNS_LIST_BY_PR_SQL : RUNS_LIST_SQL, 13, p, &res);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list runs");
 		return;
@@ -300,13 +333,17 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 		     "WITH r AS (SELECT ru.id, ru.repository_id, ru.head_sha, ru.head_branch,"
 		     "   rp.default_branch FROM runs ru JOIN repositories rp ON rp.id = ru.repository_id"
 		     "   WHERE ru.id = $1::bigint),"
+		     /* one UNION branch per way of matching, each an index lookup */
 		     " linked AS (SELECT l.pr_number AS number FROM run_pull_requests l"
 		     "   WHERE l.run_id = $1::bigint"
 		     "   UNION SELECT pq.number FROM pull_requests pq, r"
-		     "   WHERE pq.repository_id = r.repository_id AND (pq.head_sha = r.head_sha"
-		     "   OR (pq.head_ref = r.head_branch AND r.head_branch <> r.default_branch)"
-		     "   OR EXISTS (SELECT 1 FROM pull_request_shas s WHERE s.pull_request_id = pq.id"
-		     "              AND s.sha = r.head_sha))) "
+		     "   WHERE pq.repository_id = r.repository_id AND pq.head_sha = r.head_sha"
+		     "   UNION SELECT pq.number FROM pull_requests pq, r"
+		     "   WHERE pq.repository_id = r.repository_id AND pq.head_ref = r.head_branch"
+		     "   AND r.head_branch <> r.default_branch"
+		     "   UNION SELECT pq.number FROM pull_request_shas s, pull_requests pq, r"
+		     "   WHERE s.sha = r.head_sha AND pq.id = s.pull_request_id"
+		     "   AND pq.repository_id = r.repository_id) "
 		     "SELECT linked.number, pq.title, pq.state, pq.html_url, pq.merged "
 		     "FROM linked CROSS JOIN r LEFT JOIN pull_requests pq"
 		     " ON pq.repository_id = r.repository_id AND pq.number = linked.number "

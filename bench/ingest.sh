@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench/ingest.sh — webhook ingest: signed workflow_job deliveries at 32 connections, durably
+# committed (synchronous_commit on), against two baselines measured in the same run on the same
+# PostgreSQL at the same concurrency:
+#   pgbench -N -c 32            the built-in simple-update transaction (the fixed yardstick)
+#   pgbench -c 32 -f own.sql    the SQL shiplog itself runs for one such delivery (bench/ingest_gen.py)
+# Target: shiplog >= 0.8x each; p99 printed.  Also prints the server's VmHWM under this load.
+#
+#   bench/ingest.sh [--smoke] [--keep]
+#
+# Environment: BENCH_DURATION (s, default 20), BENCH_THREADS (SHIPLOG_THREADS, default 32),
+# BENCH_DB_CONNECTIONS (default threads + 4), BENCH_DELIVERIES (default 30000), BENCH_REPOS (100).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init ingest "$@"
+
+CONNS=32
+THREADS=${BENCH_THREADS:-32}
+DBCONN=${BENCH_DB_CONNECTIONS:-$((THREADS + 4))}
+N=${BENCH_DELIVERIES:-30000}
+[[ $SMOKE -eq 1 ]] && N=${BENCH_DELIVERIES:-600}
+FIXTURE="$ROOT/tests/fixtures/github/workflow_job.completed.success.json"
+
+bench_deps
+bench_build
+bench_pg_start
+bench_migrate
+
+bench_log "generating $N signed deliveries and the own-SQL pgbench script"
+python3 "$BENCH_DIR/ingest_gen.py" deliveries --fixture "$FIXTURE" --out "$WORK/deliveries.tsv" \
+	--n "$N" --repos "${BENCH_REPOS:-100}" --secret "$BENCH_SECRET" --prefix bench
+python3 "$BENCH_DIR/ingest_gen.py" deliveries --fixture "$FIXTURE" --out "$WORK/warmup.tsv" \
+	--n 400 --repos "${BENCH_REPOS:-100}" --secret "$BENCH_SECRET" --prefix warm
+python3 "$BENCH_DIR/ingest_gen.py" ownsql --src "$SRC" --fixture "$FIXTURE" --out "$WORK/own.sql" \
+	--out-nonotify "$WORK/own-nonotify.sql" --bodies "$WORK/bodies.copy" --clients "$CONNS"
+bench_psql -q <<EOF
+CREATE TABLE bench_bodies (i int PRIMARY KEY, body bytea NOT NULL);
+\copy bench_bodies FROM '$WORK/bodies.copy'
+ANALYZE bench_bodies;
+EOF
+psql "$PG_BASE" -XqAt -c 'CREATE DATABASE pgbench' >/dev/null
+"$PG_BIN/pgbench" -i -q -s 10 "${PG_BASE%/postgres}/pgbench" >"$WORK/pgbench-init.txt" 2>&1
+
+# wait events of the active backends, sampled every 50 ms while a load runs
+sample_waits() {
+	local out=$1
+	while :; do
+		psql "$PG_BASE" -XAtF' ' -c "SELECT coalesce(wait_event_type, 'CPU'), coalesce(wait_event, 'running')
+			FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'
+			AND pid <> pg_backend_pid()" >>"$out" 2>/dev/null || true
+		sleep 0.05
+	done
+}
+waits_summary() {
+	sort "$1" | uniq -c | sort -rn | head -8 | awk '{printf "    %6d  %s %s\n", $1, $2, $3}'
+}
+
+# 1. shiplog
+bench_server_start "$THREADS" "$DBCONN"
+bench_log "shiplogd ready in ${READY_MS} ms ($THREADS threads, $DBCONN connections); warming up"
+wrk -c "$CONNS" -t 2 -d 2s -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/warmup.tsv" 2 >/dev/null 2>&1
+bench_psql -qAt -c 'CHECKPOINT' -c 'SELECT pg_stat_statements_reset()' >/dev/null
+before=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
+bench_log "shiplog: POST /webhooks/github, $CONNS connections, ${DURATION}s"
+sample_waits "$WORK/waits-shiplog.txt" &
+SAMPLER=$!
+BENCH_PIDS+=("$SAMPLER")
+bench_wrk shiplog "$CONNS" 2 -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/deliveries.tsv" 2
+kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_ERR=$WRK_ERRORS S_TOTAL=$WRK_TOTAL
+HWM=$(bench_vm VmHWM)
+after=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
+bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status NOT IN ('processed')")
+bench_psql -qAt -F' | ' -c "SELECT calls, round(total_exec_time::numeric / calls, 3) AS ms,
+	left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
+	WHERE query NOT LIKE '%pg_stat%' ORDER BY total_exec_time DESC LIMIT 14" >"$WORK/statements-shiplog.txt"
+bench_server_stop
+[[ $((after - before)) -lt $N ]] || bench_log "warning: all $N deliveries were sent before the end: raise BENCH_DELIVERIES"
+
+# 2. pgbench -N
+bench_psql -qAt -c 'CHECKPOINT' >/dev/null
+bench_log "pgbench -N -c $CONNS, ${DURATION}s"
+sample_waits "$WORK/waits-pgbench-N.txt" &
+SAMPLER=$!
+BENCH_PIDS+=("$SAMPLER")
+bench_pgbench pgbench-N "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
+kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+N_TPS=$PGB_TPS N_P99=$PGB_P99
+
+# 3. the own SQL
+bench_psql -qAt -c 'CHECKPOINT' >/dev/null
+bench_log "pgbench own SQL -c $CONNS, ${DURATION}s"
+sample_waits "$WORK/waits-own.txt" &
+SAMPLER=$!
+BENCH_PIDS+=("$SAMPLER")
+bench_pgbench own "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared -D k=0
+kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+O_TPS=$PGB_TPS O_P99=$PGB_P99
+# 4. diagnostic: the own SQL without any NOTIFY (what the notification costs)
+bench_psql -qAt -c 'CHECKPOINT' >/dev/null
+bench_log "pgbench own SQL without NOTIFY -c $CONNS, ${DURATION}s (diagnostic)"
+bench_pgbench own-nonotify "$PG_URL" -f "$WORK/own-nonotify.sql" -c "$CONNS" -j 2 -M prepared -D k=1000000
+Q_TPS=$PGB_TPS Q_P99=$PGB_P99
+
+own_bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'own-%' AND status <> 'processed'")
+
+echo
+echo "== webhook ingest: workflow_job deliveries, $CONNS connections, ${DURATION}s each, synchronous_commit on"
+echo "shiplog  $S_RPS deliveries/s (p50 $S_P50 ms, p99 $S_P99 ms; $((after - before)) committed," \
+	"$S_ERR non-2xx/socket errors, $bad not processed; $THREADS threads, $DBCONN connections)"
+echo "pgbench -N  $N_TPS tps (p99 $N_P99 ms)"
+echo "own SQL     $O_TPS tps (p99 $O_P99 ms; $own_bad not processed)"
+echo "own SQL without pg_notify (diagnostic, not a target)  $Q_TPS tps (p99 $Q_P99 ms)"
+echo "wait events while shiplog ran (samples):"
+waits_summary "$WORK/waits-shiplog.txt"
+echo "wait events while pgbench -N ran:"
+waits_summary "$WORK/waits-pgbench-N.txt"
+echo "wait events while the own SQL ran:"
+waits_summary "$WORK/waits-own.txt"
+echo "top statements of the shiplog run (calls | mean ms | query):"
+sed 's/^/    /' "$WORK/statements-shiplog.txt"
+bench_ratio "ingest vs pgbench -N (tps)" "$S_RPS" "$N_TPS" 0.8 ge "p99 $S_P99 ms vs $N_P99 ms"
+bench_ratio "ingest vs own SQL (tps)" "$S_RPS" "$O_TPS" 0.8 ge "p99 $S_P99 ms vs $O_P99 ms"
+bench_check "server VmHWM under ingest (MB)" "$HWM" 50 MB
+bench_check "start-up to ready (ms)" "$READY_MS" 200 ms
+[[ "$S_ERR" == 0 && "$bad" == 0 ]] || bench_log "warning: errors during the shiplog run (see $WORK/server.log)"
+bench_summary
