@@ -37,15 +37,29 @@ int webhook_repo(struct webhook_ctx *ctx)
 	const char *github_id = wj_int_text(ctx->payload, "repository.id", gid, sizeof gid);
 	const char *p[4] = {full, branch, github_id, wj_str(ctx->payload, "repository.html_url")};
 	PGresult *res = NULL;
+	/* Usually the repository is known and nothing about it changed: read it
+	 * without taking its row lock, which every delivery of a busy repository
+	 * would otherwise queue on until its transaction ends. */
 	int n = db_query(ctx->db,
-			 "INSERT INTO repositories (full_name, default_branch, github_id, html_url) "
-			 "VALUES ($1, coalesce($2, 'main'), $3, $4) "
-			 "ON CONFLICT (lower(full_name)) DO UPDATE SET "
-			 " default_branch = coalesce($2, repositories.default_branch),"
-			 " github_id = coalesce($3, repositories.github_id),"
-			 " html_url = coalesce($4, repositories.html_url), updated_at = now() "
-			 "RETURNING id, full_name, default_branch",
+			 "SELECT id, full_name, default_branch FROM repositories "
+			 "WHERE lower(full_name) = lower($1) "
+			 "AND ($2::text IS NULL OR default_branch = $2) "
+			 "AND ($3::bigint IS NULL OR github_id = $3) "
+			 "AND ($4::text IS NULL OR html_url = $4)",
 			 4, p, &res);
+	if (n == 0) {
+		PQclear(res);
+		res = NULL;
+		n = db_query(ctx->db,
+			     "INSERT INTO repositories (full_name, default_branch, github_id, html_url) "
+			     "VALUES ($1, coalesce($2, 'main'), $3, $4) "
+			     "ON CONFLICT (lower(full_name)) DO UPDATE SET "
+			     " default_branch = coalesce($2, repositories.default_branch),"
+			     " github_id = coalesce($3, repositories.github_id),"
+			     " html_url = coalesce($4, repositories.html_url), updated_at = now() "
+			     "RETURNING id, full_name, default_branch",
+			     4, p, &res);
+	}
 	if (n <= 0) {
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
