@@ -70,6 +70,10 @@ const char *db_last_error(const struct db_conn *c);
 typedef int (*db_tx_fn)(struct db_conn *c, void *ctx);
 int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx);
 
+/* Does this connection answer right now (a round trip; marks it broken if
+ * not, so the next acquire reconnects)? */
+bool db_conn_usable(struct db_conn *c);
+
 /* Is the database reachable right now (bounded)? */
 bool db_ping(struct db_pool *pool);
 

@@ -318,9 +318,17 @@ int db_exec(struct db_conn *c, const char *sql)
 {
 	if (!c->pg || c->broken)
 		return DB_HARD_ERROR;
+	bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	PGresult *res = PQexec(c->pg, sql);
 	int st = result_status(c, res, sql);
 	PQclear(res);
+	/* as in db_query_bin: a connection that died while idle (a database
+	 * restart) is replaced and the command tried once more */
+	if (st == DB_HARD_ERROR && idle && PQstatus(c->pg) != CONNECTION_OK && conn_open(c)) {
+		res = PQexec(c->pg, sql);
+		st = result_status(c, res, sql);
+		PQclear(res);
+	}
 	return st;
 }
 
@@ -368,6 +376,12 @@ int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx)
 		nanosleep(&ts, NULL);
 	}
 	return result;
+}
+
+bool db_conn_usable(struct db_conn *c)
+{
+	return c->pg && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
+	       PQtransactionStatus(c->pg) == PQTRANS_IDLE && db_exec(c, "SELECT 1") >= 0;
 }
 
 bool db_ping(struct db_pool *p)

@@ -207,21 +207,29 @@ static bool apply_file(struct app *app, struct db_conn *c, const char *path, boo
 	}
 	struct webhook_result res;
 	webhook_ingest(c, app->cfg, &d, &res);
-	json_decref(h);
+	if (res.outcome == WEBHOOK_DB_ERROR && db_conn_usable(c)) {
+		/* the connection is healthy: one more try before judging the file */
+		webhook_ingest(c, app->cfg, &d, &res);
+	}
 	if (res.outcome == WEBHOOK_DB_ERROR) {
-		if (!db_ping(app->db)) {
+		if (!db_conn_usable(c)) {
+			/* our connection died (the database restarted, or is away
+			 * again): keep the file; the next round reconnects */
+			json_decref(h);
 			*db_down = true;
 			goto out;
 		}
-		/* the database is fine but refuses this one: keep it aside */
+		/* a healthy connection refuses this one twice: keep it aside */
 		log_msg(LOG_ERROR, "spool: %s could not be stored (%s); moved aside as .failed", path,
 			res.error);
 		char failed[1500];
 		snprintf(failed, sizeof failed, "%s.failed", path);
 		rename(path, failed);
+		json_decref(h);
 		done = true;
 		goto out;
 	}
+	json_decref(h);
 	/* committed (or a recorded duplicate/failure): the file has served */
 	unlink(path);
 	done = true;
@@ -261,7 +269,12 @@ int spool_drain(struct app *app)
 	qsort(names, n, sizeof *names, name_cmp);
 	int applied = 0;
 	struct db_conn *c = db_acquire(app->db);
-	bool db_down = c == NULL;
+	if (c && !db_conn_usable(c)) {
+		/* a connection from before a database restart: take a fresh one */
+		db_release(c);
+		c = db_acquire(app->db);
+	}
+	bool db_down = c == NULL || !db_conn_usable(c);
 	for (size_t i = 0; i < n; i++) {
 		if (!db_down) {
 			char path[1400];
