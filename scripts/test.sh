@@ -36,7 +36,6 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
 PG_DIR=""             # throwaway cluster (destroyed at exit)
-SERVER_PID=""         # shiplogd started for browser tests
 
 say() { echo "$*"; }
 warn() { echo "test.sh: warning: $*" >&2; }
@@ -47,10 +46,6 @@ fail() {
 
 # --- exit handling: cleanup, failing stage, summary --------------------------------------
 cleanup() {
-	if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
 	if [[ -n "$PG_DIR" ]]; then
 		if [[ "${SHIPLOG_TEST_KEEP_PG:-}" == 1 ]]; then
 			say "keeping test cluster $PG_DIR (SHIPLOG_TEST_KEEP_PG=1)"
@@ -325,12 +320,35 @@ stage_integration() {
 	run_ctest integration build-asan integration 300 2
 }
 
+# --- node --test stages (contract, deploy, browser) ------------------------------------------
+# tally_node_tests LABEL LOG RC: adds the totals of a node --test run ("# pass N" with the TAP
+# reporter, "ℹ pass N" with spec; todo and cancelled count as skipped) to the summary, and
+# fails the stage on a failure, on no test at all, or on a skip under CI.
+node_total() { sed -nE "s/^(# |ℹ )$2 ([0-9]+)/\2/p" "$1" | tail -n1; }
+
+tally_node_tests() {
+	local label=$1 log=$2 rc=$3 passed failed skipped
+	passed=$(($(node_total "$log" pass) + 0))
+	failed=$(($(node_total "$log" fail) + 0))
+	skipped=$(($(node_total "$log" skipped) + $(node_total "$log" todo) + $(node_total "$log" cancelled) + 0))
+	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
+	TOTAL_PASSED=$((TOTAL_PASSED + passed))
+	TOTAL_FAILED=$((TOTAL_FAILED + failed))
+	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "$label:" "$passed" "$failed" "$skipped")")
+	[[ $rc -eq 0 ]] || fail "$label tests failed (exit $rc); log: ${log#"$ROOT"/}"
+	[[ $((passed + failed)) -gt 0 ]] || fail "$label tests: no tests ran"
+	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
+		fail "$label tests: $skipped skipped/todo/cancelled; under CI a skipped test is a failure"
+	fi
+}
+
 # --- contract (tests/contract) -------------------------------------------------------------
 # build/shiplogd on its own database in the test cluster, data loaded through real endpoints,
 # then every GET route of /api/v1/openapi.json called with real ids and each answer (and a few
 # problem answers) validated against the document with ajv. Node modules from the lock file.
 run_contract_tests() {
-	local dir="$ROOT/tests/contract" log="$RESULTS/contract.log" rc passed failed skipped
+	local dir="$ROOT/tests/contract" log="$RESULTS/contract.log" rc
 	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --node)"
 	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --node)"
 	[[ -n "${SHIPLOG_TEST_DATABASE_URL:-}" ]] || start_test_cluster
@@ -340,23 +358,7 @@ run_contract_tests() {
 		node --test --test-reporter=tap "$dir"/*.test.mjs 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	# node --test's TAP totals: "# pass N", "# fail N", "# skipped N", "# todo N".
-	passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)
-	failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)
-	skipped=$(($(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
-	skipped=$((skipped + $(sed -nE 's/^# todo ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
-	passed=${passed:-0}
-	failed=${failed:-0}
-	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
-	TOTAL_PASSED=$((TOTAL_PASSED + passed))
-	TOTAL_FAILED=$((TOTAL_FAILED + failed))
-	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
-	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "contract:" "$passed" "$failed" "$skipped")")
-	[[ $rc -eq 0 ]] || fail "contract tests failed (exit $rc); log: ${log#"$ROOT"/}"
-	[[ $((passed + failed)) -gt 0 ]] || fail "contract tests: no tests ran"
-	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
-		fail "contract tests: $skipped skipped/todo; under CI a skipped test is a failure"
-	fi
+	tally_node_tests contract "$log" "$rc"
 }
 
 stage_compose() {
@@ -371,7 +373,7 @@ stage_compose() {
 # rendered (also with `kubectl kustomize` where kubectl exists), the security settings,
 # `shiplogd --check-config` on the mounted config, the example workflow run with the CLI.
 run_deploy_validation() {
-	local dir="$ROOT/tests/deploy" log="$RESULTS/deploy.log" rc passed failed skipped
+	local dir="$ROOT/tests/deploy" log="$RESULTS/deploy.log" rc
 	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --node)"
 	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --node)"
 	(cd "$dir" && npm ci --no-audit --no-fund)
@@ -380,23 +382,7 @@ run_deploy_validation() {
 		node --test --test-reporter=tap "$dir"/*.test.mjs 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	# node --test's TAP totals: "# pass N", "# fail N", "# skipped N", "# todo N".
-	passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)
-	failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)
-	skipped=$(($(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
-	skipped=$((skipped + $(sed -nE 's/^# todo ([0-9]+)$/\1/p' "$log" | tail -n1) + 0))
-	passed=${passed:-0}
-	failed=${failed:-0}
-	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
-	TOTAL_PASSED=$((TOTAL_PASSED + passed))
-	TOTAL_FAILED=$((TOTAL_FAILED + failed))
-	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
-	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "deploy:" "$passed" "$failed" "$skipped")")
-	[[ $rc -eq 0 ]] || fail "deploy validation failed (exit $rc); log: ${log#"$ROOT"/}"
-	[[ $((passed + failed)) -gt 0 ]] || fail "deploy validation: no tests ran"
-	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
-		fail "deploy validation: $skipped skipped/todo; under CI a skipped test is a failure"
-	fi
+	tally_node_tests deploy "$log" "$rc"
 }
 
 stage_deploy() {
@@ -413,43 +399,10 @@ stage_deploy() {
 # start their own build/shiplogd (database shiplog_browser in the test cluster, the test
 # configuration tests/browser/shiplog.test.yaml, fresh secrets), load a few weeks of demo data
 # through the real webhook and API endpoints (tests/browser/seed.mjs), and write screenshots of
-# every page, desktop and phone, to build/screenshots/. (free_port and start_browser_server
-# below are not used by them.)
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-start_browser_server() {
-	local db=shiplog_browser port base log="$RESULTS/browser-shiplogd.log"
-	base=${SHIPLOG_TEST_DATABASE_URL%/*}
-	PGOPTIONS='-c client_min_messages=warning' psql "$SHIPLOG_TEST_DATABASE_URL" -X -v ON_ERROR_STOP=1 \
-		-qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-	port=$(free_port)
-	export SHIPLOG_URL="http://127.0.0.1:$port"
-	export SHIPLOG_ADMIN_TOKEN
-	SHIPLOG_ADMIN_TOKEN=$(openssl rand -hex 32)
-	mkdir -p "$RESULTS/browser-data"
-	DATABASE_URL="$base/$db" SHIPLOG_LISTEN="127.0.0.1:$port" \
-		SHIPLOG_SESSION_SECRET="$(openssl rand -hex 32)" \
-		SHIPLOG_DATA_DIR="$RESULTS/browser-data" \
-		"$ROOT/build/shiplogd" >"$log" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 1 150); do
-		if curl -fsS -o /dev/null --max-time 2 "$SHIPLOG_URL/readyz" 2>/dev/null; then
-			say "   shiplogd for browser tests at $SHIPLOG_URL (log: ${log#"$ROOT"/})"
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 40 "$log" >&2; fail "shiplogd exited during start-up"; }
-		sleep 0.2
-	done
-	tail -n 40 "$log" >&2
-	fail "shiplogd did not become ready at $SHIPLOG_URL/readyz within 30 s"
-}
-
+# every page, desktop and phone, to build/screenshots/.
 run_browser_tests() {
 	local dir="$ROOT/tests/browser" log="$RESULTS/browser.log" shots="$ROOT/build/screenshots"
-	local rc passed failed skipped n
+	local rc n
 	command -v node >/dev/null 2>&1 || fail "node is not installed (scripts/deps.sh --browser)"
 	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --browser)"
 	[[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing (scripts/deps.sh --browser)"
@@ -469,26 +422,9 @@ run_browser_tests() {
 	) 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	# node --test totals: "ℹ pass N" (spec reporter) or "# pass N" (TAP reporter).
-	passed=$(sed -nE 's/^(# |ℹ )pass ([0-9]+)/\2/p' "$log" | tail -n1)
-	failed=$(sed -nE 's/^(# |ℹ )fail ([0-9]+)/\2/p' "$log" | tail -n1)
-	skipped=$(($(sed -nE 's/^(# |ℹ )skipped ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
-	skipped=$((skipped + $(sed -nE 's/^(# |ℹ )todo ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
-	skipped=$((skipped + $(sed -nE 's/^(# |ℹ )cancelled ([0-9]+)/\2/p' "$log" | tail -n1) + 0))
-	passed=${passed:-0}
-	failed=${failed:-0}
-	[[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
-	TOTAL_PASSED=$((TOTAL_PASSED + passed))
-	TOTAL_FAILED=$((TOTAL_FAILED + failed))
-	TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
-	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "browser:" "$passed" "$failed" "$skipped")")
 	n=$(find "$shots" -name '*.png' 2>/dev/null | wc -l)
 	say "   browser: $n screenshots in ${shots#"$ROOT"/}/; server log: ${RESULTS#"$ROOT"/}/browser-shiplogd.log"
-	[[ $rc -eq 0 ]] || fail "browser tests failed (exit $rc); log: ${log#"$ROOT"/}"
-	[[ $((passed + failed)) -gt 0 ]] || fail "browser tests: no tests ran"
-	if [[ $skipped -ne 0 && $STRICT -eq 1 ]]; then
-		fail "browser tests: $skipped skipped/todo/cancelled; under CI a skipped test is a failure"
-	fi
+	tally_node_tests browser "$log" "$rc"
 }
 
 stage_browser() {
