@@ -221,6 +221,8 @@ int main(int argc, char **argv)
 	}
 	if (!api_environments_sync(&app))
 		goto out; /* logged: the configuration's environments could not be declared */
+	if (!notify_sync(&app))
+		goto out; /* logged: the configuration's sinks could not be declared */
 	if (!app_start(&app))
 		goto out;
 	/* deliveries spooled during an outage (or before a crash) are applied

@@ -69,9 +69,12 @@
 
 struct app;
 
-/* Starts the sender thread (it copies the configured sinks into the
- * database first, retrying until the database answers).  false if the
- * thread could not be started. */
+/* Copies the configured slack/webhook sinks into the database (the
+ * `events` trigger enqueues for the sinks found there), before the port
+ * opens: an event recorded right after start-up reaches a newly configured
+ * sink too.  false (logged) if the database refused. */
+bool notify_sync(struct app *app);
+/* Starts the sender thread.  false if the thread could not be started. */
 bool notify_start(struct app *app);
 /* Stops it: transfers in progress are abandoned and their messages put
  * back (not counted as attempts). */

@@ -232,7 +232,6 @@ static void send_all(struct notify_msg *msgs, int n, unsigned timeout_s)
 struct sender {
 	struct app *app;
 	char replica[300];
-	bool synced;
 	int64_t last_watch_ms;
 	long long seen_max, seen_sum; /* the newest events when the watcher last looked */
 };
@@ -285,13 +284,6 @@ static int round_once(struct sender *s)
 	struct db_conn *c = db_acquire(s->app->db);
 	if (!c)
 		return 0;
-	if (!s->synced) {
-		if (notify_sync_sinks(c, cfg) < 0) {
-			db_release(c);
-			return 0;
-		}
-		s->synced = true;
-	}
 	maybe_watch(s, c);
 	struct notify_msg msgs[NOTIFY_BATCH];
 	unsigned timeout =
@@ -349,6 +341,21 @@ static void *sender_main(void *arg)
 	}
 	free(s);
 	return NULL;
+}
+
+bool notify_sync(struct app *app)
+{
+	struct db_conn *c = db_acquire(app->db);
+	if (!c) {
+		log_msg(LOG_ERROR, "could not reach the database to declare notification sinks");
+		return false;
+	}
+	int rc = notify_sync_sinks(c, app->cfg);
+	if (rc < 0)
+		log_msg(LOG_ERROR, "could not declare the configuration's notification sinks: %s",
+			db_last_error(c));
+	db_release(c);
+	return rc >= 0;
 }
 
 bool notify_start(struct app *app)
