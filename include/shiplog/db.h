@@ -57,6 +57,11 @@ int db_exec(struct db_conn *c, const char *sql);
 /* Asks for a NOTIFY "shiplog_events" once the current transaction commits
  * (db_event_record does this). */
 void db_notify_on_commit(struct db_conn *c);
+/* Who sends that NOTIFY: with a hook set (the live-event listener, which
+ * coalesces the NOTIFYs of many commits into one on its own connection and
+ * sends it at once), the committing connection only calls it; without one,
+ * the connection sends the NOTIFY itself after its commit. */
+void db_set_notify_hook(void (*hook)(void));
 
 /* The SQLSTATE of the last error on this connection ("" if none). */
 const char *db_last_sqlstate(const struct db_conn *c);

@@ -342,9 +342,21 @@ void db_notify_on_commit(struct db_conn *c)
  * transaction of its own: a NOTIFY inside the writing transaction holds
  * PostgreSQL's notify lock until that commit is flushed to disk, which
  * makes every writer commit one at a time. */
+static void (*_Atomic notify_hook)(void);
+
+void db_set_notify_hook(void (*hook)(void))
+{
+	atomic_store(&notify_hook, hook);
+}
+
 static void notify_now(struct db_conn *c)
 {
 	c->notify_pending = false;
+	void (*hook)(void) = atomic_load(&notify_hook);
+	if (hook) {
+		hook();
+		return;
+	}
 	PGresult *res = PQexec(c->pg, "SELECT pg_notify('shiplog_events', '')");
 	PQclear(res);
 }

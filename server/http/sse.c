@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http/sse.h"
 #include "shiplog/app.h"
@@ -45,11 +47,15 @@ static struct {
 	pthread_t listener;
 	atomic_bool running;
 	bool started;
+	/* NOTIFYs asked for by committed transactions (db_set_notify_hook):
+	 * the listener sends one for all that came since its last one */
+	int wake_fd; /* eventfd: wakes the listener's poll */
+	atomic_bool notify_wanted;
 	/* the listener's view */
 	int64_t max_seen;
 	int64_t recent[RECENT_IDS];
 	size_t recent_next;
-} hub = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} hub = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
 
 /* Appends text to one client; caller holds the lock. */
 static void client_append(struct sse_client *c, const char *text, size_t n)
@@ -176,6 +182,10 @@ static char *format_event(PGresult *res, int i, size_t *len)
 	"SELECT id, kind, entity_type, entity_id, payload::text, "                             \
 	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor "     \
 	"FROM events WHERE id > $1 ORDER BY id LIMIT 1000"
+#define EVENT_PAGE 1000
+/* At most one NOTIFY per this many ms: under load, the commits of that
+ * interval share it (and every listener's re-read of the events). */
+#define NOTIFY_GAP_MS 10
 
 static bool recently_sent(int64_t id)
 {
@@ -198,31 +208,39 @@ static void listener_poll_events(PGconn *pg)
 		PQclear(res);
 		return;
 	}
-	char after[32];
-	int64_t from = hub.max_seen > REPLAY_WINDOW ? hub.max_seen - REPLAY_WINDOW : 0;
-	snprintf(after, sizeof after, "%lld", (long long)from);
-	const char *p[1] = {after};
-	PGresult *res = PQexecParams(pg, EVENT_QUERY, 1, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		return;
-	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		if (recently_sent(id))
-			continue;
-		hub.recent[hub.recent_next] = id;
-		hub.recent_next = (hub.recent_next + 1) % RECENT_IDS;
-		if (id > hub.max_seen)
-			hub.max_seen = id;
-		size_t n;
-		char *msg = format_event(res, i, &n);
-		if (msg) {
-			broadcast(msg, n);
-			free(msg);
+	/* a page at a time, until one is not full: one NOTIFY may stand for
+	 * many commits */
+	for (int page = 0; page < 64; page++) {
+		char after[32];
+		int64_t from = hub.max_seen > REPLAY_WINDOW ? hub.max_seen - REPLAY_WINDOW : 0;
+		snprintf(after, sizeof after, "%lld", (long long)from);
+		const char *p[1] = {after};
+		PGresult *res = PQexecParams(pg, EVENT_QUERY, 1, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			PQclear(res);
+			return;
 		}
+		int rows = PQntuples(res);
+		int64_t before = hub.max_seen;
+		for (int i = 0; i < rows; i++) {
+			int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+			if (recently_sent(id))
+				continue;
+			hub.recent[hub.recent_next] = id;
+			hub.recent_next = (hub.recent_next + 1) % RECENT_IDS;
+			if (id > hub.max_seen)
+				hub.max_seen = id;
+			size_t n;
+			char *msg = format_event(res, i, &n);
+			if (msg) {
+				broadcast(msg, n);
+				free(msg);
+			}
+		}
+		PQclear(res);
+		if (rows < EVENT_PAGE || hub.max_seen == before)
+			return;
 	}
-	PQclear(res);
 }
 
 static PGconn *listener_connect(const char *url)
@@ -249,11 +267,43 @@ static PGconn *listener_connect(const char *url)
 	return pg;
 }
 
+/* The notify hook: runs on the committing request's thread, so it only
+ * flags and wakes (an eventfd write never blocks: the counter is far from
+ * its limit, and a full one would still wake). */
+static void listener_wake(void)
+{
+	uint64_t one = 1;
+	ssize_t w = write(hub.wake_fd, &one, sizeof one);
+	(void)w;
+}
+
+static void listener_poke(void)
+{
+	atomic_store(&hub.notify_wanted, true);
+	listener_wake();
+}
+
+/* Sends one NOTIFY for every commit that asked since the last one.  Its own
+ * notification comes back on this connection, and the loop then reads the
+ * new events for the local streams.  false: the connection failed (the
+ * NOTIFY is sent again once reconnected). */
+static bool listener_send_notify(PGconn *pg)
+{
+	if (!atomic_exchange(&hub.notify_wanted, false))
+		return true;
+	PGresult *res = PQexec(pg, "NOTIFY shiplog_events");
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		atomic_store(&hub.notify_wanted, true);
+	return ok;
+}
+
 static void *listener_main(void *arg)
 {
 	(void)arg;
 	PGconn *pg = NULL;
-	int64_t next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
+	int64_t next_beat = clock_monotonic_ms() + hub.heartbeat_ms, last_notify = 0;
 	while (atomic_load(&hub.running)) {
 		if (!pg) {
 			pg = listener_connect(hub.app->cfg->database_url);
@@ -266,9 +316,26 @@ static void *listener_main(void *arg)
 			}
 		}
 		if (pg) {
-			struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
-			int rc = poll(&pfd, 1, hub.heartbeat_ms < 250 ? (int)hub.heartbeat_ms : 250);
-			if (rc > 0 && !PQconsumeInput(pg)) {
+			/* a NOTIFY wanted waits for NOTIFY_GAP_MS after the last one
+			 * (the wake-ups meanwhile are not needed: it is wanted) */
+			struct pollfd pfd[2] = {{PQsocket(pg), POLLIN, 0}, {hub.wake_fd, POLLIN, 0}};
+			bool wanted = atomic_load(&hub.notify_wanted);
+			int64_t now = clock_monotonic_ms(), due = last_notify + NOTIFY_GAP_MS;
+			int timeout = !wanted ? (hub.heartbeat_ms < 250 ? (int)hub.heartbeat_ms : 250)
+				      : due > now ? (int)(due - now)
+						  : 0;
+			int rc = timeout ? poll(pfd, wanted ? 1 : 2, timeout) : 0;
+			if (rc > 0 && (pfd[1].revents & POLLIN)) {
+				uint64_t count;
+				ssize_t r = read(hub.wake_fd, &count, sizeof count);
+				(void)r;
+			}
+			bool send = clock_monotonic_ms() >= due;
+			if (send && atomic_load(&hub.notify_wanted))
+				last_notify = clock_monotonic_ms();
+			if ((rc > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
+			     !PQconsumeInput(pg)) ||
+			    (send && !listener_send_notify(pg))) {
 				PQfinish(pg);
 				pg = NULL;
 				continue;
@@ -292,8 +359,10 @@ static void *listener_main(void *arg)
 			next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
 		}
 	}
-	if (pg)
+	if (pg) {
+		listener_send_notify(pg); /* what the last requests committed */
 		PQfinish(pg);
+	}
 	return NULL;
 }
 
@@ -302,12 +371,17 @@ bool sse_start(struct app *app, unsigned max_streams, unsigned heartbeat_ms)
 	hub.app = app;
 	hub.max_streams = max_streams ? max_streams : 256;
 	hub.heartbeat_ms = heartbeat_ms ? heartbeat_ms : 15000;
+	if (hub.wake_fd < 0)
+		hub.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (hub.wake_fd < 0)
+		return false;
 	atomic_store(&hub.running, true);
 	if (pthread_create(&hub.listener, NULL, listener_main, NULL) != 0) {
 		atomic_store(&hub.running, false);
 		return false;
 	}
 	hub.started = true;
+	db_set_notify_hook(listener_poke);
 	return true;
 }
 
@@ -325,7 +399,11 @@ void sse_stop(void)
 {
 	if (!hub.started)
 		return;
+	/* commits from now on send their own NOTIFY; the listener sends the
+	 * one still wanted before it ends */
+	db_set_notify_hook(NULL);
 	atomic_store(&hub.running, false);
+	listener_wake();
 	pthread_join(hub.listener, NULL);
 	hub.started = false;
 }

@@ -4,6 +4,12 @@
  * NOTIFYs on "shiplog_events" into events for all of them — so a change made
  * through any replica reaches the clients of every replica.
  *
+ * The same thread sends those NOTIFYs: a committing transaction only flags
+ * that it wrote events (db_set_notify_hook) and the listener, woken at once,
+ * sends one NOTIFY on its own connection for every commit flagged since its
+ * last one — under load many commits share one, and no request spends a
+ * round trip on it.
+ *
  * Streams are suspended libmicrohttpd connections while they have nothing to
  * send, so they do not pin a worker thread; they count against the
  * connection limits and are capped (max_streams).  A heartbeat every 15 s

@@ -6,10 +6,13 @@
  *      same delivery at the same moment take turns;
  *   2. if that delivery id already succeeded: record a "duplicate" attempt
  *      (no body) and stop — no second effect;
- *   3. insert the attempt with its raw body (bytea: real payloads may hold
- *      \u0000, which text and jsonb refuse);
- *   4. process under a savepoint: a failure rolls back only the effects,
- *      and the delivery row keeps the error — never lost, replayable.
+ *   3. process under a savepoint: a failure rolls back only the effects;
+ *   4. insert the attempt with its raw body (bytea: real payloads may hold
+ *      \u0000, which text and jsonb refuse) and its outcome — a failed one
+ *      keeps its error, never lost, replayable — in the same transaction.
+ *      One INSERT with the final status, not an insert then an update: an
+ *      update of `status` (an indexed column) would write every index of
+ *      the table twice per delivery.
  * A partial unique index (deliveries_one_success) backs step 2 up.
  */
 #include <stdio.h>
@@ -120,59 +123,58 @@ static const char *outcome_status(int rc)
 	}
 }
 
-static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d, const char *status,
-			  bool with_body, int64_t replay_of, const char *action, const char *repo,
-			  int64_t *row_id)
+/* The row of one attempt: `status` is final ("duplicate" and "rejected"
+ * rows have no body and were not processed). */
+struct attempt_row {
+	const char *status;
+	bool with_body;
+	int64_t replay_of;
+	const char *action, *repo, *error;
+	bool processed; /* processed_at = now() */
+};
+
+static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d,
+			  const struct attempt_row *a, int64_t *row_id)
 {
 	unsigned char sha[32];
 	crypto_sha256(d->body, d->body_len, sha);
 	char received[40], size[24], replay[24];
 	clock_format_rfc3339(d->received_us, received, sizeof received);
 	snprintf(size, sizeof size, "%zu", d->body_len);
-	snprintf(replay, sizeof replay, "%lld", (long long)replay_of);
+	snprintf(replay, sizeof replay, "%lld", (long long)a->replay_of);
 	char *headers = d->headers ? json_dumps(d->headers, JSON_COMPACT) : NULL;
-	const char *p[14] = {d->source,
+	const char *p[16] = {d->source,
 			     d->event ? d->event : "",
-			     action ? action : "",
+			     a->action ? a->action : "",
 			     d->delivery_id,
 			     d->hook_id,
-			     repo,
+			     a->repo,
 			     received,
 			     headers ? headers : "{}",
-			     with_body ? d->body : NULL,
+			     a->with_body ? d->body : NULL,
 			     size,
 			     (const char *)sha,
 			     d->signature,
-			     status,
-			     replay_of ? replay : NULL};
-	int lengths[14] = {0, 0, 0, 0, 0, 0, 0, 0, with_body ? (int)d->body_len : 0, 0, 32, 0, 0, 0};
-	int formats[14] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+			     a->status,
+			     a->replay_of ? replay : NULL,
+			     a->error,
+			     a->processed ? "t" : "f"};
+	int lengths[16] = {0, 0, 0, 0, 0, 0, 0, 0, a->with_body ? (int)d->body_len : 0, 0, 32};
+	int formats[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1};
 	PGresult *res = NULL;
 	int n = db_query_bin(c,
 			     "INSERT INTO deliveries (source, event, action, delivery_id, hook_id, "
 			     " repository, received_at, headers, body, body_size, body_sha256, "
-			     " signature, status, replay_of) "
-			     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14) "
+			     " signature, status, replay_of, error, processed_at) "
+			     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14,"
+			     " $15, CASE WHEN $16::boolean THEN now() END) "
 			     "RETURNING id",
-			     14, p, lengths, formats, &res);
+			     16, p, lengths, formats, &res);
 	free(headers);
 	if (n > 0)
 		*row_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return n < 0 ? n : DB_OK;
-}
-
-static int finish_attempt(struct db_conn *c, int64_t row, const char *status, const char *error,
-			  const char *action, const char *repo)
-{
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)row);
-	const char *p[5] = {id, status, error, action, repo};
-	return db_query(c,
-			"UPDATE deliveries SET status = $2, error = $3, processed_at = now(), "
-			" action = coalesce($4, action), repository = coalesce($5, repository) "
-			"WHERE id = $1",
-			5, p, NULL);
 }
 
 static int ingest_body(struct db_conn *c, void *arg)
@@ -186,20 +188,26 @@ static int ingest_body(struct db_conn *c, void *arg)
 	if (n < 0)
 		return n;
 	if (x->check_duplicate) {
+		/* Every attempt of this delivery id, counted (a handful): no
+		 * LIMIT, whose fast-start costing can favour the list's (source,
+		 * event, status, id) index over (source, delivery_id). */
+		PGresult *res = NULL;
 		n = db_query(c,
-			     "SELECT 1 FROM deliveries WHERE source = $1 AND delivery_id = $2 AND "
-			     "status IN ('processed', 'ignored', 'unmatched') LIMIT 1",
-			     2, lp, NULL);
-		if (n < 0)
+			     "SELECT count(*) FILTER (WHERE status IN ('processed', 'ignored', "
+			     "'unmatched')) FROM deliveries WHERE source = $1 AND delivery_id = $2",
+			     2, lp, &res);
+		if (n < 0) {
+			PQclear(res);
 			return n;
-		if (n > 0) {
+		}
+		bool done_before = n > 0 && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+		PQclear(res);
+		if (done_before) {
 			out->outcome = WEBHOOK_DUPLICATE;
-			return insert_attempt(c, d, "duplicate", false, 0, NULL, NULL, &out->row_id);
+			struct attempt_row dup = {.status = "duplicate"};
+			return insert_attempt(c, d, &dup, &out->row_id);
 		}
 	}
-	n = insert_attempt(c, d, "received", true, x->replay_of, NULL, NULL, &out->row_id);
-	if (n < 0)
-		return n;
 
 	char why[512] = "";
 	struct webhook_ctx ctx = {0};
@@ -245,18 +253,23 @@ static int ingest_body(struct db_conn *c, void *arg)
 	char repo_copy[256];
 	snprintf(repo_copy, sizeof repo_copy, "%s", repo ? repo : "");
 	json_decref(ctx.payload);
+	struct attempt_row row = {.with_body = true,
+				  .replay_of = x->replay_of,
+				  .action = out->action,
+				  .repo = repo_copy[0] ? repo_copy : NULL,
+				  .processed = true};
 	if (rc < 0) {
 		out->outcome = rc == WH_BAD_PAYLOAD ? WEBHOOK_BAD_PAYLOAD : WEBHOOK_FAILED;
 		snprintf(out->error, sizeof out->error, "%s", why);
-		n = finish_attempt(c, out->row_id, "failed", why, out->action,
-				   repo_copy[0] ? repo_copy : NULL);
+		row.status = "failed";
+		row.error = why;
 	} else {
 		out->outcome = rc == WH_IGNORED	  ? WEBHOOK_IGNORED
 			       : rc == WH_UNMATCHED ? WEBHOOK_UNMATCHED
 						    : WEBHOOK_PROCESSED;
-		n = finish_attempt(c, out->row_id, outcome_status(rc), NULL, out->action,
-				   repo_copy[0] ? repo_copy : NULL);
+		row.status = outcome_status(rc);
 	}
+	n = insert_attempt(c, d, &row, &out->row_id);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -277,7 +290,8 @@ int webhook_record_rejected(struct db_conn *c, const struct webhook_delivery *d,
 	struct webhook_delivery copy = *d;
 	copy.signature = signature_verdict;
 	int64_t row;
-	return insert_attempt(c, &copy, "rejected", false, 0, NULL, NULL, &row);
+	struct attempt_row rejected = {.status = "rejected"};
+	return insert_attempt(c, &copy, &rejected, &row);
 }
 
 void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t delivery_row,

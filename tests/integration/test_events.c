@@ -122,18 +122,40 @@ static int group_setup(void **state)
 	return 0;
 }
 
+/* Two replicas on one database, a live stream open on each. */
+struct replicas {
+	struct itest_server a, b;
+	struct stream *on_a, *on_b;
+};
+
+static void replicas_start(struct replicas *rp)
+{
+	itest_server_start(&rp->a, db_url, NULL);
+	itest_server_start(&rp->b, db_url, NULL);
+	rp->on_a = stream_open(&rp->a, NULL);
+	rp->on_b = stream_open(&rp->b, NULL);
+	assert_true(stream_wait_for(rp->on_a, ": connected", 5000));
+	assert_true(stream_wait_for(rp->on_b, ": connected", 5000));
+}
+
+static void replicas_stop(struct replicas *rp)
+{
+	stream_close(rp->on_a);
+	stream_close(rp->on_b);
+	assert_int_equal(itest_server_stop(&rp->a), 0);
+	assert_int_equal(itest_server_stop(&rp->b), 0);
+}
+
 static void changes_arrive_live_on_every_replica(void **state)
 {
 	(void)state;
-	struct itest_server a, b;
-	itest_server_start(&a, db_url, NULL);
-	itest_server_start(&b, db_url, NULL);
-	struct stream *on_a = stream_open(&a, NULL), *on_b = stream_open(&b, NULL);
-	assert_true(stream_wait_for(on_a, ": connected", 5000));
-	assert_true(stream_wait_for(on_b, ": connected", 5000));
+	struct replicas rp;
+	replicas_start(&rp);
+	struct itest_server *a = &rp.a;
+	struct stream *on_a = rp.on_a, *on_b = rp.on_b;
 	/* a change made through replica a ... */
 	struct itest_response r;
-	itest_json(&a, "POST", "/api/v1/tokens", ITEST_ADMIN_TOKEN,
+	itest_json(a, "POST", "/api/v1/tokens", ITEST_ADMIN_TOKEN,
 		   "{\"name\":\"live\",\"owner\":\"live@example.com\",\"scopes\":[\"read\"]}", &r);
 	assert_int_equal(r.status, 201);
 	itest_response_free(&r);
@@ -143,10 +165,65 @@ static void changes_arrive_live_on_every_replica(void **state)
 	assert_true(stream_wait_for(on_b, "\"owner\":\"live@example.com\"", 1000));
 	char ct_line[] = "text/event-stream";
 	(void)ct_line;
-	stream_close(on_a);
-	stream_close(on_b);
-	assert_int_equal(itest_server_stop(&a), 0);
-	assert_int_equal(itest_server_stop(&b), 0);
+	replicas_stop(&rp);
+}
+
+/* Commits only flag that a NOTIFY is wanted; the listener sends one for many
+ * (server/http/sse.c).  A burst of concurrent changes must still reach the
+ * streams of both replicas whole: none is lost to the coalescing. */
+#define BURST_THREADS 4
+#define BURST_EACH    15
+
+struct burst {
+	const struct itest_server *server;
+	int thread;
+	int created;
+};
+
+static void *burst_main(void *arg)
+{
+	struct burst *b = arg;
+	for (int i = 0; i < BURST_EACH; i++) {
+		char body[200];
+		snprintf(body, sizeof body,
+			 "{\"name\":\"burst\",\"owner\":\"burst-%d-%d@example.com\","
+			 "\"scopes\":[\"read\"]}",
+			 b->thread, i);
+		struct itest_response r;
+		itest_json(b->server, "POST", "/api/v1/tokens", ITEST_ADMIN_TOKEN, body, &r);
+		if (r.status == 201)
+			b->created++;
+		itest_response_free(&r);
+	}
+	return NULL;
+}
+
+static void a_burst_of_concurrent_changes_arrives_whole_on_every_replica(void **state)
+{
+	(void)state;
+	struct replicas rp;
+	replicas_start(&rp);
+	struct itest_server *a = &rp.a;
+	struct stream *on_a = rp.on_a, *on_b = rp.on_b;
+	pthread_t t[BURST_THREADS];
+	struct burst bs[BURST_THREADS];
+	for (int i = 0; i < BURST_THREADS; i++) {
+		bs[i] = (struct burst){a, i, 0};
+		pthread_create(&t[i], NULL, burst_main, &bs[i]);
+	}
+	for (int i = 0; i < BURST_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(bs[i].created, BURST_EACH);
+	}
+	for (int i = 0; i < BURST_THREADS; i++)
+		for (int j = 0; j < BURST_EACH; j++) {
+			char needle[80];
+			snprintf(needle, sizeof needle, "\"owner\":\"burst-%d-%d@example.com\"", i,
+				 j);
+			if (!stream_wait_for(on_b, needle, 5000) || !stream_wait_for(on_a, needle, 1000))
+				fail_msg("%s did not arrive live", needle);
+		}
+	replicas_stop(&rp);
 }
 
 static void reconnect_with_last_event_id_catches_up(void **state)
@@ -249,6 +326,7 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_ALL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(changes_arrive_live_on_every_replica),
+		cmocka_unit_test(a_burst_of_concurrent_changes_arrives_whole_on_every_replica),
 		cmocka_unit_test(reconnect_with_last_event_id_catches_up),
 		cmocka_unit_test(heartbeats_flow_streams_are_capped_and_vanished_clients_noticed),
 		cmocka_unit_test(shutdown_ends_open_streams),
