@@ -70,7 +70,9 @@ bench_log "shiplog: POST /webhooks/github, $CONNS connections, ${DURATION}s"
 sample_waits "$WORK/waits-shiplog.txt" &
 SAMPLER=$!
 BENCH_PIDS+=("$SAMPLER")
+S_CPU0=$(bench_cpu)
 bench_wrk shiplog "$CONNS" 2 -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/deliveries.tsv" 2
+S_CPU1=$(bench_cpu)
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
 S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_ERR=$WRK_ERRORS S_TOTAL=$WRK_TOTAL
 HWM=$(bench_vm VmHWM)
@@ -88,7 +90,9 @@ bench_log "pgbench -N -c $CONNS, ${DURATION}s"
 sample_waits "$WORK/waits-pgbench-N.txt" &
 SAMPLER=$!
 BENCH_PIDS+=("$SAMPLER")
+CPU0=$(bench_cpu)
 bench_pgbench pgbench-N "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
+CPU_N=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
 N_TPS=$PGB_TPS N_P99=$PGB_P99
 
@@ -98,7 +102,9 @@ bench_log "pgbench own SQL -c $CONNS, ${DURATION}s"
 sample_waits "$WORK/waits-own.txt" &
 SAMPLER=$!
 BENCH_PIDS+=("$SAMPLER")
+CPU0=$(bench_cpu)
 bench_pgbench own "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared -D k=0
+CPU_O=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
 O_TPS=$PGB_TPS O_P99=$PGB_P99
 own_bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'own-%' AND status <> 'processed'")
@@ -107,8 +113,11 @@ echo
 echo "== webhook ingest: workflow_job deliveries, $CONNS connections, ${DURATION}s each, synchronous_commit on"
 echo "shiplog  $S_RPS deliveries/s (p50 $S_P50 ms, p99 $S_P99 ms; $((after - before)) committed," \
 	"$S_ERR non-2xx/socket errors, $bad not processed; $THREADS threads, $DBCONN connections)"
+bench_cpu_split "$S_CPU0" "$S_CPU1" "$((after - before))"
 echo "pgbench -N  $N_TPS tps (p99 $N_P99 ms)"
+echo "  ${CPU_N/delivery/transaction} (the rest is pgbench)"
 echo "own SQL     $O_TPS tps (p99 $O_P99 ms; $own_bad not processed)"
+echo "  ${CPU_O/delivery/transaction} (the rest is pgbench)"
 echo "wait events while shiplog ran (samples):"
 waits_summary "$WORK/waits-shiplog.txt"
 echo "wait events while pgbench -N ran:"

@@ -213,6 +213,38 @@ bench_server_stop() {
 # VmHWM / VmRSS of the server in MB (from /proc/PID/status)
 bench_vm() { awk -v k="$1:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
 
+# bench_cpu: "shiplogd postgres busy total" CPU clock ticks so far — shiplogd's, the bench
+# cluster's processes' (the postmaster and its children, live or reaped), and the machine's busy
+# and total ticks (/proc/stat).  Two readings around a load give where its CPU went.
+bench_cpu() {
+	local pm s=0 p=0 pid
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || echo 0)
+	[[ -z "${SERVER_PID:-}" ]] || s=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0)
+	# the postmaster with the backends it has reaped (cutime, cstime), and the live ones
+	p=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat" 2>/dev/null || echo 0)
+	for pid in $(pgrep -P "$pm" 2>/dev/null); do
+		p=$((p + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+	done
+	awk -v s="$s" -v p="$p" '$1 == "cpu" {t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print s, p, t - $5 - $6, t}' /proc/stat
+}
+
+# bench_cpu_split BEFORE AFTER N: prints CPU ms per unit (N units done between the readings)
+# for shiplogd and PostgreSQL, and how busy the machine's cores were.
+bench_cpu_split() {
+	local hz cores
+	hz=$(getconf CLK_TCK)
+	cores=$(nproc)
+	awk -v hz="$hz" -v n="$3" -v cores="$cores" -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ");
+		if (n <= 0) n = 1;
+		printf "CPU per delivery: shiplogd %.3f ms, PostgreSQL %.3f ms, all processes %.3f ms " \
+			"(the %d cores %.0f%% busy)\n",
+			(y[1] - x[1]) * 1000 / hz / n, (y[2] - x[2]) * 1000 / hz / n,
+			(y[3] - x[3]) * 1000 / hz / n, cores, 100 * (y[3] - x[3]) / (y[4] - x[4] + 0.001)
+	}'
+}
+
 # bench_read_token: creates a read token through the API; sets READ_TOKEN
 bench_read_token() {
 	READ_TOKEN=$(curl -fsS -H "Authorization: Bearer $BENCH_ADMIN_TOKEN" \
@@ -255,6 +287,7 @@ bench_pgbench() {
 	(cd "$logdir" && timeout $((DURATION + 60)) "$PG_BIN/pgbench" -n -T "$DURATION" -l \
 		--log-prefix=tx "$@" "$db") >"$out" 2>&1 || { cat "$out" >&2; bench_die "pgbench $label failed"; }
 	PGB_TPS=$(awk '/^tps = / && /without initial/ {print $3}' "$out")
+	PGB_TX=$(awk '/^number of transactions actually processed:/ {split($6, a, "/"); print a[1]}' "$out")
 	PGB_LAT=$(awk '/^latency average/ {print $4}' "$out")
 	# column 3 of pgbench's transaction log: latency in microseconds
 	PGB_P99=$(cat "$logdir"/tx.* | awk '{print $3}' | sort -n |
