@@ -63,24 +63,29 @@ static bool ident_char(char c)
 	return isalnum((unsigned char)c) || c == '-';
 }
 
-/* dot-separated non-empty identifiers of [0-9A-Za-z-] */
-static bool semver_idents(const char *s, size_t n)
+/* dot-separated non-empty identifiers of [0-9A-Za-z-]; in a pre-release
+ * (`prerelease`), a numeric identifier has no leading zero (SemVer 2.0.0,
+ * item 9: "1.0.0-01" is not a version; build metadata may say "+001") */
+static bool semver_idents(const char *s, size_t n, bool prerelease)
 {
 	if (n == 0)
 		return false;
 	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (run == 0)
+	bool digits = true;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (run == 0 || (prerelease && digits && run > 1 && s[i - run] == '0'))
 				return false;
 			run = 0;
+			digits = true;
 		} else if (ident_char(s[i])) {
 			run++;
+			digits = digits && isdigit((unsigned char)s[i]);
 		} else {
 			return false;
 		}
 	}
-	return run > 0;
+	return true;
 }
 
 bool flux_is_semver(const char *s)
@@ -106,12 +111,12 @@ bool flux_is_semver(const char *s)
 	if (i < n && s[i] == '-') {
 		const char *plus = memchr(s + i + 1, '+', n - i - 1);
 		size_t end = plus ? (size_t)(plus - s) : n;
-		if (!semver_idents(s + i + 1, end - i - 1))
+		if (!semver_idents(s + i + 1, end - i - 1, true))
 			return false;
 		i = end;
 	}
 	if (i < n && s[i] == '+') {
-		if (!semver_idents(s + i + 1, n - i - 1))
+		if (!semver_idents(s + i + 1, n - i - 1, false))
 			return false;
 		i = n;
 	}

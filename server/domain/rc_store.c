@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/deployments.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"
@@ -806,6 +807,11 @@ static int settle_tx(struct db_conn *c, void *arg)
 
 void rc_settle(struct db_conn *c, const struct config *cfg)
 {
+	/* the staging gate reads deployments: GitHub's are folded into them
+	 * first, as for every other read of deployments */
+	if (deployments_settle(c) < 0)
+		log_msg(LOG_WARN, "release candidates: could not bring deployments up to date: %s",
+			db_last_error(c));
 	struct settle_ctx x = {cfg};
 	if (db_transaction(c, settle_tx, &x) < 0)
 		log_msg(LOG_WARN, "release candidates: could not fold GitHub facts: %s",

@@ -81,13 +81,9 @@ static int group_setup(void **state)
 {
 	(void)state;
 	itest_db_create("feedback", db_url, sizeof db_url);
-	snprintf(config_path, sizeof config_path, "/tmp/shiplog-feedback-%d.yaml", (int)getpid());
-	FILE *f = fopen(config_path, "w");
-	assert_non_null(f);
-	fputs(config_text, f);
-	fclose(f);
 	char cfg_env[300];
-	snprintf(cfg_env, sizeof cfg_env, "SHIPLOG_CONFIG=%s", config_path);
+	itest_config_file("feedback", config_text, config_path, sizeof config_path, cfg_env,
+			  sizeof cfg_env);
 	const char *env[] = {cfg_env, "SHIPLOG_NOW=2026-05-06T09:00:00Z",
 			     "SHIPLOG_RATE_FEEDBACK=1000", NULL};
 	itest_server_start(&server, db_url, env);

@@ -49,13 +49,9 @@ static int group_setup(void **state)
 {
 	(void)state;
 	itest_db_create("rcgates", db_url, sizeof db_url);
-	snprintf(config_path, sizeof config_path, "/tmp/shiplog-rcgates-%d.yaml", (int)getpid());
-	FILE *f = fopen(config_path, "w");
-	assert_non_null(f);
-	fputs(config_text, f);
-	fclose(f);
 	char cfg_env[300];
-	snprintf(cfg_env, sizeof cfg_env, "SHIPLOG_CONFIG=%s", config_path);
+	itest_config_file("rcgates", config_text, config_path, sizeof config_path, cfg_env,
+			  sizeof cfg_env);
 	const char *env[] = {ITEST_GITHUB_SECRET_ENV, "SHIPLOG_NOW=" NOW, cfg_env, NULL};
 	itest_server_start(&server, db_url, env);
 	struct itest_response r;

@@ -129,6 +129,16 @@ static void semver_accepts_chart_versions_only(void **state)
 	assert_true(flux_is_semver("0.38.1-v00012-g1a2b3c4d"));
 	assert_true(flux_is_semver("10.20.30"));
 	assert_true(flux_is_semver("1.0.0-alpha.1"));
+	/* SemVer 2.0.0: no leading zero in a numeric pre-release identifier;
+	 * build metadata and alphanumeric identifiers may have one */
+	assert_false(flux_is_semver("1.0.0-01"));
+	assert_false(flux_is_semver("1.0.0-rc.01"));
+	assert_true(flux_is_semver("1.0.0-rc.0"));
+	assert_true(flux_is_semver("1.0.0-0a"));
+	assert_true(flux_is_semver("1.0.0+001"));
+	assert_true(flux_is_semver("1.0.0-rc.1+build.007"));
+	assert_false(flux_is_semver("1.0.0-rc..1"));
+	assert_false(flux_is_semver("1.0.0-"));
 	assert_false(flux_is_semver(NULL));
 	assert_false(flux_is_semver(""));
 	assert_false(flux_is_semver("1.0"));

@@ -78,6 +78,17 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+void itest_config_file(const char *tag, const char *text, char *path, size_t path_size, char *env,
+		       size_t env_size)
+{
+	snprintf(path, path_size, "/tmp/shiplog-%s-%d.yaml", tag, (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(env, env_size, "SHIPLOG_CONFIG=%s", path);
+}
+
 char *itest_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

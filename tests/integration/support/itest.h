@@ -103,6 +103,12 @@ void itest_pg_start(void);
 /* Reads a whole file (caller frees). */
 char *itest_read_file(const char *path, size_t *len);
 
+/* Writes a configuration file /tmp/shiplog-<tag>-<pid>.yaml holding `text`:
+ * its path into `path` (for unlink at teardown) and "SHIPLOG_CONFIG=<path>"
+ * into `env` (for itest_server_start's extra environment). */
+void itest_config_file(const char *tag, const char *text, char *path, size_t path_size, char *env,
+		       size_t env_size);
+
 /* Creates an API token with the given scopes ("read", "ci,feedback" ...);
  * returns the token text (caller frees). */
 char *itest_token(const struct itest_server *s, const char *scopes);
