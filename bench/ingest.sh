@@ -9,7 +9,7 @@
 #   bench/ingest.sh [--smoke] [--keep]
 #
 # Environment: BENCH_DURATION (s, default 20), BENCH_THREADS (SHIPLOG_THREADS, default 32),
-# BENCH_DB_CONNECTIONS (default threads + 4), BENCH_DELIVERIES (default 30000), BENCH_REPOS (100).
+# BENCH_DB_CONNECTIONS (default threads + 4), BENCH_DELIVERIES (default 60000), BENCH_REPOS (100).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init ingest "$@"
@@ -17,7 +17,7 @@ bench_init ingest "$@"
 CONNS=32
 THREADS=${BENCH_THREADS:-32}
 DBCONN=${BENCH_DB_CONNECTIONS:-$((THREADS + 4))}
-N=${BENCH_DELIVERIES:-30000}
+N=${BENCH_DELIVERIES:-60000}
 [[ $SMOKE -eq 1 ]] && N=${BENCH_DELIVERIES:-600}
 FIXTURE="$ROOT/tests/fixtures/github/workflow_job.completed.success.json"
 
@@ -82,7 +82,9 @@ bench_psql -qAt -F' | ' -c "SELECT calls, round(total_exec_time::numeric / calls
 	left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
 	WHERE query NOT LIKE '%pg_stat%' ORDER BY total_exec_time DESC LIMIT 14" >"$WORK/statements-shiplog.txt"
 bench_server_stop
-[[ $((after - before)) -lt $N ]] || bench_log "warning: all $N deliveries were sent before the end: raise BENCH_DELIVERIES"
+# a wrk thread that has sent its share stops: near the end of the input the load thins out
+[[ $((after - before)) -lt $((N * 9 / 10)) ]] ||
+	bench_log "warning: over 90% of the $N deliveries were sent: raise BENCH_DELIVERIES"
 
 # 2. pgbench -N
 bench_psql -qAt -c 'CHECKPOINT' >/dev/null

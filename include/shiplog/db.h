@@ -54,6 +54,13 @@ int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *p
 /* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
 int db_exec(struct db_conn *c, const char *sql);
 
+/* Defers a command with no parameters and no result worth reading (BEGIN,
+ * SAVEPOINT, RELEASE SAVEPOINT) to the next db_query/db_exec on this
+ * connection, which sends it first in the same round trip (libpq pipeline
+ * mode).  If it fails, that statement fails with its error and is not run.
+ * `sql` must outlive the call (a literal).  db_transaction defers its BEGIN. */
+void db_defer(struct db_conn *c, const char *sql);
+
 /* Asks for a NOTIFY "shiplog_events" once the current transaction commits
  * (db_event_record does this). */
 void db_notify_on_commit(struct db_conn *c);

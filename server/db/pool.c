@@ -21,6 +21,7 @@
 #include "shiplog/log.h"
 
 #define MAX_PREPARED 256
+#define MAX_DEFERRED 4
 
 struct db_conn {
 	struct db_pool *pool;
@@ -28,6 +29,9 @@ struct db_conn {
 	bool in_use;
 	bool broken;
 	bool notify_pending; /* a domain event was recorded: NOTIFY after commit */
+	/* commands sent with the next statement, in its round trip (db_defer) */
+	const char *deferred[MAX_DEFERRED];
+	size_t n_deferred;
 	const char *prepared[MAX_PREPARED]; /* SQL text addresses */
 	size_t n_prepared;
 	char sqlstate[6];
@@ -184,6 +188,7 @@ void db_release(struct db_conn *c)
 	if (c->notify_pending && c->pg && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
 		notify_now(c);
 	c->notify_pending = false;
+	c->n_deferred = 0; /* never sent: nothing followed them */
 	if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
 		/* a bug: a request ended with a transaction open */
 		if (PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN)
@@ -260,8 +265,8 @@ int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *p
 {
 	/* After the database restarts, every pooled connection is dead but does
 	 * not know it until used.  Outside a transaction nothing is lost by
-	 * reconnecting and trying once more, so callers see the restart only if
-	 * the database is really still away. */
+	 * reconnecting and trying once more (deferred commands included), so
+	 * callers see the restart only if the database is really still away. */
 	bool idle = c->pg && !c->broken && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	int rows = query_once(c, sql, n, params, lengths, formats, out);
 	if (rows == DB_HARD_ERROR && idle && c->pg && PQstatus(c->pg) != CONNECTION_OK &&
@@ -269,7 +274,70 @@ int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *p
 		log_msg(LOG_INFO, "reconnected to the database; retrying the statement");
 		rows = query_once(c, sql, n, params, lengths, formats, out);
 	}
+	c->n_deferred = 0;
 	return rows;
+}
+
+void db_defer(struct db_conn *c, const char *sql)
+{
+	if (c->n_deferred == MAX_DEFERRED)
+		abort(); /* a bug: commands are deferred to the next statement, a few at most */
+	c->deferred[c->n_deferred++] = sql;
+}
+
+/* Sends the deferred commands and then the statement (prepared as `name`, or
+ * as text when `name` is NULL) in one round trip (libpq pipeline mode), and
+ * returns the statement's result.  A failed deferred command is reported as
+ * the statement's failure (the statement itself is then not run). */
+static PGresult *send_with_deferred(struct db_conn *c, const char *name, const char *sql, int n,
+				    const char *const *params, const int *lengths,
+				    const int *formats, const char **failed_sql)
+{
+	*failed_sql = sql;
+	if (!PQenterPipelineMode(c->pg))
+		return NULL;
+	bool sent = true;
+	for (size_t i = 0; i < c->n_deferred && sent; i++)
+		sent = PQsendQueryParams(c->pg, c->deferred[i], 0, NULL, NULL, NULL, NULL, 0);
+	if (sent)
+		sent = name ? PQsendQueryPrepared(c->pg, name, n, params, lengths, formats, 0)
+			    : PQsendQueryParams(c->pg, sql, n, NULL, params, lengths, formats, 0);
+	if (!sent || !PQpipelineSync(c->pg)) {
+		c->broken = PQstatus(c->pg) != CONNECTION_OK;
+		/* nothing to read back if nothing went out; leave pipeline mode as
+		 * far as libpq lets us, else the connection is not reusable */
+		if (!PQexitPipelineMode(c->pg))
+			c->broken = true;
+		return NULL;
+	}
+	PGresult *out = NULL, *res;
+	for (size_t i = 0; i <= c->n_deferred; i++) {
+		res = PQgetResult(c->pg);
+		if (!res)
+			break; /* the connection failed */
+		bool mine = i == c->n_deferred;
+		ExecStatusType st = PQresultStatus(res);
+		if (!out && (mine || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK))) {
+			/* the statement's result, or the first failure before it */
+			out = res;
+			if (!mine)
+				*failed_sql = c->deferred[i];
+		} else {
+			PQclear(res);
+		}
+		while ((res = PQgetResult(c->pg)))
+			PQclear(res); /* the NULL that ends each query's results */
+	}
+	/* the sync */
+	while ((res = PQgetResult(c->pg))) {
+		bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		PQclear(res);
+		if (sync)
+			break;
+	}
+	if (!PQexitPipelineMode(c->pg))
+		c->broken = true;
+	return out;
 }
 
 static int query_once(struct db_conn *c, const char *sql, int n, const char *const *params,
@@ -283,7 +351,10 @@ static int query_once(struct db_conn *c, const char *sql, int n, const char *con
 	}
 	char name[16];
 	int idx = prepared_index(c, sql);
-	if (idx < 0 && c->n_prepared < MAX_PREPARED) {
+	/* not prepared while commands wait to go first: they may be what makes
+	 * the transaction usable again (ROLLBACK TO SAVEPOINT); such a statement
+	 * goes as text this time and is prepared on its next use */
+	if (idx < 0 && c->n_prepared < MAX_PREPARED && !c->n_deferred) {
 		idx = (int)c->n_prepared;
 		snprintf(name, sizeof name, "s%d", idx);
 		PGresult *pr = PQprepare(c->pg, name, sql, n, NULL);
@@ -294,13 +365,17 @@ static int query_once(struct db_conn *c, const char *sql, int n, const char *con
 		c->prepared[c->n_prepared++] = sql;
 	}
 	PGresult *res;
-	if (idx >= 0) {
+	const char *failed_sql = sql;
+	if (idx >= 0)
 		snprintf(name, sizeof name, "s%d", idx);
+	if (c->n_deferred)
+		res = send_with_deferred(c, idx >= 0 ? name : NULL, sql, n, params, lengths,
+					 formats, &failed_sql);
+	else if (idx >= 0)
 		res = PQexecPrepared(c->pg, name, n, params, lengths, formats, 0);
-	} else {
+	else
 		res = PQexecParams(c->pg, sql, n, NULL, params, lengths, formats, 0);
-	}
-	int rows = result_status(c, res, sql);
+	int rows = result_status(c, res, failed_sql);
 	if (rows >= 0 && out)
 		*out = res;
 	else
@@ -318,6 +393,8 @@ int db_exec(struct db_conn *c, const char *sql)
 {
 	if (!c->pg || c->broken)
 		return DB_HARD_ERROR;
+	if (c->n_deferred) /* one round trip with them, through the query path */
+		return db_query(c, sql, 0, NULL, NULL);
 	bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	PGresult *res = PQexec(c->pg, sql);
 	int st = result_status(c, res, sql);
@@ -366,8 +443,8 @@ int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx)
 	int result = DB_HARD_ERROR;
 	for (int attempt = 0; attempt < 5; attempt++) {
 		c->notify_pending = false;
-		if (db_exec(c, "BEGIN") < 0)
-			return DB_HARD_ERROR;
+		/* sent with the transaction's first statement: one round trip fewer */
+		db_defer(c, "BEGIN");
 		result = fn(c, ctx);
 		if (result >= 0) {
 			int cs = db_exec(c, "COMMIT");

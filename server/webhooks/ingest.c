@@ -227,10 +227,10 @@ static int ingest_body(struct db_conn *c, void *arg)
 			ctx.action = "";
 		const char *login = wj_str(ctx.payload, "sender.login");
 		snprintf(ctx.actor, sizeof ctx.actor, "%s:%s", d->source, login ? login : "webhook");
-		if ((n = db_exec(c, "SAVEPOINT process")) < 0) {
-			json_decref(ctx.payload);
-			return n;
-		}
+		/* the savepoint commands travel with the next statement (db_defer):
+		 * SAVEPOINT with processing's first, RELEASE or ROLLBACK TO with
+		 * the delivery's insert */
+		db_defer(c, "SAVEPOINT process");
 		rc = strcmp(d->source, "flux") == 0 ? flux_process(&ctx) : github_process(&ctx);
 		if (rc == DB_SOFT_ERROR) {
 			json_decref(ctx.payload);
@@ -239,13 +239,9 @@ static int ingest_body(struct db_conn *c, void *arg)
 		if (rc < 0) {
 			if (rc != WH_BAD_PAYLOAD && !why[0])
 				snprintf(why, sizeof why, "processing failed: %s", db_last_error(c));
-			if ((n = db_exec(c, "ROLLBACK TO SAVEPOINT process")) < 0) {
-				json_decref(ctx.payload);
-				return n;
-			}
-		} else if ((n = db_exec(c, "RELEASE SAVEPOINT process")) < 0) {
-			json_decref(ctx.payload);
-			return n;
+			db_defer(c, "ROLLBACK TO SAVEPOINT process");
+		} else {
+			db_defer(c, "RELEASE SAVEPOINT process");
 		}
 	}
 	snprintf(out->action, sizeof out->action, "%s", ctx.action ? ctx.action : "");

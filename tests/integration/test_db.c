@@ -1,8 +1,9 @@
 /*
  * test_db.c — the PostgreSQL layer against a real database: the
  * transaction helper retries serialization failures and deadlocks, waits
- * for a connection are bounded, statements survive a reconnect, and a
- * domain event is NOTIFYed only when its transaction commits.
+ * for a connection are bounded, statements survive a reconnect, deferred
+ * commands travel with the next statement, and a domain event is NOTIFYed
+ * (or handed to the notify hook) only when its transaction commits.
  */
 #include <libpq-fe.h>
 #include <poll.h>
@@ -138,6 +139,67 @@ static void a_lost_connection_is_replaced_without_failing_the_statement(void **s
 	db_pool_free(pool);
 }
 
+static int deferred_tx(struct db_conn *c, void *arg)
+{
+	(void)arg;
+	static const char *const ins = "INSERT INTO defer_t (v) VALUES ($1::int)";
+	const char *one[1] = {"1"}, *two[1] = {"2"};
+	/* BEGIN went with this first statement */
+	assert_true(db_query(c, ins, 1, one, NULL) >= 0);
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_INTRANS);
+	db_defer(c, "SAVEPOINT s");
+	assert_int_equal(db_query(c, ins, 1, one, NULL), DB_HARD_ERROR); /* unique */
+	assert_string_equal(db_last_sqlstate(c), "23505");
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_INERROR);
+	/* a statement never prepared on this connection, after a deferred
+	 * ROLLBACK TO: it cannot be prepared in the aborted transaction, so it
+	 * goes as text behind the command that makes the transaction usable */
+	db_defer(c, "ROLLBACK TO SAVEPOINT s");
+	assert_int_equal(db_query(c, "INSERT INTO defer_t (v) VALUES ($1::int) RETURNING v", 1, two,
+				  NULL),
+			 1);
+	db_defer(c, "RELEASE SAVEPOINT s");
+	return db_exec(c, "SELECT 1"); /* and with a plain command */
+}
+
+static void deferred_commands_travel_with_the_next_statement(void **state)
+{
+	(void)state;
+	free(itest_sql(db_url, "CREATE TABLE defer_t (v int UNIQUE)"));
+	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
+	struct db_conn *c = db_acquire(pool);
+	assert_true(db_transaction(c, deferred_tx, NULL) >= 0);
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM defer_t"), 2);
+	assert_int_equal(itest_sql_long(db_url, "SELECT sum(v) FROM defer_t"), 3);
+
+	/* a deferred command that fails fails the statement, which does not
+	 * run; the connection stays usable */
+	db_defer(c, "RELEASE SAVEPOINT nosuch");
+	assert_true(db_query(c, "INSERT INTO defer_t (v) VALUES (9)", 0, NULL, NULL) < 0);
+	/* outside a transaction block: its error, not the statement's */
+	assert_string_equal(db_last_sqlstate(c), "25P01");
+	assert_non_null(strstr(db_last_error(c), "RELEASE SAVEPOINT"));
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM defer_t WHERE v = 9"), 0);
+	PGresult *res = NULL;
+	assert_int_equal(db_query(c, "SELECT count(*) FROM defer_t", 0, NULL, &res), 1);
+	assert_string_equal(PQgetvalue(res, 0, 0), "2");
+	PQclear(res);
+
+	/* the connection dies while idle: the transaction's first statement is
+	 * retried on a new one, its deferred BEGIN with it */
+	char kill_sql[128];
+	snprintf(kill_sql, sizeof kill_sql, "SELECT pg_terminate_backend(%d)",
+		 PQbackendPID(db_pg(c)));
+	db_release(c);
+	free(itest_sql(db_url, kill_sql));
+	c = db_acquire(pool);
+	free(itest_sql(db_url, "DELETE FROM defer_t"));
+	assert_true(db_transaction(c, deferred_tx, NULL) >= 0);
+	assert_int_equal(itest_sql_long(db_url, "SELECT sum(v) FROM defer_t"), 3);
+	db_release(c);
+	db_pool_free(pool);
+}
+
 static int record_event(struct db_conn *c, void *arg)
 {
 	bool *rollback = arg;
@@ -186,6 +248,36 @@ static void domain_event_is_notified_only_when_committed(void **state)
 	PQfinish(listener);
 }
 
+static int hook_calls;
+
+static void count_hook(void)
+{
+	hook_calls++;
+}
+
+static void with_a_notify_hook_a_commit_calls_it_instead_of_notifying(void **state)
+{
+	(void)state;
+	PGconn *listener = PQconnectdb(db_url);
+	assert_int_equal(PQstatus(listener), CONNECTION_OK);
+	PQclear(PQexec(listener, "LISTEN shiplog_events"));
+	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
+	struct db_conn *c = db_acquire(pool);
+	db_set_notify_hook(count_hook);
+	char payload[64];
+	bool rollback = true;
+	assert_true(db_transaction(c, record_event, &rollback) < 0);
+	assert_int_equal(hook_calls, 0); /* rolled back: nothing to announce */
+	rollback = false;
+	assert_true(db_transaction(c, record_event, &rollback) >= 0);
+	assert_int_equal(hook_calls, 1);
+	assert_false(wait_notify(listener, 300, payload, sizeof payload));
+	db_set_notify_hook(NULL);
+	db_release(c);
+	db_pool_free(pool);
+	PQfinish(listener);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,7 +285,9 @@ int main(void)
 		cmocka_unit_test(transaction_does_not_retry_other_errors),
 		cmocka_unit_test(waiting_for_a_connection_is_bounded),
 		cmocka_unit_test(a_lost_connection_is_replaced_without_failing_the_statement),
+		cmocka_unit_test(deferred_commands_travel_with_the_next_statement),
 		cmocka_unit_test(domain_event_is_notified_only_when_committed),
+		cmocka_unit_test(with_a_notify_hook_a_commit_calls_it_instead_of_notifying),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
