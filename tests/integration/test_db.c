@@ -224,12 +224,19 @@ static bool wait_notify(PGconn *listener, int ms, char *payload, size_t size)
 	return false;
 }
 
-static void domain_event_is_notified_only_when_committed(void **state)
+/* A connection of its own that LISTENs to shiplog_events. */
+static PGconn *listen_events(void)
 {
-	(void)state;
 	PGconn *listener = PQconnectdb(db_url);
 	assert_int_equal(PQstatus(listener), CONNECTION_OK);
 	PQclear(PQexec(listener, "LISTEN shiplog_events"));
+	return listener;
+}
+
+static void domain_event_is_notified_only_when_committed(void **state)
+{
+	(void)state;
+	PGconn *listener = listen_events();
 	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
 	struct db_conn *c = db_acquire(pool);
 	char payload[64];
@@ -258,9 +265,7 @@ static void count_hook(void)
 static void with_a_notify_hook_a_commit_calls_it_instead_of_notifying(void **state)
 {
 	(void)state;
-	PGconn *listener = PQconnectdb(db_url);
-	assert_int_equal(PQstatus(listener), CONNECTION_OK);
-	PQclear(PQexec(listener, "LISTEN shiplog_events"));
+	PGconn *listener = listen_events();
 	struct db_pool *pool = db_pool_new(db_url, 1, 2000);
 	struct db_conn *c = db_acquire(pool);
 	db_set_notify_hook(count_hook);
