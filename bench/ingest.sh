@@ -9,7 +9,8 @@
 #   bench/ingest.sh [--smoke] [--keep]
 #
 # Environment: BENCH_DURATION (s, default 20), BENCH_THREADS (SHIPLOG_THREADS, default 32),
-# BENCH_DB_CONNECTIONS (default threads + 4), BENCH_DELIVERIES (default 60000), BENCH_REPOS (100).
+# BENCH_DB_CONNECTIONS (default threads + 4), BENCH_DELIVERIES (default 60000 per round), BENCH_REPOS
+# (100), BENCH_ROUNDS (2: each load runs that many times, interleaved; the best round of each counts).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init ingest "$@"
@@ -18,7 +19,8 @@ CONNS=32
 THREADS=${BENCH_THREADS:-32}
 DBCONN=${BENCH_DB_CONNECTIONS:-$((THREADS + 4))}
 N=${BENCH_DELIVERIES:-60000}
-[[ $SMOKE -eq 1 ]] && N=${BENCH_DELIVERIES:-600}
+ROUNDS=${BENCH_ROUNDS:-2}
+[[ $SMOKE -eq 1 ]] && N=${BENCH_DELIVERIES:-600} && ROUNDS=${BENCH_ROUNDS:-1}
 FIXTURE="$ROOT/tests/fixtures/github/workflow_job.completed.success.json"
 
 bench_deps
@@ -27,14 +29,20 @@ bench_pg_start
 bench_migrate
 
 bench_log "generating $N signed deliveries and the own-SQL pgbench script"
-python3 "$BENCH_DIR/ingest_gen.py" deliveries --fixture "$FIXTURE" --out "$WORK/deliveries.tsv" \
-	--n "$N" --repos "${BENCH_REPOS:-100}" --secret "$BENCH_SECRET" --prefix bench
+for round in $(seq 1 "$ROUNDS"); do
+	python3 "$BENCH_DIR/ingest_gen.py" deliveries --fixture "$FIXTURE" \
+		--out "$WORK/deliveries-$round.tsv" --n "$N" --repos "${BENCH_REPOS:-100}" \
+		--secret "$BENCH_SECRET" --prefix "bench$round" --run-base $((round * 1000000))
+done
 python3 "$BENCH_DIR/ingest_gen.py" deliveries --fixture "$FIXTURE" --out "$WORK/warmup.tsv" \
 	--n 400 --repos "${BENCH_REPOS:-100}" --secret "$BENCH_SECRET" --prefix warm
 python3 "$BENCH_DIR/ingest_gen.py" ownsql --src "$SRC" --fixture "$FIXTURE" --out "$WORK/own.sql" \
 	--out-setup "$WORK/own-setup.sql" --bodies "$WORK/bodies.copy" --clients "$CONNS"
 bench_psql -q >/dev/null <<EOF
 CREATE TABLE bench_bodies (i int PRIMARY KEY, body bytea NOT NULL);
+-- stored uncompressed, so that inserting one into deliveries compresses it as shiplog's insert
+-- of a body received over the wire does (a compressed datum would be copied as it is)
+ALTER TABLE bench_bodies ALTER COLUMN body SET STORAGE EXTERNAL;
 \copy bench_bodies FROM '$WORK/bodies.copy'
 ANALYZE bench_bodies;
 \i $WORK/own-setup.sql
@@ -56,7 +64,13 @@ waits_summary() {
 	sort "$1" | uniq -c | sort -rn | head -8 | awk '{printf "    %6d  %s %s\n", $1, $2, $3}'
 }
 
-# 1. shiplog
+# Each load runs ROUNDS times, interleaved (shiplog, pgbench -N, own SQL, shiplog, ...), and the best
+# round of each is compared: on this shared machine one load's figure moves by ±20% from one
+# minute to the next, and the best of a few is what the code can do.  Before each load: VACUUM
+# ANALYZE (the inserts of the load before would otherwise be vacuumed during this one, and be
+# counted in its CPU) and CHECKPOINT.
+settle_db() { bench_psql -qAt -c 'VACUUM (ANALYZE)' -c 'CHECKPOINT' >/dev/null; }
+
 bench_server_start "$THREADS" "$DBCONN"
 bench_log "shiplogd ready in ${READY_MS} ms ($THREADS threads, $DBCONN connections); warming up"
 wrk -c "$CONNS" -t 2 -d 2s -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/warmup.tsv" 2 >/dev/null 2>&1
@@ -64,69 +78,90 @@ wrk -c "$CONNS" -t 2 -d 2s -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/warmup.t
 # a fresh one is still unanalysed here).  Without it, plans made on empty tables stay cached on
 # the server's connections until the next ANALYZE invalidates them: the duplicate check then scans
 # the list's (source, event, status, id) index instead of (source, delivery_id).
-bench_psql -qAt -c 'ANALYZE' -c 'CHECKPOINT' -c 'SELECT pg_stat_statements_reset()' >/dev/null
-before=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
-bench_log "shiplog: POST /webhooks/github, $CONNS connections, ${DURATION}s"
-sample_waits "$WORK/waits-shiplog.txt" &
-SAMPLER=$!
-BENCH_PIDS+=("$SAMPLER")
-S_CPU0=$(bench_cpu)
-bench_wrk shiplog "$CONNS" 2 -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/deliveries.tsv" 2
-S_CPU1=$(bench_cpu)
-kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
-S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_ERR=$WRK_ERRORS S_TOTAL=$WRK_TOTAL
+S_RPS=0 N_TPS=0 O_TPS=0 S_ERR=0 ROUNDS_TEXT=""
+for round in $(seq 1 "$ROUNDS"); do
+	# 1. shiplog
+	settle_db
+	bench_psql -qAt -c 'SELECT pg_stat_statements_reset()' >/dev/null
+	before=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
+	bench_log "round $round/$ROUNDS: shiplog, POST /webhooks/github, $CONNS connections, ${DURATION}s"
+	sample_waits "$WORK/waits-shiplog.txt" &
+	SAMPLER=$!
+	BENCH_PIDS+=("$SAMPLER")
+	CPU0=$(bench_cpu)
+	bench_wrk "shiplog-$round" "$CONNS" 2 -s "$BENCH_DIR/ingest.lua" "$BASE" -- \
+		"$WORK/deliveries-$round.tsv" 2
+	CPU1=$(bench_cpu)
+	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+	after=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
+	cpu=$(bench_cpu_split "$CPU0" "$CPU1" "$((after - before))")
+	bench_psql -qAt -F' | ' -c "SELECT calls, round(total_exec_time::numeric / calls, 3) AS ms,
+		left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
+		WHERE query NOT LIKE '%pg_stat%' ORDER BY total_exec_time DESC LIMIT 14" \
+		>"$WORK/statements-shiplog-$round.txt"
+	ROUNDS_TEXT+="round $round  shiplog     $WRK_RPS deliveries/s (p50 $WRK_P50 ms, p99 $WRK_P99 ms; $((after - before)) committed, $WRK_ERRORS errors)"$'\n'"              $cpu"$'\n'
+	S_ERR=$((S_ERR + WRK_ERRORS))
+	if awk -v a="$WRK_RPS" -v b="$S_RPS" 'BEGIN {exit !(a > b)}'; then
+		S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_CPU=$cpu S_COMMITTED=$((after - before))
+		cp "$WORK/statements-shiplog-$round.txt" "$WORK/statements-shiplog.txt"
+	fi
+	# a wrk thread that has sent its share stops: near the end of the input the load thins out
+	[[ $((after - before)) -lt $((N * 9 / 10)) ]] ||
+		bench_log "warning: over 90% of the $N deliveries were sent: raise BENCH_DELIVERIES"
+
+	# 2. pgbench -N
+	settle_db
+	bench_log "round $round/$ROUNDS: pgbench -N -c $CONNS, ${DURATION}s"
+	sample_waits "$WORK/waits-pgbench-N.txt" &
+	SAMPLER=$!
+	BENCH_PIDS+=("$SAMPLER")
+	CPU0=$(bench_cpu)
+	bench_pgbench "pgbench-N-$round" "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
+	cpu=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
+	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+	ROUNDS_TEXT+="round $round  pgbench -N  $PGB_TPS tps (p99 $PGB_P99 ms)"$'\n'"              ${cpu/delivery/transaction} (the rest is pgbench)"$'\n'
+	if awk -v a="$PGB_TPS" -v b="$N_TPS" 'BEGIN {exit !(a > b)}'; then
+		N_TPS=$PGB_TPS N_P99=$PGB_P99
+	fi
+
+	# 3. the own SQL (its delivery ids, jobs and runs are new in each round)
+	settle_db
+	bench_log "round $round/$ROUNDS: pgbench own SQL -c $CONNS, ${DURATION}s"
+	sample_waits "$WORK/waits-own.txt" &
+	SAMPLER=$!
+	BENCH_PIDS+=("$SAMPLER")
+	CPU0=$(bench_cpu)
+	bench_pgbench "own-$round" "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared \
+		-D k0=$((round * 10000000)) -D k=$((round * 10000000))
+	cpu=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
+	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+	ROUNDS_TEXT+="round $round  own SQL     $PGB_TPS tps (p99 $PGB_P99 ms)"$'\n'"              ${cpu/delivery/transaction} (the rest is pgbench)"$'\n'
+	if awk -v a="$PGB_TPS" -v b="$O_TPS" 'BEGIN {exit !(a > b)}'; then
+		O_TPS=$PGB_TPS O_P99=$PGB_P99
+	fi
+done
 HWM=$(bench_vm VmHWM)
-after=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
-bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status NOT IN ('processed')")
-bench_psql -qAt -F' | ' -c "SELECT calls, round(total_exec_time::numeric / calls, 3) AS ms,
-	left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
-	WHERE query NOT LIKE '%pg_stat%' ORDER BY total_exec_time DESC LIMIT 14" >"$WORK/statements-shiplog.txt"
+bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE delivery_id NOT LIKE 'own-%'
+	AND status NOT IN ('processed')")
 bench_server_stop
-# a wrk thread that has sent its share stops: near the end of the input the load thins out
-[[ $((after - before)) -lt $((N * 9 / 10)) ]] ||
-	bench_log "warning: over 90% of the $N deliveries were sent: raise BENCH_DELIVERIES"
-
-# 2. pgbench -N
-bench_psql -qAt -c 'CHECKPOINT' >/dev/null
-bench_log "pgbench -N -c $CONNS, ${DURATION}s"
-sample_waits "$WORK/waits-pgbench-N.txt" &
-SAMPLER=$!
-BENCH_PIDS+=("$SAMPLER")
-CPU0=$(bench_cpu)
-bench_pgbench pgbench-N "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
-CPU_N=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
-kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
-N_TPS=$PGB_TPS N_P99=$PGB_P99
-
-# 3. the own SQL
-bench_psql -qAt -c 'CHECKPOINT' >/dev/null
-bench_log "pgbench own SQL -c $CONNS, ${DURATION}s"
-sample_waits "$WORK/waits-own.txt" &
-SAMPLER=$!
-BENCH_PIDS+=("$SAMPLER")
-CPU0=$(bench_cpu)
-bench_pgbench own "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared -D k=0
-CPU_O=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
-kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
-O_TPS=$PGB_TPS O_P99=$PGB_P99
 own_bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'own-%' AND status <> 'processed'")
 
 echo
 echo "== webhook ingest: workflow_job deliveries, $CONNS connections, ${DURATION}s each, synchronous_commit on"
-echo "shiplog  $S_RPS deliveries/s (p50 $S_P50 ms, p99 $S_P99 ms; $((after - before)) committed," \
-	"$S_ERR non-2xx/socket errors, $bad not processed; $THREADS threads, $DBCONN connections)"
-bench_cpu_split "$S_CPU0" "$S_CPU1" "$((after - before))"
+printf '%s' "$ROUNDS_TEXT"
+echo "best of $ROUNDS rounds:"
+echo "shiplog     $S_RPS deliveries/s (p50 $S_P50 ms, p99 $S_P99 ms; $S_COMMITTED committed;" \
+	"$S_ERR non-2xx/socket errors and $bad not processed in all rounds; $THREADS threads, $DBCONN connections)"
+echo "            $S_CPU"
 echo "pgbench -N  $N_TPS tps (p99 $N_P99 ms)"
-echo "  ${CPU_N/delivery/transaction} (the rest is pgbench)"
 echo "own SQL     $O_TPS tps (p99 $O_P99 ms; $own_bad not processed)"
-echo "  ${CPU_O/delivery/transaction} (the rest is pgbench)"
 echo "wait events while shiplog ran (samples):"
 waits_summary "$WORK/waits-shiplog.txt"
 echo "wait events while pgbench -N ran:"
 waits_summary "$WORK/waits-pgbench-N.txt"
 echo "wait events while the own SQL ran:"
 waits_summary "$WORK/waits-own.txt"
-echo "top statements of the shiplog run (calls | mean ms | query):"
+echo "top statements of the best shiplog round (calls | mean ms | query):"
 sed 's/^/    /' "$WORK/statements-shiplog.txt"
 bench_ratio "ingest vs pgbench -N (tps)" "$S_RPS" "$N_TPS" 0.8 ge "p99 $S_P99 ms vs $N_P99 ms"
 bench_ratio "ingest vs own SQL (tps)" "$S_RPS" "$O_TPS" 0.8 ge "p99 $S_P99 ms vs $O_P99 ms"

@@ -2,10 +2,11 @@
 """bench/ingest_gen.py — inputs of the ingest benchmark (bench/ingest.sh).
 
   ingest_gen.py deliveries --fixture F --out FILE --n N [--repos R] [--jobs-per-run J]
-                           [--secret S] [--prefix P]
+                           [--secret S] [--prefix P] [--run-base B]
       N signed workflow_job deliveries, one per line: delivery-id TAB signature TAB body.
       Made from the real payload F (tests/fixtures/github/workflow_job.completed.success.json):
-      delivery i is job 9e9+i of run 5e9+(i mod N/J) in repository bench-org/repo-(run mod R), so
+      delivery i is job 9e9+B+i of run 5e9+B+(i mod N/J) in repository bench-org/repo-(run mod R)
+      (B: --run-base, so that the inputs of several rounds never touch the same runs), so
       every request inserts a new job, every J-th starts a new run, and requests that are in flight
       together never touch the same run (their order is spread over N/J runs).  The body is the
       fixture's JSON re-serialised compactly (GitHub sends compact JSON), ~8.8 KB; the signature is
@@ -34,13 +35,13 @@ def compact(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
-def make_delivery(fixture, i, runs, repos):
+def make_delivery(fixture, i, runs, repos, base=0):
     d = json.loads(json.dumps(fixture))
     g = i % runs
     r = g % repos
     wj = d["workflow_job"]
-    job_id = 9_000_000_000 + i
-    run_id = 5_000_000_000 + g
+    job_id = 9_000_000_000 + base + i
+    run_id = 5_000_000_000 + base + g
     wj["id"] = job_id
     wj["run_id"] = run_id
     wj["name"] = f"job-{i // runs}"
@@ -62,7 +63,7 @@ def cmd_deliveries(a):
     key = a.secret.encode()
     with open(a.out, "wb") as out:
         for i in range(a.n):
-            body = make_delivery(fixture, i, runs, a.repos)
+            body = make_delivery(fixture, i, runs, a.repos, a.run_base)
             assert b"\t" not in body and b"\n" not in body
             sig = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
             out.write(f"{a.prefix}-{i}\t{sig}\t".encode() + body + b"\n")
@@ -273,7 +274,7 @@ def cmd_ownsql(a):
         "NULL", "NULL", P('t')])) + ";")
     L.append("COMMIT;")
     i = L.index(None)
-    L[i:i + 1] = ["\\if :k = 1",
+    L[i:i + 1] = ["\\if :k = :k0 + 1",  # the client's first transaction (-D k0=K -D k=K)
                   "SELECT " + ", ".join(f"{sql_str(v)}::text AS {k}" for k, v in consts.items())
                   + ";",
                   "\\gset",
@@ -299,6 +300,7 @@ def main():
     d.add_argument("--jobs-per-run", type=int, default=4)
     d.add_argument("--secret", default="bench-webhook-secret")
     d.add_argument("--prefix", default="bench")
+    d.add_argument("--run-base", type=int, default=0)
     o = sub.add_parser("ownsql")
     o.add_argument("--src", required=True)
     o.add_argument("--fixture", required=True)
