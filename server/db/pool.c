@@ -454,9 +454,13 @@ int db_transaction(struct db_conn *c, db_tx_fn fn, void *ctx)
 				return result;
 			}
 			result = cs;
-		} else {
-			db_exec(c, "ROLLBACK");
 		}
+		/* end what is left of it: after a failed statement, or a COMMIT
+		 * that did not run because a command deferred before it failed (a
+		 * pipeline skips what follows an error) */
+		c->n_deferred = 0;
+		if (c->pg && !c->broken && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+			db_exec(c, "ROLLBACK");
 		c->notify_pending = false;
 		if (result != DB_SOFT_ERROR)
 			return result;

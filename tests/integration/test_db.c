@@ -162,6 +162,14 @@ static int deferred_tx(struct db_conn *c, void *arg)
 	return db_exec(c, "SELECT 1"); /* and with a plain command */
 }
 
+static int commit_after_a_failing_deferred_command(struct db_conn *c, void *arg)
+{
+	(void)arg;
+	assert_true(db_query(c, "INSERT INTO defer_t (v) VALUES (7)", 0, NULL, NULL) >= 0);
+	db_defer(c, "RELEASE SAVEPOINT nosuch"); /* fails, so the COMMIT behind it is skipped */
+	return DB_OK;
+}
+
 static void deferred_commands_travel_with_the_next_statement(void **state)
 {
 	(void)state;
@@ -184,6 +192,13 @@ static void deferred_commands_travel_with_the_next_statement(void **state)
 	assert_int_equal(db_query(c, "SELECT count(*) FROM defer_t", 0, NULL, &res), 1);
 	assert_string_equal(PQgetvalue(res, 0, 0), "2");
 	PQclear(res);
+
+	/* a deferred command that fails before the COMMIT: the transaction is
+	 * rolled back, not left open on the connection */
+	assert_true(db_transaction(c, commit_after_a_failing_deferred_command, NULL) < 0);
+	assert_string_equal(db_last_sqlstate(c), "3B001");
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM defer_t WHERE v = 7"), 0);
 
 	/* the connection dies while idle: the transaction's first statement is
 	 * retried on a new one, its deferred BEGIN with it */
