@@ -353,6 +353,58 @@ test('feedback end to end: a block from a phone with the keyboard only, seen liv
 	await watcher.close();
 });
 
+test('on the RC page, a release manager acknowledges, resolves and reopens the block with the keyboard; readiness follows', async () => {
+	const rc = await currentRc();
+	const ctx = await person(browser, server.url, { token: facts.tokens.engineer }); // read + feedback
+	const page = await open(ctx);
+	await visit(page, `/release-candidates/${rc.id}`, '#readiness .checklist');
+	await page.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]');
+	const block = '#feedback-list [data-verdict="block"]';
+	await page.waitForSelector(`${block}[data-status="open"] [data-action="acknowledge"]`);
+	const id = await page.getAttribute(`${block}[data-status="open"]`, 'data-feedback-id');
+	const item = `#feedback-${id}`;
+
+	// acknowledge: Tab to the button, Enter; the keyboard stays on the item's actions
+	await page.focus(`${item} [data-action="acknowledge"]`);
+	await page.keyboard.press('Enter');
+	await page.waitForSelector(`${item}[data-status="acknowledged"]`);
+	await page.waitForFunction((sel) => document.activeElement?.closest(sel), item);
+	assert.equal(await page.locator(`${item} [data-action="acknowledge"]`).count(), 0, 'acknowledged once');
+	assert.equal(await page.getAttribute('#readiness-verdict .readiness', 'data-verdict'), 'failed', 'an acknowledged block still blocks');
+
+	// resolve with a note: the note field takes focus; what is typed is shown as text
+	const note = 'Fixed the <b>install</b> path in the chart; re-tested on kind.';
+	await page.focus(`${item} [data-action="resolve"]`);
+	await page.keyboard.press('Enter');
+	await page.waitForFunction((sel) => document.activeElement?.matches(sel), `#resolution-${id}`);
+	await page.keyboard.type(note);
+	await page.keyboard.press('Enter');
+	await page.waitForSelector(`${item}[data-status="resolved"]`);
+	assert.equal(await page.textContent(`${item} .feedback-note`), `Resolved: ${note}`);
+	assert.equal(await page.locator(`${item} .feedback-note b`).count(), 0, 'the note is text');
+	await page.waitForSelector('#readiness-verdict .readiness:not([data-verdict="failed"])', { timeout: 15_000 });
+	const stored = (await api(`/release-candidates/${rc.id}/feedback?limit=200`)).json.items.find((f) => String(f.id) === id);
+	assert.equal(stored.status, 'resolved');
+	assert.equal(typeof stored.resolution === 'string' ? stored.resolution : stored.resolution?.note, note);
+	await shot(page, 'release-candidate-block-resolved');
+
+	// reopen: it blocks again
+	await page.click(`${item} [data-action="reopen"]`);
+	await page.waitForSelector(`${item}[data-status="open"]`);
+	await page.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]', { timeout: 15_000 });
+	noProblems(page, 'RC page triage');
+	await ctx.close();
+
+	// a reader sees the feedback and no way to change it
+	const { json: t } = await api('/tokens', { method: 'POST', body: { name: 'reader', owner: 'rita@example.com', scopes: ['read'] } });
+	const readerCtx = await person(browser, server.url, { token: t.token });
+	const reader = await open(readerCtx);
+	await visit(reader, `/release-candidates/${rc.id}`, '#feedback-list [data-feedback-id]');
+	assert.equal(await reader.locator('#feedback-list .feedback-actions').count(), 0);
+	noProblems(reader, 'RC page as a reader');
+	await readerCtx.close();
+});
+
 test('the form shows what the server refuses next to the field, and announces it', async () => {
 	const ctx = await person(browser, server.url, { sso: 'erin@sales.example.com', phone: true });
 	const page = await open(ctx, { allow: [/status of 400/] });

@@ -104,7 +104,7 @@ export function fbStatusPill(f) {
 	return pill(...(map[s] || ['muted', '•', s]));
 }
 
-export function feedbackItem(f, { fresh = false, showRc = false } = {}) {
+export function feedbackItem(f, { fresh = false, showRc = false, actions = null } = {}) {
 	const note = typeof f.resolution === 'string' ? f.resolution : f.resolution?.note || null;
 	const fixed = f.fixed_in?.version || null;
 	return h('li', { class: ['feedback-item', fresh && 'is-new'], id: `feedback-${f.id}`, 'data-feedback-id': f.id, 'data-verdict': f.verdict, 'data-status': fbStatus(f) },
@@ -120,7 +120,8 @@ export function feedbackItem(f, { fresh = false, showRc = false } = {}) {
 			f.area ? h('span', { class: 'tag' }, f.area) : null,
 			h('span', { class: 'muted' }, timeEl(fbAt(f)))),
 		f.comment ? h('p', { class: 'feedback-comment' }, f.comment) : h('p', { class: 'feedback-comment muted' }, 'No comment.'),
-		note || fixed ? h('p', { class: 'feedback-note' }, [fbStatus(f) === 'resolved' ? 'Resolved' : 'Note', fixed ? ` in ${fixed}` : '', note ? `: ${note}` : '']) : null);
+		note || fixed ? h('p', { class: 'feedback-note' }, [fbStatus(f) === 'resolved' ? 'Resolved' : 'Note', fixed ? ` in ${fixed}` : '', note ? `: ${note}` : '']) : null,
+		actions ? actions(f) : null);
 }
 
 // changes: [{key, title, plainTitle, items: [{number, title, url, labels, author}]}]

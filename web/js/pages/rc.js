@@ -1,7 +1,8 @@
 // One release candidate: readiness gates with reasons, artifacts, changes grouped by label,
 // the notes, all feedback with its status — kept live.
 import { h } from '../dom.js';
-import { get, hasRoute } from '../api.js';
+import { get, hasRoute, request } from '../api.js';
+import { session } from '../app.js';
 import { shortSha } from '../format.js';
 import { timeEl, shaEl, pageHead, section, refreshable, kv, extLink, labelTag, statePill } from '../ui.js';
 import { artifactList } from './envcard.js';
@@ -119,18 +120,90 @@ export default async function rc(ctx) {
 		return [rel.checklist(r), r.evaluated_at ? h('p', { class: 'hint' }, 'Checked ', timeEl(r.evaluated_at), '.') : null];
 	});
 
+	// Triage, for those who may (feedback or admin scope): acknowledge, resolve with a
+	// note, reopen. A note being written survives the live refreshes of the list.
+	const scopes = session()?.scopes || [];
+	const canTriage = hasRoute('/feedback/{id}', 'patch') && (scopes.includes('feedback') || scopes.includes('admin'));
+	const drafts = new Map(); // feedback id -> the resolution note being written
+	let focusAfter = null; // a selector of the element to focus after the next refresh
+	async function setStatus(f, body, errorEl) {
+		try {
+			await request(`/feedback/${f.id}`, { method: 'PATCH', body });
+			drafts.delete(f.id);
+			focusAfter = `#feedback-${f.id} .feedback-actions button`;
+			force = true;
+			await Promise.all([feedback(), readiness(), summary()]);
+		} catch (e) {
+			errorEl.textContent = e.fieldMessage || e.message;
+		}
+	}
+	function triage(f) {
+		if (!canTriage || f.verdict === 'approve') return null;
+		const status = rel.fbStatus(f);
+		const error = h('p', { class: 'field-error', role: 'alert' });
+		const buttons = [];
+		if (status === 'open') {
+			buttons.push(h('button', { type: 'button', class: 'btn', 'data-action': 'acknowledge', onclick: () => setStatus(f, { status: 'acknowledged' }, error) }, 'Acknowledge'));
+		}
+		if (status === 'resolved') {
+			buttons.push(h('button', { type: 'button', class: 'btn', 'data-action': 'reopen', onclick: () => setStatus(f, { status: 'open' }, error) }, 'Reopen'));
+		} else if (drafts.has(f.id)) {
+			const input = h('input', { type: 'text', id: `resolution-${f.id}`, name: 'resolution', maxlength: '2000', value: drafts.get(f.id), autocomplete: 'off',
+				oninput: (e) => drafts.set(f.id, e.target.value) });
+			const form = h('form', { class: 'feedback-resolve', 'data-feedback-id': f.id,
+				onfocusout: (e) => {
+					if (stale && !form.contains(e.relatedTarget)) setTimeout(() => feedback(), 0);
+				},
+				onsubmit: (e) => {
+					e.preventDefault();
+					const note = input.value.trim();
+					setStatus(f, note ? { status: 'resolved', resolution: note } : { status: 'resolved' }, error);
+				} },
+				h('label', { for: `resolution-${f.id}` }, 'How was it resolved? ', h('span', { class: 'muted' }, '(optional)')),
+				h('div', { class: 'row' }, input,
+					h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'resolve-confirm' }, 'Resolve'),
+					h('button', { type: 'button', class: 'btn', onclick: () => {
+						drafts.delete(f.id);
+						focusAfter = `#feedback-${f.id}-resolve`;
+						force = true;
+						feedback();
+					} }, 'Cancel')),
+				error);
+			return h('div', { class: 'feedback-actions' }, buttons, form);
+		} else {
+			buttons.push(h('button', { type: 'button', class: 'btn', id: `feedback-${f.id}-resolve`, 'data-action': 'resolve', onclick: () => {
+				drafts.set(f.id, '');
+				focusAfter = `#resolution-${f.id}`;
+				feedback();
+			} }, 'Resolve…'));
+		}
+		return h('div', { class: 'feedback-actions' }, h('div', { class: 'row' }, buttons), error);
+	}
+
 	const seen = new Set();
 	let firstFb = true;
+	let stale = false; // a refresh put off while a note is being written
+	let force = false; // the refresh the form itself asks for (saved, cancelled)
 	const feedback = refreshable(fbBox, async () => {
+		if (!force && fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement)) {
+			stale = true; // not under the writer's fingers: once the form loses focus
+			return undefined;
+		}
+		stale = force = false;
 		const page = await get(`/release-candidates/${id}/feedback?limit=200`, { signal: ctx.signal });
 		const items = page?.items || [];
 		const unresolved = items.filter((f) => f.verdict !== 'approve' && f.status !== 'resolved').length;
 		fbHead.replaceChildren(h('span', { class: 'muted' }, `${items.length}${unresolved ? ` · ${unresolved} unresolved` : ''}`));
 		const out = items.length
-			? h('ul', { class: 'feedback-list', id: 'feedback-list', 'aria-live': 'polite', 'aria-relevant': 'additions' }, items.map((f) => rel.feedbackItem(f, { fresh: !firstFb && !seen.has(f.id) })))
+			? h('ul', { class: 'feedback-list', id: 'feedback-list', 'aria-live': 'polite', 'aria-relevant': 'additions' }, items.map((f) => rel.feedbackItem(f, { fresh: !firstFb && !seen.has(f.id), actions: triage })))
 			: h('p', { class: 'empty', id: 'feedback-list' }, 'No feedback yet.');
 		for (const f of items) seen.add(f.id);
 		firstFb = false;
+		// keep the keyboard where it was across the re-render
+		const active = document.activeElement?.id;
+		const target = focusAfter || (active && out.querySelector(`#${CSS.escape(active)}`) ? `#${CSS.escape(active)}` : null);
+		focusAfter = null;
+		if (target) setTimeout(() => fbBox.querySelector(target)?.focus(), 0); // once it is in the page
 		return out;
 	});
 
