@@ -228,7 +228,9 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		"latest_attempt = greatest(t.latest_attempt, EXCLUDED.latest_attempt), "
 		STATE(RUN_WINS, "info_updated_at") ", " STATE(RUN_WINS, "info_tiebreak") ", "
 		STATE(RUN_WINS, "info_rank") " "
-		"RETURNING t.id, (t.xmax = 0), to_jsonb(t.*) IS DISTINCT FROM (SELECT to_jsonb(o)"
+		/* changed: inserted (xmax = 0: then the comparison is not evaluated), or
+		 * not what the statement's snapshot saw */
+		"RETURNING t.id, (t.xmax = 0), t.xmax = 0 OR to_jsonb(t.*) IS DISTINCT FROM (SELECT to_jsonb(o)"
 		" FROM runs o WHERE o.repository_id = $1 AND o.provider = $2 AND o.external_id = $3),"
 		" t.kind, t.kind_given, t.workflow_path, t.workflow_name, t.head_branch, t.event",
 		19, p, &res);
@@ -282,7 +284,7 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		     "started_at = least(t.started_at, EXCLUDED.started_at), "
 		     STATE(ATTEMPT_WINS, "updated_at") ", " STATE(ATTEMPT_WINS, "tiebreak") ", "
 		     STATE(ATTEMPT_WINS, "status_rank") " "
-		     "RETURNING t.id, to_jsonb(t.*) IS DISTINCT FROM (SELECT to_jsonb(o)"
+		     "RETURNING t.id, t.xmax = 0 OR to_jsonb(t.*) IS DISTINCT FROM (SELECT to_jsonb(o)"
 		     " FROM run_attempts o WHERE o.run_id = $1::bigint AND o.attempt = $2::int)",
 		     11, ap, &res);
 	if (n <= 0) {
@@ -376,7 +378,7 @@ int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct j
 		" e.v::text COLLATE \"C\" DESC) x), "
 		STATE(JOB_WINS, "progress_at") ", " STATE(JOB_WINS, "tiebreak") ", "
 		STATE(JOB_WINS, "status_rank") " "
-		"RETURNING t.id, t.status, t.conclusion, t.name, to_jsonb(t.*) IS DISTINCT FROM"
+		"RETURNING t.id, t.status, t.conclusion, t.name, t.xmax = 0 OR to_jsonb(t.*) IS DISTINCT FROM"
 		" (SELECT to_jsonb(o) FROM jobs o WHERE o.attempt_id = $1::bigint AND o.external_id = $2)",
 		17, p, &res);
 	free(labels);
