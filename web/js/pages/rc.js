@@ -127,6 +127,10 @@ export default async function rc(ctx) {
 	const drafts = new Map(); // feedback id -> the resolution note being written
 	let focusAfter = null; // a selector of the element to focus after the next refresh
 	async function setStatus(f, body, errorEl) {
+		// one change at a time: the item's buttons wait for the answer
+		const controls = [...(errorEl.closest('.feedback-actions')?.querySelectorAll('button') || [])];
+		for (const b of controls) b.disabled = true;
+		errorEl.textContent = '';
 		try {
 			await request(`/feedback/${f.id}`, { method: 'PATCH', body });
 			drafts.delete(f.id);
@@ -134,6 +138,7 @@ export default async function rc(ctx) {
 			force = true;
 			await Promise.all([feedback(), readiness(), summary()]);
 		} catch (e) {
+			for (const b of controls) b.disabled = false;
 			errorEl.textContent = e.fieldMessage || e.message;
 		}
 	}
@@ -169,7 +174,7 @@ export default async function rc(ctx) {
 						feedback();
 					} }, 'Cancel')),
 				error);
-			return h('div', { class: 'feedback-actions' }, buttons, form);
+			return h('div', { class: 'feedback-actions' }, buttons.length ? h('div', { class: 'row' }, buttons) : null, form);
 		} else {
 			buttons.push(h('button', { type: 'button', class: 'btn', id: `feedback-${f.id}-resolve`, 'data-action': 'resolve', onclick: () => {
 				drafts.set(f.id, '');
