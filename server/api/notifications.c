@@ -95,23 +95,28 @@ void api_notifications_retry(struct http_request *r)
 	if (!c)
 		return;
 	const char *id = http_param(r, "id");
-	const char *p[1] = {id};
+	char max[16];
+	snprintf(max, sizeof max, "%u", r->app->cfg->notifications.max_attempts);
+	const char *p[2] = {max, id};
 	PGresult *res = NULL;
 	/* dead, or pending after a failure (or not tried yet): due now, with a
-	 * fresh budget of max_attempts */
+	 * fresh budget of max_attempts.  The answer is the message as this
+	 * statement left it: the sender may claim it the moment it commits. */
 	int n = db_query(c,
-			 "UPDATE notifications SET status = 'pending', next_attempt_at = now(),"
+			 "UPDATE notifications n SET status = 'pending', next_attempt_at = now(),"
 			 " retry_base = attempts, updated_at = now()"
-			 " WHERE id = $1::bigint AND status IN ('dead', 'pending') RETURNING id",
-			 1, p, &res);
-	PQclear(res);
+			 " WHERE n.id = $2::bigint AND n.status IN ('dead', 'pending')"
+			 " RETURNING n.id, " NOTIFICATION_JSON,
+			 2, p, &res);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not retry the notification");
 		return;
 	}
 	if (n == 0) {
+		PQclear(res);
 		res = NULL;
-		n = db_query(c, "SELECT status FROM notifications WHERE id = $1::bigint", 1, p,
+		const char *ip[1] = {id};
+		n = db_query(c, "SELECT status FROM notifications WHERE id = $1::bigint", 1, ip,
 			     &res);
 		if (n < 0) {
 			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
@@ -130,19 +135,6 @@ void api_notifications_retry(struct http_request *r)
 		return;
 	}
 	notify_wake();
-	char max[16];
-	snprintf(max, sizeof max, "%u", r->app->cfg->notifications.max_attempts);
-	const char *gp[2] = {max, id};
-	res = NULL;
-	n = db_query(c,
-		     "SELECT n.id, " NOTIFICATION_JSON
-		     " FROM notifications n WHERE n.id = $2::bigint",
-		     2, gp, &res);
-	if (n <= 0) {
-		PQclear(res);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the notification");
-		return;
-	}
 	json_t *o = json_cell(res, 0, 1);
 	PQclear(res);
 	http_reply_json(r, 200, o);

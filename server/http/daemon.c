@@ -20,6 +20,10 @@
 void *http_daemon_start(struct app *app, const struct sockaddr *addr);
 
 #define DRAIN_LIMIT_MS 25000 /* keep below Kubernetes' terminationGracePeriodSeconds */
+/* A request whose bytes arrived just before the signal is not in flight
+ * until a worker has read its headers: give the workers that long to pick
+ * such requests up (they are then waited for like the others). */
+#define DRAIN_GRACE_MS 250
 
 bool app_start(struct app *app)
 {
@@ -62,7 +66,8 @@ void app_stop(struct app *app)
 	/* event streams never end by themselves; libmicrohttpd also needs
 	 * every suspended connection resumed before it stops */
 	sse_close_all();
-	for (int waited = 0; atomic_load(&app->in_flight) > 0 && waited < DRAIN_LIMIT_MS;
+	for (int waited = 0;
+	     (waited < DRAIN_GRACE_MS || atomic_load(&app->in_flight) > 0) && waited < DRAIN_LIMIT_MS;
 	     waited += 10) {
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);

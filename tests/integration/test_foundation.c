@@ -728,10 +728,22 @@ static void sigterm_lets_an_in_flight_request_finish(void **state)
 			  "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
 			  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
 			  ITEST_ADMIN_TOKEN, strlen(body));
-	/* the headers and half the body, then SIGTERM, then the rest */
+	/* the headers and half the body, then SIGTERM once the server has the
+	 * request in flight (its /metrics counts it, and the /metrics request
+	 * itself), then the rest */
 	assert_int_equal(write(fd, head, (size_t)hl), hl);
 	assert_int_equal(write(fd, body, 10), 10);
-	usleep(200 * 1000);
+	bool in_flight = false;
+	for (int i = 0; i < 500 && !in_flight; i++) {
+		struct itest_response m;
+		itest_get(&s, "/metrics", NULL, &m);
+		const char *g = m.body ? strstr(m.body, "\nshiplog_http_requests_in_flight ") : NULL;
+		in_flight = g && atoi(g + strlen("\nshiplog_http_requests_in_flight ")) >= 2;
+		itest_response_free(&m);
+		if (!in_flight)
+			usleep(10 * 1000);
+	}
+	assert_true(in_flight);
 	kill(s.pid, SIGTERM);
 	usleep(300 * 1000);
 	assert_int_equal(write(fd, body + 10, strlen(body) - 10), (ssize_t)(strlen(body) - 10));

@@ -248,6 +248,32 @@ static void expect_status(const char *sha, size_t *seen, long rc_id, const char 
 	(*seen)++;
 }
 
+/* Waits until no GitHub status message is waiting or being sent: a status
+ * is computed when it is sent, so messages queued before the last change
+ * may still post that change's status once more (then nothing is due). */
+static void wait_outbox_idle(void)
+{
+	for (int waited = 0;; waited += 50) {
+		size_t busy = 0;
+		const char *const statuses[] = {"pending", "in_flight"};
+		for (size_t i = 0; i < 2; i++) {
+			char path[160];
+			snprintf(path, sizeof path,
+				 "/api/v1/notifications?sink=github_status&status=%s&limit=200",
+				 statuses[i]);
+			struct itest_response r;
+			call("GET", path, ITEST_ADMIN_TOKEN, NULL, 200, &r);
+			busy += json_array_size(json_object_get(r.json, "items"));
+			itest_response_free(&r);
+		}
+		if (!busy)
+			return;
+		if (waited > 15000)
+			fail_msg("GitHub status messages still due after 15 s");
+		sleep_ms(50);
+	}
+}
+
 static size_t good_posts(const char *sha)
 {
 	char path[200];
@@ -390,6 +416,7 @@ static void a_refused_status_is_retried_and_a_release_says_so(void **state)
 			fail_msg("never ready");
 		sleep_ms(50);
 	}
+	wait_outbox_idle();
 	seen = good_posts(SHA2);
 	char rpath[128];
 	snprintf(rpath, sizeof rpath, "/api/v1/release-candidates/%ld", id);
