@@ -88,6 +88,26 @@ wrk -c "$CONNS" -t 2 -d 2s -s "$BENCH_DIR/ingest.lua" "$BASE" -- "$WORK/warmup.t
 # a fresh one is still unanalysed here).  Without it, plans made on empty tables stay cached on
 # the server's connections until the next ANALYZE invalidates them: the duplicate check then scans
 # the list's (source, event, status, id) index instead of (source, delivery_id).
+faster() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a > b)}'; }
+
+# pgbench_load TITLE NAME PGBENCH-ARGS...: one pgbench load of this round (NAME names its files),
+# with its wait events sampled and its CPU measured; sets PGB_* and adds its lines to ROUNDS_TEXT
+pgbench_load() {
+	local title=$1 name=$2 cpu0 cpu
+	shift 2
+	settle_db
+	bench_log "round $round/$ROUNDS: $title -c $CONNS, ${DURATION}s"
+	sample_waits "$WORK/waits-$name.txt" &
+	SAMPLER=$!
+	BENCH_PIDS+=("$SAMPLER")
+	cpu0=$(bench_cpu)
+	bench_pgbench "$name-$round" "$@"
+	cpu=$(bench_cpu_split "$cpu0" "$(bench_cpu)" "$PGB_TX" transaction)
+	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
+	ROUNDS_TEXT+="$(printf 'round %s  %-10s  %s tps (p99 %s ms)' "$round" "$title" "$PGB_TPS" "$PGB_P99")"$'\n'
+	ROUNDS_TEXT+="              $cpu (the rest is pgbench)"$'\n'
+}
+
 S_RPS=0 N_TPS=0 O_TPS=0 S_ERR=0 ROUNDS_TEXT=""
 for round in $(seq 1 "$ROUNDS"); do
 	# 1. shiplog
@@ -104,14 +124,14 @@ for round in $(seq 1 "$ROUNDS"); do
 	CPU1=$(bench_cpu)
 	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
 	after=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE status = 'processed'")
-	cpu=$(bench_cpu_split "$CPU0" "$CPU1" "$((after - before))")
+	cpu=$(bench_cpu_split "$CPU0" "$CPU1" "$((after - before))" delivery)
 	bench_psql -qAt -F' | ' -c "SELECT calls, round(total_exec_time::numeric / calls, 3) AS ms,
 		left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
 		WHERE query NOT LIKE '%pg_stat%' ORDER BY total_exec_time DESC LIMIT 14" \
 		>"$WORK/statements-shiplog-$round.txt"
 	ROUNDS_TEXT+="round $round  shiplog     $WRK_RPS deliveries/s (p50 $WRK_P50 ms, p99 $WRK_P99 ms; $((after - before)) committed, $WRK_ERRORS errors)"$'\n'"              $cpu"$'\n'
 	S_ERR=$((S_ERR + WRK_ERRORS))
-	if awk -v a="$WRK_RPS" -v b="$S_RPS" 'BEGIN {exit !(a > b)}'; then
+	if faster "$WRK_RPS" "$S_RPS"; then
 		S_RPS=$WRK_RPS S_P50=$WRK_P50 S_P99=$WRK_P99 S_CPU=$cpu S_COMMITTED=$((after - before))
 		cp "$WORK/statements-shiplog-$round.txt" "$WORK/statements-shiplog.txt"
 	fi
@@ -120,35 +140,13 @@ for round in $(seq 1 "$ROUNDS"); do
 		bench_log "warning: over 90% of the $N deliveries were sent: raise BENCH_DELIVERIES"
 
 	# 2. pgbench -N
-	settle_db
-	bench_log "round $round/$ROUNDS: pgbench -N -c $CONNS, ${DURATION}s"
-	sample_waits "$WORK/waits-pgbench-N.txt" &
-	SAMPLER=$!
-	BENCH_PIDS+=("$SAMPLER")
-	CPU0=$(bench_cpu)
-	bench_pgbench "pgbench-N-$round" "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
-	cpu=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
-	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
-	ROUNDS_TEXT+="round $round  pgbench -N  $PGB_TPS tps (p99 $PGB_P99 ms)"$'\n'"              ${cpu/delivery/transaction} (the rest is pgbench)"$'\n'
-	if awk -v a="$PGB_TPS" -v b="$N_TPS" 'BEGIN {exit !(a > b)}'; then
-		N_TPS=$PGB_TPS N_P99=$PGB_P99
-	fi
+	pgbench_load "pgbench -N" pgbench-N "${PG_BASE%/postgres}/pgbench" -N -c "$CONNS" -j 2 -M prepared
+	if faster "$PGB_TPS" "$N_TPS"; then N_TPS=$PGB_TPS N_P99=$PGB_P99; fi
 
 	# 3. the own SQL (its delivery ids, jobs and runs are new in each round)
-	settle_db
-	bench_log "round $round/$ROUNDS: pgbench own SQL -c $CONNS, ${DURATION}s"
-	sample_waits "$WORK/waits-own.txt" &
-	SAMPLER=$!
-	BENCH_PIDS+=("$SAMPLER")
-	CPU0=$(bench_cpu)
-	bench_pgbench "own-$round" "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared \
+	pgbench_load "own SQL" own "$PG_URL" -f "$WORK/own.sql" -c "$CONNS" -j 2 -M prepared \
 		-D k0=$((round * 10000000)) -D k=$((round * 10000000))
-	cpu=$(bench_cpu_split "$CPU0" "$(bench_cpu)" "$PGB_TX")
-	kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true
-	ROUNDS_TEXT+="round $round  own SQL     $PGB_TPS tps (p99 $PGB_P99 ms)"$'\n'"              ${cpu/delivery/transaction} (the rest is pgbench)"$'\n'
-	if awk -v a="$PGB_TPS" -v b="$O_TPS" 'BEGIN {exit !(a > b)}'; then
-		O_TPS=$PGB_TPS O_P99=$PGB_P99
-	fi
+	if faster "$PGB_TPS" "$O_TPS"; then O_TPS=$PGB_TPS O_P99=$PGB_P99; fi
 done
 HWM=$(bench_vm VmHWM)
 bad=$(bench_psql -qAt -c "SELECT count(*) FROM deliveries WHERE delivery_id NOT LIKE 'own-%'

@@ -229,17 +229,17 @@ bench_cpu() {
 		print s, p, t - $5 - $6, t}' /proc/stat
 }
 
-# bench_cpu_split BEFORE AFTER N: prints CPU ms per unit (N units done between the readings)
-# for shiplogd and PostgreSQL, and how busy the machine's cores were.
+# bench_cpu_split BEFORE AFTER N UNIT: prints CPU ms per UNIT (N of them done between the
+# readings) for shiplogd and PostgreSQL, and how busy the machine's cores were.
 bench_cpu_split() {
 	local hz cores
 	hz=$(getconf CLK_TCK)
 	cores=$(nproc)
-	awk -v hz="$hz" -v n="$3" -v cores="$cores" -v a="$1" -v b="$2" 'BEGIN {
+	awk -v hz="$hz" -v n="$3" -v unit="$4" -v cores="$cores" -v a="$1" -v b="$2" 'BEGIN {
 		split(a, x, " "); split(b, y, " ");
 		if (n <= 0) n = 1;
-		printf "CPU per delivery: shiplogd %.3f ms, PostgreSQL %.3f ms, all processes %.3f ms " \
-			"(the %d cores %.0f%% busy)\n",
+		printf "CPU per %s: shiplogd %.3f ms, PostgreSQL %.3f ms, all processes %.3f ms " \
+			"(the %d cores %.0f%% busy)\n", unit,
 			(y[1] - x[1]) * 1000 / hz / n, (y[2] - x[2]) * 1000 / hz / n,
 			(y[3] - x[3]) * 1000 / hz / n, cores, 100 * (y[3] - x[3]) / (y[4] - x[4] + 0.001)
 	}'
