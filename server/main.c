@@ -20,6 +20,7 @@
 #include "shiplog/retention.h"
 #include "http/ratelimit.h"
 #include "http/sse.h"
+#include "webhooks/queue.h"
 #include "webhooks/spool.h"
 
 static void usage(FILE *out)
@@ -41,6 +42,9 @@ static void usage(FILE *out)
 	      "  SHIPLOG_SESSION_SECRET         key for session cookies; the same on every replica\n"
 	      "  SHIPLOG_GITHUB_WEBHOOK_SECRET  secret of the GitHub webhook\n"
 	      "  SHIPLOG_FLUX_WEBHOOK_SECRET    secret of the Flux generic-hmac provider\n"
+	      "  SHIPLOG_WEBHOOK_PROCESSING     inline (default: processed before the answer) or\n"
+	      "                                 queued (stored, answered 202, applied in the background)\n"
+	      "  SHIPLOG_WEBHOOK_WORKERS        background appliers per replica (default 1)\n"
 	      "  SHIPLOG_PUBLIC_READ            true: reading needs no token\n"
 	      "  SHIPLOG_THREADS, SHIPLOG_DB_CONNECTIONS, SHIPLOG_BASE_URL, SHIPLOG_WEB_DIR,\n"
 	      "  SHIPLOG_DATA_DIR, SHIPLOG_SSO_HEADER, SHIPLOG_NOW (pin the clock, RFC 3339),\n"
@@ -231,6 +235,10 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERROR, "could not start the spool thread");
 	if (!notify_start(&app))
 		log_msg(LOG_ERROR, "could not start the notification sender");
+	/* queued webhook processing: what is stored and not yet applied
+	 * (before a restart too) is applied from now on */
+	if (!webhook_appliers_start(&app))
+		log_msg(LOG_ERROR, "could not start the webhook appliers");
 	if (!retention_start(&app))
 		log_msg(LOG_ERROR, "could not start the retention job");
 	const char *max_streams = getenv("SHIPLOG_SSE_MAX_STREAMS");
@@ -249,6 +257,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "received %s; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	app_stop(&app);
 	sse_stop();
+	webhook_appliers_stop();
 	spool_stop();
 	notify_stop();
 	retention_stop();

@@ -26,10 +26,18 @@ bool clock_init_from_env(const char *value);
 /* RFC 3339 UTC with microseconds trimmed: "2026-11-26T09:00:00Z" (buf ≥ 32). */
 void clock_format_rfc3339(int64_t us, char *buf, size_t size);
 
+/* The same with the microseconds: "2026-11-26T09:00:00.250000Z" (buf ≥ 40). */
+void clock_format_rfc3339_us(int64_t us, char *buf, size_t size);
+
 /* Parses RFC 3339 ("Z" or ±hh:mm offsets, optional fraction). */
 bool clock_parse_rfc3339(const char *s, int64_t *us_out);
 
 /* Monotonic milliseconds, for durations and timeouts. */
 int64_t clock_monotonic_ms(void);
+
+/* The CLOCK_REALTIME instant `ms` from now, as pthread_cond_timedwait wants
+ * its deadline (the real clock, not the pinned one: it times waits). */
+struct timespec;
+void clock_deadline_after_ms(struct timespec *ts, int64_t ms);
 
 #endif

@@ -178,6 +178,8 @@ struct config {
 	/* webhooks */
 	char *github_webhook_secret; /* SHIPLOG_GITHUB_WEBHOOK_SECRET */
 	char *flux_webhook_secret;   /* SHIPLOG_FLUX_WEBHOOK_SECRET */
+	bool webhook_queued;         /* processing: queued (else inline, the default) */
+	unsigned webhook_workers;    /* queued: background appliers per replica, default 1 */
 
 	/* global rules, used when a repository has none of its own */
 	struct config_workflow_rule *workflows;

@@ -51,6 +51,27 @@ int db_query(struct db_conn *c, const char *sql, int n, const char *const *param
 int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
 		 const int *lengths, const int *formats, PGresult **res);
 
+/*
+ * A one-dimensional array parameter in PostgreSQL's binary format, built
+ * element by element: many rows travel in one statement (`unnest($1::text[],
+ * ...)`) without escaping or parsing the elements.  Pass db_array_finish()'s
+ * buffer with length `len` and format 1 to db_query_bin.
+ */
+#define DB_OID_BYTEA 17u
+#define DB_OID_TEXT 25u
+struct db_array {
+	char *buf;
+	size_t len, cap;
+	uint32_t elem_oid, count;
+	bool has_null;
+};
+void db_array_init(struct db_array *a, uint32_t elem_oid);
+/* The element's bytes (text: without a terminating NUL); data NULL or len < 0: SQL NULL. */
+void db_array_add(struct db_array *a, const void *data, int len);
+void db_array_add_text(struct db_array *a, const char *s); /* NULL: SQL NULL */
+const char *db_array_finish(struct db_array *a);
+void db_array_free(struct db_array *a);
+
 /* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
 int db_exec(struct db_conn *c, const char *sql);
 

@@ -11,6 +11,11 @@
 void metrics_request(int route_index, unsigned status, int64_t duration_ms);
 void metrics_in_flight_add(int delta);
 void metrics_set_spool_pending(long n);
+/* Queued webhook processing: deliveries stored for it, applied (and of
+ * those, failed), and the waiting backlog. */
+void metrics_webhook_queued(uint64_t n);
+void metrics_webhook_applied(uint64_t n, uint64_t failed);
+void metrics_set_webhook_queue(long n);
 /* The retention job: rows pruned by kind ("delivery_bodies", "deliveries",
  * "events", "notifications"), and runs by result ("done", "skipped",
  * "failed"); other names are ignored. */

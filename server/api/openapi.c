@@ -82,7 +82,8 @@ static const struct op_note op_notes[] = {
 	{.method = "POST",
 	 .pattern = "/webhooks/github",
 	 .also = {{202, NULL,
-		   "Stored, not applied: an event shiplog does not use (ignored), or "
+		   "Stored, not applied: an event shiplog does not use (ignored), stored "
+		   "for the background appliers (received: webhooks.processing queued), or "
 		   "kept on disk while the database is unreachable (spooled)"}},
 	 .problems = "401 500",
 	 .headers = {{"X-GitHub-Event", true, "The event, e.g. push, workflow_run"},

@@ -54,6 +54,21 @@ void clock_format_rfc3339(int64_t us, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void clock_format_rfc3339_us(int64_t us, char *buf, size_t size)
+{
+	int64_t s = us / 1000000, frac = us % 1000000;
+	if (frac < 0) {
+		frac += 1000000;
+		s -= 1;
+	}
+	time_t t = (time_t)s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char base[32];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06ldZ", base, (long)frac);
+}
+
 static bool digits(const char *s, int n, int *out)
 {
 	int v = 0;
@@ -131,4 +146,15 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 		return false;
 	*us_out = utc * 1000000 + frac_us;
 	return true;
+}
+
+void clock_deadline_after_ms(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }

@@ -31,6 +31,7 @@
 #define CONFIG_MAX_NODES 100000
 
 #define MAX_THREADS 1024
+#define MAX_WEBHOOK_WORKERS 64
 #define MAX_CONNECTIONS 1000000
 #define MAX_BODY (1ll << 30)
 
@@ -680,6 +681,22 @@ static bool set_bool(struct loader *ld, const struct directive *d, const char *v
 	return true;
 }
 
+/* webhooks.processing: "inline" (processed before the answer) or "queued"
+ * (stored, answered 202, applied by background workers) */
+static bool set_processing(struct loader *ld, const struct directive *d, const char *v,
+			   void *base)
+{
+	bool *queued = field(base, d->offset);
+
+	if (strcmp(v, "inline") == 0)
+		*queued = false;
+	else if (strcmp(v, "queued") == 0)
+		*queued = true;
+	else
+		return bad_value(ld, d, v, "expected inline or queued");
+	return true;
+}
+
 static bool set_listen(struct loader *ld, const struct directive *d, const char *v, void *base)
 {
 	struct config *cfg = base;
@@ -1257,6 +1274,9 @@ static const struct directive webhook_directives[] = {
 	{ .name = "github_secret_env", .scalar = set_secret_env,
 	  .offset = CFG(github_webhook_secret) },
 	{ .name = "flux_secret_env", .scalar = set_secret_env, .offset = CFG(flux_webhook_secret) },
+	{ .name = "processing", .scalar = set_processing, .offset = CFG(webhook_queued) },
+	{ .name = "workers", .scalar = set_uint, .offset = CFG(webhook_workers), .min = 0,
+	  .max = MAX_WEBHOOK_WORKERS },
 	{ 0 },
 };
 
@@ -1548,6 +1568,10 @@ static const struct directive env_directives[] = {
 	  .offset = CFG(github_webhook_secret), .secret = true },
 	{ .name = "SHIPLOG_FLUX_WEBHOOK_SECRET", .scalar = set_string,
 	  .offset = CFG(flux_webhook_secret), .secret = true },
+	{ .name = "SHIPLOG_WEBHOOK_PROCESSING", .scalar = set_processing,
+	  .offset = CFG(webhook_queued) },
+	{ .name = "SHIPLOG_WEBHOOK_WORKERS", .scalar = set_uint, .offset = CFG(webhook_workers),
+	  .min = 0, .max = MAX_WEBHOOK_WORKERS },
 	{ .name = "SHIPLOG_PUBLIC_READ", .scalar = set_bool, .offset = CFG(public_read) },
 	{ .name = "SHIPLOG_THREADS", .scalar = set_uint, .offset = CFG(threads), .min = 1,
 	  .max = MAX_THREADS },
@@ -1746,6 +1770,7 @@ static void set_defaults(struct config *cfg)
 	cfg->listen_host = xstrdup("127.0.0.1");
 	cfg->listen_port = 8080;
 	cfg->threads = 16;
+	cfg->webhook_workers = 1;
 	cfg->db_connections = 0; /* threads + 4 once threads is known */
 	cfg->max_connections = 1024;
 	cfg->per_ip_connections = 64;
@@ -1783,7 +1808,7 @@ static void finish(struct config *cfg)
 	size_t len;
 
 	if (!cfg->db_connections)
-		cfg->db_connections = cfg->threads + 4;
+		cfg->db_connections = cfg->threads + 4 + (cfg->webhook_queued ? cfg->webhook_workers : 0);
 	if (!cfg->base_url) {
 		const char *host = cfg->listen_host;
 		char url[300];

@@ -37,6 +37,25 @@ void metrics_set_spool_pending(long n)
 	atomic_store(&spool_pending_gauge, n);
 }
 
+static _Atomic uint64_t webhook_stored_queued, webhook_applied, webhook_apply_failed;
+static atomic_long webhook_queue_gauge;
+
+void metrics_webhook_queued(uint64_t n)
+{
+	atomic_fetch_add(&webhook_stored_queued, n);
+}
+
+void metrics_webhook_applied(uint64_t n, uint64_t failed)
+{
+	atomic_fetch_add(&webhook_applied, n >= failed ? n - failed : 0);
+	atomic_fetch_add(&webhook_apply_failed, failed);
+}
+
+void metrics_set_webhook_queue(long n)
+{
+	atomic_store(&webhook_queue_gauge, n);
+}
+
 static const char *const retention_kinds[] = {"delivery_bodies", "deliveries", "events",
 					      "notifications"};
 static const char *const retention_results[] = {"done", "skipped", "failed"};
@@ -185,6 +204,22 @@ char *metrics_render(size_t *len)
 		    "outage, waiting to be applied.\n"
 		    "# TYPE shiplog_spool_pending gauge\nshiplog_spool_pending %ld\n",
 		atomic_load(&spool_pending_gauge));
+	bprintf(&b, "# HELP shiplog_webhook_queued_total Webhook deliveries stored for queued "
+		    "processing by this replica.\n"
+		    "# TYPE shiplog_webhook_queued_total counter\nshiplog_webhook_queued_total %llu\n",
+		(unsigned long long)atomic_load(&webhook_stored_queued));
+	/* two counters, so a scrape between their updates never underflows */
+	uint64_t done = atomic_load(&webhook_applied), failed = atomic_load(&webhook_apply_failed);
+	bprintf(&b, "# HELP shiplog_webhook_applied_total Queued deliveries applied by this "
+		    "replica's appliers, by result (failed: stored with the error, replayable).\n"
+		    "# TYPE shiplog_webhook_applied_total counter\n"
+		    "shiplog_webhook_applied_total{result=\"done\"} %llu\n"
+		    "shiplog_webhook_applied_total{result=\"failed\"} %llu\n",
+		(unsigned long long)done, (unsigned long long)failed);
+	bprintf(&b, "# HELP shiplog_webhook_queue Queued deliveries waiting to be applied (all "
+		    "replicas; counted by this replica's appliers at most once a second).\n"
+		    "# TYPE shiplog_webhook_queue gauge\nshiplog_webhook_queue %ld\n",
+		atomic_load(&webhook_queue_gauge));
 	bprintf(&b, "# HELP shiplog_retention_pruned_total Rows pruned by the retention job "
 		    "(delivery_bodies: bodies set to NULL).\n"
 		    "# TYPE shiplog_retention_pruned_total counter\n");

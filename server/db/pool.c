@@ -141,13 +141,7 @@ struct db_conn *db_acquire(struct db_pool *p)
 	if (clock_monotonic_ms() < atomic_load(&p->down_until_ms))
 		return NULL;
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += p->timeout_ms / 1000;
-	deadline.tv_nsec += (long)(p->timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	clock_deadline_after_ms(&deadline, p->timeout_ms);
 	struct db_conn *c = NULL;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {

@@ -48,13 +48,7 @@ static void sender_sleep(int64_t ms)
 	pthread_mutex_lock(&sender_lock);
 	if (!sender_woken && atomic_load(&sender_running)) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(ms / 1000);
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_deadline_after_ms(&ts, ms);
 		pthread_cond_timedwait(&sender_wake, &sender_lock, &ts);
 	}
 	sender_woken = false;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "shiplog/clock.h"
 #include "shiplog/crypto.h"
 
 void gh_tiebreak(const char *canonical, char out[65])
@@ -39,18 +40,7 @@ bool gh_is_sha256_digest(const char *s)
 
 const char *gh_received_at_us(const struct webhook_ctx *ctx, char *buf, size_t size)
 {
-	int64_t us = ctx->d->received_us;
-	time_t s = (time_t)(us / 1000000);
-	long frac = (long)(us % 1000000);
-	if (frac < 0) {
-		frac += 1000000;
-		s -= 1;
-	}
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char base[32];
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06ldZ", base, frac);
+	clock_format_rfc3339_us(ctx->d->received_us, buf, size);
 	return buf;
 }
 

@@ -21,6 +21,7 @@
 #include "shiplog/log.h"
 #include "domain/rc_store.h"
 #include "webhooks/github_events.h"
+#include "webhooks/queue.h"
 #include "webhooks/spool.h"
 #include "webhooks/webhook.h"
 
@@ -122,6 +123,11 @@ void webhook_reply(struct http_request *r, const struct webhook_result *res)
 		json_object_set_new(o, "status", json_string("unmatched"));
 		http_reply_json(r, 202, o);
 		return;
+	case WEBHOOK_QUEUED:
+		/* the delivery's status until an applier takes it */
+		json_object_set_new(o, "status", json_string("received"));
+		http_reply_json(r, 202, o);
+		return;
 	case WEBHOOK_BAD_PAYLOAD:
 		json_decref(o);
 		http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s (stored as delivery %lld)",
@@ -144,13 +150,20 @@ void webhook_reply(struct http_request *r, const struct webhook_result *res)
 void webhook_accept(struct http_request *r, const struct webhook_delivery *d)
 {
 	struct webhook_result res = {0};
-	struct db_conn *c = db_acquire(r->app->db);
-	if (c) {
-		webhook_ingest(c, r->app->cfg, d, &res);
-		db_release(c);
+	if (r->app->cfg->webhook_queued && webhook_enqueue(r->app, d, &res)) {
 		if (res.outcome != WEBHOOK_DB_ERROR) {
 			webhook_reply(r, &res);
 			return;
+		}
+	} else {
+		struct db_conn *c = db_acquire(r->app->db);
+		if (c) {
+			webhook_ingest(c, r->app->cfg, d, &res);
+			db_release(c);
+			if (res.outcome != WEBHOOK_DB_ERROR) {
+				webhook_reply(r, &res);
+				return;
+			}
 		}
 	}
 	/* The database is unreachable (or went away mid-transaction): keep the

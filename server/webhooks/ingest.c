@@ -109,6 +109,7 @@ struct ingest_tx {
 	int64_t replay_of;
 	bool check_duplicate;
 	struct webhook_result *out;
+	int64_t queued_row; /* the stored row of a queued delivery: updated, not inserted */
 };
 
 static const char *outcome_status(int rc)
@@ -139,7 +140,7 @@ static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d,
 	unsigned char sha[32];
 	crypto_sha256(d->body, d->body_len, sha);
 	char received[40], size[24], replay[24];
-	clock_format_rfc3339(d->received_us, received, sizeof received);
+	clock_format_rfc3339_us(d->received_us, received, sizeof received);
 	snprintf(size, sizeof size, "%zu", d->body_len);
 	snprintf(replay, sizeof replay, "%lld", (long long)a->replay_of);
 	char *headers = d->headers ? json_dumps(d->headers, JSON_COMPACT) : NULL;
@@ -177,6 +178,33 @@ static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d,
 	return n < 0 ? n : DB_OK;
 }
 
+/* A queued delivery's row gets its outcome (a duplicate loses its body, as
+ * an inline duplicate is stored without one). */
+static int update_attempt(struct db_conn *c, int64_t row, const struct attempt_row *a)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)row);
+	const char *p[6] = {id, a->status, a->action ? a->action : "", a->repo, a->error,
+			    a->processed ? "t" : "f"};
+	int n = db_query(c,
+			 "UPDATE deliveries SET status = $2, action = $3, "
+			 " repository = coalesce($4, repository), error = $5, "
+			 " processed_at = CASE WHEN $6::boolean THEN now() END, "
+			 " body = CASE WHEN $2 = 'duplicate' THEN NULL ELSE body END "
+			 "WHERE id = $1::bigint",
+			 6, p, NULL);
+	return n < 0 ? n : DB_OK;
+}
+
+static int record_attempt(struct db_conn *c, const struct ingest_tx *x, const struct attempt_row *a,
+			  int64_t *row_id)
+{
+	if (!x->queued_row)
+		return insert_attempt(c, x->d, a, row_id);
+	*row_id = x->queued_row;
+	return update_attempt(c, x->queued_row, a);
+}
+
 static int ingest_body(struct db_conn *c, void *arg)
 {
 	struct ingest_tx *x = arg;
@@ -205,7 +233,7 @@ static int ingest_body(struct db_conn *c, void *arg)
 		if (done_before) {
 			out->outcome = WEBHOOK_DUPLICATE;
 			struct attempt_row dup = {.status = "duplicate"};
-			return insert_attempt(c, d, &dup, &out->row_id);
+			return record_attempt(c, x, &dup, &out->row_id);
 		}
 	}
 
@@ -265,7 +293,7 @@ static int ingest_body(struct db_conn *c, void *arg)
 						    : WEBHOOK_PROCESSED;
 		row.status = outcome_status(rc);
 	}
-	n = insert_attempt(c, d, &row, &out->row_id);
+	n = record_attempt(c, x, &row, &out->row_id);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -273,7 +301,7 @@ void webhook_ingest(struct db_conn *c, const struct config *cfg, const struct we
 		    struct webhook_result *out)
 {
 	memset(out, 0, sizeof *out);
-	struct ingest_tx x = {cfg, d, 0, true, out};
+	struct ingest_tx x = {cfg, d, 0, true, out, 0};
 	if (db_transaction(c, ingest_body, &x) < 0) {
 		out->outcome = WEBHOOK_DB_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
@@ -337,7 +365,7 @@ void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t deliver
 		.received_us = clock_now_us(),
 	};
 	log_msg(LOG_INFO, "replaying delivery %s for %s", id, actor);
-	struct ingest_tx x = {cfg, &d, delivery_row, false, out};
+	struct ingest_tx x = {cfg, &d, delivery_row, false, out, 0};
 	if (db_transaction(c, ingest_body, &x) < 0) {
 		out->outcome = WEBHOOK_DB_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
@@ -345,4 +373,98 @@ void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t deliver
 	json_decref(headers);
 	PQfreemem(body);
 	PQclear(res);
+}
+
+/* ---- queued processing (webhooks.processing: queued) ---- */
+
+struct apply_tx {
+	const struct config *cfg;
+	unsigned limit;
+	int64_t first; /* the first row claimed */
+	unsigned outcomes[WEBHOOK_DB_ERROR + 1];
+};
+
+static int apply_body(struct db_conn *c, void *arg)
+{
+	struct apply_tx *x = arg;
+	memset(x->outcomes, 0, sizeof x->outcomes);
+	x->first = 0;
+	char limit[16];
+	snprintf(limit, sizeof limit, "%u", x->limit);
+	const char *p[1] = {limit};
+	PGresult *res = NULL;
+	/* oldest first; rows another applier holds are skipped, not waited for */
+	int n = db_query(c,
+			 "SELECT id, source, event, delivery_id, hook_id, headers->>'content-type', "
+			 " signature, body, (extract(epoch from received_at) * 1000000)::bigint "
+			 "FROM deliveries WHERE status = 'received' ORDER BY id LIMIT $1::integer "
+			 "FOR UPDATE SKIP LOCKED",
+			 1, p, &res);
+	if (n <= 0) {
+		PQclear(res);
+		return n;
+	}
+	x->first = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	int rc = DB_OK;
+	for (int i = 0; i < n && rc >= 0; i++) {
+		int64_t row = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		struct webhook_result out;
+		memset(&out, 0, sizeof out);
+		if (PQgetisnull(res, i, 7)) {
+			/* retention removed the body of a delivery queued that long */
+			struct attempt_row gone = {.status = "failed",
+						   .error = "the body was removed before processing"};
+			rc = update_attempt(c, row, &gone);
+			x->outcomes[WEBHOOK_FAILED]++;
+			continue;
+		}
+		size_t body_len = 0;
+		unsigned char *body =
+			PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 7), &body_len);
+		if (!body) {
+			rc = DB_HARD_ERROR;
+			break;
+		}
+		struct webhook_delivery d = {
+			.source = PQgetvalue(res, i, 1),
+			.event = PQgetvalue(res, i, 2),
+			.delivery_id = PQgetvalue(res, i, 3),
+			.hook_id = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
+			.content_type = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+			.signature = PQgetvalue(res, i, 6),
+			.body = (const char *)body,
+			.body_len = body_len,
+			.received_us = strtoll(PQgetvalue(res, i, 8), NULL, 10),
+		};
+		struct ingest_tx t = {x->cfg, &d, 0, true, &out, row};
+		rc = ingest_body(c, &t);
+		PQfreemem(body);
+		if (rc >= 0)
+			x->outcomes[out.outcome]++;
+	}
+	PQclear(res);
+	return rc < 0 ? rc : n;
+}
+
+int webhook_apply_queued(struct db_conn *c, const struct config *cfg, unsigned limit,
+			 int64_t *first, unsigned *failed)
+{
+	struct apply_tx x = {.cfg = cfg, .limit = limit ? limit : 1};
+	int n = db_transaction(c, apply_body, &x);
+	*first = x.first;
+	*failed = n > 0 ? x.outcomes[WEBHOOK_FAILED] + x.outcomes[WEBHOOK_BAD_PAYLOAD] : 0;
+	return n;
+}
+
+int webhook_fail_queued(struct db_conn *c, int64_t row, const char *error)
+{
+	char id[24], why[600];
+	snprintf(id, sizeof id, "%lld", (long long)row);
+	snprintf(why, sizeof why, "processing failed: %s", error && *error ? error : "unknown");
+	const char *p[2] = {id, why};
+	int n = db_query(c,
+			 "UPDATE deliveries SET status = 'failed', error = $2, processed_at = now() "
+			 "WHERE id = $1::bigint AND status = 'received'",
+			 2, p, NULL);
+	return n < 0 ? n : DB_OK;
 }

@@ -48,6 +48,7 @@ enum webhook_outcome {
 	WEBHOOK_DUPLICATE,
 	WEBHOOK_BAD_PAYLOAD,
 	WEBHOOK_FAILED,    /* a processing error that is not the payload's fault */
+	WEBHOOK_QUEUED,    /* stored, to be processed by a background applier */
 	WEBHOOK_DB_ERROR,  /* nothing could be stored */
 };
 
@@ -66,6 +67,19 @@ struct webhook_result {
  */
 void webhook_ingest(struct db_conn *c, const struct config *cfg, const struct webhook_delivery *d,
 		    struct webhook_result *out);
+
+/*
+ * Queued processing: applies up to `limit` stored deliveries whose status is
+ * "received", oldest first, in one transaction (each under its own
+ * savepoint, exactly as webhook_ingest would have, its row updated with the
+ * outcome).  Rows locked by another applier are skipped.  Returns how many
+ * were applied (0: none waiting) or a db_status; *first is the first row
+ * claimed (also on failure), *failed how many ended "failed".
+ */
+int webhook_apply_queued(struct db_conn *c, const struct config *cfg, unsigned limit,
+			 int64_t *first, unsigned *failed);
+/* Marks a queued row failed (its processing cannot complete; replayable). */
+int webhook_fail_queued(struct db_conn *c, int64_t row, const char *error);
 
 /* The JSON document of a delivery: the body, or the payload= field of a
  * form-encoded one (new reference); NULL with why set.  Parsed with

@@ -167,6 +167,36 @@ static void format_writes_utc_seconds(void **state)
 	assert_string_equal(buf, "1969-12-31T23:59:59Z");
 }
 
+static void format_us_keeps_the_microseconds(void **state)
+{
+	(void)state;
+	char buf[40];
+	clock_format_rfc3339_us(T_2026_11_26_0900 + 250000, buf, sizeof buf);
+	assert_string_equal(buf, "2026-11-26T09:00:00.250000Z");
+	clock_format_rfc3339_us(T_2026_11_26_0900 + 999999, buf, sizeof buf);
+	assert_string_equal(buf, "2026-11-26T09:00:00.999999Z");
+	clock_format_rfc3339_us(-1, buf, sizeof buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+	int64_t back = 0;
+	clock_format_rfc3339_us(T_2026_11_26_0900 + 7, buf, sizeof buf);
+	assert_true(clock_parse_rfc3339(buf, &back));
+	assert_int_equal(back, T_2026_11_26_0900 + 7);
+}
+
+static void deadline_is_normalised_and_ahead(void **state)
+{
+	(void)state;
+	for (int64_t ms = 0; ms < 3000; ms += 999) {
+		struct timespec before, ts;
+		clock_gettime(CLOCK_REALTIME, &before);
+		clock_deadline_after_ms(&ts, ms);
+		assert_true(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000L);
+		int64_t ahead_ms = ((int64_t)ts.tv_sec - before.tv_sec) * 1000 +
+				   (ts.tv_nsec - before.tv_nsec) / 1000000;
+		assert_true(ahead_ms >= ms && ahead_ms < ms + 1000);
+	}
+}
+
 static void format_and_parse_round_trip(void **state)
 {
 	(void)state;
@@ -269,6 +299,8 @@ int main(void)
 		cmocka_unit_test_teardown(missing_zone_is_refused, reset_clock),
 		cmocka_unit_test_teardown(malformed_times_are_refused, reset_clock),
 		cmocka_unit_test_teardown(format_writes_utc_seconds, reset_clock),
+		cmocka_unit_test_teardown(format_us_keeps_the_microseconds, reset_clock),
+		cmocka_unit_test(deadline_is_normalised_and_ahead),
 		cmocka_unit_test_teardown(format_and_parse_round_trip, reset_clock),
 		cmocka_unit_test_teardown(override_pins_now_and_zero_restores_the_real_clock,
 					  reset_clock),

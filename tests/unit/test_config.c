@@ -462,6 +462,44 @@ static void test_secret_env_errors(void **state)
 		     NULL);
 }
 
+/* ---- webhook processing ---- */
+
+static void test_webhook_processing_modes(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("server: {threads: 8}\n");
+	assert_false(cfg->webhook_queued); /* inline unless asked */
+	assert_int_equal(cfg->webhook_workers, 1);
+	assert_int_equal(cfg->db_connections, 12);
+	config_free(cfg);
+
+	/* queued: one more connection per applier */
+	cfg = load_ok("server: {threads: 8}\nwebhooks: {processing: queued, workers: 3}\n");
+	assert_true(cfg->webhook_queued);
+	assert_int_equal(cfg->webhook_workers, 3);
+	assert_int_equal(cfg->db_connections, 15);
+	config_free(cfg);
+
+	/* the environment wins over the file */
+	env_set("SHIPLOG_WEBHOOK_PROCESSING", "inline");
+	env_set("SHIPLOG_WEBHOOK_WORKERS", "0");
+	cfg = load_ok("webhooks: {processing: queued, workers: 3}\n");
+	assert_false(cfg->webhook_queued);
+	assert_int_equal(cfg->webhook_workers, 0);
+	config_free(cfg);
+	env_clear();
+
+	expect_error("webhooks:\n  processing: fast\n",
+		     "test.yaml:2:15: webhooks.processing: expected inline or queued", NULL);
+	expect_error("webhooks:\n  workers: 65\n",
+		     "webhooks.workers: expected an integer between 0 and 64", NULL);
+	env_set("SHIPLOG_WEBHOOK_PROCESSING", "Queued");
+	expect_error("", "SHIPLOG_WEBHOOK_PROCESSING: expected inline or queued", NULL);
+	env_clear();
+}
+
 /* ---- syntax and schema errors ---- */
 
 static void test_yaml_syntax_error_has_position(void **state)
@@ -1219,6 +1257,7 @@ int main(void)
 		cmocka_unit_test_setup(test_file_values_and_db_connections_follow_threads,
 				       reset_env),
 		cmocka_unit_test_setup(test_env_overrides_win_over_file, reset_env),
+		cmocka_unit_test_setup(test_webhook_processing_modes, reset_env),
 		cmocka_unit_test_setup(test_bad_env_values_name_the_variable, reset_env),
 		cmocka_unit_test_setup(test_bad_database_url_is_not_echoed, reset_env),
 		cmocka_unit_test_setup(test_listen_parsing, reset_env),
