@@ -148,6 +148,9 @@ bench_pg_start() {
 	psql "$PG_BASE" -XqAt -v ON_ERROR_STOP=1 -c 'CREATE DATABASE shiplog' >/dev/null
 	PG_URL="${PG_BASE%/postgres}/shiplog"
 	psql "$PG_URL" -XqAt -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
+	# planning time per statement too (a statement re-planned at every call shows here)
+	psql "$PG_BASE" -XqAt -c 'ALTER SYSTEM SET pg_stat_statements.track_planning = on' \
+		-c 'SELECT pg_reload_conf()' >/dev/null
 	bench_log "PostgreSQL $(psql "$PG_BASE" -XAtc 'SHOW server_version') at $PG_BASE" \
 		"(shared_buffers ${sb}MB, synchronous_commit on)"
 }
@@ -181,6 +184,8 @@ bench_server_start() {
 		SHIPLOG_ADMIN_TOKEN="$BENCH_ADMIN_TOKEN" SHIPLOG_GITHUB_WEBHOOK_SECRET="$BENCH_SECRET" \
 		SHIPLOG_SESSION_SECRET="bench-session-secret-0123456789abcdef" \
 		SHIPLOG_THREADS="$threads" SHIPLOG_DB_CONNECTIONS="$conns" SHIPLOG_LOG_LEVEL=warn \
+		SHIPLOG_WEBHOOK_PROCESSING="${BENCH_PROCESSING:-inline}" \
+		SHIPLOG_WEBHOOK_WORKERS="${BENCH_WORKERS:-1}" \
 		SHIPLOG_DATA_DIR="$WORK/data" SHIPLOG_WEB_DIR="$ROOT/web" \
 		"$SHIPLOGD" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
