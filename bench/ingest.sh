@@ -266,5 +266,9 @@ for mode in $MODES; do
 done
 bench_check "server VmHWM under ingest (MB)" "$HWM" 50 MB
 bench_check "start-up to ready (ms)" "$FIRST_READY_MS" 200 ms
-[[ "$S_ERR" == 0 && "$bad" == 0 ]] || bench_log "warning: errors during the shiplog runs (see $WORK/server.log)"
 bench_summary
+# figures of a run in which deliveries were refused or lost are not figures: fail it
+if [[ "$S_ERR" != 0 || "$bad" != 0 || "$own_bad" != 0 ]]; then
+	bench_log "error: $S_ERR non-2xx/socket errors, $bad deliveries and $own_bad own-SQL rows not processed (see $WORK/server.log)"
+	exit 1
+fi

@@ -5,7 +5,8 @@
 # unit tests), fuzz (libFuzzer harnesses, ~2 min: tests/fuzz/README.md),
 # integration (throwaway PostgreSQL + integration tests in the ASan build),
 # compose (docker-compose config -q), deploy (tests/deploy: offline validation of deploy/),
-# browser (tests/browser, when it exists).
+# bench (bench/ingest.sh --smoke: the benchmark's harness runs clean), browser (tests/browser,
+# when it exists).
 #
 # Environment:
 #   CI=true        a skipped / not-run test is a failure
@@ -368,6 +369,31 @@ stage_compose() {
 	say "   docker-compose.yml is valid"
 }
 
+# --- the ingest benchmark's harness (issue 8; bench/README.md) -------------------------------
+# bench/ingest.sh --smoke: its own PostgreSQL and Release build, both processing modes under wrk,
+# the queued backlog applied, the three pgbench baselines.  A few seconds of load on small data:
+# the figures mean nothing and are not judged (speed is measured by `make bench`, not here);
+# the run is: it completes, every delivery is answered 2xx and ends processed, and it prints
+# every ratio.
+stage_bench() {
+	local log="$RESULTS/bench-ingest-smoke.log" rc ratios
+	set +e
+	timeout --kill-after=10 900 bash bench/ingest.sh --smoke >"$log" 2>&1
+	rc=$?
+	set -e
+	ratios=$(grep -c ' ratio ' "$log" || true)
+	if [[ $rc -eq 0 && $ratios -ge 8 ]] && grep -q ' 0 non-2xx/socket errors and 0 deliveries not processed' "$log"; then
+		TOTAL_PASSED=$((TOTAL_PASSED + 1))
+		RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "bench (smoke):" 1 0 0)")
+		say "   bench/ingest.sh --smoke ran clean (${RESULTS#"$ROOT"/}/bench-ingest-smoke.log)"
+	else
+		TOTAL_FAILED=$((TOTAL_FAILED + 1))
+		RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "bench (smoke):" 0 1 0)")
+		tail -30 "$log" >&2
+		fail "bench/ingest.sh --smoke failed (exit $rc, $ratios ratio lines)"
+	fi
+}
+
 # --- deploy validation (tests/deploy) ---------------------------------------------------------
 # Offline: every manifest under deploy/ against the Kubernetes and Flux schemas, both overlays
 # rendered (also with `kubectl kustomize` where kubectl exists), the security settings,
@@ -447,6 +473,7 @@ stage asan stage_asan
 stage fuzz run_fuzzers # issue 7: libFuzzer harnesses (tests/fuzz)
 stage integration stage_integration
 stage contract run_contract_tests # the OpenAPI document against a running server (tests/contract)
+stage bench stage_bench # issue 8: the ingest benchmark's harness, smoke mode
 stage compose stage_compose
 stage deploy stage_deploy
 stage browser stage_browser
