@@ -49,6 +49,9 @@
 #include "webhooks/queue.h"
 
 #define GROUP_MAX 64     /* deliveries stored by one statement */
+/* and their bodies together at most this (PostgreSQL refuses a value over
+ * 1 GB; a 25 MiB delivery goes alone) */
+#define GROUP_MAX_BYTES (32u << 20)
 #define APPLY_BATCH 32   /* deliveries applied by one transaction */
 #define IDLE_WAIT_MS 1000 /* an idle applier looks again (other replicas' deliveries) */
 #define BACKOFF_MS 1000
@@ -188,13 +191,16 @@ static void group_commit(struct pending *me)
 			pthread_cond_wait(&me->wake, &q_lock);
 			continue;
 		}
-		/* write everything waiting (up to GROUP_MAX; one server's, should a
-		 * process run several) */
+		/* write everything waiting (up to GROUP_MAX deliveries and
+		 * GROUP_MAX_BYTES of bodies; one server's, should a process run
+		 * several) */
 		q_writing = true;
 		struct pending *group = q_head, *last = q_head;
-		size_t n = 1;
-		while (n < GROUP_MAX && last->next && last->next->app == group->app) {
+		size_t n = 1, bytes = group->d->body_len;
+		while (n < GROUP_MAX && last->next && last->next->app == group->app &&
+		       bytes + last->next->d->body_len <= GROUP_MAX_BYTES) {
 			last = last->next;
+			bytes += last->d->body_len;
 			n++;
 		}
 		q_head = last->next;

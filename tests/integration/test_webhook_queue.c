@@ -283,6 +283,26 @@ static void queued_answers_stores_applies_and_refuses_like_inline(void **state)
 	assert_int_equal(itest_sql_long(url, "SELECT count(*) FROM deliveries WHERE delivery_id = "
 					     "'way-after' AND status = 'processed'"),
 			 1);
+	/* a large body (5 MiB) goes the same way, byte for byte */
+	size_t big_len = 5u << 20;
+	char *big = malloc(big_len + 1);
+	assert_non_null(big);
+	const char *head = "{\"zen\":\"", *tail = "\",\"repository\":{\"full_name\":\"octo/big\"}}";
+	memcpy(big, head, strlen(head));
+	memset(big + strlen(head), 'z', big_len - strlen(head) - strlen(tail));
+	memcpy(big + big_len - strlen(tail), tail, strlen(tail));
+	big[big_len] = '\0';
+	gh_send_raw(&s, "ping", "way-big", ITEST_GITHUB_SECRET, NULL, big, big_len, &r);
+	expect_status(&r, 202, "received");
+	itest_response_free(&r);
+	wait_applied(url, 15000);
+	assert_int_equal(itest_sql_longf(url, "SELECT count(*) FROM deliveries WHERE delivery_id = "
+					      "'way-big' AND status = 'processed' AND length(body) = %zu "
+					      "AND body_size = %zu AND sha256(body) = body_sha256",
+					 big_len, big_len),
+			 1);
+	free(big);
+
 	/* a failed queued delivery is replayable as any other */
 	snprintf(path, sizeof path, "/api/v1/deliveries/%ld/replay", bad_row);
 	itest_json(&s, "POST", path, ITEST_ADMIN_TOKEN, NULL, &r);
