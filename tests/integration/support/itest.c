@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,10 +124,16 @@ void itest_server_spawn(struct itest_server *s, const char *db_url, const char *
 	snprintf(s->out_path, sizeof s->out_path, "/tmp/shiplog-itest-%d-%d.out", (int)getpid(),
 		 counter++);
 	unlink(s->out_path);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		fail_msg("fork failed");
 	if (pid == 0) {
+		/* a test that fails stops before it stops its servers: they go
+		 * with the test process instead of outliving it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
 		int out = open(s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int err = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(out, 1);
