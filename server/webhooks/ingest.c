@@ -318,6 +318,38 @@ int webhook_record_rejected(struct db_conn *c, const struct webhook_delivery *d,
 	return insert_attempt(c, &copy, &rejected, &row);
 }
 
+/* The columns of a stored delivery that processing needs, as replay and the
+ * appliers read them (stored_delivery() takes them in this order). */
+#define STORED_DELIVERY_COLUMNS                                                              \
+	"source, event, delivery_id, hook_id, headers->>'content-type', signature, body, " \
+	"(extract(epoch from received_at) * 1000000)::bigint"
+
+/* The delivery in row i of res, STORED_DELIVERY_COLUMNS from column `col` on
+ * (the body not NULL).  Returns the decoded body, which d points into (the
+ * caller PQfreemem()s it), or NULL if it could not be decoded. */
+static unsigned char *stored_delivery(const PGresult *res, int i, int col,
+				      struct webhook_delivery *d)
+{
+	/* bytea arrives in text form ("\x..."): decode it */
+	size_t body_len = 0;
+	unsigned char *body =
+		PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, col + 6), &body_len);
+	if (!body)
+		return NULL;
+	*d = (struct webhook_delivery){
+		.source = PQgetvalue(res, i, col),
+		.event = PQgetvalue(res, i, col + 1),
+		.delivery_id = PQgetvalue(res, i, col + 2),
+		.hook_id = PQgetisnull(res, i, col + 3) ? NULL : PQgetvalue(res, i, col + 3),
+		.content_type = PQgetisnull(res, i, col + 4) ? NULL : PQgetvalue(res, i, col + 4),
+		.signature = PQgetvalue(res, i, col + 5),
+		.body = (const char *)body,
+		.body_len = body_len,
+		.received_us = strtoll(PQgetvalue(res, i, col + 7), NULL, 10),
+	};
+	return body;
+}
+
 void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t delivery_row,
 		    const char *actor, struct webhook_result *out, bool *found, bool *has_body)
 {
@@ -328,9 +360,7 @@ void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t deliver
 	const char *p[1] = {id};
 	PGresult *res = NULL;
 	int n = db_query_bin(c,
-			     "SELECT source, event, delivery_id, hook_id, headers->>'content-type', "
-			     " signature, body, (extract(epoch from received_at) * 1000000)::bigint, "
-			     " headers::text "
+			     "SELECT " STORED_DELIVERY_COLUMNS ", headers::text "
 			     "FROM deliveries WHERE id = $1",
 			     1, p, NULL, NULL, &res);
 	if (n < 0) {
@@ -348,22 +378,17 @@ void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t deliver
 		return;
 	}
 	*has_body = true;
-	/* bytea arrives in text form ("\x..."): decode it */
-	size_t body_len = 0;
-	unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 6), &body_len);
+	struct webhook_delivery d;
+	unsigned char *body = stored_delivery(res, 0, 0, &d);
+	if (!body) {
+		out->outcome = WEBHOOK_DB_ERROR;
+		snprintf(out->error, sizeof out->error, "the stored body could not be decoded");
+		PQclear(res);
+		return;
+	}
 	json_t *headers = json_loads(PQgetvalue(res, 0, 8), 0, NULL);
-	struct webhook_delivery d = {
-		.source = PQgetvalue(res, 0, 0),
-		.event = PQgetvalue(res, 0, 1),
-		.delivery_id = PQgetvalue(res, 0, 2),
-		.hook_id = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
-		.content_type = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4),
-		.signature = PQgetvalue(res, 0, 5),
-		.body = (const char *)body,
-		.body_len = body_len,
-		.headers = headers,
-		.received_us = clock_now_us(),
-	};
+	d.headers = headers;
+	d.received_us = clock_now_us(); /* a replay is received now */
 	log_msg(LOG_INFO, "replaying delivery %s for %s", id, actor);
 	struct ingest_tx x = {cfg, &d, delivery_row, false, out, 0};
 	if (db_transaction(c, ingest_body, &x) < 0) {
@@ -395,8 +420,7 @@ static int apply_body(struct db_conn *c, void *arg)
 	PGresult *res = NULL;
 	/* oldest first; rows another applier holds are skipped, not waited for */
 	int n = db_query(c,
-			 "SELECT id, source, event, delivery_id, hook_id, headers->>'content-type', "
-			 " signature, body, (extract(epoch from received_at) * 1000000)::bigint "
+			 "SELECT id, " STORED_DELIVERY_COLUMNS " "
 			 "FROM deliveries WHERE status = 'received' ORDER BY id LIMIT $1::integer "
 			 "FOR UPDATE SKIP LOCKED",
 			 1, p, &res);
@@ -418,24 +442,12 @@ static int apply_body(struct db_conn *c, void *arg)
 			x->outcomes[WEBHOOK_FAILED]++;
 			continue;
 		}
-		size_t body_len = 0;
-		unsigned char *body =
-			PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 7), &body_len);
+		struct webhook_delivery d;
+		unsigned char *body = stored_delivery(res, i, 1, &d);
 		if (!body) {
 			rc = DB_HARD_ERROR;
 			break;
 		}
-		struct webhook_delivery d = {
-			.source = PQgetvalue(res, i, 1),
-			.event = PQgetvalue(res, i, 2),
-			.delivery_id = PQgetvalue(res, i, 3),
-			.hook_id = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
-			.content_type = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
-			.signature = PQgetvalue(res, i, 6),
-			.body = (const char *)body,
-			.body_len = body_len,
-			.received_us = strtoll(PQgetvalue(res, i, 8), NULL, 10),
-		};
 		struct ingest_tx t = {x->cfg, &d, 0, true, &out, row};
 		rc = ingest_body(c, &t);
 		PQfreemem(body);

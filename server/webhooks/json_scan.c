@@ -47,6 +47,14 @@ static void skip_ws(struct scan *s)
 		s->p++;
 }
 
+/* Empties a sink: a later duplicate key replaces the earlier value. */
+static void sink_reset(struct sink *k)
+{
+	k->len = 0;
+	k->buf[0] = '\0';
+	k->overflow = k->had_nul = false;
+}
+
 static void sink_put(struct sink *k, const char *bytes, size_t n)
 {
 	if (!k || k->had_nul)
@@ -336,19 +344,14 @@ static bool scan_object(struct scan *s, const struct wanted *top, struct sink *r
 			into = top->action;
 		else if (repo_level && known && strcmp(key, "full_name") == 0)
 			into = repo_level;
-		else if (top && known && strcmp(key, "repository") == 0 && top->repo) {
+		else if (top && known && strcmp(key, "repository") == 0) {
 			/* a later "repository" replaces an earlier one, as in jansson */
-			top->repo->len = 0;
-			top->repo->buf[0] = '\0';
-			top->repo->overflow = top->repo->had_nul = false;
+			sink_reset(top->repo);
 			sub.repo = top->repo;
 			pass = &sub;
 		}
-		if (into) {
-			into->len = 0;
-			into->buf[0] = '\0';
-			into->overflow = into->had_nul = false;
-		}
+		if (into)
+			sink_reset(into);
 		bool is_string = false;
 		if (!scan_value(s, into, pass, &is_string))
 			return false;
