@@ -41,10 +41,12 @@ function psql(url, sql) {
 	});
 }
 
-export async function startServer({ extraEnv = {} } = {}) {
+// `config`: the configuration file (default shiplog.test.yaml); `db`: the database's name
+// (default $SHIPLOG_BROWSER_DB or shiplog_browser), dropped and created anew.
+export async function startServer({ extraEnv = {}, config = resolve(HERE, 'shiplog.test.yaml'), db: dbName } = {}) {
 	const base = process.env.SHIPLOG_TEST_DATABASE_URL;
 	if (!base) throw new Error('SHIPLOG_TEST_DATABASE_URL is not set (scripts/test.sh sets it)');
-	const db = process.env.SHIPLOG_BROWSER_DB ?? 'shiplog_browser';
+	const db = dbName ?? process.env.SHIPLOG_BROWSER_DB ?? 'shiplog_browser';
 	if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`bad database name ${db}`);
 	psql(base, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
 	psql(base, `CREATE DATABASE ${db}`);
@@ -56,13 +58,16 @@ export async function startServer({ extraEnv = {} } = {}) {
 		githubSecret: randomBytes(20).toString('hex'),
 		fluxSecret: randomBytes(20).toString('hex'),
 	};
-	const logPath = process.env.SHIPLOG_BROWSER_LOG ?? resolve(ROOT, 'test-results/browser-shiplogd.log');
+	const defaultLog = resolve(ROOT, 'test-results/browser-shiplogd.log');
+	const logPath = dbName
+		? resolve(dirname(process.env.SHIPLOG_BROWSER_LOG ?? defaultLog), `${db}-shiplogd.log`)
+		: process.env.SHIPLOG_BROWSER_LOG ?? defaultLog;
 	mkdirSync(dirname(logPath), { recursive: true });
-	const dataDir = resolve(dirname(logPath), 'browser-data');
+	const dataDir = resolve(dirname(logPath), dbName ? `${db}-data` : 'browser-data');
 	mkdirSync(dataDir, { recursive: true });
 	const log = createWriteStream(logPath, { flags: 'a' });
 	const bin = process.env.SHIPLOGD ?? resolve(ROOT, 'build/shiplogd');
-	const child = spawn(bin, ['--config', resolve(HERE, 'shiplog.test.yaml')], {
+	const child = spawn(bin, ['--config', config], {
 		env: {
 			PATH: process.env.PATH,
 			DATABASE_URL: databaseUrl(base, db),
