@@ -270,6 +270,48 @@ test('the journey search finds a PR and a commit', async () => {
 	await page.close();
 });
 
+// The journey of a change that went out in v0.37.0: it was in v0.37.0-rc.1 and -rc.2 (the
+// one released), and v0.38.0-rc.1, cut later, contains it too. The steps come in the order
+// they happened; the candidates, feedback and release are those of v0.37.0; v0.38.0-rc.1 and
+// its feedback are listed apart ("also in"), not mixed into the road.
+test('the journey of a released change follows the release that shipped it, in time order', async () => {
+	const pr = facts.journeyPull;
+	const page = await open(engineer);
+	await visit(page, `/journey?q=${encodeURIComponent(`${WGE}#${pr.number}`)}`, '#journey-now');
+	const steps = await page.$$eval('#journey-road li[data-step]', (lis) => lis.map((li) => ({
+		step: li.dataset.step,
+		at: li.querySelector('.step-head time')?.getAttribute('datetime') ?? null,
+		text: li.textContent,
+	})));
+	const reached = steps.filter((s) => s.at);
+	assert.ok(reached.length >= 6, `steps reached: ${reached.map((s) => s.step).join(', ')}`);
+	for (let i = 1; i < reached.length; i++) {
+		assert.ok(Date.parse(reached[i - 1].at) <= Date.parse(reached[i].at),
+			`${reached[i].step} (${reached[i].at}) is listed after ${reached[i - 1].step} (${reached[i - 1].at})`);
+	}
+	const step = (name) => steps.find((s) => s.step === name);
+	assert.match(step('in_rc').text, /In RC v0\.37\.0-rc\.1/);
+	assert.match(step('in_rc').text, /v0\.37\.0-rc\.2/, 'the candidate that shipped it');
+	assert.match(step('released').text, /Released in v0\.37\.0/);
+	// the feedback of v0.37.0's candidates, counted by verdict; none of v0.38.0-rc.1's
+	const given = facts.feedback.filter((f) => f.rc.startsWith('v0.37.0-rc.'));
+	for (const verdict of ['approve', 'concern', 'block']) {
+		const n = given.filter((f) => f.verdict === verdict).length;
+		assert.ok(n > 0, `the seed gave ${verdict} feedback on v0.37.0`);
+		assert.match(step('feedback').text, new RegExp(`\\b${n} ${verdict}\\b`));
+	}
+	assert.doesNotMatch(await page.textContent('#journey-road'), /v0\.38\.0/, 'the later candidate is not on the road');
+	// ... but listed apart, with a link to it
+	const later = (await api('/release-candidates?limit=50')).json.items.find((r) => r.version === 'v0.38.0-rc.1');
+	const also = page.locator('#journey-also-in');
+	assert.match(await also.textContent(), /v0\.38\.0-rc\.1/);
+	assert.equal(await also.locator(`a[href="/release-candidates/${later.id}"]`).count(), 1);
+	assert.match(await page.textContent('#journey-now'), /Released in v0\.37\.0/);
+	await shot(page, 'journey-released');
+	noProblems(page, 'journey of a released change');
+	await page.close();
+});
+
 test('feedback end to end: a block from a phone with the keyboard only, seen live on the RC page', async () => {
 	const rc = await currentRc();
 	assert.ok(rc, 'v0.38.0-rc.1 exists');
