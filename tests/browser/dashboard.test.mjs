@@ -163,6 +163,70 @@ test('the overview says which default branch is red and why', async () => {
 	await page.close();
 });
 
+// A server that has heard of nothing yet: the charts say so instead of drawing axes over an
+// empty grid; then one short run on main (70 s, one job): the duration axes in whole minutes
+// count 0m 1m 2m..., each label once.
+test('charts say when their window is empty, and small ranges get distinct tick labels', async () => {
+	const saved = { db: process.env.SHIPLOG_BROWSER_DB, log: process.env.SHIPLOG_BROWSER_LOG };
+	process.env.SHIPLOG_BROWSER_DB = 'shiplog_browser_empty';
+	process.env.SHIPLOG_BROWSER_LOG = resolve(dirname(server.logPath), 'empty/browser-shiplogd.log');
+	let empty;
+	try {
+		empty = await startServer();
+	} finally {
+		for (const [k, v] of [['SHIPLOG_BROWSER_DB', saved.db], ['SHIPLOG_BROWSER_LOG', saved.log]]) {
+			if (v === undefined) delete process.env[k];
+			else process.env[k] = v;
+		}
+	}
+	const ctx = await person(browser, empty.url, { token: empty.adminToken });
+	try {
+		const page = await open(ctx);
+		const CHARTS = ['#chart-pass', '#chart-duration', '#chart-deploys', '#chart-stages'];
+		await visit(page, '/', '#health');
+		for (const id of CHARTS) {
+			await page.waitForSelector(`${id} .chart-empty`, { timeout: 15_000 });
+			assert.equal(await page.locator(`${id} svg.chart`).count(), 0, `${id}: no axes over an empty grid`);
+		}
+		assert.match(await page.textContent('#chart-pass .chart-empty'), /No runs on the default branch in the last 21 days/);
+		assert.match(await page.textContent('#chart-duration .chart-empty'), /No runs on the default branch in the last 21 days/);
+		assert.match(await page.textContent('#chart-deploys .chart-empty'), /No deployments in the last 6 weeks/);
+		assert.match(await page.textContent('#chart-stages .chart-empty'), /No jobs in the last 30 days/);
+		await shot(page, 'overview-empty');
+		noProblems(page, 'overview with no data');
+
+		const done = Date.now() - 5 * 60_000;
+		const res = await fetch(`${empty.url}/api/v1/runs`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${empty.adminToken}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify({
+				repository: 'weaveworks/pipeline-controller', provider: 'buildkite', external_id: 'short-1',
+				workflow: 'CI', kind: 'main', branch: 'main', sha: 'c0ffee'.repeat(6) + 'c0ff',
+				status: 'completed', conclusion: 'success',
+				started_at: new Date(done - 70_000).toISOString(), completed_at: new Date(done).toISOString(),
+				jobs: [{ name: 'build', status: 'completed', conclusion: 'success', stage: 'build',
+					started_at: new Date(done - 70_000).toISOString(), completed_at: new Date(done).toISOString() }],
+			}),
+		});
+		assert.equal(res.status, 201, await res.text());
+		await visit(page, '/', '#chart-duration svg.chart circle');
+		await page.waitForSelector('#chart-stages svg.chart rect.bar');
+		for (const id of ['#chart-duration', '#chart-stages']) {
+			const ticks = await page.$$eval(`${id} svg.chart .y-tick`, (ts) => ts.map((t) => t.textContent));
+			assert.ok(ticks.length >= 3, `${id}: ${ticks.length} tick labels`);
+			assert.equal(new Set(ticks).size, ticks.length, `${id}: tick labels ${ticks.join(' ')}`);
+			assert.ok(ticks.includes('1m'), `${id}: ${ticks.join(' ')}`);
+		}
+		await page.waitForSelector('#chart-deploys .chart-empty');
+		await shot(page, 'overview-one-run');
+		noProblems(page, 'overview with one run');
+		await page.close();
+	} finally {
+		await ctx.close();
+		await empty.stop();
+	}
+});
+
 test('filters change the runs list', async () => {
 	const page = await open(engineer);
 	await visit(page, '/runs', '#runs-table tbody tr');
