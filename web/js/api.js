@@ -1,5 +1,5 @@
 // api.js — the JSON API: fetch with the session cookie, the CSRF token on writes,
-// problem+json errors as ApiError, pagination, and which routes the server has.
+// problem+json errors as ApiError, pagination.
 const BASE = '/api/v1';
 
 let csrfToken = null;
@@ -85,29 +85,4 @@ export function query(params) {
 	}
 	const s = q.toString();
 	return s ? `?${s}` : '';
-}
-
-// The route table as the OpenAPI document tells it, so pages use what the server offers
-// and never probe for a route that is not there.
-let routes = null;
-export async function loadRoutes() {
-	if (routes) return routes;
-	try {
-		const doc = await request('/api/v1/openapi.json', { quiet: true });
-		routes = { paths: doc?.paths || {}, doc };
-	} catch {
-		routes = { paths: {}, doc: {} };
-	}
-	return routes;
-}
-
-export function hasRoute(path, method = 'get') {
-	return Boolean(routes?.paths?.[BASE + path]?.[method]);
-}
-
-export function routeSchema(path, method = 'post') {
-	const op = routes?.paths?.[BASE + path]?.[method];
-	let s = op?.requestBody?.content?.['application/json']?.schema || null;
-	if (s?.$ref) s = routes.doc?.components?.schemas?.[s.$ref.split('/').pop()] || null;
-	return s;
 }

@@ -284,7 +284,7 @@ export default async function journey(ctx) {
 		}
 		throw e;
 	});
-	ctx.live(['run.updated', 'pull_request.updated', 'deployment.updated', 'tag.rc', 'release.*', 'release_candidate.*', 'rc.*', 'feedback.*'], () => show().catch(() => {}), { delay: 1000 });
+	ctx.live(['run.updated', 'pull_request.updated', 'deployment.updated', 'tag.rc', 'release.*', 'rc.*', 'feedback.*'], () => show().catch(() => {}), { delay: 1000 });
 }
 
 async function recentMerged(ctx) {

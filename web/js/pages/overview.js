@@ -38,12 +38,10 @@ function healthItem({ repo, health }) {
 			s ? [' — ', s.pull_request ? `${s.pull_request.title} (#${s.pull_request.number})` : (s.message || '').split('\n')[0], s.author?.login ? ` by ${s.author.login}` : ''] : null,
 			(health.suspects || []).length > 1 ? h('span', { class: 'muted' }, ` · ${plural(health.suspects.length, 'suspect commit')}`) : null,
 		];
-	} else if (state === 'running' || state === 'pending') {
-		statePill = pill('run', '◐', 'running');
-		why = 'The first pipeline on this branch is still running.';
 	} else {
-		statePill = pill('muted', '–', state || 'no runs');
-		why = 'No default-branch pipeline has reported yet.';
+		// unknown: no pipeline on the branch has finished yet (or the health could not be read)
+		statePill = pill('muted', '–', 'no verdict');
+		why = health ? 'No default-branch pipeline has finished yet.' : 'Could not read this branch\'s health.';
 	}
 	return h('li', { class: 'health-item', 'data-repo': repo.full_name, 'data-state': state || 'unknown' },
 		h('span', { class: 'repo-name' }, h('a', { href: `/runs?repo=${encodeURIComponent(repo.full_name)}&kind=main` }, repo.full_name), h('span', { class: 'muted' }, ` · ${repo.default_branch || 'main'}`)),
@@ -166,7 +164,7 @@ export default async function overview(ctx) {
 		await Promise.all([health(), recent()]);
 	}), { delay: 1000 });
 	ctx.live(['deployment.updated', 'environment.changed', 'release.*'], quiet(envs), { delay: 800 });
-	ctx.live(['tag.rc', 'release.*', 'release_candidate.*', 'rc.*', 'feedback.*', 'readiness.*', 'deployment.updated'], quiet(async () => {
+	ctx.live(['tag.rc', 'release.*', 'rc.*', 'feedback.*', 'deployment.updated'], quiet(async () => {
 		await Promise.all([rc(), train()]);
 	}), { delay: 800 });
 }
