@@ -187,9 +187,10 @@ export default async function rc(ctx) {
 	let firstFb = true;
 	let stale = false; // a refresh put off while a note is being written
 	let force = false; // the refresh the form itself asks for (saved, cancelled)
+	let focusing = false; // the keyboard is on its way into the list just drawn
 	const feedback = refreshable(fbBox, async () => {
-		if (!force && fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement)) {
-			stale = true; // not under the writer's fingers: once the form loses focus
+		if (!force && (focusing || fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement))) {
+			stale = true; // not under the writer's fingers: once the form loses focus (or the keyboard lands)
 			return undefined;
 		}
 		stale = force = false;
@@ -206,7 +207,15 @@ export default async function rc(ctx) {
 		const active = document.activeElement?.id;
 		const target = focusAfter || (active && out.querySelector(`#${CSS.escape(active)}`) ? `#${CSS.escape(active)}` : null);
 		focusAfter = null;
-		if (target) setTimeout(() => fbBox.querySelector(target)?.focus(), 0); // once it is in the page
+		if (target) {
+			focusing = true;
+			setTimeout(() => { // once it is in the page
+				focusing = false;
+				fbBox.querySelector(target)?.focus();
+				// a refresh put off meanwhile, when the keyboard did not land in a note
+				if (stale && !fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement)) feedback().catch(() => {});
+			}, 0);
+		}
 		return out;
 	});
 
