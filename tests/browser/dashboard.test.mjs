@@ -28,6 +28,8 @@ async function currentRc() {
 	return json.items.find((r) => r.version === 'v0.38.0-rc.1');
 }
 
+const capitalised = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+
 function noProblems(page, what) {
 	assert.deepEqual(problems(page), [], `${what}: console errors or page errors`);
 }
@@ -462,7 +464,7 @@ test('feedback end to end: a block from a phone with the keyboard only, seen liv
 test('on the RC page, a release manager acknowledges, resolves and reopens the block with the keyboard; readiness follows', async () => {
 	const rc = await currentRc();
 	const ctx = await person(browser, server.url, { token: facts.tokens.engineer }); // read + feedback
-	const page = await open(ctx);
+	const page = await open(ctx, { allow: [/status of 400/] });
 	await visit(page, `/release-candidates/${rc.id}`, '#readiness .checklist');
 	await page.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]');
 	const block = '#feedback-list [data-verdict="block"]';
@@ -483,6 +485,28 @@ test('on the RC page, a release manager acknowledges, resolves and reopens the b
 	await page.focus(`${item} [data-action="resolve"]`);
 	await page.keyboard.press('Enter');
 	await page.waitForFunction((sel) => document.activeElement?.matches(sel), `#resolution-${id}`);
+	// first a note longer than the server takes (a browser without the maxlength): the
+	// problem's errors name the field (pointer /resolution), and its message stands beside the
+	// note field, which keeps the keyboard and what was typed
+	const tooLong = 'y'.repeat(2001);
+	await page.evaluate((sel) => document.querySelector(sel).removeAttribute('maxlength'), `#resolution-${id}`);
+	await page.fill(`#resolution-${id}`, tooLong);
+	const [answer] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === `/api/v1/feedback/${id}`, { timeout: 10_000 }),
+		page.keyboard.press('Enter'),
+	]);
+	assert.equal(answer.status(), 400);
+	const refused = await answer.json();
+	const why = refused.errors?.find((x) => x.pointer === '/resolution');
+	assert.ok(why, `the 400 problem names the field in errors: ${JSON.stringify(refused)}`);
+	await page.waitForSelector(`#resolution-${id}[aria-invalid="true"]`, { timeout: 10_000 });
+	assert.equal((await page.textContent(`#resolution-${id}-error`)).replace('✕', ''), capitalised(why.detail));
+	assert.equal(await page.getAttribute(`#resolution-${id}`, 'aria-describedby'), `resolution-${id}-error`);
+	assert.equal(await page.evaluate(() => document.activeElement?.id), `resolution-${id}`);
+	assert.equal(await page.inputValue(`#resolution-${id}`), tooLong, 'what was typed is kept');
+	assert.equal(await page.textContent(`${item} form.feedback-resolve > p.field-error[role="alert"]`), '', 'nothing in the general message');
+	await shot(page, 'release-candidate-note-refused');
+	await page.fill(`#resolution-${id}`, '');
 	await page.keyboard.type(note);
 	await page.keyboard.press('Enter');
 	await page.waitForSelector(`${item}[data-status="resolved"]`);
@@ -521,17 +545,33 @@ test('the form shows what the server refuses next to the field, and announces it
 	assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
 	assert.match(await page.textContent('#verdict-error'), /approve, concern or block/);
 	await shot(page, 'feedback-errors');
-	// a limit only the server knows (a browser without the maxlength): its problem detail
-	// names the field, and the message appears next to that field
+	// a limit only the server knows (a browser without the maxlength): the problem's errors
+	// name the field by JSON Pointer (/area), and its message appears next to that field. The
+	// problem's detail is for people — here the server's sentence is swapped for another one,
+	// which the page shows nowhere near a field: it must not read the field out of it.
+	let refused = null;
+	await page.route('**/api/v1/release-candidates/*/feedback', async (route) => {
+		const res = await route.fetch();
+		refused = await res.json();
+		await route.fulfill({ response: res, json: { ...refused, detail: 'That was not accepted.' } });
+	});
 	await page.check('#verdict-concern');
 	await page.fill('#comment', 'The new pipeline screen is hard to read.');
 	await page.evaluate(() => document.getElementById('area').removeAttribute('maxlength'));
 	await page.fill('#area', 'x'.repeat(150));
 	await page.click('#send-feedback');
-	await page.waitForFunction(() => document.getElementById('area-error')?.textContent.length > 0);
+	await page.waitForSelector('#error-summary h2', { timeout: 10_000 });
+	assert.equal(refused?.status, 400);
+	const why = refused.errors?.find((x) => x.pointer === '/area');
+	assert.ok(why, `the 400 problem names the field in errors: ${JSON.stringify(refused)}`);
+	assert.equal((await page.textContent('#area-error')).replace('✕', ''), capitalised(why.detail));
 	assert.equal(await page.getAttribute('#area', 'aria-invalid'), 'true');
-	assert.match(await page.textContent('#error-summary'), /./);
+	assert.equal(await page.textContent('#verdict-error'), '', 'the verdict is not blamed');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
+	assert.ok((await page.textContent('#error-summary')).includes(`Part of the product: ${why.detail}`), 'the summary names the field');
 	assert.equal(await page.locator('#confirmation').count(), 0, 'nothing saved');
+	await shot(page, 'feedback-refused');
+	await page.unroute('**/api/v1/release-candidates/*/feedback');
 	noProblems(page, 'server-side validation');
 	await ctx.close();
 });

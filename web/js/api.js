@@ -7,17 +7,25 @@ export function setCsrf(token) {
 	csrfToken = token || null;
 }
 
+// A problem+json answer (RFC 9457). `detail` is for people and is shown as it is; which field
+// is at fault is read from the extension member `errors` of validation problems:
+// [{pointer: "/verdict", detail}] for a JSON body field, [{parameter: "limit", detail}] for a
+// path or query parameter, each detail without the field's name.
 export class ApiError extends Error {
 	constructor(status, problem, path) {
-		const detail = problem?.detail || problem?.title || `HTTP ${status}`;
-		super(detail);
+		super(problem?.detail || problem?.title || `HTTP ${status}`);
 		this.status = status;
 		this.problem = problem || {};
 		this.path = path;
-		// "comment: must not be empty" -> field "comment"
-		const m = /^([A-Za-z_][\w.\[\]-]*): /.exec(problem?.detail || '');
-		this.field = m ? m[1] : null;
-		this.fieldMessage = m ? problem.detail.slice(m[0].length) : detail;
+		this.errors = Array.isArray(problem?.errors) ? problem.errors : [];
+	}
+	// why the body field at this JSON Pointer ("/comment") was refused, or null
+	fieldError(pointer) {
+		return this.errors.find((e) => e.pointer === pointer)?.detail ?? null;
+	}
+	// why this path or query parameter was refused, or null
+	parameterError(name) {
+		return this.errors.find((e) => e.parameter === name)?.detail ?? null;
 	}
 	get unavailable() {
 		return this.status === 503;

@@ -4,7 +4,7 @@
 // a summary that takes focus and next to each field, a confirmation that takes focus.
 import { h } from '../dom.js';
 import { get, post, ApiError } from '../api.js';
-import { absolute } from '../format.js';
+import { absolute, capitalise } from '../format.js';
 import { session } from '../app.js';
 import * as rel from '../releases.js';
 
@@ -163,8 +163,12 @@ export default async function feedback(ctx) {
 		const el = name === 'verdict' ? verdicts : fieldEl(name);
 		el?.removeAttribute('aria-invalid');
 	}
+	// the fields as the error summary names them
+	const LABELS = { verdict: 'Your verdict', comment: 'Your comment', severity: 'How serious', area: 'Part of the product', author: 'Your name', team: 'Your team' };
+	// errors: [{name, message, summary}]: the message beside the field, and in the summary
+	// (default: the message)
 	function showErrors(errors) {
-		for (const name of ['verdict', 'comment', 'severity', 'area', 'author', 'team']) clearError(name);
+		for (const name of Object.keys(LABELS)) clearError(name);
 		summary.replaceChildren();
 		if (!errors.length) return;
 		for (const { name, message } of errors) {
@@ -175,19 +179,22 @@ export default async function feedback(ctx) {
 		}
 		summary.replaceChildren(
 			h('h2', { id: 'error-summary-title' }, errors.length === 1 ? 'One thing to fix' : `${errors.length} things to fix`),
-			h('ul', {}, errors.map(({ name, message }) => h('li', {}, h('a', { href: `#${name === 'verdict' ? 'verdict-approve' : name}`, onclick: (ev) => {
+			h('ul', {}, errors.map(({ name, message, summary: line }) => h('li', {}, h('a', { href: `#${name === 'verdict' ? 'verdict-approve' : name}`, onclick: (ev) => {
 				ev.preventDefault();
 				fieldEl(name)?.focus();
-			} }, message)))));
+			} }, line || message)))));
 		summary.focus();
 	}
-	// the server names the field in its problem detail: "comment: ..." → the comment field
-	function serverField(f) {
-		if (!f) return null;
-		const base = f.split(/[.[]/)[0];
-		return ['verdict', 'comment', 'severity', 'area', 'author', 'team'].includes(base) ? base : null;
+	// what the server refused, field by field (problem.errors: JSON Pointers into the body we
+	// sent); a field this form does not show, or a problem without errors, goes to the top
+	function serverErrors(e) {
+		const out = [];
+		for (const x of e.errors) {
+			const name = x.pointer?.split('/')[1];
+			if (Object.hasOwn(LABELS, name ?? '') && (name === 'verdict' || fieldEl(name))) out.push({ name, message: capitalise(x.detail), summary: `${LABELS[name]}: ${x.detail}` });
+		}
+		return out;
 	}
-
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const verdict = form.elements.namedItem('verdict').value;
@@ -225,8 +232,8 @@ export default async function feedback(ctx) {
 				showErrors([{ name: 'verdict', message: e.problem?.type?.includes('csrf') ? 'This page is out of date. Reload it and send your feedback again.' : 'You are not allowed to give feedback. Ask for access.' }]);
 				return;
 			}
-			const name = serverField(e.field);
-			if (name) showErrors([{ name, message: capitalise(e.fieldMessage || e.message) }]);
+			const fields = e instanceof ApiError ? serverErrors(e) : [];
+			if (fields.length) showErrors(fields);
 			else showErrors([{ name: 'verdict', message: e.status === 409 ? `${chosen.version} no longer takes feedback: ${e.message}` : `Your feedback was not saved: ${e.message}` }]);
 		}
 	});
@@ -257,8 +264,4 @@ export default async function feedback(ctx) {
 		window.scrollTo(0, 0);
 		ctx.announce(`Saved: ${v[2]} on ${chosen.version}.`);
 	}
-}
-
-function capitalise(s) {
-	return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 }

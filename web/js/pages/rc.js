@@ -3,6 +3,7 @@
 import { h } from '../dom.js';
 import { get, request } from '../api.js';
 import { session } from '../app.js';
+import { capitalise } from '../format.js';
 import { timeEl, shaEl, pageHead, section, refreshable, kv, extLink, labelTag, statePill } from '../ui.js';
 import { artifactList } from './envcard.js';
 import * as rel from '../releases.js';
@@ -124,11 +125,17 @@ export default async function rc(ctx) {
 	const canTriage = scopes.includes('feedback') || scopes.includes('admin');
 	const drafts = new Map(); // feedback id -> the resolution note being written
 	let focusAfter = null; // a selector of the element to focus after the next refresh
-	async function setStatus(f, body, errorEl) {
+	// fields: the inputs of the body's fields, by JSON Pointer ({'/resolution': input}); a
+	// field the server refuses gets its message beside it (problem.errors), the rest below
+	async function setStatus(f, body, errorEl, fields = {}) {
 		// one change at a time: the item's buttons wait for the answer
 		const controls = [...(errorEl.closest('.feedback-actions')?.querySelectorAll('button') || [])];
 		for (const b of controls) b.disabled = true;
 		errorEl.textContent = '';
+		for (const input of Object.values(fields)) {
+			input.removeAttribute('aria-invalid');
+			document.getElementById(`${input.id}-error`).textContent = '';
+		}
 		try {
 			await request(`/feedback/${f.id}`, { method: 'PATCH', body });
 			drafts.delete(f.id);
@@ -137,7 +144,13 @@ export default async function rc(ctx) {
 			await Promise.all([feedback(), readiness(), summary()]);
 		} catch (e) {
 			for (const b of controls) b.disabled = false;
-			errorEl.textContent = e.fieldMessage || e.message;
+			const at = Object.entries(fields).filter(([pointer]) => e.fieldError?.(pointer));
+			for (const [pointer, input] of at) {
+				document.getElementById(`${input.id}-error`).replaceChildren(h('span', { 'aria-hidden': 'true' }, '✕'), capitalise(e.fieldError(pointer)));
+				input.setAttribute('aria-invalid', 'true');
+			}
+			if (at.length) at[0][1].focus();
+			else errorEl.textContent = e.message;
 		}
 	}
 	function triage(f) {
@@ -152,7 +165,7 @@ export default async function rc(ctx) {
 			buttons.push(h('button', { type: 'button', class: 'btn', 'data-action': 'reopen', onclick: () => setStatus(f, { status: 'open' }, error) }, 'Reopen'));
 		} else if (drafts.has(f.id)) {
 			const input = h('input', { type: 'text', id: `resolution-${f.id}`, name: 'resolution', maxlength: '2000', value: drafts.get(f.id), autocomplete: 'off',
-				oninput: (e) => drafts.set(f.id, e.target.value) });
+				'aria-describedby': `resolution-${f.id}-error`, oninput: (e) => drafts.set(f.id, e.target.value) });
 			const form = h('form', { class: 'feedback-resolve', 'data-feedback-id': f.id,
 				onfocusout: (e) => {
 					if (stale && !form.contains(e.relatedTarget)) setTimeout(() => feedback(), 0);
@@ -160,9 +173,10 @@ export default async function rc(ctx) {
 				onsubmit: (e) => {
 					e.preventDefault();
 					const note = input.value.trim();
-					setStatus(f, note ? { status: 'resolved', resolution: note } : { status: 'resolved' }, error);
+					setStatus(f, note ? { status: 'resolved', resolution: note } : { status: 'resolved' }, error, { '/resolution': input });
 				} },
 				h('label', { for: `resolution-${f.id}` }, 'How was it resolved? ', h('span', { class: 'muted' }, '(optional)')),
+				h('p', { class: 'field-error', id: `resolution-${f.id}-error` }),
 				h('div', { class: 'row' }, input,
 					h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'resolve-confirm' }, 'Resolve'),
 					h('button', { type: 'button', class: 'btn', onclick: () => {
