@@ -7,7 +7,7 @@ SHELL := /bin/bash
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test deps build build-asan unit clean format
+.PHONY: help run test deps build build-asan unit clean format stress
 
 help:
 	@echo "make run         build and run shiplogd with a private PostgreSQL (Ctrl-C stops it)"
@@ -17,6 +17,7 @@ help:
 	@echo "make build-asan  clang ASan/UBSan build (build-asan/)"
 	@echo "make unit        normal build + unit tests"
 	@echo "make format      clang-format the C sources"
+	@echo "make stress      the integration and browser stages 20 times beside a CPU hog (STRESS_RUNS=N)"
 	@echo "make clean       remove build directories and test results"
 
 run:
@@ -39,8 +40,12 @@ build-asan:
 unit: build
 	ctest --test-dir build -L '^unit$$' --output-on-failure --timeout 60 -j $(JOBS)
 
+# Flaky tests are bugs: this finds them (scripts/stress.sh; about 4 minutes a round).
+stress:
+	bash scripts/stress.sh
+
 clean:
-	rm -rf build build-asan build-* test-results
+	rm -rf build build-asan build-* test-results test-results-stress
 
 format:
 	@command -v clang-format >/dev/null || { echo "clang-format not found: apt-get install clang-format"; exit 1; }

@@ -13,6 +13,7 @@
 #   JOBS=N         parallelism (default: nproc)
 #   FUZZ_BUDGET=S  wall-time seconds for the fuzz stage, all targets together (default 120)
 #   SHIPLOG_TEST_KEEP_PG=1   keep the throwaway cluster after the run (for debugging)
+#   SHIPLOG_TEST_STAGES="a b"  only these stages (make stress uses it); unset: all of them
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -91,8 +92,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Stage functions are called directly (not inside `if`), so `set -e` stays in force in them.
+# SHIPLOG_TEST_STAGES="integration browser" runs only those stages (scripts/stress.sh); a stage
+# left out is not run and not counted.
 stage() {
 	local name=$1 fn=$2 t0=$SECONDS dt
+	if [[ -n "${SHIPLOG_TEST_STAGES:-}" && " $SHIPLOG_TEST_STAGES " != *" $name "* ]]; then
+		return 0
+	fi
 	STAGE=$name
 	say ""
 	say "== stage $name"

@@ -145,6 +145,28 @@ void http_reply_json(struct http_request *r, unsigned status, json_t *body);
 /* A problem+json reply; detail is printf-style and may be NULL. */
 void http_reply_problem(struct http_request *r, enum problem_code code, const char *detail_fmt,
 			...) __attribute__((format(printf, 3, 4)));
+/*
+ * A problem about one field of the request, for people and for programs: the
+ * detail is "NAME: reason", and the RFC 9457 extension member
+ *   "errors": [{"pointer": "/jobs/0/name", "detail": reason}]   (a JSON body field)
+ *   "errors": [{"parameter": "limit", "detail": reason}]         (a path or query parameter)
+ * says which.  `field` is a JSON Pointer into the body ("/verdict"; "" for the
+ * body itself, and then the detail is the reason alone), or, for
+ * PROBLEM_INVALID_PARAMETER and PROBLEM_UNKNOWN_PARAMETER, the parameter's
+ * name.  NAME is the pointer as people write it ("jobs[0].name").
+ */
+void http_reply_field_problem(struct http_request *r, enum problem_code code, const char *field,
+			      const char *reason_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The problem reply under it all: `members` (stolen, may be NULL) are added
+ * to the problem object; detail may be NULL. */
+void http_reply_problem_members(struct http_request *r, enum problem_code code, const char *detail,
+				json_t *members);
+/* Checks `body` (a JSON value found at the JSON Pointer `at`: "" for the
+ * request body, "/jobs/2" for an item of it) against specs; true when it
+ * passes, else replies 400 naming the field (http_reply_field_problem) and
+ * returns false. */
+bool http_body_check_reply(struct http_request *r, const struct param_spec *specs,
+			   const json_t *body, const char *at);
 /* Copies body. content_type must be a static string. */
 void http_reply_bytes(struct http_request *r, unsigned status, const char *content_type,
 		      const void *body, size_t len);
@@ -177,12 +199,24 @@ enum route_match http_route_find(const struct route *table, const char *method, 
 				 const char *names[HTTP_MAX_PATH_PARAMS], size_t *n_values,
 				 char *allow, size_t allow_size);
 
-/* Validates one text value against a spec; on error writes why into err. */
+/* Validates one text value against a spec; on error writes why into err, as
+ * "NAME: reason" (NAME is spec->name). */
 bool http_param_check(const struct param_spec *spec, const char *value, char *err,
 		      size_t err_size);
-/* Validates a JSON body against a spec list; on error sets code + err. */
-bool http_body_check(const struct param_spec *specs, const json_t *body,
-		     enum problem_code *code, char *err, size_t err_size);
+/* Validates a JSON body against a spec list; on error sets code, err ("NAME:
+ * reason", NAME the field as people write it: "scopes[1]") and, when pointer is
+ * not NULL, the JSON Pointer of the field at fault ("/scopes/1"; "" when the
+ * body itself is wrong). */
+bool http_body_check(const struct param_spec *specs, const json_t *body, enum problem_code *code,
+		     char *err, size_t err_size, char *pointer, size_t pointer_size);
+/* The reason of a check's err, without its "NAME: " (err itself when it does
+ * not start with name). */
+const char *http_check_reason(const char *err, const char *name);
+/* Writes a JSON Pointer as people name the field: "/jobs/0/name" -> "jobs[0].name". */
+void http_field_name(const char *pointer, char *buf, size_t size);
+/* Appends one reference token to a JSON Pointer held in pointer[size], escaped
+ * as RFC 6901 says (never past the buffer). */
+void http_json_pointer_push(char *pointer, size_t size, const char *key);
 
 /* The OpenAPI 3.1 document for the table (new reference). */
 json_t *http_openapi(const struct route *table, const char *base_url);

@@ -46,13 +46,14 @@
  *
  * PAYLOADS.
  *   slack:   {"text": summary, "blocks": [section with a link back to the
- *            dashboard (base_url + /rcs/{id}, /runs/{id}, /environments/{name}),
+ *            dashboard (base_url + /release-candidates/{id}, /runs/{id},
+ *            /environments/{name}: shiplog/dashboard.h),
  *            context]}
  *   webhook: {"id", "event": kind, "occurred_at", "data": {...},
  *            "links": {...}} with X-Signature: sha256=<hex HMAC-SHA256 of the
  *            body keyed by secret_env> (Flux generic-hmac's scheme)
  *   github_status: POST {api_url}/repos/{owner}/{repo}/statuses/{sha}
- *            {"state", "target_url": base_url + /rcs/{id}, "description",
+ *            {"state", "target_url": base_url + /release-candidates/{id}, "description",
  *            "context"}: pending (the first failed gate's reason, else the
  *            first pending one's), success ("Ready"; "Released" once
  *            released), failure ("Rejected…") — at most 140 characters.
@@ -60,6 +61,9 @@
  *            the RC's current readiness: GitHub shows the last status posted
  *            for a context, and a retried or reordered message must never
  *            put an older state back.  A superseded RC gets no more statuses.
+ *            A message that would post exactly what shiplog last posted for
+ *            the commit and context (github_status_posted), or what an earlier
+ *            message of its batch posts, is not sent: it ends 'superseded'.
  */
 #ifndef SHIPLOG_NOTIFY_H
 #define SHIPLOG_NOTIFY_H

@@ -143,8 +143,8 @@ void api_deployments_create(struct http_request *r)
 	const char *revision = json_string_value(json_object_get(b, "revision"));
 	const char *commit_in = json_string_value(json_object_get(b, "commit"));
 	if (!revision && !commit_in) {
-		http_reply_problem(r, PROBLEM_MISSING_FIELD,
-				   "revision: give the revision deployed, its commit, or both");
+		http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/revision",
+					 "give the revision deployed, its commit, or both");
 		return;
 	}
 	char commit[41] = "";
@@ -162,9 +162,9 @@ void api_deployments_create(struct http_request *r)
 	if (commit[0]) {
 		x.f.commit_sha = commit;
 		if (strcmp(x.f.revision_kind, "git") == 0 && strcmp(parsed.sha, commit) != 0) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD,
-					   "commit: the revision names commit %s, not %s", parsed.sha,
-					   commit);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/commit",
+						 "the revision names commit %s, not %s", parsed.sha,
+						 commit);
 			return;
 		}
 		/* a commit keys the deployment, whatever the revision's text */
@@ -180,16 +180,17 @@ void api_deployments_create(struct http_request *r)
 	x.f.started_at = json_string_value(json_object_get(b, "started_at"));
 	x.f.finished_at = json_string_value(json_object_get(b, "finished_at"));
 	if (x.f.finished_at && deployment_status_rank(x.f.status) < 3) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD,
-				   "finished_at: only a final status (success, failure, error, "
-				   "inactive) has an end");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/finished_at",
+					 "only a final status (success, failure, error, "
+					 "inactive) has an end");
 		return;
 	}
 	int64_t started_us = 0, finished_us = 0;
 	if (x.f.started_at && x.f.finished_at &&
 	    clock_parse_rfc3339(x.f.started_at, &started_us) &&
 	    clock_parse_rfc3339(x.f.finished_at, &finished_us) && finished_us < started_us) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "finished_at: before started_at");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/finished_at",
+					 "before started_at");
 		return;
 	}
 	char now[40];
@@ -222,8 +223,8 @@ void api_deployments_create(struct http_request *r)
 		return;
 	}
 	if (x.env_missing) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "environment: no environment named %s",
-				   x.environment);
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/environment",
+					 "no environment named %s", x.environment);
 		return;
 	}
 	char id[24];

@@ -54,34 +54,40 @@ static const struct config_environment *config_env(const struct config *cfg, con
 /*
  * Checks a "flux" array ({kind, namespace, name} objects) and returns it in
  * canonical form (kind spelt HelmRelease/Kustomization, namespace defaulted
- * to flux-system), or NULL with err naming the field.
+ * to flux-system), or NULL with the JSON Pointer of the member at fault in
+ * pointer ("/flux/0/kind") and why in err.
  */
-static json_t *flux_canonical(const json_t *list, char *err, size_t err_size)
+static json_t *flux_canonical(const json_t *list, char *pointer, size_t pointer_size, char *err,
+			      size_t err_size)
 {
+	static const char name_rule[] =
+		"expected a Kubernetes name (lower-case letters, digits, '-' and '.')";
 	json_t *out = json_array();
 	size_t i;
 	const json_t *o;
+	const char *at = "";
 	json_array_foreach(list, i, o)
 	{
 		const char *key;
 		const json_t *v;
 		json_object_foreach((json_t *)(uintptr_t)o, key, v)
 		{
+			at = key;
 			if (strcmp(key, "kind") && strcmp(key, "namespace") && strcmp(key, "name")) {
-				snprintf(err, err_size, "flux[%zu].%.60s: unknown field (kind, namespace, name)",
-					 i, key);
+				snprintf(err, err_size, "unknown field (kind, namespace, name)");
 				goto bad;
 			}
 			if (!json_is_string(v)) {
-				snprintf(err, err_size, "flux[%zu].%s: expected a string", i, key);
+				snprintf(err, err_size, "expected a string");
 				goto bad;
 			}
 		}
 		const char *kind = json_string_value(json_object_get(o, "kind"));
 		const char *ns = json_string_value(json_object_get(o, "namespace"));
 		const char *name = json_string_value(json_object_get(o, "name"));
+		at = "kind";
 		if (!kind) {
-			snprintf(err, err_size, "flux[%zu].kind: required", i);
+			snprintf(err, err_size, "required");
 			goto bad;
 		}
 		if (strcasecmp(kind, "HelmRelease") == 0)
@@ -89,27 +95,19 @@ static json_t *flux_canonical(const json_t *list, char *err, size_t err_size)
 		else if (strcasecmp(kind, "Kustomization") == 0)
 			kind = "Kustomization";
 		else {
-			snprintf(err, err_size, "flux[%zu].kind: expected HelmRelease or Kustomization", i);
+			snprintf(err, err_size, "expected HelmRelease or Kustomization");
 			goto bad;
 		}
+		at = "namespace";
 		if (!ns)
 			ns = "flux-system";
 		if (!is_k8s_name(ns)) {
-			snprintf(err, err_size,
-				 "flux[%zu].namespace: expected a Kubernetes name (lower-case letters, "
-				 "digits, '-' and '.')",
-				 i);
+			snprintf(err, err_size, "%s", name_rule);
 			goto bad;
 		}
-		if (!name) {
-			snprintf(err, err_size, "flux[%zu].name: required", i);
-			goto bad;
-		}
-		if (!is_k8s_name(name)) {
-			snprintf(err, err_size,
-				 "flux[%zu].name: expected a Kubernetes name (lower-case letters, digits, "
-				 "'-' and '.')",
-				 i);
+		at = "name";
+		if (!name || !is_k8s_name(name)) {
+			snprintf(err, err_size, "%s", name ? name_rule : "required");
 			goto bad;
 		}
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "kind", kind, "namespace", ns,
@@ -117,6 +115,8 @@ static json_t *flux_canonical(const json_t *list, char *err, size_t err_size)
 	}
 	return out;
 bad:
+	snprintf(pointer, pointer_size, "/flux/%zu", i);
+	http_json_pointer_push(pointer, pointer_size, at);
 	json_decref(out);
 	return NULL;
 }
@@ -427,7 +427,7 @@ static int create_tx(struct db_conn *c, void *arg)
 static bool read_fields(struct http_request *r, struct env_write *w, char **flux_text)
 {
 	json_t *b = r->json;
-	char err[256];
+	char err[256], pointer[128];
 	*flux_text = NULL;
 	const json_t *v;
 	if ((v = json_object_get(b, "tier")) && json_is_string(v)) {
@@ -438,8 +438,8 @@ static bool read_fields(struct http_request *r, struct env_write *w, char **flux
 		w->set_url = true;
 		w->url = json_string_value(v); /* null clears */
 		if (w->url && !is_http_url(w->url)) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD,
-					   "url: expected an http:// or https:// URL");
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/url",
+						 "expected an http:// or https:// URL");
 			return false;
 		}
 	}
@@ -448,9 +448,9 @@ static bool read_fields(struct http_request *r, struct env_write *w, char **flux
 		w->description = json_string_value(v);
 	}
 	if ((v = json_object_get(b, "flux")) && json_is_array(v)) {
-		json_t *flux = flux_canonical(v, err, sizeof err);
+		json_t *flux = flux_canonical(v, pointer, sizeof pointer, err, sizeof err);
 		if (!flux) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s", err);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, pointer, "%s", err);
 			return false;
 		}
 		*flux_text = json_dumps(flux, JSON_COMPACT);
@@ -465,8 +465,8 @@ void api_environments_create(struct http_request *r)
 {
 	const char *name = json_string_value(json_object_get(r->json, "name"));
 	if (!is_slug(name)) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD,
-				   "name: expected letters, digits, '.', '_' or '-'");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/name",
+					 "expected letters, digits, '.', '_' or '-'");
 		return;
 	}
 	struct env_write w = {0};

@@ -203,18 +203,17 @@ static bool form_body(struct http_request *r)
 		free(v);
 		if (why) {
 			json_decref(o);
-			http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s: the form value has %s",
-					   s->name, why);
+			char at[64] = "";
+			http_json_pointer_push(at, sizeof at, s->name);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, at,
+						 "the form value has %s", why);
 			return false;
 		}
 		if (js)
 			json_object_set_new(o, s->name, js);
 	}
-	enum problem_code code;
-	char err[512];
-	if (!http_body_check(r->route->body_params, o, &code, err, sizeof err)) {
+	if (!http_body_check_reply(r, r->route->body_params, o, "")) {
 		json_decref(o);
-		http_reply_problem(r, code, "%s", err);
 		return false;
 	}
 	r->json = o;
@@ -234,32 +233,31 @@ void api_feedback_create(struct http_request *r)
 	bool verified = r->who.team[0] != '\0';
 	if (verified) {
 		if (author && strcasecmp(author, who)) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD,
-					   "author: you are signed in as %s; feedback is recorded "
-					   "under your own name (leave author out)",
-					   who);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/author",
+						 "you are signed in as %s; feedback is recorded "
+						 "under your own name (leave author out)",
+						 who);
 			return;
 		}
 		if (team && strcasecmp(team, r->who.team)) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD,
-					   "team: the configuration puts %s in team %s, not %s",
-					   who, r->who.team, team);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/team",
+						 "the configuration puts %s in team %s, not %s",
+						 who, r->who.team, team);
 			return;
 		}
 		author = who;
 		team = r->who.team;
 	} else if (!author) {
 		if (!strchr(who, '@')) {
-			http_reply_problem(r, PROBLEM_MISSING_FIELD,
-					   "author: required (who is giving this feedback?)");
+			http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/author",
+						 "required (who is giving this feedback?)");
 			return;
 		}
 		author = who;
 	}
 	if (verdict && strcmp(verdict, "approve") && (!comment || !*comment)) {
-		http_reply_problem(r, PROBLEM_MISSING_FIELD,
-				   "comment: required with verdict %s (what did you see?)",
-				   verdict);
+		http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/comment",
+					 "required with verdict %s (what did you see?)", verdict);
 		return;
 	}
 	struct db_conn *c = http_db(r);
@@ -387,8 +385,9 @@ void api_feedback_update(struct http_request *r)
 	const json_t *fi = json_object_get(b, "fixed_in");
 	x.fixed_in = json_is_integer(fi) ? (int64_t)json_integer_value(fi) : 0;
 	if ((x.resolution || x.fixed_in) && x.to != FEEDBACK_RESOLVED) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s: only with status resolved",
-				   x.fixed_in ? "fixed_in" : "resolution");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD,
+					 x.fixed_in ? "/fixed_in" : "/resolution",
+					 "only with status resolved");
 		return;
 	}
 	char now[40];
@@ -418,9 +417,9 @@ void api_feedback_update(struct http_request *r)
 		return;
 	}
 	if (!x.fixed_in_ok) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD,
-				   "fixed_in: no release candidate %lld in %s",
-				   (long long)x.fixed_in, x.repository);
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/fixed_in",
+					 "no release candidate %lld in %s", (long long)x.fixed_in,
+					 x.repository);
 		return;
 	}
 	reply_feedback(r, c, x.id, 200);

@@ -471,8 +471,8 @@ void api_commit_where(struct http_request *r)
 	snprintf(sha, sizeof sha, "%s", matches ? PQgetvalue(res, 0, 4) : "");
 	PQclear(res);
 	if (matches > 1) {
-		http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-				   "sha: %s is ambiguous in %s; give more digits", prefix, repo_name);
+		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "sha",
+					 "%s is ambiguous in %s; give more digits", prefix, repo_name);
 		return;
 	}
 	if (matches == 0) {

@@ -22,7 +22,7 @@
 	"json_build_object('id', n.id, 'sink', n.sink, 'sink_type', n.sink_type, "              \
 	"'kind', n.kind, 'status', n.status, "                                                  \
 	"'attempt_count', n.attempts, "                                                         \
-	"'attempts_left', CASE WHEN n.status IN ('sent', 'dead') THEN 0 "                       \
+	"'attempts_left', CASE WHEN n.status IN ('sent', 'dead', 'superseded') THEN 0 "         \
 	" ELSE greatest($1::int - (n.attempts - n.retry_base), 0) END, "                        \
 	"'next_attempt_at', CASE WHEN n.status = 'pending' THEN " TS("n.next_attempt_at")      \
 	" END, "                                                                                \

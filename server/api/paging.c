@@ -54,8 +54,8 @@ bool api_page_parse(struct http_request *r, struct api_page *p)
 	p->has_cursor = true;
 	return true;
 bad:
-	http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-			   "cursor: not a cursor this server made; use the next link of a page");
+	http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "cursor",
+				 "not a cursor this server made; use the next link of a page");
 	return false;
 }
 

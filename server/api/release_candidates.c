@@ -22,9 +22,7 @@
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed)
 {
-	const struct problem_info *p = problem_info(PROBLEM_ILLEGAL_TRANSITION);
-	char type[128], detail[600], list[300] = "";
-	problem_type_uri(PROBLEM_ILLEGAL_TRANSITION, type, sizeof type);
+	char detail[600], list[300] = "", pointer[64] = "";
 	size_t i;
 	json_t *v;
 	json_array_foreach(allowed, i, v) {
@@ -34,16 +32,11 @@ void api_reply_illegal_transition(struct http_request *r, const char *field, con
 	}
 	snprintf(detail, sizeof detail, "%s: %s → %s is not allowed; from %s: %s", field, from, to,
 		 from, list[0] ? list : "no change is allowed");
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "type", type, "title",
-			      p->title, "status", (int)p->status, "detail", detail, "current", from,
-			      "requested", to, "allowed", allowed);
-	if (r->path)
-		json_object_set_new(o, "instance", json_string(r->path));
-	json_object_set_new(o, "request_id", json_string(r->request_id));
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	http_reply_bytes(r, p->status, "application/problem+json", s, strlen(s));
-	free(s);
+	http_json_pointer_push(pointer, sizeof pointer, field);
+	json_t *members = json_pack("{s:s, s:s, s:o, s:[{s:s, s:s}]}", "current", from, "requested",
+				    to, "allowed", allowed, "errors", "pointer", pointer, "detail",
+				    detail + strlen(field) + 2);
+	http_reply_problem_members(r, PROBLEM_ILLEGAL_TRANSITION, detail, members);
 }
 
 static int64_t path_id(const struct http_request *r)
@@ -158,9 +151,9 @@ void api_rc_create(struct http_request *r)
 	const json_t *b = r->json;
 	const char *version = json_string_value(json_object_get(b, "version"));
 	if (!version || !version_ok(version)) {
-		http_reply_problem(
-			r, PROBLEM_INVALID_FIELD,
-			"version: expected a tag name such as v0.38.0-rc.1 (letters, digits, "
+		http_reply_field_problem(
+			r, PROBLEM_INVALID_FIELD, "/version",
+			"expected a tag name such as v0.38.0-rc.1 (letters, digits, "
 			"'.', '_', '+', '-', '/')");
 		return;
 	}

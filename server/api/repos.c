@@ -296,9 +296,9 @@ void api_commits_get(struct http_request *r)
 	}
 	if (n > 1) {
 		PQclear(res);
-		http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-				   "sha: %s is ambiguous in %s; give more digits", prefix,
-				   repo.full_name);
+		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "sha",
+					 "%s is ambiguous in %s; give more digits", prefix,
+					 repo.full_name);
 		return;
 	}
 	char sha[41];

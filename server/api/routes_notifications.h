@@ -2,10 +2,10 @@
  * routes_notifications.h — parameter specs of the notification outbox
  * routes (included by routes.c only).
  */
-static const char *const notification_statuses[] = {"pending", "in_flight", "sent", "dead",
-						     NULL};
+static const char *const notification_statuses[] = {"pending", "in_flight",  "sent",
+						    "dead",    "superseded", NULL};
 static const char *const notification_kinds[] = {
-	"rc.cut",	     "rc.ready",     "rc.blocked",   "rc.released",   "main.broken",
+	"rc.cut",     "rc.ready",	   "rc.blocked",   "rc.released",   "main.broken",
 	"main.fixed", "deployment.failed", "feedback.new", "github_status", NULL};
 
 static const struct param_spec notification_list_params[] = {

@@ -135,15 +135,15 @@ void api_runs_list(struct http_request *r)
 	if (!api_page_parse(r, &pg))
 		return;
 	if (pg.has_cursor && !pg.before_time[0]) {
-		http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-				   "cursor: not a cursor of this list; use the next link of a page");
+		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "cursor",
+					 "not a cursor of this list; use the next link of a page");
 		return;
 	}
 	const char *repo = http_param(r, "repo");
 	const char *pr = http_param(r, "pr");
 	if (pr && !repo) {
-		http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-				   "pr: needs repo (pull request numbers are per repository)");
+		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "pr",
+					 "needs repo (pull request numbers are per repository)");
 		return;
 	}
 	struct db_conn *c = http_db(r);
@@ -536,26 +536,24 @@ static bool check_jobs(struct http_request *r, const json_t *jobs)
 	const json_t *item;
 	json_array_foreach(jobs, i, item)
 	{
-		enum problem_code code;
-		char err[300];
-		if (!http_body_check(job_item_spec, item, &code, err, sizeof err)) {
-			if (code == PROBLEM_MALFORMED_JSON)
-				code = PROBLEM_INVALID_FIELD;
-			http_reply_problem(r, code, "jobs[%zu].%s", i, err);
+		char at[64];
+		snprintf(at, sizeof at, "/jobs/%zu", i);
+		if (!http_body_check_reply(r, job_item_spec, item, at))
 			return false;
-		}
 		const char *status = body_str(item, "status");
 		const json_t *conclusion = json_object_get(item, "conclusion");
 		if (conclusion && !json_is_null(conclusion) && strcmp(status, "completed")) {
-			http_reply_problem(r, PROBLEM_INVALID_FIELD,
-					   "jobs[%zu].conclusion: only with status completed", i);
+			http_json_pointer_push(at, sizeof at, "conclusion");
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, at,
+						 "only with status completed");
 			return false;
 		}
 		const char *name = body_str(item, "name");
 		for (size_t k = 0; k < i; k++) {
 			if (!strcmp(body_str(json_array_get(jobs, k), "name"), name)) {
-				http_reply_problem(r, PROBLEM_INVALID_FIELD,
-						   "jobs[%zu].name: the same name as jobs[%zu]", i, k);
+				http_json_pointer_push(at, sizeof at, "name");
+				http_reply_field_problem(r, PROBLEM_INVALID_FIELD, at,
+							 "the same name as jobs[%zu]", k);
 				return false;
 			}
 		}
@@ -569,7 +567,8 @@ void api_runs_report(struct http_request *r)
 	const char *status = body_str(body, "status");
 	const json_t *conclusion = json_object_get(body, "conclusion");
 	if (conclusion && !json_is_null(conclusion) && strcmp(status, "completed")) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "conclusion: only with status completed");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/conclusion",
+					 "only with status completed");
 		return;
 	}
 	if (!check_jobs(r, json_object_get(body, "jobs")))

@@ -86,7 +86,7 @@ void api_session_create(struct http_request *r)
 		token = NULL;
 	}
 	if (!token) {
-		http_reply_problem(r, PROBLEM_MISSING_FIELD, "token: required");
+		http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/token", "required");
 		return;
 	}
 	/* sign-in is a bearer check, then a cookie */

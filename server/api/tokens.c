@@ -84,7 +84,8 @@ void api_tokens_create(struct http_request *r)
 	json_array_foreach(json_object_get(r->json, "scopes"), i, s)
 		x.scopes |= auth_scope_parse(json_string_value(s));
 	if (!x.scopes) {
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "scopes: give at least one scope");
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/scopes",
+					 "give at least one scope");
 		return;
 	}
 	char token[AUTH_TOKEN_TEXT_LEN + 1];

@@ -523,10 +523,11 @@ static int feedback_gate(struct db_conn *c, const struct config *cfg, const stru
 
 static void add_gate(json_t *gates, const char *key, const char *title, const struct rc_gate *g)
 {
-	json_array_append_new(gates, json_pack("{s:s, s:s, s:s, s:s, s:O}", "gate", key, "title",
+	/* the gate keeps its evidence: the reply takes a reference of its own */
+	json_t *evidence = g->evidence ? json_incref(g->evidence) : json_object();
+	json_array_append_new(gates, json_pack("{s:s, s:s, s:s, s:s, s:o}", "gate", key, "title",
 					       title, "status", rc_gate_status_name(g->status),
-					       "reason", g->reason, "evidence",
-					       g->evidence ? g->evidence : json_object()));
+					       "reason", g->reason, "evidence", evidence));
 }
 
 int rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, int64_t now_us,

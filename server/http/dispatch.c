@@ -36,6 +36,7 @@ struct request_state {
 	char nul_param[64]; /* the query parameter holding a "%00", if any */
 	bool started;       /* first call of the access handler seen */
 	bool too_large;
+	bool declared_too_large; /* Content-Length over the cap: 413 composed, body dropped */
 	bool done;          /* a reply was queued */
 	bool head;
 	bool late;          /* arrived after shutdown began */
@@ -50,6 +51,13 @@ struct request_state {
 /* Past this many discarded bytes the connection is simply closed: a client
  * streaming an endless chunked body must not keep a worker busy. */
 #define DISCARD_CEILING (64u * 1024 * 1024)
+
+/* Did the client send "Expect: 100-continue" (it waits before sending the body)? */
+static bool expects_continue(struct MHD_Connection *conn)
+{
+	const char *e = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	return e && !strcasecmp(e, "100-continue");
+}
 
 static void make_request_id(struct http_request *r, struct MHD_Connection *conn)
 {
@@ -125,8 +133,8 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
 	while (s && s->name && !(s->in == PARAM_QUERY && strcmp(s->name, key) == 0))
 		s++;
 	if (!s || !s->name) {
-		http_reply_problem(qc->r, PROBLEM_UNKNOWN_PARAMETER, "%.100s: unknown query parameter",
-				   key);
+		http_reply_field_problem(qc->r, PROBLEM_UNKNOWN_PARAMETER, key,
+					 "unknown query parameter");
 		qc->failed = true;
 		return MHD_NO;
 	}
@@ -134,7 +142,8 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
 	if (!value)
 		value = "";
 	if (!http_param_check(s, value, err, sizeof err)) {
-		http_reply_problem(qc->r, PROBLEM_INVALID_PARAMETER, "%s", err);
+		http_reply_field_problem(qc->r, PROBLEM_INVALID_PARAMETER, s->name, "%s",
+					 http_check_reason(err, s->name));
 		qc->failed = true;
 		return MHD_NO;
 	}
@@ -150,7 +159,8 @@ static bool check_params(struct http_request *r)
 		while (s && s->name && !(s->in == PARAM_PATH && strcmp(s->name, r->path_names[i]) == 0))
 			s++;
 		if (s && s->name && !http_param_check(s, r->path_values[i], err, sizeof err)) {
-			http_reply_problem(r, PROBLEM_INVALID_PARAMETER, "%s", err);
+			http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, s->name, "%s",
+						 http_check_reason(err, s->name));
 			return false;
 		}
 	}
@@ -160,7 +170,7 @@ static bool check_params(struct http_request *r)
 		return false;
 	for (const struct param_spec *s = r->route->params; s && s->name; s++) {
 		if (s->in == PARAM_QUERY && s->required && !http_param(r, s->name)) {
-			http_reply_problem(r, PROBLEM_INVALID_PARAMETER, "%s: required", s->name);
+			http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, s->name, "required");
 			return false;
 		}
 	}
@@ -200,12 +210,8 @@ static bool parse_body(struct http_request *r)
 				   jerr.column, jerr.text);
 		return false;
 	}
-	enum problem_code code;
-	char err[512];
-	if (!http_body_check(rt->body_params, r->json, &code, err, sizeof err)) {
-		http_reply_problem(r, code, "%s", err);
+	if (!http_body_check_reply(r, rt->body_params, r->json, ""))
 		return false;
-	}
 	return true;
 }
 
@@ -404,8 +410,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return queue_reply(st);
 		}
 		if (st->nul_param[0]) {
-			http_reply_problem(r, PROBLEM_INVALID_PARAMETER,
-					   "%s: contains an encoded NUL (%%00)", st->nul_param);
+			http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, st->nul_param,
+						 "contains an encoded NUL (%%00)");
 			return queue_reply(st);
 		}
 		st->path_buf = malloc(strlen(url) + 1);
@@ -433,7 +439,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
 					   "Content-Length: %s bytes; this endpoint takes at most %zu",
 					   cl, st->limit);
-			return queue_reply(st);
+			/* RFC 9112 §9.6: answer before the body only when the client
+			 * waits for leave to send it (Expect: 100-continue; no 100 is
+			 * sent then) or when it is too large to read; otherwise a
+			 * client still sending would find the connection reset before
+			 * it reads the answer.  Read and drop it, then answer and close. */
+			if (expects_continue(conn) ||
+			    http_body_precheck(cl, DISCARD_CEILING) == BODY_PRECHECK_TOO_LARGE) {
+				http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+				return queue_reply(st);
+			}
+			st->too_large = true;
+			st->declared_too_large = true;
+			return MHD_YES;
 		}
 		return MHD_YES;
 	}
@@ -468,9 +486,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 
-	if (st->too_large) {
+	if (st->declared_too_large) {
+		/* the 413 composed when the headers came, now that the body is read */
+		http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	} else if (st->too_large) {
 		http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
 				   "the body exceeds %zu bytes, the limit of this endpoint", st->limit);
+		http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	} else if (st->late && st->match == ROUTE_FOUND && strcmp(method, "GET") && !st->head) {
 		/* requests in flight at SIGTERM finish; writes that arrive
 		 * after it (on a kept-alive connection) go to another replica */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "http/netaddr.h"
 #include "http/ratelimit.h"
 #include "shiplog/clock.h"
@@ -32,30 +33,28 @@ static pthread_mutex_t locks[16] = {
 };
 static unsigned limits[RATE__COUNT] = {30, 20};
 
-/* Routes limited as a class (matched by pattern). */
-static const struct {
-	const char *method;
-	const char *pattern;
-	enum rate_class cls;
-} limited_routes[] = {
-	{"POST", "/api/v1/release-candidates/{id}/feedback", RATE_FEEDBACK},
-	{"POST", "/feedback", RATE_FEEDBACK},
-};
-
 void ratelimit_init(unsigned auth_failures_per_minute, unsigned feedback_per_minute)
 {
 	limits[RATE_AUTH_FAILURE] = auth_failures_per_minute;
 	limits[RATE_FEEDBACK] = feedback_per_minute;
 }
 
+/* The handlers whose stored writes count towards a per-client limit: keyed by
+ * the handler, so an entry cannot name a route that is not there. */
+static const struct {
+	http_handler handler;
+	enum rate_class cls;
+} limited_handlers[] = {
+	{api_feedback_create, RATE_FEEDBACK}, /* the API and the dashboard's form */
+};
+
 int ratelimit_route_class(const struct route *route)
 {
 	if (!route)
 		return -1;
-	for (size_t i = 0; i < sizeof limited_routes / sizeof limited_routes[0]; i++)
-		if (!strcmp(limited_routes[i].method, route->method) &&
-		    !strcmp(limited_routes[i].pattern, route->pattern))
-			return (int)limited_routes[i].cls;
+	for (size_t i = 0; i < sizeof limited_handlers / sizeof limited_handlers[0]; i++)
+		if (limited_handlers[i].handler == route->handler)
+			return (int)limited_handlers[i].cls;
 	return -1;
 }
 

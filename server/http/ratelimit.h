@@ -34,7 +34,7 @@ bool ratelimit_over(enum rate_class c, const char *client, unsigned *retry_after
 /* Counts one more; true when that goes over the limit. */
 bool ratelimit_hit(enum rate_class c, const char *client, unsigned *retry_after);
 
-/* The class a route is limited under, or -1 (the table in ratelimit.c). */
+/* The class a route is limited under (its `rate` in the route table), or -1. */
 int ratelimit_route_class(const struct route *route);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <microhttpd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,20 +58,17 @@ void http_reply_json(struct http_request *r, unsigned status, json_t *body)
 	reply_take(r, status, "application/json", s);
 }
 
-void http_reply_problem(struct http_request *r, enum problem_code code, const char *detail_fmt,
-			...)
+void http_reply_problem_members(struct http_request *r, enum problem_code code, const char *detail,
+				json_t *members)
 {
 	const struct problem_info *p = problem_info(code);
 	char type[128];
 	problem_type_uri(code, type, sizeof type);
 	json_t *o = json_pack("{s:s, s:s, s:i}", "type", type, "title", p->title, "status",
 			      (int)p->status);
-	if (detail_fmt) {
-		char detail[1024];
-		va_list ap;
-		va_start(ap, detail_fmt);
-		vsnprintf(detail, sizeof detail, detail_fmt, ap);
-		va_end(ap);
+	if (!o)
+		abort();
+	if (detail) {
 		/* the detail may quote client input: keep it valid UTF-8 for JSON */
 		json_t *d = json_string(detail);
 		if (!d)
@@ -83,11 +81,84 @@ void http_reply_problem(struct http_request *r, enum problem_code code, const ch
 			json_object_set_new(o, "instance", inst);
 	}
 	json_object_set_new(o, "request_id", json_string(r->request_id));
+	if (members) {
+		json_object_update_missing(o, members);
+		json_decref(members);
+	}
 	char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+	if (!s)
+		abort();
 	reply_take(r, p->status, "application/problem+json", s);
 	if (p->status >= 500)
 		log_msg(LOG_ERROR, "request %s answered %u %s", r->request_id, p->status, p->slug);
+}
+
+void http_reply_problem(struct http_request *r, enum problem_code code, const char *detail_fmt, ...)
+{
+	char detail[1024];
+	if (detail_fmt) {
+		va_list ap;
+		va_start(ap, detail_fmt);
+		vsnprintf(detail, sizeof detail, detail_fmt, ap);
+		va_end(ap);
+	}
+	http_reply_problem_members(r, code, detail_fmt ? detail : NULL, NULL);
+}
+
+static bool is_parameter_problem(enum problem_code code)
+{
+	return code == PROBLEM_INVALID_PARAMETER || code == PROBLEM_UNKNOWN_PARAMETER;
+}
+
+void http_reply_field_problem(struct http_request *r, enum problem_code code, const char *field,
+			      const char *reason_fmt, ...)
+{
+	char reason[768], name[256], detail[1100];
+	va_list ap;
+	va_start(ap, reason_fmt);
+	vsnprintf(reason, sizeof reason, reason_fmt, ap);
+	va_end(ap);
+	bool parameter = is_parameter_problem(code);
+	if (parameter)
+		snprintf(name, sizeof name, "%s", field);
+	else
+		http_field_name(field, name, sizeof name);
+	if (name[0])
+		snprintf(detail, sizeof detail, "%s: %s", name, reason);
+	else
+		snprintf(detail, sizeof detail, "%s", reason);
+	json_t *where = json_string(field), *why = json_string(reason);
+	json_t *members = NULL;
+	if (where && why) /* both valid UTF-8: they may quote client input */
+		members = json_pack("{s:[{s:o, s:o}]}", "errors",
+				    parameter ? "parameter" : "pointer", where, "detail", why);
+	else {
+		json_decref(where);
+		json_decref(why);
+	}
+	http_reply_problem_members(r, code, detail, members);
+}
+
+bool http_body_check_reply(struct http_request *r, const struct param_spec *specs,
+			   const json_t *body, const char *at)
+{
+	enum problem_code code;
+	char err[512], pointer[256], name[256];
+	if (http_body_check(specs, body, &code, err, sizeof err, pointer, sizeof pointer))
+		return true;
+	http_field_name(pointer, name, sizeof name);
+	const char *reason = http_check_reason(err, name);
+	char where[512];
+	snprintf(where, sizeof where, "%s%s", at, pointer);
+	/* an item that is not an object is a wrong field of the body, not a wrong body */
+	if (code == PROBLEM_MALFORMED_JSON && at[0])
+		code = PROBLEM_INVALID_FIELD;
+	if (code == PROBLEM_MALFORMED_JSON)
+		http_reply_problem(r, code, "%s", err);
+	else
+		http_reply_field_problem(r, code, where, "%s", reason);
+	return false;
 }
 
 void http_reply_header(struct http_request *r, const char *name, const char *value)

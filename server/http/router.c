@@ -290,8 +290,57 @@ static const char *json_type_word(enum param_type t)
 	}
 }
 
+void http_field_name(const char *pointer, char *buf, size_t size)
+{
+	size_t n = 0;
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (const char *p = pointer; *p == '/' && n + 1 < size;) {
+		const char *seg = p + 1, *end = strchr(seg, '/');
+		size_t len = end ? (size_t)(end - seg) : strlen(seg);
+		bool index = len > 0 && strspn(seg, "0123456789") >= len;
+		if (index)
+			n += (size_t)snprintf(buf + n, size - n, "[%.*s]", (int)len, seg);
+		else if (n)
+			n += (size_t)snprintf(buf + n, size - n, ".");
+		for (size_t i = 0; !index && i < len && n + 1 < size; i++) {
+			/* RFC 6901: ~1 is '/', ~0 is '~' */
+			if (seg[i] == '~' && i + 1 < len &&
+			    (seg[i + 1] == '0' || seg[i + 1] == '1'))
+				buf[n++] = seg[++i] == '1' ? '/' : '~';
+			else
+				buf[n++] = seg[i];
+		}
+		if (n >= size)
+			n = size - 1;
+		buf[n] = '\0';
+		p = seg + len;
+	}
+}
+
+void http_json_pointer_push(char *pointer, size_t size, const char *key)
+{
+	size_t n = strlen(pointer);
+	if (n + 1 >= size)
+		return;
+	pointer[n++] = '/';
+	for (const char *k = key; *k && n + 2 < size; k++) {
+		if (*k == '~' || *k == '/') {
+			pointer[n++] = '~';
+			pointer[n++] = *k == '~' ? '0' : '1';
+		} else {
+			pointer[n++] = *k;
+		}
+	}
+	pointer[n] = '\0';
+}
+
+/* `pointer` is the JSON Pointer of v (its own buffer, POINTER_MAX bytes); on a
+ * failure it is left naming the value at fault, which may be an array item. */
+#define POINTER_MAX 256
 static bool json_value_check(const struct param_spec *spec, const char *name, enum param_type type,
-			     const json_t *v, char *err, size_t err_size)
+			     const json_t *v, char *pointer, char *err, size_t err_size)
 {
 	struct param_spec tmp = *spec;
 	tmp.name = name;
@@ -333,14 +382,20 @@ static bool json_value_check(const struct param_spec *spec, const char *name, en
 		json_array_foreach(v, i, item)
 		{
 			snprintf(iname, sizeof iname, "%s[%zu]", name, i);
+			char index[24];
+			size_t at = strlen(pointer);
+			snprintf(index, sizeof index, "%zu", i);
+			http_json_pointer_push(pointer, POINTER_MAX, index);
 			/* items carry no range of their own: the array's min/max
 			 * bound its length */
 			struct param_spec is = *spec;
 			bool numeric = spec->items_type == PARAM_INT;
 			is.min = numeric ? INT64_MIN : 0;
 			is.max = numeric ? INT64_MAX : 0;
-			if (!json_value_check(&is, iname, spec->items_type, item, err, err_size))
+			if (!json_value_check(&is, iname, spec->items_type, item, pointer, err,
+					      err_size))
 				return false;
+			pointer[at] = '\0';
 		}
 		return true;
 	}
@@ -360,13 +415,15 @@ wrong_type:
 	return false;
 }
 
-bool http_body_check(const struct param_spec *specs, const json_t *body,
-		     enum problem_code *code, char *err, size_t err_size)
+bool http_body_check(const struct param_spec *specs, const json_t *body, enum problem_code *code,
+		     char *err, size_t err_size, char *pointer, size_t pointer_size)
 {
+	char at[POINTER_MAX] = "";
+	bool ok = false;
 	if (!json_is_object(body)) {
 		*code = PROBLEM_MALFORMED_JSON;
 		snprintf(err, err_size, "the body must be a JSON object");
-		return false;
+		goto done;
 	}
 	const char *key;
 	const json_t *v;
@@ -378,23 +435,39 @@ bool http_body_check(const struct param_spec *specs, const json_t *body,
 		if (!s || !s->name) {
 			*code = PROBLEM_UNKNOWN_FIELD;
 			snprintf(err, err_size, "%.100s: unknown field", key);
-			return false;
+			http_json_pointer_push(at, sizeof at, key);
+			goto done;
 		}
 	}
 	for (const struct param_spec *s = specs; s && s->name; s++) {
 		const json_t *val = json_object_get(body, s->name);
+		at[0] = '\0';
+		http_json_pointer_push(at, sizeof at, s->name);
 		if (!val || json_is_null(val)) {
 			if (s->required) {
 				*code = PROBLEM_MISSING_FIELD;
 				snprintf(err, err_size, "%s: required", s->name);
-				return false;
+				goto done;
 			}
 			continue;
 		}
-		if (!json_value_check(s, s->name, s->type, val, err, err_size)) {
+		if (!json_value_check(s, s->name, s->type, val, at, err, err_size)) {
 			*code = PROBLEM_INVALID_FIELD;
-			return false;
+			goto done;
 		}
 	}
-	return true;
+	ok = true;
+	at[0] = '\0';
+done:
+	if (pointer && pointer_size)
+		snprintf(pointer, pointer_size, "%s", at);
+	return ok;
+}
+
+const char *http_check_reason(const char *err, const char *name)
+{
+	size_t n = strlen(name);
+	if (n && !strncmp(err, name, n) && err[n] == ':' && err[n + 1] == ' ')
+		return err + n + 2;
+	return err;
 }

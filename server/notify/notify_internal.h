@@ -41,6 +41,9 @@ struct notify_msg {
 	char *body;	      /* owned */
 	json_t *detail;	      /* what was sent, kept with the attempt (owned) */
 	char prep_error[300]; /* set: not sent, the attempt fails with this */
+	/* set: not sent, and not needed: the sink already shows what it would
+	 * say (a GitHub status equal to the last one posted); ends 'superseded' */
+	char superseded[300];
 
 	/* the outcome (sender.c) */
 	bool done;	  /* an answer or an error came */

@@ -194,8 +194,12 @@ static int record_tx(struct db_conn *c, void *arg)
 {
 	struct record_tx *x = arg;
 	struct notify_msg *m = x->m;
-	bool ok = m->status_code >= 200 && m->status_code < 300 && !m->prep_error[0];
-	const char *error = ok ? NULL : m->prep_error[0] ? m->prep_error : m->error;
+	bool superseded = m->superseded[0] != '\0';
+	bool ok = m->status_code >= 200 && m->status_code < 300 && !m->prep_error[0] && !superseded;
+	const char *error = ok		       ? NULL
+			    : superseded       ? m->superseded
+			    : m->prep_error[0] ? m->prep_error
+					       : m->error;
 	int failed = m->attempts - m->retry_base;
 	uint32_t r;
 	crypto_random(&r, sizeof r);
@@ -210,34 +214,64 @@ static int record_tx(struct db_conn *c, void *arg)
 	snprintf(code, sizeof code, "%ld", m->status_code);
 	snprintf(attempt, sizeof attempt, "%d", m->attempts);
 	snprintf(duration, sizeof duration, "%lld", (long long)m->duration_ms);
-	const char *p[8] = {id,
+	const char *p[9] = {id,
 			    m->claim_token,
 			    ok ? "true" : "false",
 			    permanent(m->status_code) ? "true" : "false",
 			    max,
 			    delay_text,
 			    error,
-			    m->status_code ? code : NULL};
+			    m->status_code ? code : NULL,
+			    superseded ? "true" : "false"};
 	PGresult *res = NULL;
-	int n = db_query(c,
-			 "UPDATE notifications SET"
-			 " status = CASE WHEN $3::boolean THEN 'sent'"
-			 "  WHEN $4::boolean OR attempts - retry_base >= $5::int THEN 'dead' ELSE "
-			 "'pending' END,"
-			 " sent_at = CASE WHEN $3::boolean THEN now() END,"
-			 " next_attempt_at = CASE WHEN $3::boolean THEN next_attempt_at"
-			 "  ELSE now() + make_interval(secs => $6::float8) END,"
-			 " lease_until = NULL, claim_token = NULL,"
-			 " last_error = CASE WHEN $3::boolean THEN NULL ELSE $7 END,"
-			 " last_status_code = $8::int, updated_at = now()"
-			 " WHERE id = $1::bigint AND claim_token = $2 RETURNING status",
-			 8, p, &res);
+	int n = db_query(
+		c,
+		"UPDATE notifications SET"
+		" status = CASE WHEN $9::boolean THEN 'superseded' WHEN $3::boolean THEN 'sent'"
+		"  WHEN $4::boolean OR attempts - retry_base >= $5::int THEN 'dead' ELSE "
+		"'pending' END,"
+		/* a superseded message is done too: retention prunes it by sent_at */
+		" sent_at = CASE WHEN $3::boolean OR $9::boolean THEN now() END,"
+		" next_attempt_at = CASE WHEN $3::boolean OR $9::boolean THEN next_attempt_at"
+		"  ELSE now() + make_interval(secs => $6::float8) END,"
+		" lease_until = NULL, claim_token = NULL,"
+		" last_error = CASE WHEN $3::boolean THEN NULL ELSE $7 END,"
+		" last_status_code = $8::int, updated_at = now()"
+		" WHERE id = $1::bigint AND claim_token = $2 RETURNING status",
+		9, p, &res);
 	if (n < 0) {
 		PQclear(res);
 		return n;
 	}
 	snprintf(x->status, sizeof x->status, "%s", n > 0 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
+	if (ok && n > 0 && !strcmp(m->sink_type, "github_status") && m->detail) {
+		/* what GitHub shows now, so that the same is not posted again */
+		const json_t *d = m->detail;
+		const char *gp[7] = {json_string_value(json_object_get(m->data, "repository")),
+				     json_string_value(json_object_get(m->data, "commit")),
+				     json_string_value(json_object_get(d, "context")),
+				     json_string_value(json_object_get(d, "state")),
+				     json_string_value(json_object_get(d, "description")),
+				     json_string_value(json_object_get(d, "target_url")),
+				     id};
+		for (size_t i = 0; i < 6; i++)
+			if (!gp[i])
+				goto posted_done;
+		n = db_query(
+			c,
+			"INSERT INTO github_status_posted (repository, commit_sha, context, state,"
+			" description, target_url, notification_id)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7::bigint)"
+			" ON CONFLICT (repository, commit_sha, context) DO UPDATE SET"
+			" state = excluded.state, description = excluded.description,"
+			" target_url = excluded.target_url,"
+			" notification_id = excluded.notification_id, posted_at = now()",
+			7, gp, NULL);
+		if (n < 0)
+			return n;
+	}
+posted_done:;
 	char *detail = m->detail ? json_dumps(m->detail, JSON_COMPACT) : NULL;
 	const char *ap[8] = {id,	 attempt, m->started_at[0] ? m->started_at : NULL,
 			     duration,	 p[7],	  error,
@@ -265,17 +299,21 @@ int notify_record(struct db_conn *c, const struct config *cfg, const char *repli
 			      x.status[0] ? x.status : "claim-lost");
 	if (m->status_code)
 		json_object_set_new(f, "status_code", json_integer(m->status_code));
-	if (m->prep_error[0] || m->error[0])
+	if (m->superseded[0] || m->prep_error[0] || m->error[0])
 		json_object_set_new(f, "error",
-				    json_string(m->prep_error[0] ? m->prep_error : m->error));
+				    json_string(m->superseded[0]   ? m->superseded
+						: m->prep_error[0] ? m->prep_error
+								   : m->error));
 	enum log_level level = !x.status[0] || !strcmp(x.status, "dead") ? LOG_WARN
-			       : !strcmp(x.status, "sent")		 ? LOG_DEBUG
-									 : LOG_INFO;
+			       : !strcmp(x.status, "sent") || !strcmp(x.status, "superseded")
+				       ? LOG_DEBUG
+				       : LOG_INFO;
 	log_fields(level,
 		   !x.status[0] ? "notify: the claim on a message was lost (its lease ended)"
-		   : !strcmp(x.status, "sent") ? "notify: sent"
-		   : !strcmp(x.status, "dead") ? "notify: gave up on a message (dead letter)"
-					       : "notify: attempt failed; will retry",
+		   : !strcmp(x.status, "sent")	     ? "notify: sent"
+		   : !strcmp(x.status, "superseded") ? "notify: not needed (superseded)"
+		   : !strcmp(x.status, "dead")	     ? "notify: gave up on a message (dead letter)"
+						     : "notify: attempt failed; will retry",
 		   f);
 	json_decref(f);
 	return DB_OK;

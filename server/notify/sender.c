@@ -176,7 +176,7 @@ static void send_all(struct notify_msg *msgs, int n, unsigned timeout_s)
 		struct notify_msg *m = &msgs[i];
 		wall_time(m->started_at, sizeof m->started_at);
 		m->started_ms = clock_monotonic_ms();
-		if (m->prep_error[0]) {
+		if (m->prep_error[0] || m->superseded[0]) {
 			m->done = true;
 			continue;
 		}
@@ -294,6 +294,19 @@ static int round_once(struct sender *s)
 		else if (!msgs[i].prep_error[0] && !msgs[i].body)
 			snprintf(msgs[i].prep_error, sizeof msgs[i].prep_error,
 				 "nothing to send for a %s message", msgs[i].sink_type);
+		/* two messages of this batch that would post the same to the same URL:
+		 * the later one is not needed (sent at once, they could land in either
+		 * order, and they say the same) */
+		for (int k = 0; k < i && !msgs[i].superseded[0] && msgs[i].body; k++)
+			if (!msgs[k].prep_error[0] && !msgs[k].superseded[0] && msgs[k].body &&
+			    !strcmp(msgs[k].sink_type, "github_status") &&
+			    !strcmp(msgs[i].sink_type, "github_status") &&
+			    !strcmp(msgs[k].url, msgs[i].url) &&
+			    !strcmp(msgs[k].body, msgs[i].body))
+				snprintf(msgs[i].superseded, sizeof msgs[i].superseded,
+					 "not posted: notification %lld of the same batch posts "
+					 "this status",
+					 (long long)msgs[k].id);
 	}
 	db_release(c); /* never held while waiting on a sink */
 

@@ -9,6 +9,7 @@
 
 #include "notify/notify_internal.h"
 #include "shiplog/crypto.h"
+#include "shiplog/dashboard.h"
 #include "shiplog/notify.h"
 
 #ifndef SHIPLOG_VERSION
@@ -40,48 +41,29 @@ __attribute__((format(printf, 2, 3))) static void add_header(struct notify_msg *
 	m->headers[m->n_headers++] = h;
 }
 
-/* A percent-encoded path segment (environment names are slugs, but a
- * link must be a link whatever the data says).  Caller frees. */
-static char *segment(const char *s)
-{
-	size_t len = strlen(s);
-	char *out = malloc(3 * len + 1), *o = out;
-	if (!out)
-		abort();
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~')
-			*o++ = (char)ch;
-		else
-			o += sprintf(o, "%%%02X", ch);
-	}
-	*o = '\0';
-	return out;
-}
-
 /* The dashboard links of a notification (new object). */
 static json_t *links_of(const struct config *cfg, const char *kind, const json_t *data)
 {
 	json_t *links = json_object();
-	char buf[1024];
+	char buf[1024], key[32];
 	if (json_object_get(data, "rc_id")) {
-		snprintf(buf, sizeof buf, "%s/rcs/%lld", cfg->base_url, num(data, "rc_id"));
-		json_object_set_new(links, "release_candidate", json_string(buf));
+		snprintf(key, sizeof key, "%lld", num(data, "rc_id"));
+		if (dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_RELEASE_CANDIDATE,
+				   key))
+			json_object_set_new(links, "release_candidate", json_string(buf));
 	}
 	if (!strncmp(kind, "main.", 5) && json_object_get(data, "run_id")) {
-		snprintf(buf, sizeof buf, "%s/runs/%lld", cfg->base_url, num(data, "run_id"));
-		json_object_set_new(links, "run", json_string(buf));
+		snprintf(key, sizeof key, "%lld", num(data, "run_id"));
+		if (dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_RUN, key))
+			json_object_set_new(links, "run", json_string(buf));
 		if (str(data, "run_url", NULL))
 			json_object_set_new(links, "github_run",
 					    json_string(str(data, "run_url", "")));
 	}
-	if (str(data, "environment", NULL)) {
-		char *seg = segment(str(data, "environment", ""));
-		snprintf(buf, sizeof buf, "%s/environments/%s", cfg->base_url, seg);
-		free(seg);
+	if (str(data, "environment", NULL) &&
+	    dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_ENVIRONMENT,
+			   str(data, "environment", "")))
 		json_object_set_new(links, "environment", json_string(buf));
-	}
 	return links;
 }
 
@@ -288,10 +270,29 @@ static int prepare_github(struct db_conn *c, const struct config *cfg, struct no
 	}
 	if (asprintf(&m->url, "%s/repos/%s/statuses/%s", g->api_url, repository, commit) < 0)
 		abort();
-	char target[1024];
-	snprintf(target, sizeof target, "%s/rcs/%lld", cfg->base_url, (long long)rc_id);
+	char target[1024], key[32];
+	snprintf(key, sizeof key, "%lld", (long long)rc_id);
+	dashboard_link(target, sizeof target, cfg->base_url, DASHBOARD_RELEASE_CANDIDATE, key);
 	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "state", state, "target_url", target,
 				 "description", description, "context", g->context);
+	/* GitHub shows this already (posted by an earlier message): don't add a
+	 * duplicate to the commit's statuses */
+	const char *lp[6] = {repository, commit, g->context, state, description, target};
+	PGresult *res = NULL;
+	n = db_query(c,
+		     "SELECT notification_id FROM github_status_posted WHERE repository = $1"
+		     " AND commit_sha = $2 AND context = $3 AND state = $4 AND description = $5"
+		     " AND target_url = $6",
+		     6, lp, &res);
+	if (n < 0) {
+		json_decref(body);
+		return n;
+	}
+	if (n > 0)
+		snprintf(m->superseded, sizeof m->superseded,
+			 "not posted: GitHub already shows this status (notification %s)",
+			 PQgetvalue(res, 0, 0)[0] ? PQgetvalue(res, 0, 0) : "?");
+	PQclear(res);
 	m->body = json_dumps(body, JSON_COMPACT);
 	m->detail = body; /* what was posted, kept with the attempt */
 	add_header(m, "Content-Type: application/json");

@@ -103,6 +103,41 @@ json_t *webhook_kept_headers(struct http_request *r)
 	return h;
 }
 
+/*
+ * A delivery whose payload cannot be processed: 400 naming the member at
+ * fault.  The mappers say what is wrong as "PATH: reason", PATH the member
+ * in dotted form ("workflow_job.run_id"), "body" for the body itself and
+ * "payload" for a form body's field; it becomes the JSON Pointer of the
+ * problem's errors member ("/workflow_job/run_id", "", "/payload").
+ */
+static void reply_bad_payload(struct http_request *r, const struct webhook_result *res)
+{
+	const char *sep = strstr(res->error, ": ");
+	size_t len = sep ? (size_t)(sep - res->error) : 0;
+	bool path =
+		len > 0 && len < 200 &&
+		strspn(res->error,
+		       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == len;
+	if (!path) {
+		http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s (stored as delivery %lld)",
+				   res->error, (long long)res->row_id);
+		return;
+	}
+	char pointer[256] = "", member[200];
+	if (strncmp(res->error, "body", len) || len != 4) {
+		for (const char *p = res->error; p < sep;) {
+			size_t n = strcspn(p, ".");
+			if (p + n > sep)
+				n = (size_t)(sep - p);
+			snprintf(member, sizeof member, "%.*s", (int)n, p);
+			http_json_pointer_push(pointer, sizeof pointer, member);
+			p += n + 1;
+		}
+	}
+	http_reply_field_problem(r, PROBLEM_INVALID_FIELD, pointer, "%s (stored as delivery %lld)",
+				 sep + 2, (long long)res->row_id);
+}
+
 void webhook_reply(struct http_request *r, const struct webhook_result *res)
 {
 	json_t *o = json_pack("{s:I}", "delivery", (json_int_t)res->row_id);
@@ -130,8 +165,7 @@ void webhook_reply(struct http_request *r, const struct webhook_result *res)
 		return;
 	case WEBHOOK_BAD_PAYLOAD:
 		json_decref(o);
-		http_reply_problem(r, PROBLEM_INVALID_FIELD, "%s (stored as delivery %lld)",
-				   res->error, (long long)res->row_id);
+		reply_bad_payload(r, res);
 		return;
 	case WEBHOOK_FAILED:
 		json_decref(o);

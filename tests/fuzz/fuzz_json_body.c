@@ -38,10 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum problem_code code = PROBLEM_INTERNAL;
 		char err[512];
 		err[0] = '\0';
-		bool ok = http_body_check(rt->body_params, body, &code, err, sizeof err);
+		char pointer[256];
+		bool ok = http_body_check(rt->body_params, body, &code, err, sizeof err, pointer,
+					  sizeof pointer);
 		FUZZ_CHECK(memchr(err, '\0', sizeof err) != NULL);
 		if (!ok) {
 			FUZZ_CHECK(err[0] != '\0');
+			FUZZ_CHECK(memchr(pointer, '\0', sizeof pointer) != NULL);
+			/* a JSON Pointer for a field; "" only when the body itself is wrong */
+			FUZZ_CHECK((code == PROBLEM_MALFORMED_JSON) == (pointer[0] == '\0'));
 			FUZZ_CHECK(code == PROBLEM_MALFORMED_JSON || code == PROBLEM_UNKNOWN_FIELD ||
 				   code == PROBLEM_MISSING_FIELD || code == PROBLEM_INVALID_FIELD);
 		}

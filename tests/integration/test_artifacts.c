@@ -316,7 +316,7 @@ static void one_artifact_shows_its_commit_run_and_environments(void **state)
 	assert_string_equal(jstr(json_object_get(a, "commit_detail"), "author"), "octocat");
 	assert_string_equal(jstr(json_object_get(a, "run"), "workflow"), "deploy");
 	assert_string_equal(jstr(json_object_get(a, "run"), "conclusion"), "success");
-	assert_int_equal(json_array_size(json_object_get(a, "environments")), 0);
+	assert_int_equal(itest_array_size(a, "environments"), 0);
 	json_decref(a);
 	/* deployed to staging (by digest), then something else went to staging
 	 * and this to production */

@@ -336,7 +336,7 @@ static void pr_to_main_chain_shows_in_the_pr_and_commit_answers(void **state)
 	/* ---- main is green on M ---- */
 	json_t *h = get_ok("/api/v1/repos/itest/chain/branches/main/health", &r);
 	assert_string_equal(jstr(h, "state"), "green");
-	assert_int_equal(json_array_size(json_object_get(h, "gaps")), 0);
+	assert_int_equal(itest_array_size(h, "gaps"), 0);
 	itest_response_free(&r);
 }
 

@@ -226,9 +226,32 @@ static void free_text_authors_are_unverified_and_never_count(void **state)
 		strstr(feedback_gate(rc), "failed: unresolved block by partner@example.org"));
 }
 
+/* The field a refusal names for programs: errors[0].pointer. */
+static void expect_pointer(long rc, const char *token, const char *body, const char *pointer,
+			   const char *reason)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback", rc);
+	struct itest_response r;
+	itest_json(&server, "POST", path, token, body, &r);
+	assert_int_equal(r.status, 400);
+	const json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+	const char *at = json_string_value(json_object_get(e, "pointer"));
+	const char *why = json_string_value(json_object_get(e, "detail"));
+	if (!at || !why || strcmp(at, pointer) || strcmp(why, reason))
+		fail_msg("%s: expected errors [{pointer %s, detail %s}], got %s", body, pointer,
+			 reason, r.body);
+	itest_response_free(&r);
+}
+
 static void invalid_feedback_is_refused_naming_the_field(void **state)
 {
 	(void)state;
+	expect_pointer(rc1, alice, "{\"verdict\":\"meh\"}", "/verdict",
+		       "expected one of approve, concern, block");
+	expect_pointer(rc1, alice, "{\"verdict\":\"block\"}", "/comment",
+		       "required with verdict block (what did you see?)");
+	expect_pointer(rc1, alice, "{\"verdict\":\"approve\",\"a/b\":1}", "/a~1b", "unknown field");
 	expect_refused(rc1, alice, "{}", 400, "/missing-field", "verdict");
 	expect_refused(rc1, alice, "{\"verdict\":\"meh\"}", 400, "/invalid-field", "verdict");
 	expect_refused(rc1, alice,
@@ -331,7 +354,7 @@ static void the_list_filters_by_verdict_status_and_team_and_pages(void **state)
 	itest_response_free(&r);
 	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback?status=resolved", rc1);
 	call("GET", path, ITEST_ADMIN_TOKEN, NULL, 200, &r);
-	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+	assert_int_equal(itest_array_size(r.json, "items"), 0);
 	itest_response_free(&r);
 	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback?limit=2", rc1);
 	call("GET", path, ITEST_ADMIN_TOKEN, NULL, 200, &r);

@@ -610,7 +610,7 @@ static void missed_push_is_a_gap_in_health_and_the_late_push_fills_it(void **sta
 			      "branch_sequence bs JOIN repositories r ON r.id = bs.repository_id "
 			      "WHERE r.full_name = 'itest/gap'");
 	h = get_ok("/api/v1/repos/itest/gap/branches/main/health", &r);
-	assert_int_equal(json_array_size(json_object_get(h, "gaps")), 0);
+	assert_int_equal(itest_array_size(h, "gaps"), 0);
 	itest_response_free(&r);
 	/* the branch head stays at the newest push, whatever the arrival order */
 	assert_sql(a[3], "SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = "
@@ -863,7 +863,7 @@ static void branch_health_turns_red_then_green_with_the_suspects(void **state)
 	h = health(repo, "main", &r);
 	assert_string_equal(jstr(h, "state"), "green");
 	assert_true(json_is_null(json_object_get(h, "first_failing_run")));
-	assert_int_equal(json_array_size(json_object_get(h, "suspects")), 0);
+	assert_int_equal(itest_array_size(h, "suspects"), 0);
 	itest_response_free(&r);
 
 	/* a timed-out lint run makes it red again, with lint's own suspects (c5, c6) */
@@ -893,7 +893,7 @@ static void branch_health_knows_slashes_unknown_branches_and_unknown_repos(void 
 	itest_response_free(&r);
 	h = health(repo, "main", &r);
 	assert_string_equal(jstr(h, "state"), "unknown");
-	assert_int_equal(json_array_size(json_object_get(h, "workflows")), 0);
+	assert_int_equal(itest_array_size(h, "workflows"), 0);
 	itest_response_free(&r);
 	itest_get(&server, "/api/v1/repos/itest/missing/branches/main/health", ITEST_ADMIN_TOKEN,
 		  &r);

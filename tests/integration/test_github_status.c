@@ -30,6 +30,7 @@
 #define TOKEN	 "itest-gh-token-0123456789"
 #define SHA1	 "0101010101010101010101010101010101010101"
 #define SHA2	 "0202020202020202020202020202020202020202"
+#define SHA3	 "0303030303030303030303030303030303030303"
 #define STATUSES "/api/v3/repos/" REPO "/statuses/"
 
 static struct itest_server server;
@@ -74,6 +75,7 @@ static int group_setup(void **state)
 	http_sink_script(github, STATUSES SHA1, NULL, 0, 201);
 	static const int flaky[] = {502};
 	http_sink_script(github, STATUSES SHA2, flaky, 1, 201);
+	http_sink_script(github, STATUSES SHA3, NULL, 0, 201);
 	itest_db_create("ghstatus", db_url, sizeof db_url);
 	snprintf(config_path, sizeof config_path, "/tmp/shiplog-ghstatus-%d.yaml", (int)getpid());
 	FILE *f = fopen(config_path, "w");
@@ -242,7 +244,7 @@ static void expect_status(const char *sha, size_t *seen, long rc_id, const char 
 	assert_string_equal(json_string_value(json_object_get(req.json, "context")),
 			    "shiplog/readiness");
 	char target[128];
-	snprintf(target, sizeof target, "http://shiplog.test/rcs/%ld", rc_id);
+	snprintf(target, sizeof target, "http://shiplog.test/release-candidates/%ld", rc_id);
 	assert_string_equal(json_string_value(json_object_get(req.json, "target_url")), target);
 	http_sink_request_free(&req);
 	(*seen)++;
@@ -296,6 +298,86 @@ static void step(long id, const char *sha, size_t *seen, const char *want_state,
 	assert_string_equal(state, want_state);
 	assert_string_equal(gate, want_gate);
 	expect_status(sha, seen, id, state, description);
+}
+
+/* GitHub never got the same status twice in a row for `sha`. */
+static void assert_no_status_repeated(const char *sha)
+{
+	char path[200], last[800] = "", now[800];
+	snprintf(path, sizeof path, STATUSES "%s", sha);
+	struct http_sink_request req;
+	for (size_t i = 0; http_sink_get(github, path, i, &req); i++) {
+		if (req.answered >= 200 && req.answered < 300) {
+			snprintf(now, sizeof now, "%s|%s|%s",
+				 json_string_value(json_object_get(req.json, "state")),
+				 json_string_value(json_object_get(req.json, "description")),
+				 json_string_value(json_object_get(req.json, "target_url")));
+			if (!strcmp(now, last))
+				fail_msg("%s got the same status twice in a row: %s", sha, now);
+			snprintf(last, sizeof last, "%s", now);
+		}
+		http_sink_request_free(&req);
+	}
+}
+
+/* Queues GitHub status messages for RC `id` as the readiness watcher does,
+ * each with the state of some earlier moment: a message posts the RC's
+ * status as it is when sent. `n` rows in one statement: one batch. */
+static void queue_status_messages(long id, const char *sha, const char *tag, int n)
+{
+	char *out = itest_sqlf(
+		db_url,
+		"INSERT INTO notifications (sink, sink_type, kind, dedupe_key, entity_type,"
+		" entity_id, data) SELECT 'github_status', 'github_status', 'github_status',"
+		" 'itest:%s:' || i, 'release_candidate', '%ld', jsonb_build_object('rc_id', %ld,"
+		" 'version', 'v1.2.0-rc.1', 'repository', '" REPO "', 'commit', '%s',"
+		" 'state', 'pending', 'description', 'an earlier state', 'rc_state', 'draft')"
+		" FROM generate_series(1, %d) i",
+		tag, id, id, sha, n);
+	free(out);
+}
+
+static long messages_with(const char *tag, const char *status)
+{
+	return itest_sql_longf(
+		db_url,
+		"SELECT count(*) FROM notifications WHERE dedupe_key LIKE 'itest:%s:%%'"
+		" AND status = '%s'",
+		tag, status);
+}
+
+static void a_status_github_already_shows_is_not_posted_again(void **state)
+{
+	(void)state;
+	size_t seen = 0;
+	long id = cut("v1.2.0-rc.1", SHA3);
+	step(id, SHA3, &seen, "pending", "ci");
+	wait_outbox_idle();
+	assert_int_equal(good_posts(SHA3), 1);
+
+	/* messages queued before that status was posted: each would post it again */
+	queue_status_messages(id, SHA3, "later", 2);
+	wait_outbox_idle();
+	assert_int_equal(messages_with("later", "superseded"), 2);
+	assert_int_equal(good_posts(SHA3), 1);
+
+	/* two of one batch that both would post a status GitHub does not show yet
+	 * (what was posted is forgotten here, as before this server kept it): one
+	 * posts, the other is not needed */
+	free(itest_sqlf(db_url, "DELETE FROM github_status_posted WHERE commit_sha = '%s'", SHA3));
+	queue_status_messages(id, SHA3, "batch", 2);
+	wait_outbox_idle();
+	assert_int_equal(messages_with("batch", "sent"), 1);
+	assert_int_equal(messages_with("batch", "superseded"), 1);
+	assert_int_equal(good_posts(SHA3), 2);
+
+	/* a real change is posted as before */
+	seen = good_posts(SHA3);
+	report_ci(SHA3, 1, "success");
+	char st[16], description[600], gate[32];
+	expected(id, st, description, gate);
+	assert_string_not_equal(gate, "ci");
+	expect_status(SHA3, &seen, id, st, description);
 }
 
 static void the_status_follows_the_readiness_of_an_rc_until_it_is_rejected(void **state)
@@ -361,6 +443,7 @@ static void the_status_follows_the_readiness_of_an_rc_until_it_is_rejected(void 
 	sleep_ms(1000);
 	assert_int_equal(good_posts(SHA1), 7);
 	assert_int_equal(seen, 7);
+	assert_no_status_repeated(SHA1);
 }
 
 static void a_refused_status_is_retried_and_a_release_says_so(void **state)
@@ -429,6 +512,7 @@ static void a_refused_status_is_retried_and_a_release_says_so(void **state)
 	expect_status(SHA2, &seen, id, "success", "Released");
 	/* the first RC's commit got nothing new */
 	assert_int_equal(good_posts(SHA1), 7);
+	assert_no_status_repeated(SHA2);
 }
 
 int main(void)
@@ -437,6 +521,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_status_follows_the_readiness_of_an_rc_until_it_is_rejected),
 		cmocka_unit_test(a_refused_status_is_retried_and_a_release_says_so),
+		cmocka_unit_test(a_status_github_already_shows_is_not_posted_again),
 	};
 	return cmocka_run_group_tests_name("github commit status", tests, group_setup,
 					   group_teardown);

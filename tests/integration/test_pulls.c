@@ -172,7 +172,7 @@ static void opened_fixture_is_read_back_whole(void **state)
 	assert_true(json_is_null(json_object_get(pr, "closed_at")));
 	assert_true(json_is_null(json_object_get(pr, "merge_commit_sha")));
 	assert_shas(pr, HEAD_SHA);
-	assert_int_equal(json_array_size(json_object_get(pr, "runs")), 0);
+	assert_int_equal(itest_array_size(pr, "runs"), 0);
 	itest_response_free(&r);
 	assert_int_equal(
 		itest_sql_longf(db_url, "SELECT count(*) FROM events WHERE kind = 'pull_request.updated'"), 1);

@@ -1,7 +1,8 @@
 /*
  * test_ratelimit.c — repeated authentication failures are answered 429
  * with Retry-After; behind a trusted proxy the limit keys on the client its
- * X-Forwarded-For names, and from anyone else that header is ignored.
+ * X-Forwarded-For names, and from anyone else that header is ignored;
+ * feedback posts are limited per person.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,11 +116,72 @@ static void forwarded_for_counts_only_from_a_trusted_proxy(void **state)
 	unlink(cfg);
 }
 
+static long post_feedback(const struct itest_server *s, const char *token, long rc_id,
+			  const char *body)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback", rc_id);
+	struct itest_response r;
+	itest_json(s, "POST", path, token, body, &r);
+	long status = r.status;
+	if (status == 429) {
+		itest_assert_problem(&r, 429, "/rate-limited", "too many posts");
+		char retry[16];
+		assert_true(itest_header(&r, "Retry-After", retry, sizeof retry));
+		assert_true(atoi(retry) >= 1);
+	}
+	itest_response_free(&r);
+	return status;
+}
+
+/* Feedback (the API and the dashboard's form share its route) is limited per
+ * person; refused posts and other routes do not count. */
+static void feedback_posts_are_limited_per_person(void **state)
+{
+	(void)state;
+	const char *env[] = {"SHIPLOG_RATE_FEEDBACK=3", NULL};
+	struct itest_server s;
+	itest_server_start(&s, db_url, env);
+	struct itest_response r;
+	itest_json(&s, "POST", "/api/v1/release-candidates", ITEST_ADMIN_TOKEN,
+		   "{\"version\":\"v1.0.0-rc.1\",\"repository\":\"acme/rl\","
+		   "\"commit\":\"0123456789012345678901234567890123456789\"}",
+		   &r);
+	assert_int_equal(r.status, 201);
+	long rc = (long)itest_int(r.json, "id");
+	itest_response_free(&r);
+	char *pat = itest_token(&s, "feedback");
+	/* a refused post is not stored, so it does not count */
+	assert_int_equal(post_feedback(&s, pat, rc, "{\"verdict\":\"meh\"}"), 400);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+			post_feedback(&s, pat, rc,
+				      "{\"author\":\"pat@example.com\",\"verdict\":\"approve\"}"),
+			201);
+	assert_int_equal(post_feedback(&s, pat, rc,
+				       "{\"author\":\"pat@example.com\",\"verdict\":\"approve\"}"),
+			 429);
+	/* someone else still may */
+	assert_int_equal(post_feedback(&s, ITEST_ADMIN_TOKEN, rc,
+				       "{\"author\":\"sam@example.com\",\"verdict\":\"approve\"}"),
+			 201);
+	/* reading is not limited */
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback", rc);
+	itest_get(&s, path, pat, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(itest_array_size(r.json, "items"), 4);
+	itest_response_free(&r);
+	free(pat);
+	assert_int_equal(itest_server_stop(&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(repeated_bad_tokens_are_answered_429),
 		cmocka_unit_test(forwarded_for_counts_only_from_a_trusted_proxy),
+		cmocka_unit_test(feedback_posts_are_limited_per_person),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -516,7 +516,7 @@ static void illegal_manual_transitions_are_409_with_the_allowed_ones(void **stat
 	assert_int_equal(json_array_size(allowed_now), 3);
 	itest_response_free(&r);
 	call("PATCH", path, ci, "{\"state\":\"rejected\",\"reason\":\"install broken\"}", 200, &r);
-	assert_int_equal(json_array_size(json_object_get(r.json, "allowed_transitions")), 0);
+	assert_int_equal(itest_array_size(r.json, "allowed_transitions"), 0);
 	json_t *history = json_object_get(r.json, "history");
 	json_t *last = json_array_get(history, json_array_size(history) - 1);
 	assert_string_equal(json_string_value(json_object_get(last, "reason")), "install broken");

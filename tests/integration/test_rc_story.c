@@ -562,7 +562,7 @@ static void the_release_story(void **state)
 	itest_response_free(&r);
 	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld", rc2_id);
 	call("GET", path, ITEST_ADMIN_TOKEN, NULL, 200, &r);
-	assert_int_equal(json_array_size(json_object_get(r.json, "to_recheck")), 0);
+	assert_int_equal(itest_array_size(r.json, "to_recheck"), 0);
 	itest_response_free(&r);
 
 	/* the release manager approves it; GitHub publishes v1.2.0 */
@@ -630,7 +630,7 @@ static void the_release_story(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(json_object_get(since, "added"), 0), "number")),
 			 16);
-	assert_int_equal(json_array_size(json_object_get(since, "removed")), 0);
+	assert_int_equal(itest_array_size(since, "removed"), 0);
 	json_t *author = json_object_get(
 		json_array_get(json_object_get(r.json, "pull_requests"), 0), "author");
 	assert_true(json_is_string(author));
@@ -644,16 +644,13 @@ static void the_release_story(void **state)
 	assert_true(json_is_null(json_object_get(r.json, "current_rc")));
 	json_t *past = json_object_get(r.json, "past_releases");
 	assert_int_equal(json_array_size(past), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(past, 0), "days_late")),
-			 0);
+	assert_int_equal(itest_int(json_array_get(past, 0), "days_late"), 0);
 	assert_string_equal(
 		json_string_value(json_object_get(json_array_get(past, 1), "planned_for")),
 		"2026-02-19");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(past, 1), "days_late")),
 			 1);
-	assert_int_equal(json_integer_value(
-				 json_object_get(json_object_get(r.json, "on_the_train"), "count")),
-			 0);
+	assert_int_equal(itest_int(json_object_get(r.json, "on_the_train"), "count"), 0);
 	itest_response_free(&r);
 
 	/* every change was recorded with who and when */

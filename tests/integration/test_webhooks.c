@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "github_send.h"
 #include "itest.h"
 #include "shiplog/crypto.h"
@@ -210,8 +212,13 @@ static void body_over_25_mib_is_413(void **state)
 	big[0] = '{';
 	big[n - 1] = '}';
 	struct itest_response r;
+	/* sent whole (no Expect: 100-continue): shiplog reads and drops it, so the
+	 * client reads the 413 instead of finding the connection reset */
 	gh_send_raw(&server, "push", "wh-big-1", ITEST_GITHUB_SECRET, NULL, big, n, &r);
-	itest_assert_problem(&r, 413, "/payload-too-large", NULL);
+	itest_assert_problem(&r, 413, "/payload-too-large", "Content-Length");
+	char conn[32] = "";
+	assert_true(itest_header(&r, "Connection", conn, sizeof conn));
+	assert_string_equal(conn, "close");
 	itest_response_free(&r);
 	free(big);
 	/* a large but allowed body (2 MiB, over the API's 1 MiB) goes through */
@@ -225,6 +232,58 @@ static void body_over_25_mib_is_413(void **state)
 	assert_int_equal(r.status, 200);
 	itest_response_free(&r);
 	free(ok);
+}
+
+static size_t drop_bytes(char *p, size_t size, size_t n, void *cls)
+{
+	(void)p;
+	*(size_t *)cls += size * n;
+	return size * n;
+}
+
+/* A client that asks first (Expect: 100-continue) gets the 413 without sending
+ * the body at all. */
+static void an_oversized_body_announced_with_expect_is_refused_before_it_is_sent(void **state)
+{
+	(void)state;
+	size_t n = 26u * 1024 * 1024;
+	char *big = malloc(n);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	CURL *c = curl_easy_init();
+	char url[128];
+	snprintf(url, sizeof url, "%s/webhooks/github", server.base);
+	struct curl_slist *h = NULL;
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "X-GitHub-Event: push");
+	h = curl_slist_append(h, "X-GitHub-Delivery: wh-big-expect");
+	h = curl_slist_append(h, "Expect: 100-continue");
+	size_t got = 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, big);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	/* long enough that curl never sends the body for want of an answer */
+	curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop_bytes);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_off_t sent = -1;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &sent);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(big);
+	if (rc != CURLE_OK)
+		fail_msg("curl: %s", curl_easy_strerror(rc));
+	assert_int_equal(status, 413);
+	assert_true(got > 0); /* the problem+json body */
+	if (sent > 65536)
+		fail_msg("the client sent %lld bytes of a body refused by its headers",
+			 (long long)sent);
 }
 
 static void form_encoded_delivery_is_verified_over_the_raw_body(void **state)
@@ -394,6 +453,8 @@ int main(void)
 		cmocka_unit_test(wrong_content_type_is_415_and_missing_headers_are_400),
 		cmocka_unit_test(nul_in_a_string_is_accepted_and_stored_byte_exact),
 		cmocka_unit_test(body_over_25_mib_is_413),
+		cmocka_unit_test(
+			an_oversized_body_announced_with_expect_is_refused_before_it_is_sent),
 		cmocka_unit_test(form_encoded_delivery_is_verified_over_the_raw_body),
 		cmocka_unit_test(replay_reprocesses_the_stored_body),
 		cmocka_unit_test(deliveries_list_filters_and_validates),

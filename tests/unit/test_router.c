@@ -512,15 +512,17 @@ static void real_token_body_names_the_bad_scope_index(void **state)
 				 "scopes", "read", "root");
 	assert_non_null(body);
 	enum problem_code code = PROBLEM__COUNT;
-	char err[256] = "";
-	assert_false(http_body_check(r->body_params, body, &code, err, sizeof err));
+	char err[256] = "", pointer[64] = "x";
+	assert_false(http_body_check(r->body_params, body, &code, err, sizeof err, pointer,
+				     sizeof pointer));
 	assert_int_equal(code, PROBLEM_INVALID_FIELD);
 	assert_non_null(strstr(err, "scopes[1]"));
+	assert_string_equal(pointer, "/scopes/1");
 	json_decref(body);
 
 	body = json_pack("{s:s, s:s, s:[s,s]}", "name", "ci", "owner", "ci@example.com", "scopes",
 			 "read", "ci");
-	assert_true(http_body_check(r->body_params, body, &code, err, sizeof err));
+	assert_true(http_body_check(r->body_params, body, &code, err, sizeof err, NULL, 0));
 	json_decref(body);
 }
 
@@ -914,6 +916,7 @@ struct body_result {
 	bool ok;
 	enum problem_code code;
 	char err[256];
+	char pointer[128];
 };
 
 static struct body_result body_check_text(const struct param_spec *specs, const char *text)
@@ -925,7 +928,8 @@ static struct body_result body_check_text(const struct param_spec *specs, const 
 	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
 	if (!j)
 		fail_msg("test JSON does not parse: %s: %s", text, jerr.text);
-	r.ok = http_body_check(specs, j, &r.code, r.err, sizeof r.err);
+	strcpy(r.pointer, "(unset)");
+	r.ok = http_body_check(specs, j, &r.code, r.err, sizeof r.err, r.pointer, sizeof r.pointer);
 	json_decref(j);
 	return r;
 }
@@ -953,7 +957,10 @@ static void non_object_body_is_malformed_json(void **state)
 	}
 	enum problem_code code = PROBLEM__COUNT;
 	char err[64];
-	assert_false(http_body_check(body_specs, NULL, &code, err, sizeof err));
+	char pointer[16] = "x";
+	assert_false(
+		http_body_check(body_specs, NULL, &code, err, sizeof err, pointer, sizeof pointer));
+	assert_string_equal(pointer, ""); /* the body itself */
 	assert_int_equal(code, PROBLEM_MALFORMED_JSON);
 }
 
@@ -1007,6 +1014,60 @@ static void expect_invalid(const char *text, const char *field, const char *word
 	if (!strstr(r.err, field) || (words && !strstr(r.err, words)))
 		fail_msg("%s: detail \"%s\" should name %s and say %s", text, r.err, field,
 			 words ? words : "");
+	/* the pointer names the same field as the detail does, for programs */
+	char name[128];
+	http_field_name(r.pointer, name, sizeof name);
+	if (strncmp(r.err, name, strlen(name)) || strncmp(r.err + strlen(name), ": ", 2))
+		fail_msg("%s: pointer %s (%s) is not the field the detail \"%s\" names", text,
+			 r.pointer, name, r.err);
+}
+
+static void body_faults_carry_a_json_pointer(void **state)
+{
+	(void)state;
+	struct body_result r =
+		body_check_text(body_specs, "{\"name\":\"x\",\"scopes\":[\"read\",7]}");
+	assert_false(r.ok);
+	assert_string_equal(r.pointer, "/scopes/1");
+	assert_string_equal(http_check_reason(r.err, "scopes[1]"), "expected a string");
+	r = body_check_text(body_specs, "{\"name\":\"x\",\"a/b~c\":1}");
+	assert_int_equal(r.code, PROBLEM_UNKNOWN_FIELD);
+	assert_string_equal(r.pointer, "/a~1b~0c"); /* RFC 6901 escapes */
+	r = body_check_text(body_specs, "{\"count\":3}");
+	assert_int_equal(r.code, PROBLEM_MISSING_FIELD);
+	assert_string_equal(r.pointer, "/name");
+	r = body_check_text(body_specs, "{\"name\":\"x\"}");
+	assert_true(r.ok);
+	assert_string_equal(r.pointer, "");
+}
+
+static void json_pointers_read_as_field_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pointer, *name;
+	} cases[] = {
+		{"", ""},
+		{"/verdict", "verdict"},
+		{"/jobs/0/name", "jobs[0].name"},
+		{"/scopes/12", "scopes[12]"},
+		{"/a~1b~0c", "a/b~c"},
+		{"/flux/3/kind", "flux[3].kind"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[64];
+		http_field_name(cases[i].pointer, name, sizeof name);
+		assert_string_equal(name, cases[i].name);
+	}
+	char tiny[6];
+	http_field_name("/jobs/0/name", tiny, sizeof tiny); /* truncated, terminated */
+	assert_true(strlen(tiny) < sizeof tiny);
+	char p[16] = "/jobs";
+	http_json_pointer_push(p, sizeof p, "0");
+	http_json_pointer_push(p, sizeof p, "a/b");
+	assert_string_equal(p, "/jobs/0/a~1b");
+	http_json_pointer_push(p, sizeof p, "overflowing-key"); /* never past the buffer */
+	assert_true(strlen(p) < sizeof p);
 }
 
 static void wrong_json_type_is_refused_per_type(void **state)
@@ -1072,9 +1133,9 @@ static void array_default_max_is_100_items(void **state)
 	json_t *body = json_pack("{s:o}", "xs", arr);
 	enum problem_code code;
 	char err[128];
-	assert_true(http_body_check(specs, body, &code, err, sizeof err));
+	assert_true(http_body_check(specs, body, &code, err, sizeof err, NULL, 0));
 	json_array_append_new(arr, json_string("s"));
-	assert_false(http_body_check(specs, body, &code, err, sizeof err));
+	assert_false(http_body_check(specs, body, &code, err, sizeof err, NULL, 0));
 	assert_int_equal(code, PROBLEM_INVALID_FIELD);
 	assert_non_null(strstr(err, "at most 100 items"));
 	json_decref(body);
@@ -1187,6 +1248,8 @@ int main(void)
 		cmocka_unit_test(wrong_json_type_is_refused_per_type),
 		cmocka_unit_test(body_values_get_the_same_checks_as_params),
 		cmocka_unit_test(array_item_errors_name_the_index),
+		cmocka_unit_test(body_faults_carry_a_json_pointer),
+		cmocka_unit_test(json_pointers_read_as_field_names),
 		cmocka_unit_test(array_max_items_is_enforced),
 		cmocka_unit_test(array_default_max_is_100_items),
 		cmocka_unit_test(nested_object_field_takes_any_object),

@@ -2,6 +2,7 @@
  * itest.c — integration-test support (see itest.h).
  */
 #include "itest.h"
+#include "shiplog/http.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -382,12 +383,73 @@ void itest_assert_problem(const struct itest_response *r, long status, const cha
 		fail_msg("problem type %s does not end with %s", type, slug);
 	assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
 	assert_non_null(json_string_value(json_object_get(r->json, "title")));
+	const char *d = json_string_value(json_object_get(r->json, "detail"));
 	if (detail_part) {
-		const char *d = json_string_value(json_object_get(r->json, "detail"));
 		if (!d || !strstr(d, detail_part))
 			fail_msg("problem detail \"%s\" does not mention \"%s\"", d ? d : "(none)",
 				 detail_part);
 	}
+	/* A problem about a field or parameter says which for programs too (RFC 9457
+	 * extension "errors"): the detail is "NAME: reason" with NAME the pointer as
+	 * people write it, and errors[0].detail the reason. */
+	static const char *const field_slugs[] = {"/invalid-field", "/missing-field",
+						  "/unknown-field", "/invalid-parameter",
+						  "/unknown-parameter"};
+	/* judged by the type the server gave: tests name it with or without '/' */
+	bool parameter = strstr(type, "parameter") != NULL, field_problem = false;
+	for (size_t i = 0; i < sizeof field_slugs / sizeof field_slugs[0]; i++) {
+		size_t fl = strlen(field_slugs[i]);
+		field_problem =
+			field_problem || (tl >= fl && !strcmp(type + tl - fl, field_slugs[i]));
+	}
+	const json_t *errors = json_object_get(r->json, "errors");
+	if (!field_problem) {
+		if (errors && !strstr(type, "/illegal-transition"))
+			fail_msg("a %s problem has errors: %s", type, r->body);
+		return;
+	}
+	if (json_array_size(errors) != 1)
+		fail_msg("a %s problem has no errors member of one item: %s", type, r->body);
+	const json_t *e = json_array_get(errors, 0);
+	const char *where =
+		json_string_value(json_object_get(e, parameter ? "parameter" : "pointer"));
+	const char *why = json_string_value(json_object_get(e, "detail"));
+	if (!where || !why || !d)
+		fail_msg("errors[0] lacks %s or detail: %s", parameter ? "parameter" : "pointer",
+			 r->body);
+	if (!parameter && where[0] && where[0] != '/')
+		fail_msg("errors[0].pointer %s is not a JSON Pointer", where);
+	char name[256], expect[1200];
+	if (parameter)
+		snprintf(name, sizeof name, "%s", where);
+	else
+		http_field_name(where, name, sizeof name);
+	/* pointer "": the body itself, and the detail is the reason alone */
+	snprintf(expect, sizeof expect, "%s%s%s", name, name[0] ? ": " : "", why);
+	if (strcmp(d, expect))
+		fail_msg("detail \"%s\" is not errors[0] (%s \"%s\", \"%s\")", d,
+			 parameter ? "parameter" : "pointer", where, why);
+}
+
+static const json_t *expect_member(const json_t *object, const char *key, json_type type,
+				   const char *what)
+{
+	const json_t *v = json_object_get(object, key);
+	if (!v || json_typeof(v) != type) {
+		char *text = object ? json_dumps(object, JSON_COMPACT) : NULL;
+		fail_msg("expected %s member \"%s\" in %s", what, key, text ? text : "(nothing)");
+	}
+	return v;
+}
+
+json_int_t itest_int(const json_t *object, const char *key)
+{
+	return json_integer_value(expect_member(object, key, JSON_INTEGER, "an integer"));
+}
+
+size_t itest_array_size(const json_t *object, const char *key)
+{
+	return json_array_size(expect_member(object, key, JSON_ARRAY, "an array"));
 }
 
 char *itest_sql(const char *db_url, const char *sql)

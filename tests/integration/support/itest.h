@@ -88,6 +88,11 @@ void itest_assert_problem(const struct itest_response *r, long status, const cha
 
 /* Runs SQL on db_url; returns the first column of the first row (caller
  * frees) or NULL when there is no row.  Fails the test on an SQL error. */
+/* Members that a test expects to be there: a missing member (or a failed
+ * request's body) fails the test instead of reading as 0. */
+json_int_t itest_int(const json_t *object, const char *key);
+size_t itest_array_size(const json_t *object, const char *key);
+
 char *itest_sql(const char *db_url, const char *sql);
 long itest_sql_long(const char *db_url, const char *sql);
 
