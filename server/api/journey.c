@@ -1,9 +1,11 @@
 /*
  * journey.c — the product's central answers:
  *   GET /api/v1/repos/{owner}/{name}/pulls/{number}/journey — a PR's road
- *     from opened to released, as ordered steps with times and the time
- *     spent since the previous step; steps not reached yet are listed as
- *     pending, so a client can draw the whole road;
+ *     from opened to released, as steps in the order they happened with
+ *     the time spent since the previous step; steps not reached yet follow
+ *     as pending, so a client can draw the whole road.  The release part
+ *     (in RC, feedback, released) is the release that shipped the change;
+ *     the other RCs and releases containing it are listed in `also_in`;
  *   GET /api/v1/repos/{owner}/{name}/commits/{sha}/where — which
  *     environments currently contain a commit, which artifacts were built
  *     from it.
@@ -13,6 +15,7 @@
  * away) and seq(C) <= seq(D).  Sequence numbers are compared at query time,
  * never stored elsewhere (late pushes may renumber them).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,27 +46,14 @@ static void step_add(json_t *steps, const char *step, const char *title, const c
 	json_array_append_new(steps, o);
 }
 
-/* Fills since_previous_seconds (from the previous step that has a time)
- * and returns the current step: the first one not done. */
-static const char *steps_finish(json_t *steps)
+/* The current step, on the road (the order the steps were added in): the
+ * first one not done, or the last one. */
+static const char *steps_current(const json_t *steps)
 {
-	int64_t prev = 0;
-	bool have_prev = false;
-	const char *current = NULL;
 	size_t i;
-	json_t *s;
+	const json_t *s;
 	json_array_foreach(steps, i, s)
 	{
-		const char *at = json_string_value(json_object_get(s, "at"));
-		int64_t us;
-		json_t *since = json_null();
-		if (at && clock_parse_rfc3339(at, &us)) {
-			if (have_prev)
-				since = json_integer((us - prev) / 1000000);
-			prev = us;
-			have_prev = true;
-		}
-		json_object_set_new(s, "since_previous_seconds", since);
 		const char *st = json_string_value(json_object_get(s, "status"));
 		const char *name = json_string_value(json_object_get(s, "step"));
 		/* a CI attempt that failed but was followed by another one does not
@@ -71,14 +61,67 @@ static const char *steps_finish(json_t *steps)
 		const json_t *next = json_array_get(steps, i + 1);
 		bool superseded = name && !strcmp(name, "ci") && next &&
 				  !strcmp(json_string_value(json_object_get(next, "step")), "ci");
-		if (!current && !superseded && st && strcmp(st, "done") != 0 &&
-		    strcmp(st, "skipped") != 0)
-			current = name;
+		if (!superseded && st && strcmp(st, "done") != 0 && strcmp(st, "skipped") != 0)
+			return name;
 	}
-	if (!current && json_array_size(steps))
-		current = json_string_value(
-			json_object_get(json_array_get(steps, json_array_size(steps) - 1), "step"));
-	return current;
+	if (!json_array_size(steps))
+		return NULL;
+	return json_string_value(
+		json_object_get(json_array_get(steps, json_array_size(steps) - 1), "step"));
+}
+
+struct timed_step {
+	json_t *step;
+	bool has_at;
+	int64_t at_us; /* its time; not reached: the time of the step before it */
+	size_t road;   /* its place on the road */
+};
+
+static int timed_step_cmp(const void *a, const void *b)
+{
+	const struct timed_step *x = a, *y = b;
+	if (x->at_us != y->at_us)
+		return x->at_us < y->at_us ? -1 : 1;
+	return x->road < y->road ? -1 : x->road > y->road;
+}
+
+/* Puts the steps in the order they happened: those reached by time (the
+ * road's order among equal times); one not reached (no time) stays right
+ * after the step before it on the road.  Fills since_previous_seconds
+ * (from the previous step that has a time). */
+static void steps_in_time_order(json_t *steps)
+{
+	size_t n = json_array_size(steps), i;
+	struct timed_step *t = calloc(n + 1, sizeof *t);
+	if (!t)
+		abort();
+	int64_t before = INT64_MIN;
+	for (i = 0; i < n; i++) {
+		t[i].step = json_incref(json_array_get(steps, i));
+		const char *at = json_string_value(json_object_get(t[i].step, "at"));
+		t[i].has_at = at && clock_parse_rfc3339(at, &t[i].at_us);
+		if (t[i].has_at)
+			before = t[i].at_us;
+		else
+			t[i].at_us = before;
+		t[i].road = i;
+	}
+	qsort(t, n, sizeof *t, timed_step_cmp);
+	json_array_clear(steps);
+	bool have_prev = false;
+	int64_t prev = 0;
+	for (i = 0; i < n; i++) {
+		json_t *since = json_null();
+		if (t[i].has_at) {
+			if (have_prev)
+				since = json_integer((t[i].at_us - prev) / 1000000);
+			prev = t[i].at_us;
+			have_prev = true;
+		}
+		json_object_set_new(t[i].step, "since_previous_seconds", since);
+		json_array_append_new(steps, t[i].step);
+	}
+	free(t);
 }
 
 /* done / failed / in_progress / pending for a run's latest state. */
@@ -341,21 +384,28 @@ void api_journey_get(struct http_request *r)
 		step_add(steps, "e2e", "Smoke and end-to-end tests", "pending", NULL, NULL);
 		rc = add_deploy_steps(c, steps, "0", "", "0");
 	}
-	/* in RC n, feedback, released in vX (server/domain/rc_store.h) */
+	/* in RC n, feedback, released in vX — of the release that shipped it;
+	 * the other RCs and releases that contain it: also_in
+	 * (server/domain/rc_store.h) */
+	json_t *also_in = json_pack("{s:[], s:[]}", "release_candidates", "releases");
 	if (rc >= 0 && !(state && !strcmp(state, "closed") && !merged)) {
 		rc_settle(c, r->app->cfg);
 		rc = rc_journey_steps(c, strtoll(repo_id, NULL, 10),
 				      merged ? json_string_value(json_object_get(pr, "merge_commit_sha"))
 					     : NULL,
-				      steps);
+				      steps, also_in);
 	}
 	if (rc < 0) {
 		json_decref(steps);
+		json_decref(also_in);
 		json_decref(pr);
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the journey");
 		return;
 	}
-	const char *current = steps_finish(steps);
+	const char *current = steps_current(steps);
+	char current_name[300];
+	snprintf(current_name, sizeof current_name, "%s", current ? current : "opened");
+	steps_in_time_order(steps);
 	json_t *summary = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "repository",
 				    json_object_get(pr, "repository"), "number",
 				    json_object_get(pr, "number"), "title",
@@ -363,8 +413,8 @@ void api_journey_get(struct http_request *r)
 				    json_object_get(pr, "author"), "state", json_object_get(pr, "state"),
 				    "merged", json_object_get(pr, "merged"), "url",
 				    json_object_get(pr, "url"));
-	json_t *out = json_pack("{s:o, s:o, s:s}", "pull_request", summary, "steps", steps,
-				"current_step", current ? current : "opened");
+	json_t *out = json_pack("{s:o, s:o, s:s, s:o}", "pull_request", summary, "steps", steps,
+				"current_step", current_name, "also_in", also_in);
 	json_decref(pr);
 	http_reply_json(r, 200, out);
 }

@@ -619,6 +619,15 @@ fail:
 
 /* ---- what contains a commit ---- */
 
+/* The commit's place ($2, a SHA prefix) on the default branch of
+ * repository $1 */
+#define CONTAINING_TGT                                                    \
+	"WITH tgt AS (SELECT rp.default_branch AS branch, (SELECT cs.seq" \
+	"  FROM branch_sequence cs WHERE cs.repository_id = rp.id"        \
+	"  AND cs.branch = rp.default_branch AND cs.sha LIKE $2 || '%'"   \
+	"  AND cs.left_at IS NULL ORDER BY cs.seq LIMIT 1) AS seq"        \
+	"  FROM repositories rp WHERE rp.id = $1)"
+
 int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, json_t *out_rcs,
 			 json_t *out_releases)
 {
@@ -636,116 +645,25 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 	const char *p[2] = {rcs_id(&b, repo_id), prefix};
 	PGresult *res = NULL;
 	int n;
+	/* clang-format off */
 	if (out_rcs) {
-		n = db_query(
-			c,
-			"WITH tgt AS (SELECT rp.default_branch AS branch, (SELECT cs.seq"
-			"  FROM branch_sequence cs WHERE cs.repository_id = rp.id"
-			"  AND cs.branch = rp.default_branch AND cs.sha LIKE $2 || '%'"
-			"  AND cs.left_at IS NULL ORDER BY cs.seq LIMIT 1) AS seq"
-			"  FROM repositories rp WHERE rp.id = $1)"
-			" SELECT json_build_object('id', rc.id, 'version', rc.version, 'target', "
-			"rc.target,"
-			"  'state', rc.state, 'commit', rc.commit_sha, 'cut_at', " RC_SQL_TS(
-				"rc.cut_at") ","
-					     "  'feedback', (SELECT json_build_object('count', "
-					     "count(*),"
-					     "   'first_at', " RC_SQL_TS(
-						     "min(f.created_at)") ","
-									  "   "
-									  "'last_at', " RC_SQL_TS(
-										  "max(f.created_"
-										  "at)") ","
-											 "   "
-											 "'approve'"
-											 ", "
-											 "count(*) "
-											 "FILTER "
-											 "(WHERE "
-											 "f."
-											 "verdict "
-											 "= "
-											 "'approve'"
-											 "),"
-											 "   "
-											 "'concern'"
-											 ", "
-											 "count(*) "
-											 "FILTER "
-											 "(WHERE "
-											 "f."
-											 "verdict "
-											 "= "
-											 "'concern'"
-											 "),"
-											 "   "
-											 "'block', "
-											 "count(*) "
-											 "FILTER "
-											 "(WHERE "
-											 "f."
-											 "verdict "
-											 "= "
-											 "'block'))"
-											 "   FROM "
-											 "feedback "
-											 "f WHERE "
-											 "f.rc_id "
-											 "= "
-											 "rc.id))::"
-											 "text"
-											 " FROM "
-											 "release_"
-											 "candidate"
-											 "s rc "
-											 "CROSS "
-											 "JOIN tgt"
-											 " LEFT "
-											 "JOIN "
-											 "branch_"
-											 "sequence "
-											 "rs ON "
-											 "rs."
-											 "repositor"
-											 "y_id = "
-											 "rc."
-											 "repositor"
-											 "y_id"
-											 "  AND "
-											 "rs."
-											 "branch = "
-											 "tgt."
-											 "branch "
-											 "AND "
-											 "rs.sha = "
-											 "rc."
-											 "commit_"
-											 "sha AND "
-											 "rs.left_"
-											 "at IS "
-											 "NULL"
-											 " WHERE "
-											 "rc."
-											 "repositor"
-											 "y_id = "
-											 "$1 AND "
-											 "(rc."
-											 "commit_"
-											 "sha LIKE "
-											 "$2 || '%'"
-											 "  OR "
-											 "(tgt.seq "
-											 "IS NOT "
-											 "NULL AND "
-											 "rs.seq "
-											 ">= "
-											 "tgt.seq))"
-											 " ORDER "
-											 "BY "
-											 "rc.cut_"
-											 "at, "
-											 "rc.id",
-			2, p, &res);
+		n = db_query(c, CONTAINING_TGT
+			" SELECT json_build_object('id', rc.id, 'version', rc.version,"
+			"  'target', rc.target, 'state', rc.state, 'commit', rc.commit_sha,"
+			"  'cut_at', " RC_SQL_TS("rc.cut_at") ","
+			"  'feedback', (SELECT json_build_object('count', count(*),"
+			"   'first_at', " RC_SQL_TS("min(f.created_at)") ","
+			"   'last_at', " RC_SQL_TS("max(f.created_at)") ","
+			"   'approve', count(*) FILTER (WHERE f.verdict = 'approve'),"
+			"   'concern', count(*) FILTER (WHERE f.verdict = 'concern'),"
+			"   'block', count(*) FILTER (WHERE f.verdict = 'block'))"
+			"   FROM feedback f WHERE f.rc_id = rc.id))::text"
+			" FROM release_candidates rc CROSS JOIN tgt"
+			" LEFT JOIN branch_sequence rs ON rs.repository_id = rc.repository_id"
+			"  AND rs.branch = tgt.branch AND rs.sha = rc.commit_sha AND rs.left_at IS NULL"
+			" WHERE rc.repository_id = $1 AND (rc.commit_sha LIKE $2 || '%'"
+			"  OR (tgt.seq IS NOT NULL AND rs.seq >= tgt.seq))"
+			" ORDER BY rc.cut_at, rc.id", 2, p, &res);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
@@ -754,32 +672,20 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 		res = NULL;
 	}
 	if (out_releases) {
-		n = db_query(c,
-			     "WITH tgt AS (SELECT rp.default_branch AS branch, (SELECT cs.seq"
-			     "  FROM branch_sequence cs WHERE cs.repository_id = rp.id"
-			     "  AND cs.branch = rp.default_branch AND cs.sha LIKE $2 || '%'"
-			     "  AND cs.left_at IS NULL ORDER BY cs.seq LIMIT 1) AS seq"
-			     "  FROM repositories rp WHERE rp.id = $1)"
-			     " SELECT json_build_object('id', sr.id, 'version', sr.version, 'tag', "
-			     "sr.tag_name,"
-			     "  'released_at', " RC_SQL_TS(
-				     "sr.released_at") ", 'rc_id', sr.rc_id,"
-						       "  'commit', coalesce(sr.commit_sha, "
-						       "rc.commit_sha), 'url', sr.html_url)::text"
-						       " FROM shipped_releases sr CROSS JOIN tgt"
-						       " LEFT JOIN release_candidates rc ON rc.id "
-						       "= sr.rc_id"
-						       " LEFT JOIN branch_sequence rs ON "
-						       "rs.repository_id = sr.repository_id"
-						       "  AND rs.branch = tgt.branch AND rs.sha = "
-						       "coalesce(sr.commit_sha, rc.commit_sha)"
-						       "  AND rs.left_at IS NULL"
-						       " WHERE sr.repository_id = $1 AND "
-						       "(coalesce(sr.commit_sha, rc.commit_sha)"
-						       "  LIKE $2 || '%' OR (tgt.seq IS NOT NULL "
-						       "AND rs.seq >= tgt.seq))"
-						       " ORDER BY sr.released_at, sr.id",
-			     2, p, &res);
+		n = db_query(c, CONTAINING_TGT
+			" SELECT json_build_object('id', sr.id, 'version', sr.version,"
+			"  'tag', sr.tag_name, 'released_at', " RC_SQL_TS("sr.released_at") ","
+			"  'rc_id', sr.rc_id, 'commit', coalesce(sr.commit_sha, rc.commit_sha),"
+			"  'url', sr.html_url)::text"
+			" FROM shipped_releases sr CROSS JOIN tgt"
+			" LEFT JOIN release_candidates rc ON rc.id = sr.rc_id"
+			" LEFT JOIN branch_sequence rs ON rs.repository_id = sr.repository_id"
+			"  AND rs.branch = tgt.branch AND rs.sha = coalesce(sr.commit_sha, rc.commit_sha)"
+			"  AND rs.left_at IS NULL"
+			" WHERE sr.repository_id = $1 AND (coalesce(sr.commit_sha, rc.commit_sha)"
+			"  LIKE $2 || '%' OR (tgt.seq IS NOT NULL AND rs.seq >= tgt.seq))"
+			" ORDER BY sr.released_at, sr.id", 2, p, &res);
+		/* clang-format on */
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
@@ -798,7 +704,50 @@ static void journey_step(json_t *steps, const char *step, const char *title, con
 					       detail ? detail : json_object()));
 }
 
-int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps)
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/*
+ * The candidates of the release that shipped the commit (see rc_store.h):
+ * marks in `in_line` (one flag per RC of `rcs`, oldest first) the RCs of
+ * the shipping release's target that contain it, up to the RC it was
+ * released from; without a release, those of the first RC's target.
+ */
+static void shipping_line(const json_t *rcs, const json_t *release, bool *in_line)
+{
+	size_t n = json_array_size(rcs), shipped = n, i;
+	const char *target = NULL;
+	if (release) {
+		json_int_t rc_id = json_integer_value(json_object_get(release, "rc_id"));
+		for (i = 0; i < n && shipped == n; i++) {
+			const json_t *rc = json_array_get(rcs, i);
+			if (rc_id && json_integer_value(json_object_get(rc, "id")) == rc_id)
+				shipped = i;
+		}
+		/* a release's version is the target of its candidates */
+		target = shipped < n ? jstr(json_array_get(rcs, shipped), "target")
+				     : jstr(release, "version");
+	} else if (n) {
+		target = jstr(json_array_get(rcs, 0), "target");
+	}
+	const char *released_at = release ? jstr(release, "released_at") : NULL;
+	for (i = 0; i < n; i++) {
+		const json_t *rc = json_array_get(rcs, i);
+		const char *t = jstr(rc, "target"), *cut = jstr(rc, "cut_at");
+		in_line[i] = target && t && !strcmp(t, target);
+		/* candidates cut after the one that shipped it were not on its road
+		 * (RFC 3339 UTC times of one format compare as strings) */
+		if (shipped < n)
+			in_line[i] = in_line[i] && i <= shipped;
+		else if (released_at)
+			in_line[i] = in_line[i] && cut && strcmp(cut, released_at) <= 0;
+	}
+}
+
+int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps,
+		     json_t *also_in)
 {
 	json_t *rcs = json_array(), *releases = json_array();
 	int n = sha ? rc_containing_commit(c, repo_id, sha, rcs, releases) : DB_OK;
@@ -807,23 +756,39 @@ int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t
 		json_decref(releases);
 		return n;
 	}
-	/* in RC: the first one cut */
-	const json_t *first = json_array_get(rcs, 0);
+	const json_t *rel = json_array_get(releases, 0);
+	size_t nrc = json_array_size(rcs);
+	bool *in_line = calloc(nrc + 1, sizeof *in_line);
+	if (!in_line)
+		abort();
+	shipping_line(rcs, rel, in_line);
+	json_t *line = json_array(), *also_rcs = json_array(), *also_releases = json_array();
+	size_t i;
+	json_t *rc;
+	json_array_foreach(rcs, i, rc)
+		json_array_append(in_line[i] ? line : also_rcs, rc);
+	free(in_line);
+	json_t *later;
+	json_array_foreach(releases, i, later)
+		if (i > 0)
+			json_array_append(also_releases, later);
+	json_object_set_new(also_in, "release_candidates", also_rcs);
+	json_object_set_new(also_in, "releases", also_releases);
+
+	/* in RC: the first candidate of that release */
+	const json_t *first = json_array_get(line, 0);
 	char title[300];
 	if (first)
-		snprintf(title, sizeof title, "In RC %s",
-			 json_string_value(json_object_get(first, "version")));
+		snprintf(title, sizeof title, "In RC %s", jstr(first, "version"));
 	journey_step(steps, "in_rc", first ? title : "In a release candidate",
-		     first ? json_string_value(json_object_get(first, "cut_at")) : NULL,
-		     json_pack("{s:O}", "release_candidates", rcs));
-	/* feedback: the first given on any of them */
+		     first ? jstr(first, "cut_at") : NULL,
+		     json_pack("{s:O}", "release_candidates", line));
+	/* feedback: what people said about those candidates, from the first word */
 	const char *fb_at = NULL;
 	json_int_t counts[3] = {0, 0, 0};
-	size_t i;
-	const json_t *rc;
-	json_array_foreach(rcs, i, rc) {
+	json_array_foreach(line, i, rc) {
 		const json_t *f = json_object_get(rc, "feedback");
-		const char *at = json_string_value(json_object_get(f, "first_at"));
+		const char *at = jstr(f, "first_at");
 		if (at && (!fb_at || strcmp(at, fb_at) < 0))
 			fb_at = at;
 		counts[0] += json_integer_value(json_object_get(f, "approve"));
@@ -834,13 +799,12 @@ int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t
 		     json_pack("{s:I, s:I, s:I}", "approve", counts[0], "concern", counts[1],
 			       "block", counts[2]));
 	/* released: the first release containing it */
-	const json_t *rel = json_array_get(releases, 0);
 	if (rel)
-		snprintf(title, sizeof title, "Released in %s",
-			 json_string_value(json_object_get(rel, "version")));
+		snprintf(title, sizeof title, "Released in %s", jstr(rel, "version"));
 	journey_step(steps, "released", rel ? title : "Released",
-		     rel ? json_string_value(json_object_get(rel, "released_at")) : NULL,
+		     rel ? jstr(rel, "released_at") : NULL,
 		     rel ? json_pack("{s:O}", "release", rel) : NULL);
+	json_decref(line);
 	json_decref(rcs);
 	json_decref(releases);
 	return DB_OK;

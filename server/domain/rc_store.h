@@ -157,14 +157,22 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 /*
  * The journey's last steps for commit `sha` of `repo_id` (the merge commit
  * of a PR), appended to `steps` in the journey's step format
- * {"step", "title", "status" done|pending, "at", "detail"}:
- *   "in_rc"     In RC <version>   — the first RC containing it (cut_at);
+ * {"step", "title", "status" done|pending, "at", "detail"}.  They are about
+ * the release that shipped the change — the first release containing it —
+ * and its candidates: the RCs of that release's target that contain the
+ * change, up to the RC it was released from (not released yet: the RCs of
+ * the first containing RC's target):
+ *   "in_rc"     In RC <version>   — the first of those candidates (cut_at);
  *                                   detail.release_candidates: all of them
- *   "feedback"  Feedback          — the first feedback on those RCs;
- *                                   detail: counts by verdict, unresolved
+ *   "feedback"  Feedback          — the first feedback on those candidates;
+ *                                   detail: counts by verdict
  *   "released"  Released in <v>   — the first release containing it
- * Steps not reached are "pending" with "at" null.
+ * Steps not reached are "pending" with "at" null.  The RCs and releases
+ * that merely contain it too (later ones, other targets) go to `also_in`
+ * (an object): "release_candidates" and "releases", oldest first, in the
+ * formats of rc_containing_commit().
  */
-int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps);
+int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps,
+		     json_t *also_in);
 
 #endif

@@ -28,6 +28,8 @@ async function currentRc() {
 	return json.items.find((r) => r.version === 'v0.38.0-rc.1');
 }
 
+const capitalised = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+
 function noProblems(page, what) {
 	assert.deepEqual(problems(page), [], `${what}: console errors or page errors`);
 }
@@ -163,6 +165,70 @@ test('the overview says which default branch is red and why', async () => {
 	await page.close();
 });
 
+// A server that has heard of nothing yet: the charts say so instead of drawing axes over an
+// empty grid; then one short run on main (70 s, one job): the duration axes in whole minutes
+// count 0m 1m 2m..., each label once.
+test('charts say when their window is empty, and small ranges get distinct tick labels', async () => {
+	const saved = { db: process.env.SHIPLOG_BROWSER_DB, log: process.env.SHIPLOG_BROWSER_LOG };
+	process.env.SHIPLOG_BROWSER_DB = 'shiplog_browser_empty';
+	process.env.SHIPLOG_BROWSER_LOG = resolve(dirname(server.logPath), 'empty/browser-shiplogd.log');
+	let empty;
+	try {
+		empty = await startServer();
+	} finally {
+		for (const [k, v] of [['SHIPLOG_BROWSER_DB', saved.db], ['SHIPLOG_BROWSER_LOG', saved.log]]) {
+			if (v === undefined) delete process.env[k];
+			else process.env[k] = v;
+		}
+	}
+	const ctx = await person(browser, empty.url, { token: empty.adminToken });
+	try {
+		const page = await open(ctx);
+		const CHARTS = ['#chart-pass', '#chart-duration', '#chart-deploys', '#chart-stages'];
+		await visit(page, '/', '#health');
+		for (const id of CHARTS) {
+			await page.waitForSelector(`${id} .chart-empty`, { timeout: 15_000 });
+			assert.equal(await page.locator(`${id} svg.chart`).count(), 0, `${id}: no axes over an empty grid`);
+		}
+		assert.match(await page.textContent('#chart-pass .chart-empty'), /No runs on the default branch in the last 21 days/);
+		assert.match(await page.textContent('#chart-duration .chart-empty'), /No runs on the default branch in the last 21 days/);
+		assert.match(await page.textContent('#chart-deploys .chart-empty'), /No deployments in the last 6 weeks/);
+		assert.match(await page.textContent('#chart-stages .chart-empty'), /No jobs in the last 30 days/);
+		await shot(page, 'overview-empty');
+		noProblems(page, 'overview with no data');
+
+		const done = Date.now() - 5 * 60_000;
+		const res = await fetch(`${empty.url}/api/v1/runs`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${empty.adminToken}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify({
+				repository: 'weaveworks/pipeline-controller', provider: 'buildkite', external_id: 'short-1',
+				workflow: 'CI', kind: 'main', branch: 'main', sha: 'c0ffee'.repeat(6) + 'c0ff',
+				status: 'completed', conclusion: 'success',
+				started_at: new Date(done - 70_000).toISOString(), completed_at: new Date(done).toISOString(),
+				jobs: [{ name: 'build', status: 'completed', conclusion: 'success', stage: 'build',
+					started_at: new Date(done - 70_000).toISOString(), completed_at: new Date(done).toISOString() }],
+			}),
+		});
+		assert.equal(res.status, 201, await res.text());
+		await visit(page, '/', '#chart-duration svg.chart circle');
+		await page.waitForSelector('#chart-stages svg.chart rect.bar');
+		for (const id of ['#chart-duration', '#chart-stages']) {
+			const ticks = await page.$$eval(`${id} svg.chart .y-tick`, (ts) => ts.map((t) => t.textContent));
+			assert.ok(ticks.length >= 3, `${id}: ${ticks.length} tick labels`);
+			assert.equal(new Set(ticks).size, ticks.length, `${id}: tick labels ${ticks.join(' ')}`);
+			assert.ok(ticks.includes('1m'), `${id}: ${ticks.join(' ')}`);
+		}
+		await page.waitForSelector('#chart-deploys .chart-empty');
+		await shot(page, 'overview-one-run');
+		noProblems(page, 'overview with one run');
+		await page.close();
+	} finally {
+		await ctx.close();
+		await empty.stop();
+	}
+});
+
 test('filters change the runs list', async () => {
 	const page = await open(engineer);
 	await visit(page, '/runs', '#runs-table tbody tr');
@@ -270,6 +336,48 @@ test('the journey search finds a PR and a commit', async () => {
 	await page.close();
 });
 
+// The journey of a change that went out in v0.37.0: it was in v0.37.0-rc.1 and -rc.2 (the
+// one released), and v0.38.0-rc.1, cut later, contains it too. The steps come in the order
+// they happened; the candidates, feedback and release are those of v0.37.0; v0.38.0-rc.1 and
+// its feedback are listed apart ("also in"), not mixed into the road.
+test('the journey of a released change follows the release that shipped it, in time order', async () => {
+	const pr = facts.journeyPull;
+	const page = await open(engineer);
+	await visit(page, `/journey?q=${encodeURIComponent(`${WGE}#${pr.number}`)}`, '#journey-now');
+	const steps = await page.$$eval('#journey-road li[data-step]', (lis) => lis.map((li) => ({
+		step: li.dataset.step,
+		at: li.querySelector('.step-head time')?.getAttribute('datetime') ?? null,
+		text: li.textContent,
+	})));
+	const reached = steps.filter((s) => s.at);
+	assert.ok(reached.length >= 6, `steps reached: ${reached.map((s) => s.step).join(', ')}`);
+	for (let i = 1; i < reached.length; i++) {
+		assert.ok(Date.parse(reached[i - 1].at) <= Date.parse(reached[i].at),
+			`${reached[i].step} (${reached[i].at}) is listed after ${reached[i - 1].step} (${reached[i - 1].at})`);
+	}
+	const step = (name) => steps.find((s) => s.step === name);
+	assert.match(step('in_rc').text, /In RC v0\.37\.0-rc\.1/);
+	assert.match(step('in_rc').text, /v0\.37\.0-rc\.2/, 'the candidate that shipped it');
+	assert.match(step('released').text, /Released in v0\.37\.0/);
+	// the feedback of v0.37.0's candidates, counted by verdict; none of v0.38.0-rc.1's
+	const given = facts.feedback.filter((f) => f.rc.startsWith('v0.37.0-rc.'));
+	for (const verdict of ['approve', 'concern', 'block']) {
+		const n = given.filter((f) => f.verdict === verdict).length;
+		assert.ok(n > 0, `the seed gave ${verdict} feedback on v0.37.0`);
+		assert.match(step('feedback').text, new RegExp(`\\b${n} ${verdict}\\b`));
+	}
+	assert.doesNotMatch(await page.textContent('#journey-road'), /v0\.38\.0/, 'the later candidate is not on the road');
+	// ... but listed apart, with a link to it
+	const later = (await api('/release-candidates?limit=50')).json.items.find((r) => r.version === 'v0.38.0-rc.1');
+	const also = page.locator('#journey-also-in');
+	assert.match(await also.textContent(), /v0\.38\.0-rc\.1/);
+	assert.equal(await also.locator(`a[href="/release-candidates/${later.id}"]`).count(), 1);
+	assert.match(await page.textContent('#journey-now'), /Released in v0\.37\.0/);
+	await shot(page, 'journey-released');
+	noProblems(page, 'journey of a released change');
+	await page.close();
+});
+
 test('feedback end to end: a block from a phone with the keyboard only, seen live on the RC page', async () => {
 	const rc = await currentRc();
 	assert.ok(rc, 'v0.38.0-rc.1 exists');
@@ -356,7 +464,7 @@ test('feedback end to end: a block from a phone with the keyboard only, seen liv
 test('on the RC page, a release manager acknowledges, resolves and reopens the block with the keyboard; readiness follows', async () => {
 	const rc = await currentRc();
 	const ctx = await person(browser, server.url, { token: facts.tokens.engineer }); // read + feedback
-	const page = await open(ctx);
+	const page = await open(ctx, { allow: [/status of 400/] });
 	await visit(page, `/release-candidates/${rc.id}`, '#readiness .checklist');
 	await page.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]');
 	const block = '#feedback-list [data-verdict="block"]';
@@ -377,6 +485,28 @@ test('on the RC page, a release manager acknowledges, resolves and reopens the b
 	await page.focus(`${item} [data-action="resolve"]`);
 	await page.keyboard.press('Enter');
 	await page.waitForFunction((sel) => document.activeElement?.matches(sel), `#resolution-${id}`);
+	// first a note longer than the server takes (a browser without the maxlength): the
+	// problem's errors name the field (pointer /resolution), and its message stands beside the
+	// note field, which keeps the keyboard and what was typed
+	const tooLong = 'y'.repeat(2001);
+	await page.evaluate((sel) => document.querySelector(sel).removeAttribute('maxlength'), `#resolution-${id}`);
+	await page.fill(`#resolution-${id}`, tooLong);
+	const [answer] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === `/api/v1/feedback/${id}`, { timeout: 10_000 }),
+		page.keyboard.press('Enter'),
+	]);
+	assert.equal(answer.status(), 400);
+	const refused = await answer.json();
+	const why = refused.errors?.find((x) => x.pointer === '/resolution');
+	assert.ok(why, `the 400 problem names the field in errors: ${JSON.stringify(refused)}`);
+	await page.waitForSelector(`#resolution-${id}[aria-invalid="true"]`, { timeout: 10_000 });
+	assert.equal((await page.textContent(`#resolution-${id}-error`)).replace('✕', ''), capitalised(why.detail));
+	assert.equal(await page.getAttribute(`#resolution-${id}`, 'aria-describedby'), `resolution-${id}-error`);
+	assert.equal(await page.evaluate(() => document.activeElement?.id), `resolution-${id}`);
+	assert.equal(await page.inputValue(`#resolution-${id}`), tooLong, 'what was typed is kept');
+	assert.equal(await page.textContent(`${item} form.feedback-resolve > p.field-error[role="alert"]`), '', 'nothing in the general message');
+	await shot(page, 'release-candidate-note-refused');
+	await page.fill(`#resolution-${id}`, '');
 	await page.keyboard.type(note);
 	await page.keyboard.press('Enter');
 	await page.waitForSelector(`${item}[data-status="resolved"]`);
@@ -415,17 +545,33 @@ test('the form shows what the server refuses next to the field, and announces it
 	assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
 	assert.match(await page.textContent('#verdict-error'), /approve, concern or block/);
 	await shot(page, 'feedback-errors');
-	// a limit only the server knows (a browser without the maxlength): its problem detail
-	// names the field, and the message appears next to that field
+	// a limit only the server knows (a browser without the maxlength): the problem's errors
+	// name the field by JSON Pointer (/area), and its message appears next to that field. The
+	// problem's detail is for people — here the server's sentence is swapped for another one,
+	// which the page shows nowhere near a field: it must not read the field out of it.
+	let refused = null;
+	await page.route('**/api/v1/release-candidates/*/feedback', async (route) => {
+		const res = await route.fetch();
+		refused = await res.json();
+		await route.fulfill({ response: res, json: { ...refused, detail: 'That was not accepted.' } });
+	});
 	await page.check('#verdict-concern');
 	await page.fill('#comment', 'The new pipeline screen is hard to read.');
 	await page.evaluate(() => document.getElementById('area').removeAttribute('maxlength'));
 	await page.fill('#area', 'x'.repeat(150));
 	await page.click('#send-feedback');
-	await page.waitForFunction(() => document.getElementById('area-error')?.textContent.length > 0);
+	await page.waitForSelector('#error-summary h2', { timeout: 10_000 });
+	assert.equal(refused?.status, 400);
+	const why = refused.errors?.find((x) => x.pointer === '/area');
+	assert.ok(why, `the 400 problem names the field in errors: ${JSON.stringify(refused)}`);
+	assert.equal((await page.textContent('#area-error')).replace('✕', ''), capitalised(why.detail));
 	assert.equal(await page.getAttribute('#area', 'aria-invalid'), 'true');
-	assert.match(await page.textContent('#error-summary'), /./);
+	assert.equal(await page.textContent('#verdict-error'), '', 'the verdict is not blamed');
+	assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
+	assert.ok((await page.textContent('#error-summary')).includes(`Part of the product: ${why.detail}`), 'the summary names the field');
 	assert.equal(await page.locator('#confirmation').count(), 0, 'nothing saved');
+	await shot(page, 'feedback-refused');
+	await page.unroute('**/api/v1/release-candidates/*/feedback');
 	noProblems(page, 'server-side validation');
 	await ctx.close();
 });

@@ -1,5 +1,5 @@
 // api.js — the JSON API: fetch with the session cookie, the CSRF token on writes,
-// problem+json errors as ApiError, pagination, and which routes the server has.
+// problem+json errors as ApiError, pagination.
 const BASE = '/api/v1';
 
 let csrfToken = null;
@@ -7,17 +7,25 @@ export function setCsrf(token) {
 	csrfToken = token || null;
 }
 
+// A problem+json answer (RFC 9457). `detail` is for people and is shown as it is; which field
+// is at fault is read from the extension member `errors` of validation problems:
+// [{pointer: "/verdict", detail}] for a JSON body field, [{parameter: "limit", detail}] for a
+// path or query parameter, each detail without the field's name.
 export class ApiError extends Error {
 	constructor(status, problem, path) {
-		const detail = problem?.detail || problem?.title || `HTTP ${status}`;
-		super(detail);
+		super(problem?.detail || problem?.title || `HTTP ${status}`);
 		this.status = status;
 		this.problem = problem || {};
 		this.path = path;
-		// "comment: must not be empty" -> field "comment"
-		const m = /^([A-Za-z_][\w.\[\]-]*): /.exec(problem?.detail || '');
-		this.field = m ? m[1] : null;
-		this.fieldMessage = m ? problem.detail.slice(m[0].length) : detail;
+		this.errors = Array.isArray(problem?.errors) ? problem.errors : [];
+	}
+	// why the body field at this JSON Pointer ("/comment") was refused, or null
+	fieldError(pointer) {
+		return this.errors.find((e) => e.pointer === pointer)?.detail ?? null;
+	}
+	// why this path or query parameter was refused, or null
+	parameterError(name) {
+		return this.errors.find((e) => e.parameter === name)?.detail ?? null;
 	}
 	get unavailable() {
 		return this.status === 503;
@@ -85,29 +93,4 @@ export function query(params) {
 	}
 	const s = q.toString();
 	return s ? `?${s}` : '';
-}
-
-// The route table as the OpenAPI document tells it, so pages use what the server offers
-// and never probe for a route that is not there.
-let routes = null;
-export async function loadRoutes() {
-	if (routes) return routes;
-	try {
-		const doc = await request('/api/v1/openapi.json', { quiet: true });
-		routes = { paths: doc?.paths || {}, doc };
-	} catch {
-		routes = { paths: {}, doc: {} };
-	}
-	return routes;
-}
-
-export function hasRoute(path, method = 'get') {
-	return Boolean(routes?.paths?.[BASE + path]?.[method]);
-}
-
-export function routeSchema(path, method = 'post') {
-	const op = routes?.paths?.[BASE + path]?.[method];
-	let s = op?.requestBody?.content?.['application/json']?.schema || null;
-	if (s?.$ref) s = routes.doc?.components?.schemas?.[s.$ref.split('/').pop()] || null;
-	return s;
 }

@@ -1,6 +1,6 @@
 // app.js — the dashboard's shell: session, routing (History API), live events, the pages.
 import { h, replace, clear } from './dom.js';
-import { get, request, setCsrf, ApiError, loadRoutes } from './api.js';
+import { get, request, setCsrf, ApiError } from './api.js';
 import { connect, disconnect, subscribe, onStatus } from './live.js';
 import { tickTimes, loading } from './ui.js';
 
@@ -268,7 +268,7 @@ onStatus((st) => {
 setInterval(() => tickTimes(main), 30_000);
 
 (async function boot() {
-	await Promise.all([loadSession(), loadRoutes()]);
+	await loadSession();
 	await render();
 	document.documentElement.dataset.ready = 'true';
 })();

@@ -18,22 +18,49 @@ export function responsive(box, draw, signal) {
 	return paint;
 }
 
-// The smallest "nice" axis (3 to 5 ticks of 1, 2, 2.5 or 5 x 10^k) that holds v.
-export function niceAxis(v) {
-	if (!(v > 0)) return { max: 1, ticks: 4 };
+// The smallest "nice" axis (3 to 5 ticks of 1, 2, 2.5 or 5 x 10^k) that holds v and whose tick
+// labels, as `format` writes them, all differ: a range of a minute or two in whole minutes gets
+// ticks a minute apart (0m 1m 2m), never 0m 0m 1m 1m. `integer`: whole steps only (counts).
+export function niceAxis(v, { format = (x) => String(x), integer = false } = {}) {
+	const top = v > 0 ? v : 1;
 	let best = null;
 	for (const n of [4, 5, 3]) {
-		const raw = v / n;
-		const p = Math.pow(10, Math.floor(Math.log10(raw)));
-		const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw - 1e-9);
-		const max = step * n;
+		const raw = top / n;
+		let exp = Math.floor(Math.log10(raw));
+		let found = null;
+		for (let tries = 0; !found && tries < 40; tries++, exp++) {
+			for (const m of [1, 2, 2.5, 5]) {
+				const step = m * Math.pow(10, exp);
+				if (step < raw - 1e-9 || (integer && Math.abs(step - Math.round(step)) > 1e-9)) continue;
+				const labels = new Set(Array.from({ length: n + 1 }, (_, i) => format(step * i)));
+				if (labels.size === n + 1) {
+					found = step;
+					break;
+				}
+			}
+		}
+		if (found === null) continue;
+		const max = found * n;
 		if (!best || max < best.max - 1e-9) best = { max, ticks: n };
 	}
-	return best;
+	return best || { max: top, ticks: 1 };
 }
 
-function niceMax(v) {
-	return niceAxis(v).max;
+// The y axis: its tick values and labels, and the left margin that holds the longest label
+// (11px text, about 6.5px a character).
+function yTicks(ax, format, yMin = 0) {
+	const ticks = Array.from({ length: ax.ticks + 1 }, (_, i) => {
+		const v = yMin + ((ax.max - yMin) * i) / ax.ticks;
+		return { v, text: format(v) };
+	});
+	const left = Math.max(36, Math.ceil(Math.max(...ticks.map((t) => t.text.length)) * 6.5) + 12);
+	return { ticks, left };
+}
+
+// What a chart shows when its window holds nothing: a sentence, at the chart's height, instead
+// of axes over an empty grid.
+function emptyChart(message) {
+	return h('div', { class: 'chart-empty' }, h('p', {}, message));
 }
 
 // x label positions that never overlap: greedy from the left, the last label always shown
@@ -53,62 +80,67 @@ function placeLabels(xs, left, right, minGap = 70) {
 	return new Map(kept);
 }
 
-// bars: [{label, value, tone: 'bad'|undefined, title}]
-export function barChart(bars, { width, height = 180, format = (v) => String(v), label, yMax } = {}) {
-	const left = 44, right = 8, top = 14, bottom = 26;
+// bars: [{label, value (null = no data), part, tone: 'bad'|undefined, title}]; `empty`: what to
+// say when no bar has a value above zero. `integer`: values are counts.
+export function barChart(bars, { width, height = 180, format = (v) => String(v), label, yMax, empty = 'No data in this window.', integer = false } = {}) {
+	if (!bars.some((b) => b.value > 0)) return emptyChart(empty);
+	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(...bars.map((b) => b.value || 0)), { format, integer });
+	const { ticks, left } = yTicks(ax, format);
+	const right = 8, top = 14, bottom = 26;
 	const plotW = width - left - right, plotH = height - top - bottom;
-	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(0, ...bars.map((b) => b.value || 0)));
 	const max = ax.max;
-	const bw = bars.length ? plotW / bars.length : plotW;
+	const bw = plotW / bars.length;
 	const shown = placeLabels(bars.map((b, i) => left + i * bw + bw / 2), left, width - right, 64);
-	const nodes = [];
-	for (let i = 0; i <= ax.ticks; i++) {
-		const v = (max * i) / ax.ticks;
+	const axis = [];
+	const body = [];
+	for (const { v, text } of ticks) {
 		const y = top + plotH - (v / max) * plotH;
-		nodes.push(svg('line', { x1: left, x2: width - right, y1: y, y2: y, class: 'grid-line' }),
-			svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'axis-text' }, format(v)));
+		axis.push(svg('line', { x1: left, x2: width - right, y1: y, y2: y, class: 'grid-line' }),
+			svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'y-tick' }, text));
 	}
 	bars.forEach((b, i) => {
 		const v = b.value || 0;
 		const bh = (v / max) * plotH;
-		const x = left + i * bw + Math.min(6, bw * 0.15);
-		const w = Math.max(2, bw - 2 * Math.min(6, bw * 0.15));
-		nodes.push(svg('rect', { x, y: top + plotH - bh, width: w, height: Math.max(0, bh), rx: 2, class: b.tone === 'bad' ? 'bar-fail' : 'bar' },
+		// at most 72px wide, centred in its slot
+		const w = Math.min(72, Math.max(2, bw - 2 * Math.min(6, bw * 0.15)));
+		const x = left + i * bw + (bw - w) / 2;
+		body.push(svg('rect', { x, y: top + plotH - bh, width: w, height: Math.max(0, bh), rx: 2, class: b.tone === 'bad' ? 'bar-fail' : 'bar' },
 			svg('title', {}, b.title || `${b.label}: ${format(v)}`)));
 		if (b.part) {
 			// a part of the bar (e.g. the failed ones), drawn at its foot
 			const ph = (b.part / max) * plotH;
-			nodes.push(svg('rect', { x, y: top + plotH - ph, width: w, height: Math.max(0, ph), class: 'bar-fail' },
+			body.push(svg('rect', { x, y: top + plotH - ph, width: w, height: Math.max(0, ph), class: 'bar-fail' },
 				svg('title', {}, b.title || `${b.label}: ${format(b.part)}`)));
 		}
 		if (shown.has(i)) {
-			nodes.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle', class: 'axis-text' }, b.label));
+			axis.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle', class: 'x-tick' }, b.label));
 		}
 	});
 	return svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label || 'Bar chart' },
-		svg('g', { class: 'axis' }, nodes.filter((n) => n.getAttribute('class') === 'grid-line' || n.getAttribute('class') === 'axis-text')),
-		nodes.filter((n) => n.getAttribute('class') !== 'grid-line' && n.getAttribute('class') !== 'axis-text'));
+		svg('g', { class: 'axis' }, axis), body);
 }
 
-// points: [{label, value (null = no data), title}]; second: optional dashed series
-export function lineChart(points, { width, height = 180, format = (v) => String(v), label, yMax, yMin = 0, second } = {}) {
-	const left = 44, right = 10, top = 14, bottom = 26;
-	const plotW = width - left - right, plotH = height - top - bottom;
+// points: [{label, value (null = no data), title}]; second: optional dashed series; `empty`:
+// what to say when no point has a value
+export function lineChart(points, { width, height = 180, format = (v) => String(v), label, yMax, yMin = 0, second, empty = 'No data in this window.' } = {}) {
 	const vals = points.map((p) => p.value).concat((second || []).map((p) => p.value)).filter((v) => v !== null && v !== undefined);
-	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(1, ...vals));
+	if (!vals.length) return emptyChart(empty);
+	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(...vals), { format });
+	const { ticks, left } = yTicks(ax, format, yMin);
+	const right = 10, top = 14, bottom = 26;
+	const plotW = width - left - right, plotH = height - top - bottom;
 	const max = ax.max;
 	const n = points.length;
 	const x = (i) => left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
 	const y = (v) => top + plotH - ((v - yMin) / (max - yMin)) * plotH;
 	const axis = [];
-	for (let i = 0; i <= ax.ticks; i++) {
-		const v = yMin + ((max - yMin) * i) / ax.ticks;
+	for (const { v, text } of ticks) {
 		axis.push(svg('line', { x1: left, x2: width - right, y1: y(v), y2: y(v) }),
-			svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, format(v)));
+			svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'y-tick' }, text));
 	}
 	const shown = placeLabels(points.map((p, i) => x(i)), left, width - right, 72);
 	points.forEach((p, i) => {
-		if (shown.has(i)) axis.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle' }, p.label));
+		if (shown.has(i)) axis.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle', class: 'x-tick' }, p.label));
 	});
 	const path = (pts) => {
 		let d = '';
@@ -126,11 +158,21 @@ export function lineChart(points, { width, height = 180, format = (v) => String(
 	const body = [];
 	const d = path(points);
 	if (d) {
-		const defined = points.map((p, i) => [p, i]).filter(([p]) => p.value !== null && p.value !== undefined);
-		if (defined.length > 1) {
-			const [, i0] = defined[0], [, i1] = defined[defined.length - 1];
-			body.push(svg('path', { class: 'area', d: `${path(points)} L${x(i1)},${y(yMin)} L${x(i0)},${y(yMin)} Z` }));
-		}
+		// the area under each unbroken run of points (a day without data breaks the line)
+		let run = [];
+		const area = (r) => {
+			if (r.length > 1) {
+				const edge = r.map((i) => `L${x(i).toFixed(1)},${y(points[i].value).toFixed(1)}`).join(' ');
+				body.push(svg('path', { class: 'area', d: `M${x(r[0]).toFixed(1)},${y(yMin)} ${edge} L${x(r[r.length - 1]).toFixed(1)},${y(yMin)} Z` }));
+			}
+		};
+		points.forEach((p, i) => {
+			if (p.value === null || p.value === undefined) {
+				area(run);
+				run = [];
+			} else run.push(i);
+		});
+		area(run);
 		body.push(svg('path', { class: 'line', d }));
 	}
 	if (second) {

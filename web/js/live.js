@@ -1,17 +1,19 @@
 // live.js — one EventSource for the whole app. Pages subscribe to kinds of domain events
 // ("run.updated", "feedback.*", ...) and re-fetch what they show; calls are debounced so a
 // burst of events is one refresh.
+// The kinds of domain events the server records (db_event_record), each delivered as a named
+// server-sent event: an EventSource hears only the names it listens to.
 const KINDS = [
 	'run.updated', 'job.updated', 'deployment.updated', 'pull_request.updated', 'environment.changed',
 	'artifact.created', 'artifact.updated', 'artifact.conflict', 'tag.created', 'tag.rc', 'tag.deleted',
-	'branch.created', 'branch.deleted', 'push.received', 'commit.pushed',
-	'release.published', 'release.prereleased', 'release.released', 'release.created', 'release.edited',
-	'release.deleted', 'release.unpublished', 'release.updated',
-	'release_candidate.created', 'release_candidate.updated', 'release_candidate.superseded',
-	'release_candidate.released', 'release_candidate.state', 'rc.created', 'rc.updated', 'rc.superseded',
-	'rc.released', 'rc.readiness', 'readiness.changed',
-	'feedback.created', 'feedback.updated', 'feedback.resolved', 'feedback.acknowledged',
+	'branch.created', 'branch.deleted', 'push',
+	// release.<action> of GitHub's release events, and release.shipped: shiplog recorded a release
+	'release.published', 'release.unpublished', 'release.created', 'release.edited', 'release.deleted',
+	'release.prereleased', 'release.released', 'release.shipped',
+	'rc.created', 'rc.updated', 'rc.state_changed',
+	'feedback.created', 'feedback.updated',
 	'github_deployment.created', 'github_deployment.status', 'check_suite.updated', 'check_run.updated',
+	'token.created', 'token.revoked',
 ];
 
 let source = null;

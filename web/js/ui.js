@@ -28,16 +28,11 @@ const DEPLOY_TONES = {
 	queued: ['pending', '○', 'queued'],
 	inactive: ['muted', '–', 'inactive'],
 };
+// Gate.status
 const GATE_TONES = {
 	passed: ['ok', '✓', 'passed'],
-	pass: ['ok', '✓', 'passed'],
 	failed: ['bad', '✕', 'failed'],
-	fail: ['bad', '✕', 'failed'],
 	pending: ['pending', '○', 'pending'],
-	ready: ['ok', '✓', 'ready'],
-	not_ready: ['bad', '✕', 'not ready'],
-	blocked: ['bad', '✕', 'blocked'],
-	skipped: ['muted', '–', 'not checked'],
 };
 const VERDICT_TONES = {
 	approve: ['ok', '✓', 'approve'],

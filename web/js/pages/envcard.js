@@ -17,6 +17,7 @@ export function behindPill(env) {
 	return pill('warn', '↓', `${plural(b.commits, 'commit')} behind main`);
 }
 
+// release: the latest Release, for production (where released means deployed)
 export function envCard(env, { release } = {}) {
 	const d = env.current_deployment;
 	const rev = revisionText(d);
@@ -29,11 +30,11 @@ export function envCard(env, { release } = {}) {
 			h('div', { class: 'row' }, deployPill(d.status), behindPill(env)),
 			h('div', { class: 'muted' }, d.status === 'success' && d.healthy_since
 				? ['healthy since ', timeEl(d.healthy_since)]
-				: ['last change ', timeEl(d.last_event_at || d.started_at)]),
+				: ['last change ', timeEl(d.last_event_at)]),
 		] : release ? [
-			h('div', { class: 'rev' }, release.tag || release.version || release.name),
+			h('div', { class: 'rev' }, release.version),
 			h('div', { class: 'row' }, pill('ok', '✓', 'released')),
-			h('div', { class: 'muted' }, ['released ', timeEl(release.published_at || release.released_at || release.created_at)]),
+			h('div', { class: 'muted' }, ['released ', timeEl(release.released_at)]),
 		] : h('div', { class: 'muted' }, env.tier === 'production' ? 'Nothing released yet.' : 'No deployments reported.'));
 }
 
@@ -54,7 +55,7 @@ export function deploymentRows({ withEnv = false } = {}) {
 	if (withEnv) cols.unshift({ label: 'Environment', cell: (d) => h('a', { href: `/environments/${encodeURIComponent(d.environment)}` }, d.environment) });
 	cols.push(
 		{ label: 'Source', cell: (d) => h('span', { class: 'tag' }, d.source || '—') },
-		{ label: 'Started', class: 'nowrap', cell: (d) => timeEl(d.started_at || d.created_at) },
+		{ label: 'Started', class: 'nowrap', cell: (d) => timeEl(d.started_at) },
 		{ label: 'Took', class: 'right', cell: (d) => h('span', { class: 'num' }, d.finished_at && d.started_at ? duration((Date.parse(d.finished_at) - Date.parse(d.started_at)) / 1000) : '—') },
 	);
 	return cols;

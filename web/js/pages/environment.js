@@ -37,7 +37,7 @@ export default async function environment(ctx) {
 			const release = env.tier === 'production' ? await rel.latestRelease(ctx.signal) : null;
 			arts.replaceChildren(h('p', { class: 'empty' }, 'Nothing deployed.'));
 			return release
-				? kv([['Released', h('strong', {}, release.tag || release.version)], ['When', timeEl(release.published_at || release.created_at)]])
+				? kv([['Released', h('strong', {}, release.version)], ['When', timeEl(release.released_at)]])
 				: h('p', { class: 'empty' }, env.tier === 'production' ? 'Production means released: nothing released yet.' : 'No deployment reported yet.');
 		}
 		// every artifact built from the deployed commit, with its digest

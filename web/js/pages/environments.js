@@ -23,8 +23,8 @@ function envPanel(env, history, release) {
 			['Behind main', b ? h('span', { class: 'row' }, behindPill(env), b.commits > 0 && b.since ? h('span', { class: 'muted' }, ['oldest missing change from ', timeEl(b.since)]) : null) : h('span', { class: 'muted' }, 'unknown')],
 			['Artifacts', (d.artifacts || []).length ? artifactList(d.artifacts, new Set(d.artifacts.map((a) => a.digest))) : h('span', { class: 'muted' }, 'none linked')],
 		]) : release ? kv([
-			['Released', h('span', { class: 'row' }, h('strong', {}, release.tag || release.version), timeEl(release.published_at || release.released_at || release.created_at))],
-			['Commit', shaEl(release.commit_sha || release.sha || release.commit, release.repository)],
+			['Released', h('span', { class: 'row' }, h('strong', {}, release.version), timeEl(release.released_at))],
+			['Commit', shaEl(release.commit, release.repository)],
 		]) : h('p', { class: 'empty' }, env.tier === 'production' ? 'Production means released: nothing released yet.' : 'No deployment reported yet.')),
 		history.length ? h('div', { class: 'stack' }, h('h3', {}, 'Last deployments'), cards(table(deploymentRows().filter((c) => c.label !== 'Source'), history, { caption: `Last deployments to ${env.name}` }))) : null);
 	return section(h('span', { class: 'row' }, h('a', { href: `/environments/${encodeURIComponent(env.name)}` }, env.name), h('span', { class: 'tier' }, env.tier || ''), env.url ? extLink(env.url, 'open') : null), body, { id: `env-${env.name}` });

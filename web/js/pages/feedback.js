@@ -3,8 +3,8 @@
 // Keyboard and screen-reader friendly: labels, a fieldset with a legend, errors listed in
 // a summary that takes focus and next to each field, a confirmation that takes focus.
 import { h } from '../dom.js';
-import { get, post, routeSchema, ApiError, hasRoute } from '../api.js';
-import { absolute, longDate } from '../format.js';
+import { get, post, ApiError } from '../api.js';
+import { absolute, capitalise } from '../format.js';
 import { session } from '../app.js';
 import * as rel from '../releases.js';
 
@@ -13,7 +13,7 @@ const VERDICTS = [
 	['concern', '!', 'Concern', 'Usable, but something worries me.'],
 	['block', '✕', 'Block', 'Must not ship like this.'],
 ];
-const PLAIN_GROUPS = new Set(['enhancement', 'ui', 'bug', 'other']);
+const PLAIN_GROUPS = new Set(['enhancement', 'ui', 'bug', 'uncategorised']);
 
 function plainChanges(changes) {
 	const groups = rel.changeGroups(changes);
@@ -45,12 +45,8 @@ export default async function feedback(ctx) {
 	const s = session();
 	const root = h('div', { class: 'calm', id: 'feedback-page' });
 	ctx.main.append(root);
-	if (!rel.available()) {
-		root.append(h('h1', {}, 'Give feedback'), h('p', { class: 'lead' }, 'This server does not take feedback on release candidates yet.'));
-		return;
-	}
 	const all = await rel.listRcs(ctx.signal, 100);
-	const open = all.filter(rel.isOpen).sort((a, b) => Date.parse(rel.rcCutAt(b) || 0) - Date.parse(rel.rcCutAt(a) || 0));
+	const open = all.filter(rel.isOpen).sort((a, b) => Date.parse(b.cut_at) - Date.parse(a.cut_at));
 	const wanted = ctx.params[0] ? Number(ctx.params[0]) : null;
 	let chosen = wanted ? all.find((r) => r.id === wanted) : rel.pickCurrent(open);
 	if (wanted && !chosen) {
@@ -65,36 +61,26 @@ export default async function feedback(ctx) {
 	}
 	if (!rel.isOpen(chosen)) {
 		root.append(h('div', { class: 'card', id: 'closed-rc' },
-			h('h2', {}, `${rel.rcVersion(chosen)} is closed`),
+			h('h2', {}, `${chosen.version} is closed`),
 			h('p', {}, chosen.superseded_by ? ['It was replaced by ', h('a', { href: `/feedback/${chosen.superseded_by.id}` }, chosen.superseded_by.version), '. Please look at that one instead.'] : 'It no longer takes feedback.'),
-			open.length ? h('p', {}, h('a', { class: 'btn btn-primary', href: `/feedback/${rel.pickCurrent(open).id}` }, `Give feedback on ${rel.rcVersion(rel.pickCurrent(open))}`)) : null));
+			open.length ? h('p', {}, h('a', { class: 'btn btn-primary', href: `/feedback/${rel.pickCurrent(open).id}` }, `Give feedback on ${rel.pickCurrent(open).version}`)) : null));
 		return;
 	}
 
 	if (!s?.authenticated) {
 		// reading may be public; giving feedback needs to know who speaks
 		root.append(h('div', { class: 'card', id: 'sign-in-first' },
-			h('h2', {}, `Sign in to give feedback on ${rel.rcVersion(chosen)}`),
+			h('h2', {}, `Sign in to give feedback on ${chosen.version}`),
 			h('p', {}, 'The team needs to know who says what, so feedback is given signed in.'),
 			h('p', {}, h('a', { class: 'btn btn-primary', href: `/sign-in?next=${encodeURIComponent(`/feedback/${chosen.id}`)}` }, 'Sign in'))));
 		return;
 	}
-	const schema = routeSchema('/release-candidates/{id}/feedback', 'post') || {};
-	const props = schema.properties || {};
-	const has = (k) => Object.prototype.hasOwnProperty.call(props, k);
-	const nameKey = ['author_name', 'author', 'name'].find(has) || null;
-	const teamKey = ['team', 'author_team'].find(has) || null;
-
 	// --- what changed ---
 	const changesBox = h('div', {}, h('p', { class: 'muted' }, 'Loading the list of changes…'));
 	const rcSelect = h('select', { id: 'rc', name: 'rc' },
 		(open.some((r) => r.id === chosen.id) ? open : [chosen, ...open]).map((r) => h('option', { value: String(r.id), selected: r.id === chosen.id },
-			`${rel.rcVersion(r)}${r.target ? ` (the coming ${r.target})` : ''}`)));
+			`${r.version}${r.target ? ` (the coming ${r.target})` : ''}`)));
 	async function loadChanges(id) {
-		if (!hasRoute('/release-candidates/{id}/changes')) {
-			changesBox.replaceChildren(h('p', { class: 'muted' }, 'The list of changes is not available.'));
-			return;
-		}
 		try {
 			changesBox.replaceChildren(plainChanges(await get(`/release-candidates/${id}/changes`, { signal: ctx.signal })));
 		} catch (e) {
@@ -102,11 +88,11 @@ export default async function feedback(ctx) {
 			changesBox.replaceChildren(h('p', { class: 'muted' }, 'The list of changes could not be loaded.'));
 		}
 	}
-	const rcLabel = h('span', {}, rel.rcVersion(chosen));
+	const rcLabel = h('span', {}, chosen.version);
 	rcSelect.addEventListener('change', () => {
 		const r = open.find((x) => String(x.id) === rcSelect.value) || chosen;
 		chosen = r;
-		rcLabel.textContent = rel.rcVersion(r);
+		rcLabel.textContent = r.version;
 		history.replaceState(null, '', `/feedback/${r.id}`);
 		loadChanges(r.id);
 	});
@@ -129,10 +115,11 @@ export default async function feedback(ctx) {
 		h('option', { value: 'medium' }, 'Medium — customers will notice'),
 		h('option', { value: 'high' }, 'High — customers cannot do an important task'),
 		h('option', { value: 'critical' }, 'Critical — it stops a customer’s business'));
-	const severityField = has('severity') ? field('severity', 'How serious is it?', severity, { optional: true }) : null;
-	if (severityField) severityField.hidden = true;
+	const severityField = field('severity', 'How serious is it?', severity, { optional: true });
+	severityField.hidden = true;
 	const area = h('input', { type: 'text', id: 'area', name: 'area', maxlength: '100', autocomplete: 'off' });
 	const who = s?.subject || '';
+	const mapped = Boolean(s?.authenticated && s?.team);
 	const nameInput = h('input', { type: 'text', id: 'author', name: 'author', maxlength: '200', autocomplete: 'name', value: who });
 	const teamInput = h('input', { type: 'text', id: 'team', name: 'team', maxlength: '64', autocomplete: 'organization', value: s?.team || '' });
 	const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'send-feedback' }, 'Send feedback');
@@ -146,14 +133,15 @@ export default async function feedback(ctx) {
 		verdicts,
 		severityField,
 		field('comment', 'Tell us more', comment, { hint: 'What did you try? What should the team know? Your words are shown to the team as you typed them.' }),
-		has('area') ? field('area', 'Which part of the product?', area, { optional: true, hint: 'For example: cluster creation, pipelines, the login page.' }) : null,
-		nameKey && !(s?.authenticated && s?.team) ? field('author', 'Your name', nameInput) : null,
-		teamKey && !(s?.authenticated && s?.team) ? field('team', 'Your team', teamInput, { optional: true }) : null,
+		field('area', 'Which part of the product?', area, { optional: true, hint: 'For example: cluster creation, pipelines, the login page.' }),
+		// who speaks: the server takes it from a session the configuration maps to a team
+		mapped ? null : field('author', 'Your name', nameInput),
+		mapped ? null : field('team', 'Your team', teamInput, { optional: true }),
 		h('div', { class: 'row' }, submit, h('span', { class: 'muted', id: 'send-status', role: 'status' })));
 
 	verdicts.addEventListener('change', () => {
 		const v = form.elements.namedItem('verdict').value;
-		if (severityField) severityField.hidden = !(v === 'concern' || v === 'block');
+		severityField.hidden = !(v === 'concern' || v === 'block');
 		clearError('verdict');
 	});
 
@@ -175,8 +163,12 @@ export default async function feedback(ctx) {
 		const el = name === 'verdict' ? verdicts : fieldEl(name);
 		el?.removeAttribute('aria-invalid');
 	}
+	// the fields as the error summary names them
+	const LABELS = { verdict: 'Your verdict', comment: 'Your comment', severity: 'How serious', area: 'Part of the product', author: 'Your name', team: 'Your team' };
+	// errors: [{name, message, summary}]: the message beside the field, and in the summary
+	// (default: the message)
 	function showErrors(errors) {
-		for (const name of ['verdict', 'comment', 'severity', 'area', 'author', 'team']) clearError(name);
+		for (const name of Object.keys(LABELS)) clearError(name);
 		summary.replaceChildren();
 		if (!errors.length) return;
 		for (const { name, message } of errors) {
@@ -187,21 +179,22 @@ export default async function feedback(ctx) {
 		}
 		summary.replaceChildren(
 			h('h2', { id: 'error-summary-title' }, errors.length === 1 ? 'One thing to fix' : `${errors.length} things to fix`),
-			h('ul', {}, errors.map(({ name, message }) => h('li', {}, h('a', { href: `#${name === 'verdict' ? 'verdict-approve' : name}`, onclick: (ev) => {
+			h('ul', {}, errors.map(({ name, message, summary: line }) => h('li', {}, h('a', { href: `#${name === 'verdict' ? 'verdict-approve' : name}`, onclick: (ev) => {
 				ev.preventDefault();
 				fieldEl(name)?.focus();
-			} }, message)))));
+			} }, line || message)))));
 		summary.focus();
 	}
-	// the server names the field in its problem detail: "comment: ..." → the comment field
-	function serverField(f) {
-		if (!f) return null;
-		const base = f.split(/[.[]/)[0];
-		if (base === nameKey) return 'author';
-		if (base === teamKey) return 'team';
-		return ['verdict', 'comment', 'severity', 'area'].includes(base) ? base : null;
+	// what the server refused, field by field (problem.errors: JSON Pointers into the body we
+	// sent); a field this form does not show, or a problem without errors, goes to the top
+	function serverErrors(e) {
+		const out = [];
+		for (const x of e.errors) {
+			const name = x.pointer?.split('/')[1];
+			if (Object.hasOwn(LABELS, name ?? '') && (name === 'verdict' || fieldEl(name))) out.push({ name, message: capitalise(x.detail), summary: `${LABELS[name]}: ${x.detail}` });
+		}
+		return out;
 	}
-
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const verdict = form.elements.namedItem('verdict').value;
@@ -217,17 +210,17 @@ export default async function feedback(ctx) {
 		showErrors([]);
 		const body = { verdict };
 		if (comment.value.trim()) body.comment = comment.value.trim();
-		if (severityField && !severityField.hidden && severity.value) body.severity = severity.value;
-		if (has('area') && area.value.trim()) body.area = area.value.trim();
-		if (nameKey && nameInput.isConnected && nameInput.value.trim()) body[nameKey] = nameInput.value.trim();
-		if (teamKey && teamInput.isConnected && teamInput.value.trim()) body[teamKey] = teamInput.value.trim();
+		if (!severityField.hidden && severity.value) body.severity = severity.value;
+		if (area.value.trim()) body.area = area.value.trim();
+		if (!mapped && nameInput.value.trim()) body.author = nameInput.value.trim();
+		if (!mapped && teamInput.value.trim()) body.team = teamInput.value.trim();
 		submit.disabled = true;
 		const status = document.getElementById('send-status');
 		status.textContent = 'Sending…';
 		try {
 			const saved = await post(`/release-candidates/${chosen.id}/feedback`, body, { quiet: true });
 			status.textContent = '';
-			confirm(saved || body);
+			confirm(saved);
 		} catch (e) {
 			status.textContent = '';
 			submit.disabled = false;
@@ -239,9 +232,9 @@ export default async function feedback(ctx) {
 				showErrors([{ name: 'verdict', message: e.problem?.type?.includes('csrf') ? 'This page is out of date. Reload it and send your feedback again.' : 'You are not allowed to give feedback. Ask for access.' }]);
 				return;
 			}
-			const name = serverField(e.field);
-			if (name) showErrors([{ name, message: capitalise(e.fieldMessage || e.message) }]);
-			else showErrors([{ name: 'verdict', message: e.status === 409 ? `${rel.rcVersion(chosen)} no longer takes feedback: ${e.message}` : `Your feedback was not saved: ${e.message}` }]);
+			const fields = e instanceof ApiError ? serverErrors(e) : [];
+			if (fields.length) showErrors(fields);
+			else showErrors([{ name: 'verdict', message: e.status === 409 ? `${chosen.version} no longer takes feedback: ${e.message}` : `Your feedback was not saved: ${e.message}` }]);
 		}
 	});
 
@@ -250,15 +243,15 @@ export default async function feedback(ctx) {
 		const heading = h('h2', { tabindex: '-1', id: 'confirmation-title' }, 'Thank you — your feedback is saved');
 		const box = h('div', { class: 'confirmation', id: 'confirmation', role: 'region', 'aria-labelledby': 'confirmation-title' },
 			heading,
-			h('p', {}, `The team can see it now on the page of ${rel.rcVersion(chosen)}.`),
+			h('p', {}, `The team can see it now on the page of ${chosen.version}.`),
 			h('dl', { class: 'kv' },
-				h('dt', {}, 'Release candidate'), h('dd', {}, rel.rcVersion(chosen)),
+				h('dt', {}, 'Release candidate'), h('dd', {}, chosen.version),
 				h('dt', {}, 'Your verdict'), h('dd', { id: 'saved-verdict' }, `${v[2]} — ${v[3]}`),
 				saved.severity ? [h('dt', {}, 'How serious'), h('dd', {}, saved.severity)] : null,
 				h('dt', {}, 'Your comment'), h('dd', { class: 'feedback-comment', id: 'saved-comment' }, saved.comment || '—'),
 				saved.area ? [h('dt', {}, 'Part of the product'), h('dd', {}, saved.area)] : null,
-				h('dt', {}, 'From'), h('dd', {}, `${saved.author || saved.author_name || s?.subject || 'you'}${saved.team ? ` (${saved.team})` : ''}`),
-				h('dt', {}, 'Saved'), h('dd', {}, saved.created_at ? absolute(saved.created_at) : longDate(Date.now()))),
+				h('dt', {}, 'From'), h('dd', {}, `${saved.author}${saved.team ? ` (${saved.team})` : ''}`),
+				h('dt', {}, 'Saved'), h('dd', {}, absolute(saved.created_at))),
 			h('p', { class: 'row' },
 				h('a', { class: 'btn btn-primary', href: `/release-candidates/${chosen.id}${saved.id ? `#feedback-${saved.id}` : ''}`, id: 'see-on-rc' }, 'See it on the release candidate page'),
 				h('a', { class: 'btn', href: `/feedback/${chosen.id}`, onclick: (ev) => {
@@ -269,10 +262,6 @@ export default async function feedback(ctx) {
 		document.getElementById('rc-card')?.remove();
 		heading.focus();
 		window.scrollTo(0, 0);
-		ctx.announce(`Saved: ${v[2]} on ${rel.rcVersion(chosen)}.`);
+		ctx.announce(`Saved: ${v[2]} on ${chosen.version}.`);
 	}
-}
-
-function capitalise(s) {
-	return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 }

@@ -1,7 +1,7 @@
 // Journey: search a PR (owner/name#123, name#123, #123) or a commit SHA; the road from
 // pull request to release as a timeline, where the change is now, how long each leg took.
 import { h } from '../dom.js';
-import { get, query, ApiError, hasRoute } from '../api.js';
+import { get, query, ApiError } from '../api.js';
 import { duration, between, shortSha, parseTime } from '../format.js';
 import { timeEl, shaEl, extLink, section, pill, deployPill, runPill, pageHead, refreshable, repoShort, loading } from '../ui.js';
 
@@ -29,21 +29,22 @@ function repoPath(full) {
 	return `/repos/${encodeURIComponent(o)}/${encodeURIComponent(n)}`;
 }
 
+// "In RC v1.2.0-rc.1" → "in RC v1.2.0-rc.1": a title inside a sentence
+const lowerFirst = (t) => t.charAt(0).toLowerCase() + t.slice(1);
+
 const STEP_ICON = { done: '✓', failed: '✕', in_progress: '◐', pending: '', skipped: '–' };
 
-// Steps in the order they happened; pending ones (not reached) after them, in road order.
+// The road, in the order of the API's step names (JourneyStep.step): how far along a change
+// is. The server lists the steps in the order they happened, which may differ (staging may
+// get a commit before its main pipeline ends).
+const ROAD = ['opened', 'ci', 'merged', 'main_pipeline', 'e2e', 'deployed', 'in_rc', 'feedback', 'released'];
+const roadIndex = (s) => ROAD.indexOf(s.step.startsWith('deployed:') ? 'deployed' : s.step);
+
+// The steps reached, in the order they happened (the server's); then those not reached, in
+// road order.
 function arrange(steps) {
 	const reached = steps.filter((s) => s.at && s.status !== 'pending');
-	const ahead = steps.filter((s) => !s.at || s.status === 'pending');
-	reached.sort((a, b) => parseTime(a.at) - parseTime(b.at));
-	// feedback sums up what people said about the candidates: it follows "in RC" on the road
-	const fb = reached.filter((s) => s.step === 'feedback');
-	const rcAt = reached.map((s) => s.step).lastIndexOf('in_rc');
-	if (fb.length && rcAt >= 0) {
-		const rest = reached.filter((s) => s.step !== 'feedback');
-		const at = rest.map((s) => s.step).lastIndexOf('in_rc');
-		reached.splice(0, reached.length, ...rest.slice(0, at + 1), ...fb, ...rest.slice(at + 1));
-	}
+	const ahead = steps.filter((s) => !s.at || s.status === 'pending').sort((a, b) => roadIndex(a) - roadIndex(b));
 	// a failed attempt followed by a later success of the same step is history, not a stop
 	const lastOk = new Map();
 	for (const s of reached) if (s.status === 'done') lastOk.set(s.step, parseTime(s.at));
@@ -51,16 +52,15 @@ function arrange(steps) {
 		s._superseded = s.status === 'failed' && lastOk.has(s.step) && lastOk.get(s.step) > parseTime(s.at);
 	}
 	// pending steps that lie behind the furthest reached step of the road were skipped
-	const order = steps.map((s) => s.step);
-	const furthest = Math.max(-1, ...reached.map((s) => order.lastIndexOf(s.step)));
-	for (const s of ahead) s._skipped = order.indexOf(s.step) < furthest;
+	const furthest = Math.max(-1, ...reached.map(roadIndex));
+	for (const s of ahead) s._skipped = roadIndex(s) < furthest;
 	return { reached, ahead: ahead.filter((s) => !s._skipped), skipped: ahead.filter((s) => s._skipped) };
 }
 
 // Where the change is now: the furthest step of the road it reached (road order, not time),
 // unless a later or equal step failed (and was not re-run green) or is running.
-function nowStep({ reached, ahead }, order) {
-	const idx = (s) => order.lastIndexOf(s.step);
+function nowStep({ reached, ahead }) {
+	const idx = roadIndex;
 	const done = reached.filter((s) => s.status === 'done' || s._superseded);
 	const furthest = done.reduce((m, s) => (!m || idx(s) > idx(m) || (idx(s) === idx(m) && Date.parse(s.at) > Date.parse(m.at)) ? s : m), null);
 	const blocking = reached.filter((s) => (s.status === 'failed' && !s._superseded) || s.status === 'in_progress')
@@ -71,47 +71,85 @@ function nowStep({ reached, ahead }, order) {
 	return { step: furthest, kind: 'done', next };
 }
 
+function feedbackPills(f) {
+	return h('span', { class: 'row' },
+		f.approve ? pill('ok', '✓', `${f.approve} approve`) : null,
+		f.concern ? pill('warn', '!', `${f.concern} concern`) : null,
+		f.block ? pill('bad', '✕', `${f.block} block`) : null,
+		!f.approve && !f.concern && !f.block ? h('span', { class: 'muted' }, 'no feedback') : null);
+}
+
+// What a step is about: the fields of its detail (JourneyStep.detail) for that step.
 function stepDetail(s, repo) {
-	const d = s.detail || {};
+	const d = s.detail;
 	const bits = [];
-	if (d.run_id) bits.push(h('a', { href: `/runs/${d.run_id}` }, `run ${d.run_id}${d.attempt > 1 ? `, attempt ${d.attempt}` : ''}`));
-	if (d.runs) for (const r of d.runs) bits.push(h('span', { class: 'row' }, h('a', { href: `/runs/${r.run_id}` }, r.workflow || `run ${r.run_id}`), runPill(r.status, r.conclusion)));
-	if (d.jobs?.length) {
-		const failed = d.jobs.filter((j) => j.conclusion === 'failure' && j.required !== false);
-		bits.push(h('span', {}, failed.length ? `${failed.length} of ${d.jobs.length} required jobs failed: ${failed.map((j) => j.name).join(', ')}` : `${d.jobs.length} jobs: ${d.jobs.map((j) => j.name).join(', ')}`));
+	switch (s.step) {
+	case 'opened':
+		if (d.url) bits.push(extLink(d.url, 'GitHub'));
+		if (d.author) bits.push(h('span', {}, `by ${d.author}`));
+		break;
+	case 'ci':
+		if (d.run_id) bits.push(h('a', { href: `/runs/${d.run_id}` }, `run ${d.run_id}${d.attempt > 1 ? `, attempt ${d.attempt}` : ''}`));
+		break;
+	case 'merged':
+		if (d.merge_commit_sha) bits.push(h('span', { class: 'row' }, 'as ', shaEl(d.merge_commit_sha, repo)));
+		break;
+	case 'main_pipeline':
+		for (const r of d.runs || []) bits.push(h('span', { class: 'row' }, h('a', { href: `/runs/${r.run_id}` }, r.workflow || `run ${r.run_id}`), runPill(r.status, r.conclusion)));
+		break;
+	case 'e2e': {
+		const jobs = d.jobs || [];
+		const failed = jobs.filter((j) => j.conclusion === 'failure' && j.required);
+		if (jobs.length) bits.push(h('span', {}, failed.length ? `${failed.length} of ${jobs.length} required jobs failed: ${failed.map((j) => j.name).join(', ')}` : `${jobs.length} jobs: ${jobs.map((j) => j.name).join(', ')}`));
+		break;
 	}
-	if (d.merge_commit_sha) bits.push(h('span', { class: 'row' }, 'as ', shaEl(d.merge_commit_sha, repo)));
-	if (d.revision) bits.push(h('span', { class: 'row' }, h('code', { class: 'sha' }, d.revision), d.environment ? h('a', { href: `/environments/${encodeURIComponent(d.environment)}` }, d.environment) : null));
-	if (d.version) bits.push(h('span', {}, d.version));
-	if (Array.isArray(d.release_candidates)) {
-		bits.push(h('span', { class: 'row' }, d.release_candidates.map((r) => h('span', { class: 'row' },
-			h('a', { href: `/release-candidates/${r.id}` }, r.version), r.state ? h('span', { class: 'tag' }, r.state) : null))));
+	case 'in_rc':
+		// the candidates of the release that shipped it (or will), oldest first
+		if (d.release_candidates.length) {
+			bits.push(h('span', { class: 'row' }, d.release_candidates.map((r) => h('span', { class: 'row' },
+				h('a', { href: `/release-candidates/${r.id}` }, r.version), h('span', { class: 'tag' }, r.state)))));
+		}
+		break;
+	case 'feedback':
+		bits.push(feedbackPills(d));
+		break;
+	case 'released':
+		if (d.release) bits.push(h('span', { class: 'row' }, h('strong', {}, d.release.version), d.release.url ? extLink(d.release.url, 'GitHub') : null));
+		break;
+	default:
+		if (d.revision) bits.push(h('span', { class: 'row' }, h('code', { class: 'sha' }, d.revision), h('a', { href: `/environments/${encodeURIComponent(d.environment)}` }, d.environment)));
 	}
-	if (s.step === 'feedback' && ['approve', 'concern', 'block'].some((k) => typeof d[k] === 'number')) {
-		bits.push(h('span', { class: 'row' },
-			d.approve ? pill('ok', '✓', `${d.approve} approve`) : null,
-			d.concern ? pill('warn', '!', `${d.concern} concern`) : null,
-			d.block ? pill('bad', '✕', `${d.block} block`) : null));
-	}
-	if (d.release?.version) bits.push(h('span', { class: 'row' }, h('strong', {}, d.release.version), d.release.url ? extLink(d.release.url, 'GitHub') : null));
-	if (d.release_candidate?.version || d.rc_version) {
-		const v = d.release_candidate?.version || d.rc_version;
-		const id = d.release_candidate?.id || d.rc_id;
-		bits.push(id ? h('a', { href: `/release-candidates/${id}` }, v) : h('span', {}, v));
-	}
-	if (d.verdicts || d.feedback) {
-		const f = d.verdicts || d.feedback;
-		if (Array.isArray(f)) bits.push(h('span', {}, `${f.length} feedback`));
-		else if (typeof f === 'object') bits.push(h('span', {}, Object.entries(f).map(([k, v]) => `${v} ${k}`).join(', ')));
-	}
-	if (d.url && !d.run_id && !d.release) bits.push(extLink(d.url, 'GitHub'));
-	if (d.author) bits.push(h('span', {}, `by ${d.author}`));
 	return bits.length ? h('div', { class: 'step-detail row' }, bits) : null;
+}
+
+// The release candidates and releases that contain the change too but did not ship it
+// (Journey.also_in): listed apart from the road.
+function alsoInView(also, steps) {
+	const rcs = also.release_candidates, rels = also.releases;
+	if (!rcs.length && !rels.length) return null;
+	const released = steps.find((s) => s.step === 'released' && s.status === 'done');
+	const inRc = steps.find((s) => s.step === 'in_rc' && s.status === 'done');
+	const why = released
+		? `These contain the change too, but did not ship it: it shipped in ${released.detail.release.version}, and the road above follows that release.`
+		: inRc
+			? `These contain the change too; the road above follows the candidates of ${inRc.detail.release_candidates[0].target}, the first release it was in.`
+			: 'These contain the change too.';
+	return section('Also in', h('div', { class: 'stack' },
+		h('p', { class: 'hint' }, why),
+		rcs.length ? h('ul', { class: 'change-list', 'aria-label': 'Other release candidates that contain this change' }, rcs.map((r) => h('li', { 'data-rc': r.version },
+			h('a', { href: `/release-candidates/${r.id}` }, r.version),
+			h('span', { class: 'tag' }, r.state),
+			h('span', { class: 'muted' }, 'cut ', timeEl(r.cut_at)),
+			feedbackPills(r.feedback)))) : null,
+		rels.length ? h('ul', { class: 'change-list', 'aria-label': 'Later releases that contain this change' }, rels.map((r) => h('li', { 'data-release': r.version },
+			h('strong', {}, r.version),
+			h('span', { class: 'muted' }, 'released ', timeEl(r.released_at)),
+			r.url ? extLink(r.url, 'GitHub') : null))) : null), { id: 'journey-also-in' });
 }
 
 function timeline(arr, repo) {
 	const { reached, ahead, skipped } = arr;
-	const now = nowStep(arr, arr.order);
+	const now = nowStep(arr);
 	const items = [];
 	let prev = null;
 	for (const s of reached) {
@@ -125,7 +163,7 @@ function timeline(arr, repo) {
 				s._superseded ? pill('warn', '↻', 'failed, then re-run') : s.status === 'failed' ? pill('bad', '✕', 'failed') : s.status === 'in_progress' ? pill('run', '◐', 'in progress') : null,
 				timeEl(s.at)),
 			stepDetail(s, repo),
-			leg !== null && leg >= 0 ? h('span', { class: 'leg' }, `+${duration(leg)} after ${prev.title.toLowerCase()}`) : null));
+			leg !== null && leg >= 0 ? h('span', { class: 'leg' }, `+${duration(leg)} after ${lowerFirst(prev.title)}`) : null));
 		prev = s;
 	}
 	for (const s of ahead) {
@@ -135,18 +173,18 @@ function timeline(arr, repo) {
 	}
 	return [
 		h('ol', { class: 'timeline', 'aria-label': 'Journey steps' }, items),
-		skipped.length ? h('p', { class: 'hint' }, `Not part of this change's road: ${skipped.map((s) => s.title.toLowerCase()).join(', ')}.`) : null,
+		skipped.length ? h('p', { class: 'hint' }, `Not part of this change's road: ${skipped.map((s) => lowerFirst(s.title)).join(', ')}.`) : null,
 	];
 }
 
 function nowBanner(arr) {
-	const now = nowStep(arr, arr.order);
+	const now = nowStep(arr);
 	const s = now.step;
 	let text, tone, icon;
 	if (!s) {
 		[text, tone, icon] = ['Not started yet', 'pending', '○'];
 	} else if (now.kind === 'failed') {
-		[text, tone, icon] = [`Stopped: ${s.title.toLowerCase()} failed`, 'bad', '✕'];
+		[text, tone, icon] = [`Stopped: ${lowerFirst(s.title)} failed`, 'bad', '✕'];
 	} else if (now.kind === 'in_progress') {
 		[text, tone, icon] = [`${s.title} — running now`, 'run', '◐'];
 	} else if (now.next) {
@@ -159,7 +197,7 @@ function nowBanner(arr) {
 		h('div', { class: 'now-text' },
 			h('span', { class: 'now-label' }, 'Where it is now'),
 			h('strong', {}, text),
-			h('span', { class: 'muted' }, s?.at ? timeEl(s.at) : null, now.next ? ` · next: ${now.next.title.toLowerCase()}` : '')));
+			h('span', { class: 'muted' }, s?.at ? timeEl(s.at) : null, now.next ? ` · next: ${lowerFirst(now.next.title)}` : '')));
 }
 
 // The legs people ask about: review, to main, to staging, to a release candidate, to release.
@@ -168,9 +206,9 @@ function legs(steps) {
 	const opened = first((s) => s.step === 'opened');
 	const merged = first((s) => s.step === 'merged');
 	const main = first((s) => s.step === 'main_pipeline');
-	const staging = first((s) => /^deployed:/.test(s.step) && (s.detail?.tier === 'staging' || s.step === 'deployed:staging'));
-	const rc = first((s) => /rc|release_candidate/.test(s.step) && !/feedback/.test(s.step));
-	const released = first((s) => /released|release$/.test(s.step));
+	const staging = first((s) => s.step.startsWith('deployed:') && s.detail.tier === 'staging');
+	const rc = first((s) => s.step === 'in_rc');
+	const released = first((s) => s.step === 'released');
 	const out = [];
 	const add = (label, a, b) => {
 		if (a && b) out.push(h('li', {}, label, h('span', { class: 'leg-time' }, duration(Math.max(0, between(a.at, b.at))))));
@@ -185,15 +223,15 @@ function legs(steps) {
 }
 
 function whereView(w) {
-	const envs = w.environments || [];
+	const envs = w.environments;
 	return h('div', { class: 'stack' },
 		h('div', { class: 'env-cards' }, envs.map((e) => h('article', { class: 'env-card', 'data-env': e.name },
 			h('div', { class: 'row' }, h('h3', {}, h('a', { href: `/environments/${encodeURIComponent(e.name)}` }, e.name)), h('span', { class: 'tier' }, e.tier || '')),
 			e.contains ? pill('ok', '✓', 'contains this change') : pill('muted', '–', e.current_deployment ? 'not yet' : 'nothing deployed'),
 			e.current_deployment ? h('div', { class: 'muted' }, 'runs ', h('code', { class: 'sha' }, e.current_deployment.revision || shortSha(e.current_deployment.commit)), ' ', deployPill(e.current_deployment.status)) : null))),
-		(w.release_candidates || w.rcs || []).length ? h('p', {}, 'In release candidates: ', (w.release_candidates || w.rcs).map((r, i) => [i ? ', ' : '', h('a', { href: `/release-candidates/${r.id}` }, r.version || r.tag)])) : null,
-		(w.releases || []).length ? h('p', {}, 'Released in: ', w.releases.map((r, i) => [i ? ', ' : '', r.version || r.tag])) : null,
-		(w.artifacts || []).length ? h('div', {}, h('h3', {}, 'Built from this commit'), h('ul', { class: 'change-list' }, w.artifacts.map((a) => h('li', {},
+		w.release_candidates.length ? h('p', {}, 'In release candidates: ', w.release_candidates.map((r, i) => [i ? ', ' : '', h('a', { href: `/release-candidates/${r.id}` }, r.version)])) : null,
+		w.releases.length ? h('p', {}, 'Released in: ', w.releases.map((r, i) => [i ? ', ' : '', r.version])) : null,
+		w.artifacts.length ? h('div', {}, h('h3', {}, 'Built from this commit'), h('ul', { class: 'change-list' }, w.artifacts.map((a) => h('li', {},
 			h('span', { class: 'tag' }, a.kind), h('span', {}, `${a.name}:${a.version}`), h('span', { class: 'digest', title: a.digest }, a.digest.slice(0, 19) + '…'))))) : null);
 }
 
@@ -246,7 +284,7 @@ export default async function journey(ctx) {
 		}
 		throw e;
 	});
-	ctx.live(['run.updated', 'pull_request.updated', 'deployment.updated', 'tag.rc', 'release.*', 'release_candidate.*', 'rc.*', 'feedback.*'], () => show().catch(() => {}), { delay: 1000 });
+	ctx.live(['run.updated', 'pull_request.updated', 'deployment.updated', 'tag.rc', 'release.*', 'rc.*', 'feedback.*'], () => show().catch(() => {}), { delay: 1000 });
 }
 
 async function recentMerged(ctx) {
@@ -259,13 +297,10 @@ async function recentMerged(ctx) {
 }
 
 async function prJourney(ctx, repo, number) {
-	if (!hasRoute('/repos/{owner}/{name}/pulls/{number}/journey')) throw new Error('this server has no journey endpoint yet');
 	const j = await get(`${repoPath(repo)}/pulls/${number}/journey`, { signal: ctx.signal });
-	const pr = j.pull_request || {};
+	const pr = j.pull_request;
 	ctx.title(`#${number} ${pr.title || ''} · Journey`);
-	const steps = j.steps || [];
-	const arr = arrange(steps.map((s) => ({ ...s })));
-	arr.order = steps.map((s) => s.step);
+	const arr = arrange(j.steps.map((s) => ({ ...s })));
 	return h('div', { class: 'stack', 'data-pr': `${repo}#${number}` },
 		h('div', { class: 'page-head' }, h('div', {},
 			h('p', { class: 'eyebrow' }, `${repo} · pull request #${number}`),
@@ -273,8 +308,9 @@ async function prJourney(ctx, repo, number) {
 			h('p', { class: 'sub row' }, pr.author ? `by ${pr.author}` : '', pr.url ? extLink(pr.url, 'Open in GitHub') : null,
 				h('a', { href: `/runs${query({ repo, pr: number })}` }, 'Its runs')))),
 		nowBanner(arr),
-		legs(steps),
-		section('The road', timeline(arr, repo), { id: 'journey-road' }));
+		legs(j.steps),
+		section('The road', timeline(arr, repo), { id: 'journey-road' }),
+		alsoInView(j.also_in, j.steps));
 }
 
 async function shaJourney(ctx, sha, repoHint) {
@@ -282,19 +318,17 @@ async function shaJourney(ctx, sha, repoHint) {
 	const found = (await get(`/runs${query({ sha, limit: 1 })}`, { signal: ctx.signal }))?.items?.[0];
 	if (found) repo = found.repository;
 	if (!repo) throw new ApiError(404, { detail: 'no repository knows this commit' });
-	const where = hasRoute('/repos/{owner}/{name}/commits/{sha}/where')
-		? await get(`${repoPath(repo)}/commits/${sha}/where`, { signal: ctx.signal })
-		: null;
-	const commit = where?.commit || {};
-	const pr = (where?.pull_requests || [])[0];
+	const where = await get(`${repoPath(repo)}/commits/${sha}/where`, { signal: ctx.signal });
+	const commit = where.commit || {};
+	const pr = where.pull_requests[0];
 	ctx.title(`${shortSha(sha)} · Journey`);
 	const parts = [
 		h('div', { class: 'page-head' }, h('div', {},
 			h('p', { class: 'eyebrow' }, `${repo} · commit`),
-			h('h2', { class: 'journey-title row' }, h('code', { class: 'sha' }, shortSha(where?.sha || sha)), (commit.message || '').split('\n')[0]),
+			h('h2', { class: 'journey-title row' }, h('code', { class: 'sha' }, shortSha(where.sha)), (commit.message || '').split('\n')[0]),
 			h('p', { class: 'sub row' }, commit.author ? `by ${commit.author}` : '', commit.committed_at ? timeEl(commit.committed_at) : null, commit.url ? extLink(commit.url, 'Open in GitHub') : null,
-				where?.default_branch ? h('span', { class: 'muted' }, `#${where.default_branch.seq} on ${where.default_branch.name}${where.default_branch.left ? ' (rewritten away)' : ''}`) : h('span', { class: 'muted' }, 'not on the default branch')))),
-		where ? section('Where it is', whereView(where), { id: 'journey-where' }) : null,
+				where.default_branch ? h('span', { class: 'muted' }, `#${where.default_branch.seq} on ${where.default_branch.name}${where.default_branch.left ? ' (rewritten away)' : ''}`) : h('span', { class: 'muted' }, 'not on the default branch')))),
+		section('Where it is', whereView(where), { id: 'journey-where' }),
 	];
 	if (pr) {
 		try {

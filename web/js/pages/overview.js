@@ -38,12 +38,10 @@ function healthItem({ repo, health }) {
 			s ? [' — ', s.pull_request ? `${s.pull_request.title} (#${s.pull_request.number})` : (s.message || '').split('\n')[0], s.author?.login ? ` by ${s.author.login}` : ''] : null,
 			(health.suspects || []).length > 1 ? h('span', { class: 'muted' }, ` · ${plural(health.suspects.length, 'suspect commit')}`) : null,
 		];
-	} else if (state === 'running' || state === 'pending') {
-		statePill = pill('run', '◐', 'running');
-		why = 'The first pipeline on this branch is still running.';
 	} else {
-		statePill = pill('muted', '–', state || 'no runs');
-		why = 'No default-branch pipeline has reported yet.';
+		// unknown: no pipeline on the branch has finished yet (or the health could not be read)
+		statePill = pill('muted', '–', 'no verdict');
+		why = health ? 'No default-branch pipeline has finished yet.' : 'Could not read this branch\'s health.';
 	}
 	return h('li', { class: 'health-item', 'data-repo': repo.full_name, 'data-state': state || 'unknown' },
 		h('span', { class: 'repo-name' }, h('a', { href: `/runs?repo=${encodeURIComponent(repo.full_name)}&kind=main` }, repo.full_name), h('span', { class: 'muted' }, ` · ${repo.default_branch || 'main'}`)),
@@ -67,6 +65,9 @@ export default async function overview(ctx) {
 	const deployBox = h('div', { class: 'chart-box' }, loading());
 	const stageBox = h('div', { class: 'chart-box' }, loading());
 	const notes = { pass: h('p', { class: 'chart-note' }), deploy: h('p', { class: 'chart-note' }), stage: h('p', { class: 'chart-note' }) };
+	// legends and notes say nothing over an empty window: shown once there is data
+	const legends = { pass: legend([['', 'passed runs, % of finished']]), deploy: legend([['', 'deployments'], ['swatch-bad', 'failed']]) };
+	legends.pass.hidden = legends.deploy.hidden = true;
 
 	ctx.main.append(
 		pageHead({ title: 'Overview', sub: 'Where every change is, from pull request to release.' }),
@@ -80,9 +81,9 @@ export default async function overview(ctx) {
 				section('Release train', trainBox, { id: 'train' }))),
 		h('h2', { class: 'section-title' }, 'Trends'),
 		h('div', { class: 'grid-2' },
-			chartPanel('Default branch: pass rate per day', 'chart-pass', [passBox, legend([['', 'passed runs, % of finished'], ])], null),
+			chartPanel('Default branch: pass rate per day', 'chart-pass', [passBox, legends.pass], null),
 			chartPanel('Default branch: median duration per day', 'chart-duration', durBox, null),
-			chartPanel('Deployments per week', 'chart-deploys', [deployBox, legend([['', 'deployments'], ['swatch-bad', 'failed']]), notes.deploy]),
+			chartPanel('Deployments per week', 'chart-deploys', [deployBox, legends.deploy, notes.deploy]),
 			chartPanel('Stage durations', 'chart-stages', [stageBox, notes.stage])),
 		notes.pass);
 
@@ -124,24 +125,32 @@ export default async function overview(ctx) {
 	const train = refreshable(trainBox, async () => rel.trainPanel(ctx.signal));
 
 	async function charts() {
-		const daily = await mainDaily({ days: 21, signal: ctx.signal });
+		// minutes on the axes, written as durations: 0, 15s, 30s ... 1m, 1m 15s
+		const minutes = (v) => (v === 0 ? '0' : duration(v * 60));
+		const days = 21;
+		const noRuns = `No runs on the default branch in the last ${days} days.`;
+		const daily = await mainDaily({ days, signal: ctx.signal });
 		const pts = daily.days.map((d) => ({
 			label: d.label, value: d.passRate === null ? null : Math.round(d.passRate),
 			title: d.total ? `${d.label}: ${d.passed} of ${d.total} passed` : `${d.label}: no finished runs`,
 		}));
-		responsive(passBox, (w) => lineChart(pts, { width: w, yMax: 100, format: (v) => `${Math.round(v)}%`, label: 'Pass rate of default-branch runs per day' }), ctx.signal);
-		const dur = daily.days.map((d) => ({ label: d.label, value: d.duration === null ? null : Math.round(d.duration / 60 * 10) / 10, title: d.duration ? `${d.label}: median ${duration(d.duration)} over ${d.total} runs` : `${d.label}: no runs` }));
-		responsive(durBox, (w) => lineChart(dur, { width: w, format: (v) => `${Math.round(v)}m`, label: 'Median duration of default-branch runs per day, minutes' }), ctx.signal);
+		legends.pass.hidden = !pts.some((p) => p.value !== null);
+		responsive(passBox, (w) => lineChart(pts, { width: w, yMax: 100, format: (v) => `${Math.round(v)}%`, label: 'Pass rate of default-branch runs per day', empty: noRuns }), ctx.signal);
+		const dur = daily.days.map((d) => ({ label: d.label, value: d.duration === null ? null : d.duration / 60, title: d.duration ? `${d.label}: median ${duration(d.duration)} over ${d.total} runs` : `${d.label}: no runs` }));
+		responsive(durBox, (w) => lineChart(dur, { width: w, format: minutes, label: 'Median duration of default-branch runs per day', empty: noRuns }), ctx.signal);
 		notes.pass.textContent = `Charts: ${daily.source}.`;
+		const weeks = 6;
 		const [dep, stages] = await Promise.all([
-			deploymentsPerWeek({ weeks: 6, signal: ctx.signal }),
-			stageDurations({ signal: ctx.signal }),
+			deploymentsPerWeek({ weeks, signal: ctx.signal }),
+			stageDurations({ days: 30, signal: ctx.signal }),
 		]);
 		responsive(deployBox, (w) => {
-			return barChart(dep.weeks.map((x) => ({ label: x.label, value: x.total, part: x.failed, title: `Week of ${x.label}: ${x.total} deployments, ${x.failed} failed` })), { width: w, label: 'Deployments per week (failed ones in red)' });
+			return barChart(dep.weeks.map((x) => ({ label: x.label, value: x.total, part: x.failed, title: `Week of ${x.label}: ${x.total} deployments, ${x.failed} failed` })), { width: w, integer: true, label: 'Deployments per week (failed ones in red)', empty: `No deployments in the last ${weeks} weeks.` });
 		}, ctx.signal);
-		notes.deploy.textContent = `${dep.weeks.reduce((s, x) => s + x.total, 0)} deployments in ${dep.weeks.length} weeks, ${dep.weeks.reduce((s, x) => s + x.failed, 0)} failed.`;
-		responsive(stageBox, (w) => barChart(stages.stages.map((s) => ({ label: stageLabel(s.stage), value: s.seconds === null ? 0 : Math.round(s.seconds / 60 * 10) / 10, title: `${s.stage}: median ${duration(s.seconds)}` })), { width: w, format: (v) => `${Math.round(v)}m`, label: 'Median job duration per stage, minutes' }), ctx.signal);
+		const deployed = dep.weeks.reduce((s, x) => s + x.total, 0);
+		legends.deploy.hidden = deployed === 0;
+		notes.deploy.textContent = deployed ? `${deployed} deployments in ${dep.weeks.length} weeks, ${dep.weeks.reduce((s, x) => s + x.failed, 0)} failed.` : '';
+		responsive(stageBox, (w) => barChart(stages.stages.map((s) => ({ label: stageLabel(s.stage), value: s.seconds / 60, title: `${s.stage}: median ${duration(s.seconds)}` })), { width: w, format: minutes, label: 'Median job duration per stage', empty: 'No jobs in the last 30 days.' }), ctx.signal);
 		notes.stage.textContent = `Median job duration of each stage over the last 30 days (${stages.source}).`;
 	}
 
@@ -155,7 +164,7 @@ export default async function overview(ctx) {
 		await Promise.all([health(), recent()]);
 	}), { delay: 1000 });
 	ctx.live(['deployment.updated', 'environment.changed', 'release.*'], quiet(envs), { delay: 800 });
-	ctx.live(['tag.rc', 'release.*', 'release_candidate.*', 'rc.*', 'feedback.*', 'readiness.*', 'deployment.updated'], quiet(async () => {
+	ctx.live(['tag.rc', 'release.*', 'rc.*', 'feedback.*', 'deployment.updated'], quiet(async () => {
 		await Promise.all([rc(), train()]);
 	}), { delay: 800 });
 }

@@ -1,9 +1,9 @@
 // One release candidate: readiness gates with reasons, artifacts, changes grouped by label,
 // the notes, all feedback with its status — kept live.
 import { h } from '../dom.js';
-import { get, hasRoute, request } from '../api.js';
+import { get, request } from '../api.js';
 import { session } from '../app.js';
-import { shortSha } from '../format.js';
+import { capitalise } from '../format.js';
 import { timeEl, shaEl, pageHead, section, refreshable, kv, extLink, labelTag, statePill } from '../ui.js';
 import { artifactList } from './envcard.js';
 import * as rel from '../releases.js';
@@ -14,7 +14,7 @@ function changesView(changes) {
 	return groups.map((g) => h('div', { class: 'change-group', 'data-group': g.key },
 		h('h3', {}, `${g.title} `, h('span', { class: 'muted' }, `(${g.items.length})`)),
 		h('ul', { class: 'change-list changes' }, g.items.map((p) => h('li', {},
-			p.number ? h('span', { class: 'pr-num' }, p.url ? extLink(p.url, `#${p.number}`) : `#${p.number}`) : p.sha ? h('code', { class: 'sha' }, shortSha(p.sha)) : h('span', {}),
+			h('span', { class: 'pr-num' }, p.url ? extLink(p.url, `#${p.number}`) : `#${p.number}`),
 			h('span', { class: 'change-text' },
 				h('span', {}, p.title, ' '),
 				p.labels.filter((l) => l !== g.key).map(labelTag),
@@ -77,28 +77,28 @@ export default async function rc(ctx) {
 	let cand = null;
 	const summary = refreshable(summaryBox, async () => {
 		cand = await get(`/release-candidates/${id}`, { signal: ctx.signal });
-		const v = rel.rcVersion(cand);
+		const v = cand.version;
 		ctx.title(`${v} · Release candidates`);
 		head.replaceChildren(pageHead({
 			eyebrow: `${cand.repository} · release candidate${cand.target ? ` for ${cand.target}` : ''}`,
 			title: v,
 			status: rel.rcStatePill(cand),
 			actions: [
-				rel.isOpen(cand) ? h('a', { class: 'btn btn-primary', href: `/feedback/${cand.id}` }, 'Give feedback') : null,
+				cand.feedback_open ? h('a', { class: 'btn btn-primary', href: `/feedback/${cand.id}` }, 'Give feedback') : null,
 				cand.url ? extLink(cand.url, 'GitHub', { class: 'btn' }) : null,
 			],
 		}));
 		const n = [];
 		if (cand.superseded_by) n.push(h('div', { class: 'callout callout-warn' }, 'Superseded by ', h('a', { href: `/release-candidates/${cand.superseded_by.id}` }, cand.superseded_by.version), '. Feedback is closed on this candidate.'));
 		if (cand.release) n.push(h('div', { class: 'callout callout-ok' }, `Released as ${cand.release.version} `, timeEl(cand.release.released_at), '.'));
-		if ((cand.to_recheck || []).length) {
+		if (cand.to_recheck.length) {
 			n.push(h('div', { class: 'callout callout-info', id: 'to-recheck' },
 				h('p', {}, h('strong', {}, 'To re-check: '), 'feedback on earlier candidates of this release that is not resolved yet.'),
 				h('ul', { class: 'feedback-list' }, cand.to_recheck.map((f) => rel.feedbackItem(f)))));
 		}
 		notices.replaceChildren(...n);
-		artBox.replaceChildren((cand.artifacts || []).length ? artifactList(cand.artifacts.map((a) => ({ ...a, name: a.name || '(unknown artifact)', version: a.version || '' }))) : h('p', { class: 'empty' }, 'No artifacts recorded for this commit yet.'));
-		historyBox.replaceChildren((cand.history || []).length ? h('ol', { class: 'change-list' }, cand.history.map((x) => h('li', {},
+		artBox.replaceChildren(cand.artifacts.length ? artifactList(cand.artifacts.map((a) => ({ ...a, name: a.name || '(unknown artifact)', version: a.version || '' }))) : h('p', { class: 'empty' }, 'No artifacts recorded for this commit yet.'));
+		historyBox.replaceChildren(cand.history.length ? h('ol', { class: 'change-list' }, cand.history.map((x) => h('li', {},
 			statePill(x.to, x.to === 'released' || x.to === 'approved' ? 'ok' : x.to === 'rejected' ? 'bad' : 'muted', '→'),
 			h('span', { class: 'cell-title' },
 				h('span', {}, x.reason || x.fact || `now ${x.to}`),
@@ -107,14 +107,13 @@ export default async function rc(ctx) {
 			['Version', h('strong', {}, v)],
 			['Target release', cand.target || '—'],
 			['State', h('span', { class: 'row' }, rel.rcStatePill(cand), cand.state_changed_at ? timeEl(cand.state_changed_at) : null)],
-			['Commit', h('span', { class: 'row' }, shaEl(rel.rcCommit(cand), cand.repository), h('a', { href: `/journey?q=${encodeURIComponent(rel.rcCommit(cand) || '')}&repo=${encodeURIComponent(cand.repository || '')}` }, 'where is it?'))],
-			['Cut', h('span', {}, timeEl(rel.rcCutAt(cand)), cand.cut_by ? ` by ${cand.cut_by}` : '')],
-			['Feedback', rel.feedbackCounts(cand) || '—'],
+			['Commit', cand.commit ? h('span', { class: 'row' }, shaEl(cand.commit, cand.repository), h('a', { href: `/journey?q=${encodeURIComponent(cand.commit)}&repo=${encodeURIComponent(cand.repository)}` }, 'where is it?')) : h('span', { class: 'muted' }, 'not known yet')],
+			['Cut', h('span', {}, timeEl(cand.cut_at), ` by ${cand.cut_by}`)],
+			['Feedback', rel.feedbackCounts(cand)],
 		]);
 	});
 
 	const readiness = refreshable(readyBox, async () => {
-		if (!hasRoute('/release-candidates/{id}/readiness')) return h('p', { class: 'empty' }, 'Readiness is not available on this server yet.');
 		const r = await get(`/release-candidates/${id}/readiness`, { signal: ctx.signal });
 		readyHead.replaceChildren(rel.readinessPill(r));
 		return [rel.checklist(r), r.evaluated_at ? h('p', { class: 'hint' }, 'Checked ', timeEl(r.evaluated_at), '.') : null];
@@ -123,14 +122,20 @@ export default async function rc(ctx) {
 	// Triage, for those who may (feedback or admin scope): acknowledge, resolve with a
 	// note, reopen. A note being written survives the live refreshes of the list.
 	const scopes = session()?.scopes || [];
-	const canTriage = hasRoute('/feedback/{id}', 'patch') && (scopes.includes('feedback') || scopes.includes('admin'));
+	const canTriage = scopes.includes('feedback') || scopes.includes('admin');
 	const drafts = new Map(); // feedback id -> the resolution note being written
 	let focusAfter = null; // a selector of the element to focus after the next refresh
-	async function setStatus(f, body, errorEl) {
+	// fields: the inputs of the body's fields, by JSON Pointer ({'/resolution': input}); a
+	// field the server refuses gets its message beside it (problem.errors), the rest below
+	async function setStatus(f, body, errorEl, fields = {}) {
 		// one change at a time: the item's buttons wait for the answer
 		const controls = [...(errorEl.closest('.feedback-actions')?.querySelectorAll('button') || [])];
 		for (const b of controls) b.disabled = true;
 		errorEl.textContent = '';
+		for (const input of Object.values(fields)) {
+			input.removeAttribute('aria-invalid');
+			document.getElementById(`${input.id}-error`).textContent = '';
+		}
 		try {
 			await request(`/feedback/${f.id}`, { method: 'PATCH', body });
 			drafts.delete(f.id);
@@ -139,12 +144,18 @@ export default async function rc(ctx) {
 			await Promise.all([feedback(), readiness(), summary()]);
 		} catch (e) {
 			for (const b of controls) b.disabled = false;
-			errorEl.textContent = e.fieldMessage || e.message;
+			const at = Object.entries(fields).filter(([pointer]) => e.fieldError?.(pointer));
+			for (const [pointer, input] of at) {
+				document.getElementById(`${input.id}-error`).replaceChildren(h('span', { 'aria-hidden': 'true' }, '✕'), capitalise(e.fieldError(pointer)));
+				input.setAttribute('aria-invalid', 'true');
+			}
+			if (at.length) at[0][1].focus();
+			else errorEl.textContent = e.message;
 		}
 	}
 	function triage(f) {
 		if (!canTriage || f.verdict === 'approve') return null;
-		const status = rel.fbStatus(f);
+		const status = f.status;
 		const error = h('p', { class: 'field-error', role: 'alert' });
 		const buttons = [];
 		if (status === 'open') {
@@ -154,7 +165,7 @@ export default async function rc(ctx) {
 			buttons.push(h('button', { type: 'button', class: 'btn', 'data-action': 'reopen', onclick: () => setStatus(f, { status: 'open' }, error) }, 'Reopen'));
 		} else if (drafts.has(f.id)) {
 			const input = h('input', { type: 'text', id: `resolution-${f.id}`, name: 'resolution', maxlength: '2000', value: drafts.get(f.id), autocomplete: 'off',
-				oninput: (e) => drafts.set(f.id, e.target.value) });
+				'aria-describedby': `resolution-${f.id}-error`, oninput: (e) => drafts.set(f.id, e.target.value) });
 			const form = h('form', { class: 'feedback-resolve', 'data-feedback-id': f.id,
 				onfocusout: (e) => {
 					if (stale && !form.contains(e.relatedTarget)) setTimeout(() => feedback(), 0);
@@ -162,9 +173,10 @@ export default async function rc(ctx) {
 				onsubmit: (e) => {
 					e.preventDefault();
 					const note = input.value.trim();
-					setStatus(f, note ? { status: 'resolved', resolution: note } : { status: 'resolved' }, error);
+					setStatus(f, note ? { status: 'resolved', resolution: note } : { status: 'resolved' }, error, { '/resolution': input });
 				} },
 				h('label', { for: `resolution-${f.id}` }, 'How was it resolved? ', h('span', { class: 'muted' }, '(optional)')),
+				h('p', { class: 'field-error', id: `resolution-${f.id}-error` }),
 				h('div', { class: 'row' }, input,
 					h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'resolve-confirm' }, 'Resolve'),
 					h('button', { type: 'button', class: 'btn', onclick: () => {
@@ -189,14 +201,15 @@ export default async function rc(ctx) {
 	let firstFb = true;
 	let stale = false; // a refresh put off while a note is being written
 	let force = false; // the refresh the form itself asks for (saved, cancelled)
+	let focusing = false; // the keyboard is on its way into the list just drawn
 	const feedback = refreshable(fbBox, async () => {
-		if (!force && fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement)) {
-			stale = true; // not under the writer's fingers: once the form loses focus
+		if (!force && (focusing || fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement))) {
+			stale = true; // not under the writer's fingers: once the form loses focus (or the keyboard lands)
 			return undefined;
 		}
 		stale = force = false;
 		const page = await get(`/release-candidates/${id}/feedback?limit=200`, { signal: ctx.signal });
-		const items = page?.items || [];
+		const items = page.items;
 		const unresolved = items.filter((f) => f.verdict !== 'approve' && f.status !== 'resolved').length;
 		fbHead.replaceChildren(h('span', { class: 'muted' }, `${items.length}${unresolved ? ` · ${unresolved} unresolved` : ''}`));
 		const out = items.length
@@ -208,18 +221,23 @@ export default async function rc(ctx) {
 		const active = document.activeElement?.id;
 		const target = focusAfter || (active && out.querySelector(`#${CSS.escape(active)}`) ? `#${CSS.escape(active)}` : null);
 		focusAfter = null;
-		if (target) setTimeout(() => fbBox.querySelector(target)?.focus(), 0); // once it is in the page
+		if (target) {
+			focusing = true;
+			setTimeout(() => { // once it is in the page
+				focusing = false;
+				fbBox.querySelector(target)?.focus();
+				// a refresh put off meanwhile, when the keyboard did not land in a note
+				if (stale && !fbBox.querySelector('.feedback-resolve')?.contains(document.activeElement)) feedback().catch(() => {});
+			}, 0);
+		}
 		return out;
 	});
 
 	const changes = refreshable(changesBox, async () => {
-		if (!hasRoute('/release-candidates/{id}/changes')) return h('p', { class: 'empty' }, 'Not available on this server yet.');
 		return changesView(await get(`/release-candidates/${id}/changes`, { signal: ctx.signal }));
 	});
 	const notes = refreshable(notesBox, async () => {
-		if (!hasRoute('/release-candidates/{id}/notes.md')) return h('p', { class: 'empty' }, 'Not available on this server yet.');
-		const md = await get(`/release-candidates/${id}/notes.md`, { signal: ctx.signal, headers: { Accept: 'text/markdown' } });
-		return markdown(typeof md === 'string' ? md : JSON.stringify(md, null, 2));
+		return markdown(await get(`/release-candidates/${id}/notes.md`, { signal: ctx.signal, headers: { Accept: 'text/markdown' } }));
 	});
 
 	await summary();
@@ -228,7 +246,7 @@ export default async function rc(ctx) {
 	ctx.live(['feedback.*'], async () => {
 		await Promise.all([feedback(), readiness(), summary()]).catch(() => {});
 	}, { delay: 200 });
-	ctx.live(['release_candidate.*', 'rc.*', 'tag.rc', 'release.*'], quiet(async () => {
+	ctx.live(['rc.*', 'tag.rc', 'release.*'], quiet(async () => {
 		await Promise.all([summary(), readiness(), feedback()]);
 	}), { delay: 400 });
 	ctx.live(['run.updated', 'job.updated', 'deployment.updated', 'artifact.created'], quiet(async () => {

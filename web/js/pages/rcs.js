@@ -1,6 +1,6 @@
 // Release candidates and releases: the list, with state, readiness and feedback.
 import { h } from '../dom.js';
-import { get, getAll, hasRoute, query } from '../api.js';
+import { getAll, query } from '../api.js';
 import { timeEl, shaEl, table, pageHead, section, refreshable, extLink, pill } from '../ui.js';
 import * as rel from '../releases.js';
 
@@ -22,7 +22,6 @@ export default async function rcs(ctx) {
 				section('Releases', relBox, { id: 'releases', className: 'flush' }))));
 
 	const list = refreshable(listBox, async () => {
-		if (!rel.available()) return h('p', { class: 'empty' }, 'This server does not track release candidates yet.');
 		const items = await rel.listRcs(ctx.signal, 100);
 		const current = rel.pickCurrent(items);
 		// readiness of the candidates still in play
@@ -31,32 +30,31 @@ export default async function rcs(ctx) {
 		const t = table([
 			{
 				label: 'Candidate', class: 'wrap-title', cell: (rc) => h('div', { class: 'cell-title' },
-					h('a', { href: `/release-candidates/${rc.id}` }, rel.rcVersion(rc)),
-					h('span', { class: 'cell-sub', title: rc.repository || '' }, `${(rc.repository || '').split('/').pop()}${rc.target ? ` · for ${rc.target}` : ''}`)),
+					h('a', { href: `/release-candidates/${rc.id}` }, rc.version),
+					h('span', { class: 'cell-sub', title: rc.repository }, `${rc.repository.split('/').pop()} · for ${rc.target}`)),
 			},
 			{ label: 'State', cell: (rc) => h('span', { class: 'row' }, rel.rcStatePill(rc), rc.id === current?.id && rel.isOpen(rc) ? pill('run', '★', 'current') : null) },
 			{ label: 'Readiness', cell: (rc) => (ready.get(rc.id) ? rel.readinessPill(ready.get(rc.id)) : rc.superseded_by ? h('span', { class: 'muted' }, `→ ${rc.superseded_by.version}`) : rc.release ? h('span', { class: 'muted' }, `shipped as ${rc.release.version}`) : h('span', { class: 'muted' }, '—')) },
-			{ label: 'Feedback', cell: (rc) => rel.feedbackCounts(rc) || '—' },
-			{ label: 'Cut', class: 'nowrap', cell: (rc) => h('span', { class: 'cell-title' }, timeEl(rel.rcCutAt(rc)), h('span', { class: 'cell-sub' }, shaEl(rel.rcCommit(rc), rc.repository))) },
+			{ label: 'Feedback', cell: (rc) => rel.feedbackCounts(rc) },
+			{ label: 'Cut', class: 'nowrap', cell: (rc) => h('span', { class: 'cell-title' }, timeEl(rc.cut_at), h('span', { class: 'cell-sub' }, shaEl(rc.commit, rc.repository))) },
 		], items, { caption: 'Release candidates', empty: 'No release candidate has been cut yet.', rowClass: (rc) => (rel.isOpen(rc) ? null : 'closed') });
 		t.querySelector?.('table')?.classList.add('cards');
 		return t;
 	});
 	const releases = refreshable(relBox, async () => {
-		if (!hasRoute('/releases')) return h('p', { class: 'empty' }, 'No releases tracked yet.');
 		const items = await getAll(`/releases${query({ limit: 50 })}`, { max: 20, signal: ctx.signal });
 		if (!items.length) return h('p', { class: 'empty' }, 'Nothing released yet.');
-		return h('ul', { class: 'health-list' }, items.map((r) => h('li', { class: 'health-item', 'data-release': r.version || r.tag },
-			h('span', { class: 'repo-name' }, r.version || r.tag, h('span', { class: 'muted' }, r.repository ? ` · ${r.repository.split('/').pop()}` : '')),
+		return h('ul', { class: 'health-list' }, items.map((r) => h('li', { class: 'health-item', 'data-release': r.version },
+			h('span', { class: 'repo-name' }, r.version, h('span', { class: 'muted' }, ` · ${r.repository.split('/').pop()}`)),
 			pill('ok', '✓', 'released'),
-			h('span', { class: 'why' }, 'Released ', timeEl(r.released_at || r.published_at || r.created_at),
-				r.release_candidate || r.rc ? [' from ', h('a', { href: `/release-candidates/${(r.release_candidate || r.rc).id}` }, (r.release_candidate || r.rc).version)] : null,
+			h('span', { class: 'why' }, 'Released ', timeEl(r.released_at),
+				r.release_candidate ? [' from ', h('a', { href: `/release-candidates/${r.release_candidate.id}` }, r.release_candidate.version)] : null,
 				r.days_late > 0 ? ` · ${r.days_late} days after the planned ${r.planned_for}` : r.planned_for ? ' · on time' : null,
 				r.url ? [' · ', extLink(r.url, 'GitHub')] : null))));
 	});
 	const train = refreshable(trainBox, async () => rel.trainPanel(ctx.signal));
 	await Promise.all([list(), releases(), train()]);
-	ctx.live(['tag.rc', 'release.*', 'release_candidate.*', 'rc.*', 'feedback.*', 'deployment.updated', 'run.updated'], () => {
+	ctx.live(['tag.rc', 'release.*', 'rc.*', 'feedback.*', 'deployment.updated', 'run.updated'], () => {
 		list().catch(() => {});
 		releases().catch(() => {});
 		train().catch(() => {});
