@@ -662,33 +662,44 @@ static void the_release_story(void **state)
 					   "to_state = 'superseded' AND source = 'shiplog'") == 1);
 }
 
-/* The journey of the fix's PR ends "Released in v1.2.0", after "In RC
- * v1.2.0-rc.2" and its feedback (server/api/journey.c calls
- * rc_journey_steps()); "where" lists the RCs and releases of a commit. */
+/* A step of a journey by name: the steps come in the order they happened,
+ * so a step's place depends on the times of the others. */
+static const json_t *journey_step(const json_t *steps, const char *name)
+{
+	size_t i;
+	const json_t *s;
+	json_array_foreach(steps, i, s)
+	if (!strcmp(json_string_value(json_object_get(s, "step")), name))
+		return s;
+	fail_msg("no step %s", name);
+	return NULL;
+}
+
+/* The journey of the fix's PR: "In RC v1.2.0-rc.2", its feedback, "Released
+ * in v1.2.0" (server/api/journey.c calls rc_journey_steps()); "where" lists
+ * the RCs and releases of a commit. */
 static void the_journey_and_where_know_the_rcs_and_the_release(void **state)
 {
 	(void)state;
 	struct itest_response r;
 	call("GET", "/api/v1/repos/" REPO "/pulls/16/journey", ITEST_ADMIN_TOKEN, NULL, 200, &r);
 	json_t *steps = json_object_get(r.json, "steps");
-	json_t *step = json_array_get(steps, json_array_size(steps) - 1);
-	assert_string_equal(json_string_value(json_object_get(step, "step")), "released");
+	const json_t *step = journey_step(steps, "released");
 	assert_string_equal(json_string_value(json_object_get(step, "status")), "done");
 	assert_string_equal(json_string_value(json_object_get(step, "title")),
 			    "Released in v1.2.0");
 	assert_string_equal(json_string_value(json_object_get(step, "at")), "2026-03-05T11:20:00Z");
-	step = json_array_get(steps, json_array_size(steps) - 3);
+	step = journey_step(steps, "in_rc");
 	assert_string_equal(json_string_value(json_object_get(step, "title")), "In RC v1.2.0-rc.2");
-	step = json_array_get(steps, json_array_size(steps) - 2);
-	assert_string_equal(json_string_value(json_object_get(step, "step")), "feedback");
+	step = journey_step(steps, "feedback");
 	assert_string_equal(json_string_value(json_object_get(step, "status")), "done");
 	itest_response_free(&r);
 	/* the first PR of the train went out in the same release */
 	call("GET", "/api/v1/repos/" REPO "/pulls/11/journey", ITEST_ADMIN_TOKEN, NULL, 200, &r);
 	steps = json_object_get(r.json, "steps");
-	step = json_array_get(steps, json_array_size(steps) - 3);
+	step = journey_step(steps, "in_rc");
 	assert_string_equal(json_string_value(json_object_get(step, "title")), "In RC v1.2.0-rc.1");
-	step = json_array_get(steps, json_array_size(steps) - 1);
+	step = journey_step(steps, "released");
 	assert_string_equal(json_string_value(json_object_get(step, "title")),
 			    "Released in v1.2.0");
 	itest_response_free(&r);
