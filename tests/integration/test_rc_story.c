@@ -668,9 +668,10 @@ static const json_t *journey_step(const json_t *steps, const char *name)
 {
 	size_t i;
 	const json_t *s;
-	json_array_foreach(steps, i, s)
-	if (!strcmp(json_string_value(json_object_get(s, "step")), name))
-		return s;
+	json_array_foreach(steps, i, s) {
+		if (!strcmp(json_string_value(json_object_get(s, "step")), name))
+			return s;
+	}
 	fail_msg("no step %s", name);
 	return NULL;
 }
