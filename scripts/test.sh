@@ -190,6 +190,14 @@ stage_build() {
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIPLOG_WERROR=ON
 	cmake --build build -j "$JOBS"
 	run_ctest unit build unit 60 "$JOBS"
+	# A plain Release configuration (what the Dockerfile builds) compiles with -Werror too:
+	# gcc's -O3 warns where -O2 does not (-Wstringop-overflow). Compiled only, never run.
+	say "   Release build with -Werror (build-release/, compiled only)"
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DSHIPLOG_WERROR=ON >/dev/null
+	if ! cmake --build build-release -j "$JOBS" >"$RESULTS/build-release.log" 2>&1; then
+		grep -E 'error|warning' "$RESULTS/build-release.log" | head -n 40 >&2
+		fail "the Release build failed (-Werror); log: ${RESULTS#"$ROOT"/}/build-release.log"
+	fi
 }
 
 # Unit test binaries of the normal build, one "cwd<TAB>json-command" line each.
