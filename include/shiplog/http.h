@@ -184,6 +184,11 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 bool http_body_check(const struct param_spec *specs, const json_t *body,
 		     enum problem_code *code, char *err, size_t err_size);
 
+/* Is there a dashboard to serve?  True when web_dir is a folder holding a
+ * readable index.html; otherwise writes why into why.  Checked once at
+ * start-up (server/main.c), which says so loudly. */
+bool http_static_check(const char *web_dir, char *why, size_t why_size);
+
 /* The OpenAPI 3.1 document for the table (new reference). */
 json_t *http_openapi(const struct route *table, const char *base_url);
 
