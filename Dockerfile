@@ -15,7 +15,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSHIPLOG_TESTS=OFF -DSHIPLOG_WERROR=OFF \
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSHIPLOG_TESTS=OFF \
       -DCMAKE_INSTALL_PREFIX=/usr \
  && cmake --build /build -j"$(nproc)" \
  && DESTDIR=/out cmake --install /build \

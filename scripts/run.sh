@@ -8,9 +8,17 @@
 #   SHIPLOG_LISTEN         host:port, overrides PORT entirely
 #   SHIPLOG_ADMIN_TOKEN    admin token (default: generated once, kept in the state dir)
 #   SHIPLOG_SESSION_SECRET session secret (default: generated once, kept in the state dir)
+#   SHIPLOG_STATE_DIR      where the PostgreSQL cluster, the secrets, the log and the data live
+#                          (default /var/tmp/shiplog-<checkout>-<hash>; as root it must be a
+#                          path the postgres user can reach, so not under /root)
+#   SHIPLOG_BASE_URL       public URL for links (default: the URL it prints)
+#   SHIPLOG_WEB_DIR        the dashboard (default: this checkout's web/)
 #   JOBS                   build parallelism (default: nproc)
 set -euo pipefail
 
+if [[ -n "${SHIPLOG_STATE_DIR:-}" && "$SHIPLOG_STATE_DIR" != /* ]]; then
+	SHIPLOG_STATE_DIR="$PWD/$SHIPLOG_STATE_DIR"
+fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # When started from make, don't let its flags/jobserver leak into the CMake-generated build.
@@ -20,17 +28,17 @@ log() { echo "run.sh: $*" >&2; }
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-STATE_DIR="/var/tmp/shiplog-$(basename "$ROOT")-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"
+STATE_DIR=${SHIPLOG_STATE_DIR:-"/var/tmp/shiplog-$(basename "$ROOT")-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"}
 PG_DIR="$STATE_DIR/pg"
 CONFIG="$ROOT/deploy/shiplog.example.yaml"
 
 # 1. dependencies
 bash scripts/deps.sh --node # node: the demo data loader
 
-# 2. build
+# 2. build (the server and the CLI; `make test` builds the rest)
 log "building (build/, RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIPLOG_WERROR=ON >/dev/null
-cmake --build build -j "$JOBS"
+cmake --build build -j "$JOBS" --target shiplogd shiplog-cli
 [[ -x build/shiplogd ]] || die "build/shiplogd was not built"
 
 mkdir -p "$STATE_DIR"
@@ -97,6 +105,10 @@ case "$HOST" in
 "" | 0.0.0.0 | "[::]" | "*") HOST=127.0.0.1 ;;
 esac
 URL="http://$HOST:${LISTEN##*:}"
+# The example config is written for a deployment: its base_url (links, the OpenAPI servers,
+# Secure cookies) and its web_dir (where the image installs web/) are not this checkout's.
+PUBLIC_URL=${SHIPLOG_BASE_URL:-$URL}
+WEB_DIR=${SHIPLOG_WEB_DIR:-$ROOT/web}
 
 ADMIN_TOKEN=$(secret SHIPLOG_ADMIN_TOKEN admin_token)
 SESSION_SECRET=$(secret SHIPLOG_SESSION_SECRET session_secret)
@@ -125,6 +137,8 @@ DATABASE_URL=$DB_URL \
 	SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
 	WGE_GITHUB_SECRET=$WGE_SECRET \
 	SHIPLOG_DATA_DIR=${SHIPLOG_DATA_DIR:-$STATE_DIR/data} \
+	SHIPLOG_BASE_URL=$PUBLIC_URL \
+	SHIPLOG_WEB_DIR=$WEB_DIR \
 	"$ROOT/build/shiplogd" "${ARGS[@]}" > >(trap '' INT; exec tee -a "$SERVER_LOG") 2>&1 &
 PID=$!
 

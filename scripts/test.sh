@@ -6,7 +6,7 @@
 # integration (throwaway PostgreSQL + integration tests in the ASan build),
 # compose (docker-compose config -q), deploy (tests/deploy: offline validation of deploy/),
 # bench (bench/ingest.sh --smoke: the benchmark's harness runs clean), browser (tests/browser,
-# when it exists).
+# when it exists), make-run (`make run` in a clean clone: tests/browser/make-run.test.mjs).
 #
 # Environment:
 #   CI=true        a skipped / not-run test is a failure
@@ -196,6 +196,14 @@ stage_build() {
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIPLOG_WERROR=ON
 	cmake --build build -j "$JOBS"
 	run_ctest unit build unit 60 "$JOBS"
+	# A plain Release configuration (what the Dockerfile builds) compiles with -Werror too:
+	# gcc's -O3 warns where -O2 does not (-Wstringop-overflow). Compiled only, never run.
+	say "   Release build with -Werror (build-release/, compiled only)"
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DSHIPLOG_WERROR=ON >/dev/null
+	if ! cmake --build build-release -j "$JOBS" >"$RESULTS/build-release.log" 2>&1; then
+		grep -E 'error|warning' "$RESULTS/build-release.log" | head -n 40 >&2
+		fail "the Release build failed (-Werror); log: ${RESULTS#"$ROOT"/}/build-release.log"
+	fi
 }
 
 # Unit test binaries of the normal build, one "cwd<TAB>json-command" line each.
@@ -467,6 +475,27 @@ stage_browser() {
 	run_browser_tests
 }
 
+# --- make run, as a newcomer runs it (tests/browser/make-run.test.mjs) ---------------------------
+# `make run` in a clean clone of this checkout's HEAD (built from nothing with JOBS, its own
+# PostgreSQL under a temporary SHIPLOG_STATE_DIR, a free PORT), then the printed URL in Chromium,
+# signed in with the printed admin token, showing the demo data; Ctrl-C; all of it removed after.
+run_make_run_test() {
+	local dir="$ROOT/tests/browser" log="$RESULTS/make-run-test.log" rc
+	[[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing (scripts/deps.sh --browser)"
+	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROME_PATH=/usr/bin/chromium
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	set +e
+	(
+		cd "$dir" &&
+			JOBS="$JOBS" SHIPLOG_MAKE_RUN_LOG="$RESULTS/make-run.log" \
+				timeout --kill-after=30 900 node --test --test-reporter=tap make-run.test.mjs
+	) 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	say "   output of make run: ${RESULTS#"$ROOT"/}/make-run.log"
+	tally_node_tests make-run "$log" "$rc"
+}
+
 # --- main -------------------------------------------------------------------------------------
 say "shiplog make test in $ROOT (jobs: $JOBS, CI strict: $([[ $STRICT -eq 1 ]] && echo yes || echo no))"
 rm -rf "$RESULTS"
@@ -483,4 +512,5 @@ stage bench stage_bench # issue 8: the ingest benchmark's harness, smoke mode
 stage compose stage_compose
 stage deploy stage_deploy
 stage browser stage_browser
+stage make-run run_make_run_test # `make run` in a clean clone, its dashboard in Chromium
 STAGE=""

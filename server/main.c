@@ -2,6 +2,7 @@
  * main.c — shiplogd: command line, start-up and shutdown.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "shiplog/config.h"
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
+#include "shiplog/http.h"
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
 #include "shiplog/retention.h"
@@ -75,6 +77,21 @@ static int check_config(const char *path)
 	       cfg->n_repositories, cfg->n_environments, cfg->n_teams);
 	config_free(cfg);
 	return 0;
+}
+
+/* A server without its dashboard still serves the API and the webhooks, so it
+ * starts; but a person opening it would get a bare 404, so the log says why. */
+static void check_web_dir(const struct config *cfg)
+{
+	char why[PATH_MAX + 200];
+	if (http_static_check(cfg->web_dir, why, sizeof why))
+		log_msg(LOG_INFO, "serving the dashboard from %s", cfg->web_dir);
+	else
+		log_msg(LOG_ERROR,
+			"!!! NO DASHBOARD: %s. GET / answers 404 until SHIPLOG_WEB_DIR (or "
+			"server.web_dir in the config) names the folder holding index.html; the "
+			"API and the webhooks work. !!!",
+			why);
 }
 
 /* Waits for the database at start-up: containers often start before it. */
@@ -202,6 +219,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setup_secrets(&app);
+	check_web_dir(app.cfg);
 	const char *rate_auth = getenv("SHIPLOG_RATE_AUTH_FAILURES");
 	const char *rate_feedback = getenv("SHIPLOG_RATE_FEEDBACK");
 	ratelimit_init(rate_auth ? (unsigned)atoi(rate_auth) : 30,

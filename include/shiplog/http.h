@@ -218,6 +218,11 @@ void http_field_name(const char *pointer, char *buf, size_t size);
  * as RFC 6901 says (never past the buffer). */
 void http_json_pointer_push(char *pointer, size_t size, const char *key);
 
+/* Is there a dashboard to serve?  True when web_dir is a folder holding a
+ * readable index.html; otherwise writes why into why.  Checked once at
+ * start-up (server/main.c), which says so loudly. */
+bool http_static_check(const char *web_dir, char *why, size_t why_size);
+
 /* The OpenAPI 3.1 document for the table (new reference). */
 json_t *http_openapi(const struct route *table, const char *base_url);
 

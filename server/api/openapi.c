@@ -20,6 +20,7 @@
  * shutdown); and `default` for what is rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500, other
  * success codes, headers, non-JSON answers) is in op_notes[] below.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,13 +620,12 @@ json_t *http_openapi(const struct route *table, const char *base_url)
 			item = json_object();
 			json_object_set_new(paths, path, item);
 		}
+		/* OpenAPI keys operations by the lower-case method ("get", "post") */
 		char method[16];
-		size_t n = strlen(r->method);
-		for (size_t k = 0; k <= n && k < sizeof method; k++)
-			method[k] = (char)(r->method[k] >= 'A' && r->method[k] <= 'Z'
-						   ? r->method[k] + 32
-						   : r->method[k]);
-		method[sizeof method - 1] = '\0';
+		size_t n = strnlen(r->method, sizeof method - 1);
+		for (size_t k = 0; k < n; k++)
+			method[k] = (char)tolower((unsigned char)r->method[k]);
+		method[n] = '\0';
 		json_object_set_new(item, method, operation(r));
 		const char *tag = r->tag ? r->tag : "default";
 		bool seen = false;

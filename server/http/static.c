@@ -5,8 +5,10 @@
  * percent-decoded, so "%2e%2e" arrives as ".." and is refused like a literal
  * one; hidden files are refused; and the resolved real path (symlinks
  * followed) must still lie inside the folder.  Responses carry an ETag and
- * answer If-None-Match with 304.
+ * answer If-None-Match with 304.  http_static_check() says at start-up whether
+ * there is a dashboard to serve at all.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -84,10 +86,11 @@ static bool read_file(int fd, size_t size, char **out)
 
 enum serve_result { SERVED, MISSING, REFUSED };
 
-static enum serve_result serve_file(struct http_request *r, const char *root, const char *rel,
-				    unsigned status)
+/* root (a real path) + rel, symlinks followed, into real (PATH_MAX bytes): MISSING when
+ * nothing is there, REFUSED when the name is too long or leads out of the folder. */
+static enum serve_result resolve_in_folder(const char *root, const char *rel, char *real)
 {
-	char candidate[PATH_MAX], real[PATH_MAX];
+	char candidate[PATH_MAX];
 	int n = snprintf(candidate, sizeof candidate, "%s%s", root, rel);
 	if (n < 0 || (size_t)n >= sizeof candidate)
 		return REFUSED;
@@ -96,6 +99,16 @@ static enum serve_result serve_file(struct http_request *r, const char *root, co
 	size_t rl = strlen(root);
 	if (strncmp(real, root, rl) != 0 || real[rl] != '/')
 		return REFUSED; /* a link that leads out of the folder */
+	return SERVED;
+}
+
+static enum serve_result serve_file(struct http_request *r, const char *root, const char *rel,
+				    unsigned status)
+{
+	char real[PATH_MAX];
+	enum serve_result where = resolve_in_folder(root, rel, real);
+	if (where != SERVED)
+		return where;
 	int fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return MISSING;
@@ -155,4 +168,37 @@ bool http_static_serve(struct http_request *r)
 	    serve_file(r, root, "/index.html", 200) == SERVED)
 		return true;
 	return serve_not_found(r, root);
+}
+
+bool http_static_check(const char *web_dir, char *why, size_t why_size)
+{
+	char root[PATH_MAX], index[PATH_MAX];
+	struct stat st;
+	if (!web_dir || !*web_dir) {
+		snprintf(why, why_size, "no web folder is configured");
+		return false;
+	}
+	if (!realpath(web_dir, root) || stat(root, &st) != 0) {
+		snprintf(why, why_size, "web folder %s: %s", web_dir, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, why_size, "web folder %s is not a folder", web_dir);
+		return false;
+	}
+	/* what GET / serves, checked the way it is served */
+	enum serve_result where = resolve_in_folder(root, "/index.html", index);
+	int fd = where == SERVED ? open(index, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		snprintf(why, why_size, "web folder %s has no readable index.html (%s)", web_dir,
+			 where == REFUSED ? "it leads out of the folder" : strerror(errno));
+		return false;
+	}
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	if (!regular) {
+		snprintf(why, why_size, "web folder %s: index.html is not a file", web_dir);
+		return false;
+	}
+	return true;
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '../..');
 
-function freePort() {
+export function freePort() {
 	return new Promise((ok, fail) => {
 		const s = createServer();
 		s.unref();
