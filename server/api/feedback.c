@@ -29,6 +29,7 @@
 #include "domain/rc_store_internal.h"
 #include "http/form.h"
 #include "shiplog/app.h"
+#include "shiplog/clock.h"
 #include "shiplog/db.h"
 
 static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
@@ -106,9 +107,11 @@ struct create_tx {
 	const struct config *cfg;
 	int64_t rc_id;
 	const char *author, *team, *verdict, *severity, *area, *comment, *created_by, *now;
+	const char *given_at; /* NULL: now */
 	bool verified;
 	/* results */
 	bool found;
+	bool given_too_early; /* given_at is before the RC was cut */
 	char state[16];
 	char successor[200];
 	int64_t id;
@@ -123,11 +126,12 @@ static int create_tx(struct db_conn *c, void *arg)
 	const char *p[1] = {rcs_id(&b, x->rc_id)};
 	PGresult *res = NULL;
 	/* FOR SHARE: the RC cannot close while the feedback is being stored */
+	const char *qp[2] = {p[0], x->given_at};
 	int n = db_query(c,
 			 "SELECT rc.state, (SELECT s.version FROM release_candidates s"
-			 "  WHERE s.id = rc.superseded_by)"
+			 "  WHERE s.id = rc.superseded_by), $2::timestamptz < rc.cut_at"
 			 " FROM release_candidates rc WHERE rc.id = $1 FOR SHARE OF rc",
-			 1, p, &res);
+			 2, qp, &res);
 	if (n <= 0) {
 		PQclear(res);
 		return n;
@@ -135,7 +139,10 @@ static int create_tx(struct db_conn *c, void *arg)
 	x->found = true;
 	snprintf(x->state, sizeof x->state, "%s", PQgetvalue(res, 0, 0));
 	snprintf(x->successor, sizeof x->successor, "%s", PQgetvalue(res, 0, 1));
+	x->given_too_early = PQgetvalue(res, 0, 2)[0] == 't';
 	PQclear(res);
+	if (x->given_too_early)
+		return DB_OK;
 	int st = rc_state_parse(x->state);
 	if (st < 0 || rc_state_closed((enum rc_state)st))
 		return DB_OK;
@@ -145,7 +152,7 @@ static int create_tx(struct db_conn *c, void *arg)
 		return n;
 	char *running_text = running ? json_dumps(running, JSON_COMPACT) : NULL;
 	json_decref(running);
-	const char *ip[12] = {p[0],
+	const char *ip[13] = {p[0],
 			      x->author,
 			      x->team,
 			      x->verified ? "true" : "false",
@@ -156,14 +163,15 @@ static int create_tx(struct db_conn *c, void *arg)
 			      running_text ? running_text : "{}",
 			      x->created_by,
 			      x->now,
+			      x->given_at,
 			      NULL};
 	res = NULL;
 	n = db_query(c,
 		     "INSERT INTO feedback (rc_id, author, team, verified, verdict, severity, area,"
-		     " comment, running, created_by, created_at)"
+		     " comment, running, created_by, created_at, given_at)"
 		     " VALUES ($1, $2, $3, $4::boolean, $5, $6, $7, $8, $9::jsonb, $10,"
-		     "  $11::timestamptz) RETURNING id",
-		     11, ip, &res);
+		     "  $11::timestamptz, $12::timestamptz) RETURNING id",
+		     12, ip, &res);
 	free(running_text);
 	if (n <= 0) {
 		PQclear(res);
@@ -278,6 +286,14 @@ void api_feedback_create(struct http_request *r)
 	x.verified = verified;
 	x.created_by = who[0] ? who : "anonymous";
 	x.now = now;
+	/* feedback entered later says when it was given; never in the future */
+	x.given_at = json_string_value(json_object_get(b, "given_at"));
+	int64_t given_us = 0;
+	if (x.given_at && clock_parse_rfc3339(x.given_at, &given_us) && given_us > clock_now_us()) {
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/given_at",
+					 "in the future (now is %s)", now);
+		return;
+	}
 	if (db_transaction(c, create_tx, &x) < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the feedback");
 		return;
@@ -285,6 +301,12 @@ void api_feedback_create(struct http_request *r)
 	if (!x.found) {
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
 				   (long long)x.rc_id);
+		return;
+	}
+	if (x.given_too_early) {
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/given_at",
+					 "before release candidate %lld was cut",
+					 (long long)x.rc_id);
 		return;
 	}
 	if (!x.id) {

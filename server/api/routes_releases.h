@@ -60,6 +60,10 @@ static const struct param_spec feedback_create_body[] = {
 	{"area", PARAM_BODY, PARAM_STRING, false, 1, 100, NULL, "What part of the product", 0},
 	{"comment", PARAM_BODY, PARAM_STRING, false, 1, 4000, NULL,
 	 "What they saw (required with concern and block)", 0},
+	{"given_at", PARAM_BODY, PARAM_TIME, false, 0, 0, NULL,
+	 "When it was given, for feedback entered later (default: now); not in the future, "
+	 "not before the release candidate was cut",
+	 0},
 	{0},
 };
 

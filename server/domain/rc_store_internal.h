@@ -95,7 +95,8 @@
 	" 'status_changed_at', " RC_SQL_TS(                                                     \
 		"f.status_changed_at") ","                                                      \
 				       " 'created_by', f.created_by, 'created_at', " RC_SQL_TS( \
-					       "f.created_at") ")"
+					       "f.created_at") ", 'given_at', " RC_SQL_TS(             \
+					       "coalesce(f.given_at, f.created_at)") ")"
 
 struct rcs_idbuf {
 	char s[24];

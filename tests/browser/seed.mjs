@@ -742,11 +742,12 @@ class Story {
 	}
 
 	// Feedback, given when the release-candidate API exists (resolved at run time).
-	feedback(version, who, fb) {
-		this.ops.push({ ordered: true, fn: () => this.giveFeedback(version, who, fb) });
+	// `givenAt` (ms): when the story has it given; the server records it as given then.
+	feedback(version, who, fb, givenAt) {
+		this.ops.push({ ordered: true, fn: () => this.giveFeedback(version, who, fb, givenAt) });
 	}
 
-	async giveFeedback(version, who, fb) {
+	async giveFeedback(version, who, fb, givenAt) {
 		if (!this.rcApi) return;
 		const rc = await this.findRc(version);
 		if (!rc) {
@@ -764,6 +765,7 @@ class Story {
 		const body = { verdict: fb.verdict, comment: fb.comment };
 		if (fb.severity && this.rcApi.feedbackFields.has('severity')) body.severity = fb.severity;
 		if (fb.area && this.rcApi.feedbackFields.has('area')) body.area = fb.area;
+		if (givenAt && givenAt < Date.now() && this.rcApi.feedbackFields.has('given_at')) body.given_at = new Date(givenAt).toISOString();
 		if (this.rcApi.feedbackFields.has('author_name')) body.author_name = person.name;
 		if (this.rcApi.feedbackFields.has('name')) body.name = person.name;
 		let out;
@@ -936,8 +938,8 @@ export async function seed(baseUrl, { adminToken, githubSecret, fluxSecret, now 
 	// release candidates: rc.1 blocked by Sales, fixed, rc.2 approved and released
 	at(rc1At, () => {
 		const rc1 = story.tag(WGE, 'v0.37.0-rc.1', rc1At, { prerelease: true });
-		at(rc1At + 20 * HOUR, () => story.feedback('v0.37.0-rc.1', 'alice', FEEDBACK.rc1Block));
-		at(rc1At + 22 * HOUR, () => story.feedback('v0.37.0-rc.1', 'erin', FEEDBACK.rc1Concern));
+		at(rc1At + 20 * HOUR, () => story.feedback('v0.37.0-rc.1', 'alice', FEEDBACK.rc1Block, rc1At + 20 * HOUR));
+		at(rc1At + 22 * HOUR, () => story.feedback('v0.37.0-rc.1', 'erin', FEEDBACK.rc1Concern, rc1At + 22 * HOUR));
 		const fixSpec = WGE_PRS.find((s) => s[3] === 'fix-rc');
 		const fixNumber = WGE.numbers + WGE_PRS.indexOf(fixSpec);
 		const fixOpened = rc1At + 23 * HOUR;
@@ -950,9 +952,9 @@ export async function seed(baseUrl, { adminToken, githubSecret, fluxSecret, now 
 				at(rc2At, () => {
 					const rc2 = story.tag(WGE, 'v0.37.0-rc.2', rc2At, { prerelease: true });
 					at(rc2At + 2 * HOUR, () => story.resolveFeedback('v0.37.0-rc.1', 'alice', `Fixed by #${fixNumber}; please check v0.37.0-rc.2`, 'v0.37.0-rc.2'));
-					at(rc2At + 18 * HOUR, () => story.feedback('v0.37.0-rc.2', 'alice', FEEDBACK.rc2ApproveSales));
-					at(rc2At + 19 * HOUR, () => story.feedback('v0.37.0-rc.2', 'bob', FEEDBACK.rc2ApproveSupport));
-					at(rc2At + 20 * HOUR, () => story.feedback('v0.37.0-rc.2', 'carol', FEEDBACK.rc2ApproveEng));
+					at(rc2At + 18 * HOUR, () => story.feedback('v0.37.0-rc.2', 'alice', FEEDBACK.rc2ApproveSales, rc2At + 18 * HOUR));
+					at(rc2At + 19 * HOUR, () => story.feedback('v0.37.0-rc.2', 'bob', FEEDBACK.rc2ApproveSupport, rc2At + 19 * HOUR));
+					at(rc2At + 20 * HOUR, () => story.feedback('v0.37.0-rc.2', 'carol', FEEDBACK.rc2ApproveEng, rc2At + 20 * HOUR));
 					at(rc2At + 26 * HOUR, () => story.tag(WGE, 'v0.37.0', rc2At + 26 * HOUR, { prerelease: false, sha: rc2.sha }));
 				});
 			});
@@ -962,7 +964,7 @@ export async function seed(baseUrl, { adminToken, githubSecret, fluxSecret, now 
 	// the next candidate, cut yesterday; Support approved, Sales has not answered yet
 	at(nextRcAt, () => {
 		story.tag(WGE, 'v0.38.0-rc.1', nextRcAt, { prerelease: true });
-		at(now - 6 * HOUR, () => story.feedback('v0.38.0-rc.1', 'bob', FEEDBACK.next1ApproveSupport));
+		at(now - 6 * HOUR, () => story.feedback('v0.38.0-rc.1', 'bob', FEEDBACK.next1ApproveSupport, now - 6 * HOUR));
 	});
 
 	// the open-source sibling: main red since its last two merges

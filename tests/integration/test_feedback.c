@@ -427,6 +427,8 @@ static void feedback_is_acknowledged_resolved_and_reopened(void **state)
 					   "'feedback.updated'") == 3);
 }
 
+/* Feedback collected elsewhere and entered later says when it was given; the
+ * time it was recorded stays as created_at. */
 static void feedback_on_a_closed_rc_is_409(void **state)
 {
 	(void)state;
@@ -479,6 +481,60 @@ static void feedback_on_a_closed_rc_is_409(void **state)
 	itest_response_free(&r);
 }
 
+static void feedback_entered_later_says_when_it_was_given(void **state)
+{
+	(void)state;
+	long rc = cut("v9.9.0-rc.1", C2, NULL);
+	/* as if the RC came from a GitHub pre-release published days ago */
+	free(itest_sqlf(db_url,
+			"UPDATE release_candidates SET cut_at = '2026-05-01T09:00:00Z' WHERE id = %ld",
+			rc));
+	long before = itest_sql_longf(db_url, "SELECT count(*) FROM feedback WHERE rc_id = %ld", rc);
+	struct itest_response r;
+	post_feedback(rc, alice,
+		      "{\"verdict\":\"concern\",\"comment\":\"slow on the demo call\","
+		      "\"given_at\":\"2026-05-04T15:30:00Z\"}",
+		      201, &r);
+	assert_string_equal(json_string_value(json_object_get(r.json, "given_at")),
+			    "2026-05-04T15:30:00Z");
+	assert_string_equal(json_string_value(json_object_get(r.json, "created_at")),
+			    "2026-05-06T09:00:00Z");
+	itest_response_free(&r);
+	/* given now when not said */
+	post_feedback(rc, alice, "{\"verdict\":\"approve\"}", 201, &r);
+	assert_string_equal(json_string_value(json_object_get(r.json, "given_at")),
+			    json_string_value(json_object_get(r.json, "created_at")));
+	itest_response_free(&r);
+	/* never in the future, never before the RC existed */
+	expect_pointer(rc, alice,
+		       "{\"verdict\":\"approve\",\"given_at\":\"2026-05-06T09:00:01Z\"}", "/given_at",
+		       "in the future (now is 2026-05-06T09:00:00Z)");
+	char why[64];
+	snprintf(why, sizeof why, "before release candidate %ld was cut", rc);
+	expect_pointer(rc, alice,
+		       "{\"verdict\":\"approve\",\"given_at\":\"2026-04-30T23:59:59Z\"}", "/given_at",
+		       why);
+	expect_refused(rc, alice, "{\"verdict\":\"approve\",\"given_at\":\"yesterday\"}", 400,
+		       "/invalid-field", "given_at");
+	assert_int_equal(
+		itest_sql_longf(db_url, "SELECT count(*) FROM feedback WHERE rc_id = %ld", rc),
+		before + 2);
+	/* the list and the RC's feedback summary go by when it was given */
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback?limit=200", rc);
+	call("GET", path, alice, NULL, 200, &r);
+	bool seen = false;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(r.json, "items"), i, f) {
+		const char *g = json_string_value(json_object_get(f, "given_at"));
+		assert_non_null(g);
+		seen = seen || !strcmp(g, "2026-05-04T15:30:00Z");
+	}
+	assert_true(seen);
+	itest_response_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +545,7 @@ int main(void)
 		cmocka_unit_test(the_list_filters_by_verdict_status_and_team_and_pages),
 		cmocka_unit_test(feedback_is_acknowledged_resolved_and_reopened),
 		cmocka_unit_test(feedback_on_a_closed_rc_is_409),
+		cmocka_unit_test(feedback_entered_later_says_when_it_was_given),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

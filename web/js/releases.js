@@ -81,7 +81,7 @@ export function feedbackItem(f, { fresh = false, showRc = false, actions = null 
 			showRc ? h('a', { href: `/release-candidates/${f.release_candidate.id}` }, f.release_candidate.version) : null,
 			f.severity ? h('span', { class: 'tag' }, `severity: ${f.severity}`) : null,
 			f.area ? h('span', { class: 'tag' }, f.area) : null,
-			h('span', { class: 'muted' }, timeEl(f.created_at))),
+			h('span', { class: 'muted' }, timeEl(f.given_at))),
 		f.comment ? h('p', { class: 'feedback-comment' }, f.comment) : h('p', { class: 'feedback-comment muted' }, 'No comment.'),
 		f.resolution || fixed ? h('p', { class: 'feedback-note' }, [f.status === 'resolved' ? 'Resolved' : 'Note', fixed ? ` in ${fixed}` : '', f.resolution ? `: ${f.resolution}` : '']) : null,
 		actions ? actions(f) : null);
