@@ -253,14 +253,16 @@ cmd_start() {
 	[[ $(id -u) -eq 0 && -e "$LOG_FILE" ]] && chown postgres: "$LOG_FILE"
 
 	log "starting PostgreSQL on 127.0.0.1:$port (socket dir $sdir, log $LOG_FILE)"
-	if ! pg_cmd pg_ctl start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t 30 -s \
+	# A start on a busy machine (a stress run, CI beside other work) can take well over the
+	# default 30 s: wait up to 2 minutes, as for the readiness check below.
+	if ! pg_cmd pg_ctl start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t 120 -s \
 		-o "-c port=$port -c unix_socket_directories='$sdir'" >&2; then
 		log "pg_ctl start failed; last lines of $LOG_FILE:"
 		tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
 		exit 1
 	fi
 
-	for _ in $(seq 1 150); do
+	for _ in $(seq 1 600); do
 		if "$BINDIR/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -t 1; then
 			ready=1; break
 		fi
@@ -268,7 +270,7 @@ cmd_start() {
 	done
 	if [[ $ready -ne 1 ]]; then
 		tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
-		die "PostgreSQL did not become ready on 127.0.0.1:$port within 30 s"
+		die "PostgreSQL did not become ready on 127.0.0.1:$port within 2 minutes"
 	fi
 	url_for "$port"
 }

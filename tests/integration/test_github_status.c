@@ -456,14 +456,15 @@ static void a_refused_status_is_retried_and_a_release_says_so(void **state)
 	char path[200];
 	snprintf(path, sizeof path, STATUSES SHA2);
 	assert_int_equal(http_sink_count(github, path), 2);
+	/* GitHub has answered; the outbox records that just after: wait for it */
+	wait_outbox_idle();
 	json_t *items = NULL;
 	struct itest_response r;
 	call("GET", "/api/v1/notifications?sink=github_status&kind=github_status&status=sent",
 	     ITEST_ADMIN_TOKEN, NULL, 200, &r);
 	items = json_object_get(r.json, "items");
 	json_t *m = json_array_get(items, 0);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "data"), "rc_id")),
-			 id);
+	assert_int_equal(itest_int(json_object_get(m, "data"), "rc_id"), id);
 	assert_int_equal(json_integer_value(json_object_get(m, "attempt_count")), 2);
 	json_t *a0 = json_array_get(json_object_get(m, "attempts"), 0);
 	assert_int_equal(json_integer_value(json_object_get(a0, "status_code")), 502);

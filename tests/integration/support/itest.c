@@ -503,11 +503,18 @@ static void pg_ctl(const char *verb)
 	const char *dir = getenv("SHIPLOG_TEST_PG_DIR");
 	if (!ctl || !dir)
 		fail_msg("SHIPLOG_TEST_PG_CTL / SHIPLOG_TEST_PG_DIR are not set");
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "'%s' %s '%s' >/dev/null 2>&1", ctl, verb, dir);
+	char cmd[1200], out[64];
+	snprintf(out, sizeof out, "/tmp/shiplog-itest-pg-%d.log", (int)getpid());
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s' >'%s' 2>&1", ctl, verb, dir, out);
 	int rc = system(cmd);
-	if (rc != 0)
+	if (rc != 0) {
+		char *log = itest_read_file(out, NULL);
+		fprintf(stderr, "%s %s said:\n%s\n", ctl, verb, log ? log : "(nothing)");
+		free(log);
+		unlink(out);
 		fail_msg("%s %s failed (%d)", ctl, verb, rc);
+	}
+	unlink(out);
 }
 
 void itest_pg_stop(void)
