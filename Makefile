@@ -11,7 +11,8 @@ JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
 help:
 	@echo "make run         build and run shiplogd with a private PostgreSQL (Ctrl-C stops it)"
-	@echo "make test        everything CI runs: deps, build, unit, valgrind, ASan, integration, compose, browser"
+	@echo "make test        everything CI runs: deps, build (+ Release), unit, valgrind, ASan, fuzz, integration,"
+	@echo "                 contract, bench smoke, compose, deploy, browser, make run in a clean clone"
 	@echo "make deps        install missing Debian packages"
 	@echo "make build       normal build (build/, RelWithDebInfo, -Werror)"
 	@echo "make build-asan  clang ASan/UBSan build (build-asan/)"
