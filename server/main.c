@@ -41,7 +41,7 @@ static void usage(FILE *out)
 	      "  DATABASE_URL                   PostgreSQL connection URL (required)\n"
 	      "  SHIPLOG_LISTEN                 host:port to listen on (default 127.0.0.1:8080)\n"
 	      "  SHIPLOG_ADMIN_TOKEN            an admin API token (else one is printed at first start)\n"
-	      "  SHIPLOG_SESSION_SECRET         key for session cookies; the same on every replica\n"
+	      "  SHIPLOG_SESSION_SECRET         key of the CSRF tokens; the same on every replica\n"
 	      "  SHIPLOG_GITHUB_WEBHOOK_SECRET  secret of the GitHub webhook\n"
 	      "  SHIPLOG_FLUX_WEBHOOK_SECRET    secret of the Flux generic-hmac provider\n"
 	      "  SHIPLOG_WEBHOOK_PROCESSING     inline (default: processed before the answer) or\n"
@@ -127,8 +127,9 @@ static void setup_secrets(struct app *app)
 		unsigned char raw[32];
 		crypto_random(raw, sizeof raw);
 		crypto_hex(raw, sizeof raw, app->session_secret);
-		log_msg(LOG_WARN, "SHIPLOG_SESSION_SECRET is not set: sessions end when this "
-				  "process does, and replicas will not share them");
+		log_msg(LOG_WARN, "SHIPLOG_SESSION_SECRET is not set: the CSRF tokens this "
+				  "process hands out end with it and are not accepted by other "
+				  "replicas");
 	}
 	if (cfg->admin_token && *cfg->admin_token) {
 		auth_token_hash(cfg->admin_token, app->admin_token_hash);
@@ -247,6 +248,9 @@ int main(int argc, char **argv)
 		goto out; /* logged: the configuration's sinks could not be declared */
 	if (!app_start(&app))
 		goto out;
+	/* listening on port 0: nobody can know the port before it is printed
+	 * below, so no request reads the base URL while it changes */
+	config_bound_port(app.cfg, app.port);
 	/* deliveries spooled during an outage (or before a crash) are applied
 	 * as soon as the database answers */
 	if (!spool_start(&app))

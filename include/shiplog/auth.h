@@ -2,9 +2,11 @@
  * auth.h — who is asking, and what they may do.
  *
  * API clients present bearer tokens: 256-bit random values shown once and
- * stored only as SHA-256.  Browsers carry a signed session cookie made from a
- * trusted SSO header or a token sign-in; state-changing requests made with a
- * cookie also carry an HMAC CSRF token bound to the session.
+ * stored only as SHA-256.  Browsers carry a session cookie made from a trusted
+ * SSO header or a token sign-in: a random 256-bit id whose SHA-256 keys a row
+ * of the sessions table, read on every request (what made the session decides
+ * what it may do now).  State-changing requests made with a cookie also carry
+ * an HMAC CSRF token bound to the session id.
  */
 #ifndef SHIPLOG_AUTH_H
 #define SHIPLOG_AUTH_H
@@ -26,13 +28,26 @@ enum auth_scope {
 /* prefix + base64url(32 bytes) = 8 + 43 */
 #define AUTH_TOKEN_TEXT_LEN 51
 
+/* What authenticated a request (or made the session it carries). */
+enum auth_via {
+	AUTH_VIA_NONE = 0,
+	AUTH_VIA_TOKEN,       /* a database token (token_id) */
+	AUTH_VIA_ADMIN_TOKEN, /* SHIPLOG_ADMIN_TOKEN */
+	AUTH_VIA_SSO,         /* the SSO header of a trusted proxy */
+};
+
+/* base64url of AUTH_SESSION_RAW_LEN random bytes */
+#define AUTH_SESSION_RAW_LEN 32
+#define AUTH_SESSION_ID_LEN 43
+
 struct auth_identity {
 	bool authenticated;
+	enum auth_via via;
 	unsigned scopes;    /* AUTH_SCOPE_* bits */
 	char subject[256];  /* email or service name; "" when anonymous */
 	char team[64];      /* from the config's team map; "" when none */
 	int64_t token_id;   /* 0 when not a database token */
-	char session_id[32]; /* base64url; "" without a session */
+	char session_id[AUTH_SESSION_ID_LEN + 1]; /* the cookie's id; "" without a session */
 };
 
 /* May `who` use a route requiring `need`?  admin implies everything; any
@@ -52,22 +67,12 @@ bool auth_token_well_formed(const char *token);
 
 /* ---- sessions ---- */
 
-struct auth_session {
-	char subject[256];
-	unsigned scopes;
-	int64_t expires_s;
-	char id[32]; /* base64url of 16 random bytes */
-};
-
-/*
- * Cookie value: base64url(payload) "." base64url(HMAC-SHA256(secret, payload)).
- * auth_session_encode writes it into out (size ≥ 1024); false if too long.
- */
-bool auth_session_encode(const struct auth_session *s, const char *secret, char *out,
-			 size_t size);
-/* Verifies signature and expiry against now_s; fills *s. */
-bool auth_session_decode(const char *cookie, const char *secret, int64_t now_s,
-			 struct auth_session *s);
+/* A new session id (the cookie value, NUL-terminated). */
+void auth_session_generate(char out[AUTH_SESSION_ID_LEN + 1]);
+/* Is this plausibly a session id (length, base64url alphabet)? */
+bool auth_session_well_formed(const char *id);
+/* SHA-256 of the session id: the sessions table's key. */
+void auth_session_hash(const char *id, unsigned char out[32]);
 
 /* CSRF token for a session: base64url(HMAC(secret, "csrf:" id)) (out ≥ 64). */
 void auth_csrf_token(const char *secret, const char *session_id, char *out, size_t size);

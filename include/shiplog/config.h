@@ -159,6 +159,7 @@ struct config {
 	size_t api_body_limit;       /* bytes, default 1 MiB */
 	size_t webhook_body_limit;   /* bytes, default 25 MiB */
 	char *base_url;  /* public URL, for links; default derived from listen */
+	bool base_url_derived; /* not configured: made from the listen address */
 	char *web_dir;   /* static files; default the build's web/ folder */
 	char *data_dir;  /* spool and other local state; default "./data" */
 
@@ -232,6 +233,9 @@ struct config *config_load_string(const char *name, const char *text, size_t len
 				  char *(*getenv_fn)(const char *),
 				  struct config_error *err);
 
+/* The port the server really bound (listen port 0 picks one): a base URL
+ * derived from the listen address names it. */
+void config_bound_port(struct config *cfg, unsigned port);
 void config_free(struct config *cfg);
 
 /* The repository entry for "owner/name", or NULL (borrowed). */

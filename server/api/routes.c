@@ -156,10 +156,11 @@ const struct route http_routes[] = {
 	 BODY_NONE, NULL, 0, "Revoke an API token", "auth", 204, NULL},
 	{"GET", "/api/v1/session", api_session_get, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL, 0,
 	 "Who am I: the session's identity and CSRF token", "auth", 200, "Session"},
-	{"POST", "/api/v1/session", api_session_create, AUTH_SCOPE_NONE, NULL, BODY_JSON_OR_FORM,
-	 session_body, 0, "Sign in with a token: sets the session cookie", "auth", 200, "Session"},
+	{"POST", "/api/v1/session", api_session_create, AUTH_SCOPE_NONE, NULL, BODY_JSON,
+	 session_body, 0, "Sign in with a token: starts a session and sets its cookie", "auth",
+	 200, "Session"},
 	{"DELETE", "/api/v1/session", api_session_delete, AUTH_SCOPE_NONE, NULL, BODY_NONE, NULL,
-	 0, "Sign out: clears the session cookie", "auth", 204, NULL},
+	 0, "Sign out: ends the session on the server and clears its cookie", "auth", 204, NULL},
 
 	/* webhooks: authenticated by signature, not by token */
 	{"POST", "/webhooks/github", api_webhook_github, AUTH_SCOPE_NONE, NULL, BODY_RAW, NULL, 0,

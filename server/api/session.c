@@ -1,7 +1,8 @@
 /*
- * session.c — browser sessions: a signed HttpOnly SameSite=Strict cookie,
- * made from a trusted SSO header or by signing in with a token, and the
- * CSRF token that goes with it.
+ * session.c — browser sessions: kept in the sessions table, named by a random
+ * id in an HttpOnly SameSite=Strict cookie, made from a trusted SSO header or
+ * by signing in with a token, and the CSRF token that goes with it.  What a
+ * session may do is read on every request (request.c, session_lookup).
  */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -10,11 +11,11 @@
 #include <strings.h>
 
 #include "api/api.h"
-#include "http/form.h"
 #include "http/internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
+#include "shiplog/db.h"
 
 static json_t *scope_list(unsigned bits)
 {
@@ -25,26 +26,86 @@ static json_t *scope_list(unsigned bits)
 	return a;
 }
 
-/* Issues a new session cookie for the current identity. */
-static void session_issue(struct http_request *r)
+/* The session cookie: only the random id; Secure when the base URL is https. */
+static void set_cookie(struct http_request *r, const char *id, unsigned max_age)
 {
-	struct auth_session s = {0};
-	unsigned char raw[16];
-	crypto_random(raw, sizeof raw);
-	crypto_b64url_encode(raw, sizeof raw, s.id);
-	snprintf(s.subject, sizeof s.subject, "%s", r->who.subject);
-	s.scopes = r->who.scopes;
-	s.expires_s = clock_now_s() + r->app->cfg->session_ttl;
-	char value[1024], cookie[1200];
-	if (!auth_session_encode(&s, r->app->session_secret, value, sizeof value))
-		return;
 	const char *base = r->app->cfg->base_url;
 	bool secure = base && strncasecmp(base, "https:", 6) == 0;
+	char cookie[256];
 	snprintf(cookie, sizeof cookie,
-		 "shiplog_session=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s", value,
-		 r->app->cfg->session_ttl, secure ? "; Secure" : "");
+		 "shiplog_session=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s", id, max_age,
+		 secure ? "; Secure" : "");
 	http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
-	snprintf(r->who.session_id, sizeof r->who.session_id, "%s", s.id);
+}
+
+/* Ends the session the request's cookie names, if any (sign-out, a new sign-in). */
+static bool session_end(struct http_request *r)
+{
+	const char *cookie = http_cookie(r, "shiplog_session");
+	if (!auth_session_well_formed(cookie))
+		return true;
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return false; /* http_db answered 503 */
+	unsigned char hash[32];
+	auth_session_hash(cookie, hash);
+	const char *p[1] = {(const char *)hash};
+	int l[1] = {32}, f[1] = {1};
+	if (db_query_bin(c,
+			 "UPDATE sessions SET revoked_at = now() "
+			 "WHERE id_hash = $1 AND revoked_at IS NULL",
+			 1, p, l, f, NULL) >= 0)
+		return true;
+	http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not end the session");
+	http_reply_header(r, "Retry-After", "5");
+	return false;
+}
+
+/*
+ * Starts a session for the current identity: a row in the sessions table
+ * saying what made it (the token, the admin token's hash, or SSO), and a
+ * cookie holding its id.  False with a 503 composed if it cannot be stored.
+ */
+static bool session_issue(struct http_request *r)
+{
+	static const char *const kinds[] = {
+		[AUTH_VIA_TOKEN] = "token",
+		[AUTH_VIA_ADMIN_TOKEN] = "admin-token",
+		[AUTH_VIA_SSO] = "sso",
+	};
+	if (r->who.via == AUTH_VIA_NONE)
+		return false;
+	char id[AUTH_SESSION_ID_LEN + 1], token_id[32], expires[32];
+	auth_session_generate(id);
+	unsigned char hash[32];
+	auth_session_hash(id, hash);
+	snprintf(token_id, sizeof token_id, "%lld", (long long)r->who.token_id);
+	/* by the service's clock, which SHIPLOG_NOW pins */
+	snprintf(expires, sizeof expires, "%lld",
+		 (long long)(clock_now_s() + r->app->cfg->session_ttl));
+	bool admin = r->who.via == AUTH_VIA_ADMIN_TOKEN;
+	const char *p[6] = {(const char *)hash,
+			    kinds[r->who.via],
+			    r->who.subject,
+			    r->who.via == AUTH_VIA_TOKEN ? token_id : NULL,
+			    admin ? (const char *)r->app->admin_token_hash : NULL,
+			    expires};
+	int l[6] = {32, 0, 0, 0, admin ? 32 : 0, 0}, f[6] = {1, 0, 0, 0, admin, 0};
+	struct db_conn *c = http_db(r);
+	if (!c || db_query_bin(c,
+			       "INSERT INTO sessions (id_hash, kind, subject, token_id, "
+			       "admin_token_hash, expires_at) "
+			       "VALUES ($1, $2, $3, $4::bigint, $5, to_timestamp($6::bigint))",
+			       6, p, l, f, NULL) < 0) {
+		if (c) {
+			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not start the session");
+			http_reply_header(r, "Retry-After", "5");
+		}
+		return false;
+	}
+	set_cookie(r, id, r->app->cfg->session_ttl);
+	snprintf(r->who.session_id, sizeof r->who.session_id, "%s", id);
+	return true;
 }
 
 static json_t *session_json(struct http_request *r)
@@ -66,42 +127,37 @@ static json_t *session_json(struct http_request *r)
 
 void api_session_get(struct http_request *r)
 {
-	/* an SSO identity without a cookie yet gets one, so later form posts
-	 * can carry a CSRF token bound to it */
-	if (r->who.authenticated && r->via_session && !r->who.session_id[0])
-		session_issue(r);
+	/* an SSO identity without a cookie yet gets one, so later writes can
+	 * carry a CSRF token bound to it */
+	if (r->who.via == AUTH_VIA_SSO && !r->who.session_id[0] && !session_issue(r))
+		return;
 	http_reply_json(r, 200, session_json(r));
 }
 
 void api_session_create(struct http_request *r)
 {
-	char *token = NULL;
-	size_t tl = 0;
-	if (r->json) {
-		const char *t = json_string_value(json_object_get(r->json, "token"));
-		token = t ? strdup(t) : NULL;
-	} else if (http_form_value(r->body ? r->body : "", r->body_len, "token", &token, &tl) <= 0 ||
-		   strlen(token) != tl) {
-		free(token);
-		token = NULL;
-	}
+	const char *token = json_string_value(json_object_get(r->json, "token"));
 	if (!token) {
 		http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/token", "required");
 		return;
 	}
-	/* sign-in is a bearer check, then a cookie */
+	/* a new sign-in ends the session this browser had */
+	if (!session_end(r))
+		return;
+	/* sign-in is a bearer check, then a session */
 	r->who = (struct auth_identity){0};
 	r->via_session = false;
-	bool ok = http_authenticate_token(r, token);
-	free(token);
-	if (!ok)
+	if (!http_authenticate_token(r, token) || !session_issue(r))
 		return;
-	session_issue(r);
 	http_reply_json(r, 200, session_json(r));
 }
 
 void api_session_delete(struct http_request *r)
 {
+	/* signing out ends the session on the server: a copy of the cookie is
+	 * worth nothing afterwards */
+	if (!session_end(r))
+		return;
 	http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE,
 			  "shiplog_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 	http_reply_bytes(r, 204, NULL, "", 0);

@@ -159,6 +159,14 @@ static int revoke_tx(struct db_conn *c, void *arg)
 	if (n <= 0)
 		return n;
 	x->found = 1;
+	/* its browser sessions end with it (a session also checks its token on
+	 * every request; this makes the end visible in the sessions table) */
+	n = db_query(c,
+		     "UPDATE sessions SET revoked_at = now() "
+		     "WHERE token_id = $1 AND revoked_at IS NULL",
+		     1, p, NULL);
+	if (n < 0)
+		return n;
 	return db_event_record(c, "token.revoked", "token", x->id, x->actor, NULL);
 }
 

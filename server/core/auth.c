@@ -1,10 +1,9 @@
 /*
- * auth.c — token generation/hashing, scope rules, signed session cookies and
- * CSRF tokens (see auth.h).  All MACs are HMAC-SHA256 from libcrypto.
+ * auth.c — token generation/hashing, scope rules, session ids and CSRF
+ * tokens (see auth.h).  All MACs are HMAC-SHA256 from libcrypto.
  */
 #include "shiplog/auth.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,71 +74,27 @@ bool auth_token_well_formed(const char *token)
 	return true;
 }
 
-static void session_mac(const char *secret, const char *payload, size_t len, char *out)
+void auth_session_generate(char out[AUTH_SESSION_ID_LEN + 1])
 {
-	unsigned char mac[64];
-	size_t n = crypto_hmac(CRYPTO_SHA256, secret, strlen(secret), payload, len, mac);
-	crypto_b64url_encode(mac, n, out);
+	unsigned char raw[AUTH_SESSION_RAW_LEN];
+	crypto_random(raw, sizeof raw);
+	crypto_b64url_encode(raw, sizeof raw, out);
 }
 
-bool auth_session_encode(const struct auth_session *s, const char *secret, char *out, size_t size)
+bool auth_session_well_formed(const char *id)
 {
-	json_t *o = json_pack("{s:s, s:i, s:I, s:s}", "sub", s->subject, "scp", (int)s->scopes,
-			      "exp", (json_int_t)s->expires_s, "sid", s->id);
-	if (!o)
+	if (!id || strlen(id) != AUTH_SESSION_ID_LEN)
 		return false;
-	char *js = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!js)
-		return false;
-	size_t jl = strlen(js);
-	char *enc = malloc(4 * (jl + 2) / 3 + 4);
-	if (!enc)
-		abort();
-	size_t el = crypto_b64url_encode((const unsigned char *)js, jl, enc);
-	free(js);
-	char mac[128];
-	session_mac(secret, enc, el, mac);
-	int n = snprintf(out, size, "%s.%s", enc, mac);
-	free(enc);
-	return n > 0 && (size_t)n < size;
+	for (const char *c = id; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return false;
+	return true;
 }
 
-bool auth_session_decode(const char *cookie, const char *secret, int64_t now_s,
-			 struct auth_session *s)
+void auth_session_hash(const char *id, unsigned char out[32])
 {
-	if (!cookie || !secret || !*secret)
-		return false;
-	const char *dot = strchr(cookie, '.');
-	size_t plen = dot ? (size_t)(dot - cookie) : 0;
-	if (!dot || plen == 0 || plen > 2048)
-		return false;
-	char want[128];
-	session_mac(secret, cookie, plen, want);
-	size_t wl = strlen(want);
-	if (strlen(dot + 1) != wl || !crypto_equal(dot + 1, want, wl))
-		return false;
-	unsigned char *raw = malloc(plen);
-	if (!raw)
-		abort();
-	long rl = crypto_b64url_decode(cookie, plen, raw);
-	bool ok = false;
-	json_t *o = rl > 0 ? json_loadb((const char *)raw, (size_t)rl, 0, NULL) : NULL;
-	free(raw);
-	const char *sub = NULL, *sid = NULL;
-	int scp = 0;
-	json_int_t exp = 0;
-	if (o && json_unpack(o, "{s:s, s:i, s:I, s:s}", "sub", &sub, "scp", &scp, "exp", &exp,
-			     "sid", &sid) == 0 &&
-	    exp > now_s && strlen(sub) < sizeof s->subject && strlen(sid) < sizeof s->id) {
-		snprintf(s->subject, sizeof s->subject, "%s", sub);
-		snprintf(s->id, sizeof s->id, "%s", sid);
-		s->scopes = (unsigned)scp;
-		s->expires_s = exp;
-		ok = true;
-	}
-	json_decref(o);
-	return ok;
+	crypto_sha256(id, strlen(id), out);
 }
 
 void auth_csrf_token(const char *secret, const char *session_id, char *out, size_t size)

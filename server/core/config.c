@@ -1802,6 +1802,21 @@ static void set_defaults(struct config *cfg)
 	cfg->notifications.github.context = xstrdup("shiplog/readiness");
 }
 
+void config_bound_port(struct config *cfg, unsigned port)
+{
+	if (!cfg->base_url_derived || (cfg->base_url && port == cfg->listen_port))
+		return;
+	const char *host = cfg->listen_host;
+	char url[300];
+
+	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
+		host = "localhost";
+	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host,
+		 port);
+	free(cfg->base_url);
+	cfg->base_url = xstrdup(url);
+}
+
 /* Values derived from others, once file and environment are both in. */
 static void finish(struct config *cfg)
 {
@@ -1810,14 +1825,8 @@ static void finish(struct config *cfg)
 	if (!cfg->db_connections)
 		cfg->db_connections = cfg->threads + 4 + (cfg->webhook_queued ? cfg->webhook_workers : 0);
 	if (!cfg->base_url) {
-		const char *host = cfg->listen_host;
-		char url[300];
-
-		if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
-			host = "localhost";
-		snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u",
-			 host, (unsigned)cfg->listen_port);
-		cfg->base_url = xstrdup(url);
+		cfg->base_url_derived = true;
+		config_bound_port(cfg, cfg->listen_port);
 	}
 	/* API calls are built as api_url + "/repos/...". */
 	len = strlen(cfg->notifications.github.api_url);

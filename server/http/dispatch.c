@@ -215,17 +215,59 @@ static bool parse_body(struct http_request *r)
 	return true;
 }
 
+/* Does a browser's Origin header name the origin of the base URL? */
+static bool origin_is_ours(const char *origin, const char *base)
+{
+	if (!base)
+		return false;
+	const char *host = strstr(base, "://");
+	if (!host)
+		return false;
+	size_t n = strcspn(host + 3, "/?#") + (size_t)(host + 3 - base);
+	return strlen(origin) == n && strncasecmp(origin, base, n) == 0;
+}
+
+/*
+ * Where a browser says a request comes from: Sec-Fetch-Site (every current
+ * browser sends it), or else Origin, which must be the base URL's.  A client
+ * that sends neither is not a browser making a cross-site request.
+ */
+static bool same_site(struct http_request *r, char *why, size_t size)
+{
+	const char *site = http_header(r, "Sec-Fetch-Site");
+	if (site) {
+		snprintf(why, size, "Sec-Fetch-Site: %.40s", site);
+		return !strcmp(site, "same-origin") || !strcmp(site, "none");
+	}
+	const char *origin = http_header(r, "Origin");
+	snprintf(why, size, "Origin: %.200s is not %.200s", origin ? origin : "",
+		 r->app->cfg->base_url ? r->app->cfg->base_url : "the base URL");
+	return !origin || origin_is_ours(origin, r->app->cfg->base_url);
+}
+
+/*
+ * Cross-site request forgery.  Writes made with a session (cookie or SSO
+ * header) need the X-CSRF-Token that GET /api/v1/session returns, and every
+ * such write — and a sign-in, which makes a cookie — must come from our own
+ * pages as far as the browser tells (login CSRF: a foreign page signing the
+ * victim in as someone else).
+ */
 static bool check_csrf(struct http_request *r)
 {
+	const char *m = r->method;
+	bool write = strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
+	bool signs_in = !strcmp(m, "POST") && !strcmp(r->route->pattern, "/api/v1/session");
+	if (!write || (!r->via_session && !signs_in))
+		return true;
+	char why[512];
+	if (!same_site(r, why, sizeof why)) {
+		http_reply_problem(r, PROBLEM_CSRF, "a cross-site request was refused (%s)", why);
+		return false;
+	}
 	if (!r->via_session)
 		return true;
-	const char *m = r->method;
-	if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"))
-		return true;
-	const char *token = http_header(r, "X-CSRF-Token");
-	if (!token)
-		token = MHD_lookup_connection_value(r->connection, MHD_POSTDATA_KIND, "csrf_token");
-	if (!auth_csrf_check(r->app->session_secret, r->who.session_id, token)) {
+	if (!auth_csrf_check(r->app->session_secret, r->who.session_id,
+			     http_header(r, "X-CSRF-Token"))) {
 		http_reply_problem(r, PROBLEM_CSRF,
 				   "X-CSRF-Token: missing or wrong for this session");
 		return false;

@@ -103,6 +103,7 @@ char *http_request_url_with(const struct http_request *r, const char *name, cons
 static void identity_set(struct http_request *r, const char *subject, unsigned scopes)
 {
 	r->who.authenticated = true;
+	r->who.via = AUTH_VIA_TOKEN;
 	r->who.scopes = scopes;
 	snprintf(r->who.subject, sizeof r->who.subject, "%s", subject);
 	const struct config_team *t = config_team_of(r->app->cfg, subject);
@@ -120,6 +121,7 @@ bool http_authenticate_token(struct http_request *r, const char *token)
 	auth_token_hash(token, hash);
 	if (r->app->have_admin_token && crypto_equal(hash, r->app->admin_token_hash, 32)) {
 		identity_set(r, "admin (SHIPLOG_ADMIN_TOKEN)", AUTH_SCOPE_ADMIN);
+		r->who.via = AUTH_VIA_ADMIN_TOKEN;
 		return true;
 	}
 	struct db_conn *c = http_db(r);
@@ -165,6 +167,100 @@ static bool proxy_trusted(const struct http_request *r)
 			       cfg->n_trusted_proxies);
 }
 
+/* The SSO header of a trusted proxy, when it names someone. */
+static const char *sso_subject(const struct http_request *r)
+{
+	const char *sso = r->app->cfg->sso_header;
+	if (!sso || !proxy_trusted(r))
+		return NULL;
+	const char *email = http_header(r, sso);
+	if (email && *email && strlen(email) < sizeof r->who.subject && strchr(email, '@'))
+		return email;
+	return NULL;
+}
+
+/* What people behind SSO may do: read and give feedback; tokens do the rest. */
+#define SSO_SCOPES (AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK)
+
+/*
+ * The session named by the cookie, as it stands now: 1 and r->who filled,
+ * 0 when there is no such live session (unknown, expired, signed out, its
+ * token revoked, the admin token changed, SSO turned off), -1 with a 503
+ * composed when the database cannot say.  What a session may do is read
+ * here, on every request, from what made it.
+ */
+static int session_lookup(struct http_request *r, const char *cookie)
+{
+	if (!auth_session_well_formed(cookie))
+		return 0;
+	unsigned char hash[32];
+	auth_session_hash(cookie, hash);
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return -1;
+	/* $2: the admin token's hash now (NULL without one); $3: now, by the
+	 * service's clock (SHIPLOG_NOW pins it) */
+	char now[32];
+	snprintf(now, sizeof now, "%lld", (long long)clock_now_s());
+	const char *params[3] = {(const char *)hash,
+				 r->app->have_admin_token ? (const char *)r->app->admin_token_hash
+							  : NULL,
+				 now};
+	int lengths[3] = {32, 32, 0}, formats[3] = {1, 1, 0};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "SELECT s.kind, s.subject, t.scopes, "
+			     "coalesce(s.admin_token_hash = $2, false), s.token_id, "
+			     "s.last_seen_at < now() - interval '1 minute' "
+			     "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.token_id "
+			     "WHERE s.id_hash = $1 AND s.revoked_at IS NULL "
+			     "AND s.expires_at > to_timestamp($3::bigint) "
+			     "AND (s.token_id IS NULL OR t.revoked_at IS NULL)",
+			     3, params, lengths, formats, &res);
+	if (n < 0) {
+		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the session");
+		http_reply_header(r, "Retry-After", "5");
+		return -1;
+	}
+	if (n == 0) {
+		PQclear(res);
+		return 0;
+	}
+	const char *kind = PQgetvalue(res, 0, 0);
+	const char *subject = PQgetvalue(res, 0, 1);
+	bool live = false;
+	if (!strcmp(kind, "token")) {
+		identity_set(r, subject, (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10));
+		r->who.token_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+		live = true;
+	} else if (!strcmp(kind, "admin-token")) {
+		/* made from SHIPLOG_ADMIN_TOKEN as it is now, not as it was */
+		live = PQgetvalue(res, 0, 3)[0] == 't';
+		if (live) {
+			identity_set(r, subject, AUTH_SCOPE_ADMIN);
+			r->who.via = AUTH_VIA_ADMIN_TOKEN;
+		}
+	} else if (!strcmp(kind, "sso")) {
+		/* SSO turned off, or the proxy now says someone else: not this session */
+		const char *now_sso = sso_subject(r);
+		live = r->app->cfg->sso_header && (!now_sso || !strcmp(now_sso, subject));
+		if (live) {
+			identity_set(r, subject, SSO_SCOPES);
+			r->who.via = AUTH_VIA_SSO;
+		}
+	}
+	bool stale = PQgetvalue(res, 0, 5)[0] == 't';
+	PQclear(res);
+	if (!live)
+		return 0;
+	snprintf(r->who.session_id, sizeof r->who.session_id, "%s", cookie);
+	r->via_session = true;
+	if (stale) /* last seen, at most once a minute, so reads stay cheap */
+		db_query_bin(c, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", 1,
+			     params, lengths, formats, NULL);
+	return 1;
+}
+
 bool http_authenticate(struct http_request *r)
 {
 	const char *authz = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -180,22 +276,18 @@ bool http_authenticate(struct http_request *r)
 		return http_authenticate_token(r, t);
 	}
 	const char *cookie = http_cookie(r, "shiplog_session");
-	struct auth_session s;
-	if (cookie && auth_session_decode(cookie, r->app->session_secret, clock_now_s(), &s)) {
-		identity_set(r, s.subject, s.scopes);
-		snprintf(r->who.session_id, sizeof r->who.session_id, "%s", s.id);
-		r->via_session = true;
-		return true;
-	}
-	const char *sso = r->app->cfg->sso_header;
-	if (sso && proxy_trusted(r)) {
-		const char *email = http_header(r, sso);
-		if (email && *email && strlen(email) < sizeof r->who.subject && strchr(email, '@')) {
-			/* people behind SSO read and give feedback; tokens do the rest */
-			identity_set(r, email, AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK);
-			r->via_session = true; /* a browser: CSRF applies */
+	if (cookie) {
+		int s = session_lookup(r, cookie);
+		if (s < 0)
+			return false;
+		if (s > 0)
 			return true;
-		}
+	}
+	const char *email = sso_subject(r);
+	if (email) {
+		identity_set(r, email, SSO_SCOPES);
+		r->who.via = AUTH_VIA_SSO;
+		r->via_session = true; /* a browser: CSRF applies */
 	}
 	return true; /* anonymous; the scope check decides */
 }
