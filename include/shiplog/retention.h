@@ -27,6 +27,8 @@
  *     not hold a plain foreign key to events (ON DELETE CASCADE or SET NULL
  *     is fine): a batch that a foreign key refuses stops that kind of
  *     pruning for the run, and is logged.
+ *  5. Browser sessions that ended (expired or revoked) more than
+ *     RETENTION_SESSIONS_DAYS ago are deleted: nothing can use them again.
  *  A days value of 0 keeps that kind of data forever.
  *
  * "Now": the cutoff is least(shiplog's clock, the database's clock) minus
@@ -45,7 +47,7 @@
  * even if two runs ever overlapped.
  *
  * Metrics: shiplog_retention_pruned_total{what="delivery_bodies"|
- * "deliveries"|"events"|"notifications"} and
+ * "deliveries"|"events"|"notifications"|"sessions"} and
  * shiplog_retention_runs_total{result="done"|"skipped"|"failed"}.
  */
 #ifndef SHIPLOG_RETENTION_H
@@ -68,7 +70,12 @@ struct retention_counts {
 	long long deliveries;
 	long long events;
 	long long notifications;
+	long long sessions;
 };
+
+/* Ended sessions (expired, signed out, their token revoked) are deleted this
+ * many days after they ended. */
+#define RETENTION_SESSIONS_DAYS 7
 
 enum retention_result {
 	RETENTION_DONE,	   /* ran to the end (possibly pruning nothing) */

@@ -64,6 +64,15 @@ static const char sql_prune_notifications[] =
 	"  LIMIT $3::int) "
 	"AND n.sent_at IS NOT NULL";
 
+/* Sessions over (expired or signed out / revoked) for $2 days: nothing can
+ * use them again; the days only keep them visible for a while. */
+static const char sql_prune_sessions[] =
+	"DELETE FROM sessions s "
+	"WHERE s.id_hash IN (SELECT k.id_hash FROM sessions k "
+	"  WHERE least(k.expires_at, k.revoked_at) "
+	"        < $1::timestamptz - make_interval(days => $2::int) "
+	"  LIMIT $3::int)";
+
 static const char sql_has_notifications[] =
 	"SELECT 1 FROM pg_attribute "
 	"WHERE attrelid = to_regclass('notifications') AND attname IN ('id', 'sent_at') "
@@ -125,11 +134,13 @@ static bool has_notifications(struct db_conn *c)
 
 static void log_run(const struct retention_counts *out, const char *base, bool ok)
 {
-	json_t *f = json_pack("{s:I, s:I, s:I, s:I, s:s}", "delivery_bodies",
+	json_t *f = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "delivery_bodies",
 			      (json_int_t)out->delivery_bodies, "deliveries",
 			      (json_int_t)out->deliveries, "events", (json_int_t)out->events,
-			      "notifications", (json_int_t)out->notifications, "now", base);
-	long long total = out->delivery_bodies + out->deliveries + out->events + out->notifications;
+			      "notifications", (json_int_t)out->notifications, "sessions",
+			      (json_int_t)out->sessions, "now", base);
+	long long total = out->delivery_bodies + out->deliveries + out->events +
+			  out->notifications + out->sessions;
 	enum log_level level = total ? LOG_INFO : LOG_DEBUG; /* quiet when nothing was old */
 	if (!ok)
 		level = LOG_WARN;
@@ -168,6 +179,8 @@ static bool run_locked(struct db_conn *c, const struct config_retention *cfg, in
 	if (cfg->events_days)
 		ok &= prune_kind(c, "events", sql_prune_events, base, cfg->events_days, batch,
 				 &out->events);
+	ok &= prune_kind(c, "sessions", sql_prune_sessions, base, RETENTION_SESSIONS_DAYS, batch,
+			 &out->sessions);
 	log_run(out, base, ok);
 	return ok;
 }

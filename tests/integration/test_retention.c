@@ -209,6 +209,15 @@ static void old_rows_are_pruned_by_each_limit_and_young_ones_kept(void **state)
 		    "VALUES ('s', 'webhook', 'rc.cut', 'young', 'sent', now() - interval '89 days') "
 		    "RETURNING id");
 
+	/* browser sessions: one expired 8 days ago, one signed out 8 days ago,
+	 * one expired yesterday, one live */
+	itest_sql(db, "INSERT INTO sessions (id_hash, kind, subject, expires_at, revoked_at) VALUES "
+		      "(sha256('expired-long-ago'), 'sso', 'a@example.com', now() - interval '8 days', NULL), "
+		      "(sha256('revoked-long-ago'), 'sso', 'b@example.com', now() + interval '1 day', "
+		      " now() - interval '8 days'), "
+		      "(sha256('expired-yesterday'), 'sso', 'c@example.com', now() - interval '1 day', NULL), "
+		      "(sha256('live'), 'sso', 'd@example.com', now() + interval '1 day', NULL)");
+
 	/* age them: 31 days (bodies only), 366 days (whole rows); the
 	 * original a replay points at is ancient, its replay is not */
 	assert_int_equal(age_delivery(db, old_body, 31), 1);
@@ -269,6 +278,12 @@ static void old_rows_are_pruned_by_each_limit_and_young_ones_kept(void **state)
 	assert_int_equal(pruned(&s, "deliveries"), 1);
 	assert_int_equal(pruned(&s, "events"), old_events);
 	assert_int_equal(pruned(&s, "notifications"), 1);
+	/* ended sessions go a week after they ended */
+	assert_int_equal(pruned(&s, "sessions"), 2);
+	assert_int_equal(itest_sql_long(db, "SELECT count(*) FROM sessions WHERE id_hash IN "
+					    "(sha256('expired-yesterday'), sha256('live'))"),
+			 2);
+	assert_int_equal(itest_sql_long(db, "SELECT count(*) FROM sessions"), 2);
 
 	/* once the replay is old too, both go (the replay first) */
 	assert_int_equal(age_delivery(db, replay, 366), 1);
