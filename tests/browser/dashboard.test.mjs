@@ -79,6 +79,16 @@ test('a browser without a session sees the sign-in, and a token signs it in', as
 	assert.equal(new URL(page.url()).pathname, '/runs', 'back where the person wanted to go');
 	assert.match(await page.textContent('#who'), /dave@example\.com/);
 	noProblems(page, 'sign-in');
+
+	// signing out ends the session on the server: a copy of the cookie is worthless
+	const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'shiplog_session');
+	assert.ok(cookie, 'a session cookie');
+	const withCopy = (path) => fetch(new URL(path, server.url), { headers: { Cookie: `shiplog_session=${cookie.value}` } });
+	assert.equal((await withCopy('/api/v1/runs?limit=1')).status, 200, 'the copied cookie works while signed in');
+	await page.click('#who button');
+	await page.waitForSelector('#signin-form');
+	assert.equal((await withCopy('/api/v1/runs?limit=1')).status, 401, 'the copied cookie after sign-out');
+	noProblems(page, 'sign-out');
 	await ctx.close();
 });
 

@@ -159,8 +159,14 @@ export async function render() {
 			break;
 		}
 	}
+	// sessions live in the database: a server that cannot reach it cannot say
+	// who this is either, which is not the same as being signed out
+	if (state.session?.error) await loadSession();
 	const s = state.session;
-	if (!canRead(s) && path !== '/sign-in') {
+	const down = s?.error instanceof ApiError && (s.error.status === 503 || s.error.status === 0);
+	if (down) {
+		match = { load: () => Promise.reject(s.error), section: null, params: [] };
+	} else if (!canRead(s) && path !== '/sign-in') {
 		match = { load: PAGES.find((p) => p[0].test('/sign-in'))[1], section: null, params: [] };
 	}
 	if (!match) match = { load: () => import('./pages/notfound.js'), section: null, params: [] };
