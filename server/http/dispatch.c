@@ -1,7 +1,9 @@
 /*
  * dispatch.c — the one libmicrohttpd access handler.
  *
- * For every request, before any handler runs: URL length (414), route
+ * For every request, before any handler runs: framing (400 and close for
+ * a repeated Content-Length, one with Transfer-Encoding, a coding other than
+ * chunked, a header name with whitespace), URL length (414), route
  * lookup (404 / 405 with Allow / OPTIONS / HEAD), body size against
  * Content-Length up front and counted while reading (413), parameters and
  * JSON body against the route's specs (400), authentication and scope
@@ -411,6 +413,82 @@ static void release_db(struct http_request *r)
 	}
 }
 
+/* What the header block says about where the request ends (see framing_ok). */
+struct framing {
+	unsigned content_lengths, transfer_encodings;
+	bool chunked;	   /* the one Transfer-Encoding is "chunked", as libmicrohttpd reads it */
+	char bad_name[64]; /* a header name HTTP does not allow, if any */
+};
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	bool ok = *key != '\0';
+	for (const unsigned char *k = (const unsigned char *)key; ok && *k; k++)
+		ok = is_tchar(*k);
+	if (!ok && !f->bad_name[0]) {
+		/* printable in the reply: other bytes become '?' */
+		size_t i = 0;
+		for (; key[i] && i < sizeof f->bad_name - 1; i++)
+			f->bad_name[i] = key[i] >= 0x20 && key[i] < 0x7f ? key[i] : '?';
+		f->bad_name[i] = '\0';
+		if (!i)
+			snprintf(f->bad_name, sizeof f->bad_name, "(empty)");
+	}
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		f->content_lengths++;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->transfer_encodings++;
+		f->chunked = value && !strcasecmp(value, "chunked");
+	}
+	return MHD_YES;
+}
+
+/*
+ * Refuses a request whose end could be read two ways (RFC 9112 §6.3): a
+ * proxy in front and libmicrohttpd (which takes the first Content-Length,
+ * prefers Transfer-Encoding, reads any coding but "chunked" up to the close,
+ * and keeps "Content-Length : 5" as a header of another name) could
+ * disagree, and what one reads as body the other would answer as a request
+ * of its own.  Any repeated Content-Length is refused, even identical ones
+ * (which RFC 9112 lets a server merge): no honest client sends them.
+ * Returns false with the 400 composed; the caller closes the connection.
+ */
+static bool framing_ok(struct http_request *r, const char *version)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(r->connection, MHD_HEADER_KIND, scan_header, &f);
+	if (f.bad_name[0])
+		http_reply_problem(r, PROBLEM_BAD_REQUEST,
+				   "header name \"%s\": only letters, digits and !#$%%&'*+-.^_`|~ "
+				   "are allowed (no whitespace)",
+				   f.bad_name);
+	else if (f.content_lengths > 1)
+		http_reply_problem(r, PROBLEM_BAD_REQUEST,
+				   "Content-Length: sent %u times; send it once",
+				   f.content_lengths);
+	else if (f.transfer_encodings && f.content_lengths)
+		http_reply_problem(r, PROBLEM_BAD_REQUEST,
+				   "Transfer-Encoding and Content-Length together; send one");
+	else if (f.transfer_encodings > 1 || (f.transfer_encodings && !f.chunked))
+		http_reply_problem(r, PROBLEM_BAD_REQUEST,
+				   "Transfer-Encoding: only a single \"chunked\" is supported");
+	else if (f.transfer_encodings && !strcmp(version, MHD_HTTP_VERSION_1_0))
+		http_reply_problem(r, PROBLEM_BAD_REQUEST,
+				   "Transfer-Encoding: not allowed in HTTP/1.0");
+	else
+		return true;
+	return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -442,6 +520,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		st->late = atomic_load(&app->shutting_down);
 		st->route_index = -1;
 
+		/* answered before any body is read, and the connection closed:
+		 * nothing after the headers is taken for another request */
+		if (!framing_ok(r, version)) {
+			http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+			return queue_reply(st);
+		}
 		if (st->uri_len > HTTP_MAX_URL) {
 			http_reply_problem(r, PROBLEM_URI_TOO_LONG, "the URL has %zu bytes; at most %d",
 					   st->uri_len, HTTP_MAX_URL);

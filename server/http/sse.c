@@ -5,8 +5,18 @@
  * `suspended` flag.  libmicrohttpd's resume is only called on a connection
  * this code suspended (resuming one that is not suspended is undefined),
  * and both happen under the lock.
+ *
+ * A client that goes away: libmicrohttpd takes a suspended connection out of
+ * its epoll set, so it would notice the close only when the next heartbeat
+ * is written.  The watcher thread watches every stream's socket itself
+ * (EPOLLRDHUP: the client closed or shut down its side) and ends the stream
+ * at once, freeing its slot.  It watches a dup() of the socket, registered
+ * with the stream's id rather than its address: the dup cannot be closed and
+ * reused under it, and an event that comes for a stream already freed finds
+ * no stream with that id (ids are never reused).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +41,8 @@
 
 struct sse_client {
 	struct MHD_Connection *conn;
+	uint64_t id;  /* the watcher's key (never 0) */
+	int watch_fd; /* a dup of the connection's socket, in hub.watch_ep; or -1 */
 	char *buf;
 	size_t len, cap, off;
 	bool suspended;
@@ -50,12 +63,18 @@ static struct {
 	/* NOTIFYs asked for by committed transactions (db_set_notify_hook):
 	 * the listener sends one for all that came since its last one */
 	int wake_fd; /* eventfd: wakes the listener's poll */
+	/* the watcher: notices clients that close their streams */
+	int watch_ep;   /* epoll set of the streams' sockets, and of watch_stop */
+	int watch_stop; /* eventfd: ends the watcher */
+	pthread_t watcher;
+	bool watching;
+	uint64_t next_id;
 	atomic_bool notify_wanted;
 	/* the listener's view */
 	int64_t max_seen;
 	int64_t recent[RECENT_IDS];
 	size_t recent_next;
-} hub = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
+} hub = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1, .watch_ep = -1, .watch_stop = -1};
 
 /* Appends text to one client; caller holds the lock. */
 static void client_append(struct sse_client *c, const char *text, size_t n)
@@ -141,6 +160,12 @@ static void sse_free(void *cls)
 		}
 	}
 	pthread_mutex_unlock(&hub.lock);
+	if (c->watch_fd >= 0) {
+		/* out of the set before the close: a registration outlives a
+		 * closed fd while the socket is still open elsewhere */
+		epoll_ctl(hub.watch_ep, EPOLL_CTL_DEL, c->watch_fd, NULL);
+		close(c->watch_fd);
+	}
 	free(c->buf);
 	free(c);
 }
@@ -366,6 +391,92 @@ static void *listener_main(void *arg)
 	return NULL;
 }
 
+/* Ends the streams whose clients closed their side (see the top). */
+static void *watcher_main(void *arg)
+{
+	(void)arg;
+	struct epoll_event ev[64];
+	for (;;) {
+		int n = epoll_wait(hub.watch_ep, ev, 64, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return NULL;
+		bool stop = false;
+		pthread_mutex_lock(&hub.lock);
+		for (int i = 0; i < n; i++) {
+			stop = stop || ev[i].data.u64 == 0;
+			for (struct sse_client *c = hub.clients; c; c = c->next) {
+				if (c->id == ev[i].data.u64) {
+					/* nobody to send the rest to: end now
+					 * (quietly; an error would be logged) */
+					c->closed = true;
+					c->off = c->len;
+					client_wake(c);
+					break;
+				}
+			}
+		}
+		pthread_mutex_unlock(&hub.lock);
+		if (stop)
+			return NULL;
+	}
+}
+
+/* Starts the watcher; without it a vanished client is noticed only at the
+ * next heartbeat. */
+static bool watcher_start(void)
+{
+	hub.watch_ep = epoll_create1(EPOLL_CLOEXEC);
+	hub.watch_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
+	if (hub.watch_ep < 0 || hub.watch_stop < 0 ||
+	    epoll_ctl(hub.watch_ep, EPOLL_CTL_ADD, hub.watch_stop, &ev) < 0 ||
+	    pthread_create(&hub.watcher, NULL, watcher_main, NULL) != 0) {
+		if (hub.watch_ep >= 0)
+			close(hub.watch_ep);
+		if (hub.watch_stop >= 0)
+			close(hub.watch_stop);
+		hub.watch_ep = hub.watch_stop = -1;
+		return false;
+	}
+	hub.watching = true;
+	return true;
+}
+
+static void watcher_stop(void)
+{
+	if (!hub.watching)
+		return;
+	uint64_t one = 1;
+	ssize_t w = write(hub.watch_stop, &one, sizeof one);
+	(void)w;
+	pthread_join(hub.watcher, NULL);
+	close(hub.watch_stop);
+	close(hub.watch_ep);
+	hub.watch_ep = hub.watch_stop = -1;
+	hub.watching = false;
+}
+
+/* Watches the stream's socket for the client's close; caller holds the
+ * lock.  Without it the stream ends at the heartbeat after the close. */
+static void watch(struct sse_client *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!hub.watching || !ci)
+		return;
+	c->watch_fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0);
+	if (c->watch_fd < 0)
+		return;
+	/* one report is enough: the stream ends */
+	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = c->id};
+	if (epoll_ctl(hub.watch_ep, EPOLL_CTL_ADD, c->watch_fd, &ev) < 0) {
+		close(c->watch_fd);
+		c->watch_fd = -1;
+	}
+}
+
 bool sse_start(struct app *app, unsigned max_streams, unsigned heartbeat_ms)
 {
 	hub.app = app;
@@ -375,9 +486,12 @@ bool sse_start(struct app *app, unsigned max_streams, unsigned heartbeat_ms)
 		hub.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (hub.wake_fd < 0)
 		return false;
+	if (!watcher_start())
+		log_msg(LOG_WARN, "cannot watch event streams; a closed one ends at the next heartbeat");
 	atomic_store(&hub.running, true);
 	if (pthread_create(&hub.listener, NULL, listener_main, NULL) != 0) {
 		atomic_store(&hub.running, false);
+		watcher_stop();
 		return false;
 	}
 	hub.started = true;
@@ -405,6 +519,7 @@ void sse_stop(void)
 	atomic_store(&hub.running, false);
 	listener_wake();
 	pthread_join(hub.listener, NULL);
+	watcher_stop();
 	hub.started = false;
 }
 
@@ -442,6 +557,7 @@ void sse_open(struct http_request *r, int64_t last_event_id)
 	if (!c)
 		abort();
 	c->conn = r->connection;
+	c->watch_fd = -1;
 	/* the reconnection delay, then anything missed */
 	static const char hello[] = "retry: 3000\n: connected\n\n";
 	client_append(c, hello, sizeof hello - 1);
@@ -461,6 +577,8 @@ void sse_open(struct http_request *r, int64_t last_event_id)
 	c->next = hub.clients;
 	hub.clients = c;
 	hub.count++;
+	c->id = ++hub.next_id;
+	watch(c);
 	pthread_mutex_unlock(&hub.lock);
 
 	r->reply.status = 200;

@@ -12,9 +12,11 @@
  *
  * Streams are suspended libmicrohttpd connections while they have nothing to
  * send, so they do not pin a worker thread; they count against the
- * connection limits and are capped (max_streams).  A heartbeat every 15 s
+ * connection limits and are capped (max_streams).  libmicrohttpd does not
+ * watch a suspended connection: a watcher thread does, and a stream whose
+ * client closes it ends at once, freeing its slot.  A heartbeat every 15 s
  * (below the connection timeout) keeps proxies from closing idle streams and
- * lets a vanished client be noticed.
+ * finds a client that vanished without closing.
  */
 #ifndef SHIPLOG_SSE_H
 #define SHIPLOG_SSE_H

@@ -285,7 +285,7 @@ static void heartbeats_flow_streams_are_capped_and_vanished_clients_noticed(void
 	itest_get(&s, "/api/v1/events", ITEST_ADMIN_TOKEN, &r);
 	itest_assert_problem(&r, 429, "/rate-limited", "streams");
 	itest_response_free(&r);
-	/* a client that goes away is noticed at the next heartbeat */
+	/* a client that goes away is noticed */
 	stream_close(two);
 	int n = -1;
 	for (int i = 0; i < 100 && n != 1; i++) {
@@ -298,6 +298,43 @@ static void heartbeats_flow_streams_are_capped_and_vanished_clients_noticed(void
 	itest_assert_problem(&r, 401, "/unauthorized", NULL);
 	itest_response_free(&r);
 	stream_close(one);
+	assert_int_equal(itest_server_stop(&s), 0);
+}
+
+/* A closed stream frees its slot at once, not at the next heartbeat: with a
+ * heartbeat of a minute, the slots of streams whose clients went away must
+ * be free for new streams within the bound below. */
+static void a_closed_stream_frees_its_slot_at_once(void **state)
+{
+	(void)state;
+	const char *env[] = {"SHIPLOG_SSE_HEARTBEAT_MS=60000", "SHIPLOG_SSE_MAX_STREAMS=4", NULL};
+	struct itest_server s;
+	itest_server_start(&s, db_url, env);
+	for (int round = 0; round < 2; round++) {
+		struct stream *st[4];
+		for (int i = 0; i < 4; i++) {
+			st[i] = stream_open(&s, NULL);
+			if (!stream_wait_for(st[i], ": connected", 5000))
+				fail_msg("round %d: stream %d was refused (%ld)", round, i,
+					 st[i]->status);
+		}
+		assert_int_equal(metric(&s, "shiplog_event_streams"), 4);
+		struct itest_response r;
+		itest_get(&s, "/api/v1/events", ITEST_ADMIN_TOKEN, &r);
+		itest_assert_problem(&r, 429, "/rate-limited", "streams");
+		itest_response_free(&r);
+		/* every client goes away */
+		for (int i = 0; i < 4; i++)
+			atomic_store(&st[i]->stop, true);
+		for (int i = 0; i < 4; i++)
+			stream_close(st[i]);
+		long n = -1;
+		for (int waited = 0; waited < 5000 && n != 0; waited += 50) {
+			usleep(50 * 1000);
+			n = metric(&s, "shiplog_event_streams");
+		}
+		assert_int_equal(n, 0);
+	}
 	assert_int_equal(itest_server_stop(&s), 0);
 }
 
@@ -329,6 +366,7 @@ int main(void)
 		cmocka_unit_test(a_burst_of_concurrent_changes_arrives_whole_on_every_replica),
 		cmocka_unit_test(reconnect_with_last_event_id_catches_up),
 		cmocka_unit_test(heartbeats_flow_streams_are_capped_and_vanished_clients_noticed),
+		cmocka_unit_test(a_closed_stream_frees_its_slot_at_once),
 		cmocka_unit_test(shutdown_ends_open_streams),
 	};
 	int rc = cmocka_run_group_tests(tests, group_setup, NULL);
