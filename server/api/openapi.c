@@ -454,8 +454,8 @@ static json_t *problem_responses(void)
 		 "Too many failed authentications (or posts) from this client, or too many open "
 		 "event streams; try again after Retry-After"},
 		{500, "Internal error; a webhook delivery is kept for replay"},
-		{503, "The database is unreachable, or the server is shutting down; retry after "
-		      "Retry-After"},
+		{503, "The database is unreachable, the server is shutting down, or it holds too "
+		      "many request bodies; retry after Retry-After"},
 	};
 	json_t *out = json_object();
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
