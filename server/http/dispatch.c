@@ -3,7 +3,8 @@
  *
  * For every request, before any handler runs: URL length (414), route
  * lookup (404 / 405 with Allow / OPTIONS / HEAD), body size against
- * Content-Length up front and counted while reading (413), parameters and
+ * Content-Length up front and counted while reading (413), body memory
+ * against the budget (503, http/bodybudget.h), parameters and
  * JSON body against the route's specs (400), authentication and scope
  * (401 / 403), CSRF for cookie sessions (403).  Then the handler, then one
  * place that adds common headers, logs the request and counts it.
