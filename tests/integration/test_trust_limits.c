@@ -73,6 +73,14 @@ static long get_tokens(const struct itest_server *s, const char *token)
 	return status;
 }
 
+/* The answer says the delivery was processed (200); frees it. */
+static void assert_processed(struct itest_response *r)
+{
+	assert_int_equal(r->status, 200);
+	assert_string_equal(json_string_value(json_object_get(r->json, "status")), "processed");
+	itest_response_free(r);
+}
+
 static void good_credentials_pass_while_failures_are_throttled(void **state)
 {
 	(void)state;
@@ -110,9 +118,7 @@ static void good_credentials_pass_while_failures_are_throttled(void **state)
 	/* a correctly signed GitHub delivery from the same address is stored */
 	gh_send_fixture(&s, "workflow_job", "trust-gh-good", "workflow_job.completed.success.json",
 			&r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(json_string_value(json_object_get(r.json, "status")), "processed");
-	itest_response_free(&r);
+	assert_processed(&r);
 	assert_int_equal(count("SELECT count(*) FROM deliveries WHERE delivery_id = 'trust-gh-good'"
 			       " AND signature = 'valid' AND status = 'processed' AND body IS NOT NULL"),
 			 1);
@@ -124,9 +130,7 @@ static void good_credentials_pass_while_failures_are_throttled(void **state)
 				     &len);
 	assert_non_null(flux);
 	flux_send(&s, flux, len, FLUX_SECRET, &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(json_string_value(json_object_get(r.json, "status")), "processed");
-	itest_response_free(&r);
+	assert_processed(&r);
 	assert_int_equal(count("SELECT count(*) FROM deliveries WHERE source = 'flux'"
 			       " AND signature = 'valid' AND status = 'processed'"),
 			 1);
@@ -281,6 +285,17 @@ static int start_delivery(int fd, const char *delivery, const char *body, size_t
 	return read_head(fd, head, head_size);
 }
 
+/* Sends the rest of a delivery that start_delivery() began (`from` bytes
+ * on); it must be processed. */
+static void finish_delivery(int fd, const char *body, size_t len, size_t from)
+{
+	char head[4096];
+	assert_true(send_all(fd, body + from, len - from));
+	assert_int_equal(read_head(fd, head, sizeof head), 200);
+	free(read_rest(fd));
+	close(fd);
+}
+
 static void assert_busy(const char *head, const char *body, const char *detail)
 {
 	char want[64];
@@ -359,10 +374,7 @@ static void bodies_beyond_the_memory_budget_get_503(void **state)
 	itest_response_free(&r);
 
 	/* A finishes normally: the signed delivery is stored */
-	assert_true(send_all(a, a_body + 1000, big - 1000));
-	assert_int_equal(read_head(a, head, sizeof head), 200);
-	free(read_rest(a));
-	close(a);
+	finish_delivery(a, a_body, big, 1000);
 	assert_int_equal(count("SELECT count(*) FROM deliveries WHERE delivery_id = 'budget-a'"
 			       " AND status = 'processed' AND body_size = 3145728"),
 			 1);
@@ -410,23 +422,14 @@ static void one_client_cannot_hold_more_than_its_share(void **state)
 	assert_int_equal(start_delivery(c, "share-c", body, two, ITEST_GITHUB_SECRET, head,
 					sizeof head),
 			 100);
-	assert_true(send_all(c, body, two));
-	assert_int_equal(read_head(c, head, sizeof head), 200);
-	free(read_rest(c));
-	close(c);
+	finish_delivery(c, body, two, 0);
 	/* A finishes; then 127.0.0.1 may send as much again */
-	assert_true(send_all(a, body, two));
-	assert_int_equal(read_head(a, head, sizeof head), 200);
-	free(read_rest(a));
-	close(a);
+	finish_delivery(a, body, two, 0);
 	b = connect_from(&s, "127.0.0.1");
 	assert_int_equal(start_delivery(b, "share-b2", body, two, ITEST_GITHUB_SECRET, head,
 					sizeof head),
 			 100);
-	assert_true(send_all(b, body, two));
-	assert_int_equal(read_head(b, head, sizeof head), 200);
-	free(read_rest(b));
-	close(b);
+	finish_delivery(b, body, two, 0);
 	assert_int_equal(count("SELECT count(*) FROM deliveries WHERE delivery_id IN"
 			       " ('share-a', 'share-c', 'share-b2') AND status = 'processed'"),
 			 3);
