@@ -172,7 +172,9 @@ bench_migrate() {
 }
 
 # bench_server_start THREADS [DBCONN]: starts shiplogd; sets SERVER_PID, BASE; waits for /readyz.
-# Sets READY_MS: milliseconds from exec to the first 200 on /readyz.
+# Sets READY_MS: milliseconds from exec to the first 200 on /readyz.  BENCH_SERVER_ENV: more
+# K=V for its environment.
+BENCH_SERVER_ENV=()
 bench_server_start() {
 	local threads=$1 conns=${2:-$(($1 + 4))} port
 	port=$(free_port)
@@ -187,6 +189,7 @@ bench_server_start() {
 		SHIPLOG_WEBHOOK_PROCESSING="${BENCH_PROCESSING:-inline}" \
 		SHIPLOG_WEBHOOK_WORKERS="${BENCH_WORKERS:-1}" \
 		SHIPLOG_DATA_DIR="$WORK/data" SHIPLOG_WEB_DIR="$ROOT/web" \
+		${BENCH_SERVER_ENV[@]+"${BENCH_SERVER_ENV[@]}"} \
 		"$SHIPLOGD" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	BENCH_PIDS+=("$SERVER_PID")

@@ -158,6 +158,8 @@ struct config {
 	unsigned connection_timeout; /* seconds, default 30 */
 	size_t api_body_limit;       /* bytes, default 1 MiB */
 	size_t webhook_body_limit;   /* bytes, default 25 MiB */
+	size_t body_memory_limit;    /* request bodies held at once, default 128 MiB; 0 = no limit */
+	size_t per_ip_body_memory;   /* the same per client, default 64 MiB; 0 = no limit */
 	char *base_url;  /* public URL, for links; default derived from listen */
 	bool base_url_derived; /* not configured: made from the listen address */
 	char *web_dir;   /* static files; default the build's web/ folder */

@@ -116,6 +116,10 @@ struct http_request {
 	json_t *json; /* BODY_JSON: the parsed object (owned) */
 	struct auth_identity who;
 	bool via_session; /* authenticated by cookie (CSRF applies) */
+	/* The client is over its failed-authentication limit: its credentials
+	 * are still checked, but a failure is answered 429 (the dispatcher does
+	 * that) and a refused webhook delivery is not recorded. */
+	bool auth_throttled;
 	char request_id[65];
 	char remote_addr[64];
 	struct db_conn *db; /* acquired lazily by http_db() */

@@ -15,9 +15,9 @@
  * (server/http/dispatch.c): 400 everywhere (an unknown query parameter is
  * refused on every route), 401/403 where a scope is needed, 403 on writes
  * (CSRF with a session cookie), 404 with path parameters, 413/415 with a
- * body, 429 where credentials are presented (failed authentications lock a
- * client out) or a route is rate-limited, 503 everywhere (database,
- * shutdown); and `default` for what is rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500, other
+ * body, 429 where credentials are presented (past the failed-authentication
+ * limit a failure gets 429) or a route is rate-limited, 503 everywhere
+ * (database, shutdown, the body memory budget); and `default` for what is rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500, other
  * success codes, headers, non-JSON answers) is in op_notes[] below.
  */
 #include <ctype.h>
@@ -411,10 +411,9 @@ static json_t *responses_of(const struct route *r, const struct op_note *note)
 		has_path = has_path || s->in == PARAM_PATH;
 	bool scoped = r->scope != AUTH_SCOPE_NONE;
 	bool write = strcmp(r->method, "GET") != 0;
-	/* 429: repeated failed authentication locks a client out of every
-	 * request that presents credentials (a token, a webhook signature, a
-	 * sign-in); some routes are limited per client besides
-	 * (server/http/ratelimit.c) */
+	/* 429: past the failed-authentication limit, a request presenting
+	 * credentials (a token, a webhook signature, a sign-in) that fails;
+	 * some routes are limited per client besides (server/http/ratelimit.c) */
 	bool limited = scoped || r->body == BODY_RAW ||
 		       (write && !strcmp(r->pattern, "/api/v1/session")) ||
 		       ratelimit_route_class(r) >= 0;
@@ -454,8 +453,8 @@ static json_t *problem_responses(void)
 		 "Too many failed authentications (or posts) from this client, or too many open "
 		 "event streams; try again after Retry-After"},
 		{500, "Internal error; a webhook delivery is kept for replay"},
-		{503, "The database is unreachable, or the server is shutting down; retry after "
-		      "Retry-After"},
+		{503, "The database is unreachable, the server is shutting down, or it holds too "
+		      "many request bodies; retry after Retry-After"},
 	};
 	json_t *out = json_object();
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

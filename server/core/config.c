@@ -34,6 +34,7 @@
 #define MAX_WEBHOOK_WORKERS 64
 #define MAX_CONNECTIONS 1000000
 #define MAX_BODY (1ll << 30)
+#define MAX_BODY_MEMORY (1ll << 40)
 
 /* Loading state: where we are, for error messages. */
 struct loader {
@@ -1245,6 +1246,10 @@ static const struct directive server_directives[] = {
 	  .max = MAX_BODY },
 	{ .name = "webhook_body_limit", .scalar = set_size, .offset = CFG(webhook_body_limit),
 	  .min = 1, .max = MAX_BODY },
+	{ .name = "body_memory_limit", .scalar = set_size, .offset = CFG(body_memory_limit),
+	  .min = 0, .max = MAX_BODY_MEMORY },
+	{ .name = "per_ip_body_memory", .scalar = set_size, .offset = CFG(per_ip_body_memory),
+	  .min = 0, .max = MAX_BODY_MEMORY },
 	{ .name = "base_url", .scalar = set_string, .offset = CFG(base_url), .check = check_url },
 	{ .name = "web_dir", .scalar = set_string, .offset = CFG(web_dir) },
 	{ .name = "data_dir", .scalar = set_string, .offset = CFG(data_dir) },
@@ -1577,6 +1582,10 @@ static const struct directive env_directives[] = {
 	  .max = MAX_THREADS },
 	{ .name = "SHIPLOG_DB_CONNECTIONS", .scalar = set_uint, .offset = CFG(db_connections),
 	  .min = 1, .max = MAX_THREADS },
+	{ .name = "SHIPLOG_BODY_MEMORY_LIMIT", .scalar = set_size, .offset = CFG(body_memory_limit),
+	  .min = 0, .max = MAX_BODY_MEMORY },
+	{ .name = "SHIPLOG_PER_IP_BODY_MEMORY", .scalar = set_size,
+	  .offset = CFG(per_ip_body_memory), .min = 0, .max = MAX_BODY_MEMORY },
 	{ .name = "SHIPLOG_BASE_URL", .scalar = set_string, .offset = CFG(base_url),
 	  .check = check_url },
 	{ .name = "SHIPLOG_WEB_DIR", .scalar = set_string, .offset = CFG(web_dir) },
@@ -1777,6 +1786,8 @@ static void set_defaults(struct config *cfg)
 	cfg->connection_timeout = 30;
 	cfg->api_body_limit = 1u << 20;
 	cfg->webhook_body_limit = 25u << 20;
+	cfg->body_memory_limit = 128u << 20;
+	cfg->per_ip_body_memory = 64u << 20;
 	cfg->web_dir = xstrdup(SHIPLOG_DEFAULT_WEB_DIR);
 	cfg->data_dir = xstrdup("./data");
 	cfg->retention.delivery_bodies_days = 30;

@@ -29,6 +29,7 @@ static const struct problem_info problems[PROBLEM__COUNT] = {
 	[PROBLEM_INTERNAL] = {"internal", "Internal server error", 500},
 	[PROBLEM_DB_UNAVAILABLE] = {"database-unavailable", "The database is unavailable", 503},
 	[PROBLEM_SHUTTING_DOWN] = {"shutting-down", "The server is shutting down", 503},
+	[PROBLEM_BUSY] = {"busy", "The server holds too many request bodies", 503},
 };
 
 const struct problem_info *problem_info(enum problem_code code)

@@ -5,7 +5,8 @@
  * a repeated Content-Length, one with Transfer-Encoding, a coding other than
  * chunked, a header name with whitespace), URL length (414), route
  * lookup (404 / 405 with Allow / OPTIONS / HEAD), body size against
- * Content-Length up front and counted while reading (413), parameters and
+ * Content-Length up front and counted while reading (413), body memory
+ * against the budget (503, http/bodybudget.h), parameters and
  * JSON body against the route's specs (400), authentication and scope
  * (401 / 403), CSRF for cookie sessions (403).  Then the handler, then one
  * place that adds common headers, logs the request and counts it.
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/bodybudget.h"
 #include "http/internal.h"
 #include "http/ratelimit.h"
 #include "shiplog/app.h"
@@ -33,12 +35,15 @@ struct request_state {
 	size_t limit;       /* body cap for this request */
 	size_t body_cap;    /* allocated */
 	size_t discarded;   /* bytes dropped after the cap */
+	size_t declared;    /* Content-Length + 1, the buffer it needs; 0 = not declared */
+	struct body_claim claim; /* the body's share of the memory budget */
 	size_t uri_len;     /* the full request target, query included */
 	bool encoded_nul;   /* "%00" in the path: refused, never truncated */
 	char nul_param[64]; /* the query parameter holding a "%00", if any */
 	bool started;       /* first call of the access handler seen */
 	bool too_large;
-	bool declared_too_large; /* Content-Length over the cap: 413 composed, body dropped */
+	bool declared_too_large; /* a refusal composed before the body's end (Content-Length
+				  * over the cap: 413; the memory budget: 503): body dropped */
 	bool done;          /* a reply was queued */
 	bool head;
 	bool late;          /* arrived after shutdown began */
@@ -277,6 +282,35 @@ static bool check_csrf(struct http_request *r)
 	return true;
 }
 
+/* Raises the request's claim on the body memory budget to `bytes`; when the
+ * budget refuses, composes the 503 and returns false. */
+static bool claim_body(struct request_state *st, size_t bytes)
+{
+	enum body_verdict v = body_budget_claim(&st->claim, st->client, bytes);
+	if (v == BODY_ADMITTED)
+		return true;
+	struct http_request *r = &st->req;
+	if (v == BODY_OVER_CLIENT)
+		http_reply_problem(r, PROBLEM_BUSY,
+				   "this client has too many request bodies in flight (at most %zu "
+				   "bytes at once); retry in 5 s",
+				   r->app->cfg->per_ip_body_memory);
+	else
+		http_reply_problem(r, PROBLEM_BUSY,
+				   "the server holds too many request bodies; retry in 5 s");
+	http_reply_header(r, "Retry-After", "5");
+	return false;
+}
+
+/* The body is not needed any more: its memory goes back to the budget. */
+static void release_body(struct request_state *st)
+{
+	free(st->req.body);
+	st->req.body = NULL;
+	st->body_cap = 0;
+	body_budget_release(&st->claim);
+}
+
 static void too_many(struct http_request *r, unsigned retry_after, const char *why)
 {
 	char ra[16];
@@ -307,16 +341,17 @@ static void run_route(struct request_state *st)
 	}
 	if (!check_params(r))
 		return;
-	/* repeated authentication failures lock a client out for a while */
+	/* A client over its failed-authentication limit is still checked:
+	 * good credentials pass, only a failure is answered 429 (on_request).
+	 * Its address may be shared (GitHub's hook servers are), so refusing
+	 * it outright would let anyone lock everyone else there out. */
 	st->presents_credentials = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ||
 				   r->route->body == BODY_RAW || /* signed webhooks */
 				   (strcmp(r->method, "GET") &&
 				    !strcmp(r->route->pattern, "/api/v1/session"));
 	unsigned retry = 0;
-	if (st->presents_credentials && ratelimit_over(RATE_AUTH_FAILURE, st->client, &retry)) {
-		too_many(r, retry, "too many failed sign-ins from this client");
-		return;
-	}
+	r->auth_throttled = st->presents_credentials &&
+			    ratelimit_over(RATE_AUTH_FAILURE, st->client, &retry);
 	if (!http_authenticate(r))
 		return;
 	if (!auth_allows(r->who.scopes, r->route->scope) &&
@@ -489,6 +524,24 @@ static bool framing_ok(struct http_request *r, const char *version)
 	return false;
 }
 
+/* A refusal composed from the headers alone (413, 503).  RFC 9112 §9.6:
+ * answer before the body only when the client waits for leave to send it
+ * (Expect: 100-continue; no 100 is sent then) or when it is too large to
+ * read; otherwise a client still sending would find the connection reset
+ * before it reads the answer.  Read and drop it, then answer and close. */
+static enum MHD_Result refuse_before_body(struct request_state *st, struct MHD_Connection *conn,
+					  const char *cl)
+{
+	if (expects_continue(conn) ||
+	    http_body_precheck(cl, DISCARD_CEILING) == BODY_PRECHECK_TOO_LARGE) {
+		http_reply_header(&st->req, MHD_HTTP_HEADER_CONNECTION, "close");
+		return queue_reply(st);
+	}
+	st->too_large = true;
+	st->declared_too_large = true;
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -565,20 +618,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			http_reply_problem(r, PROBLEM_PAYLOAD_TOO_LARGE,
 					   "Content-Length: %s bytes; this endpoint takes at most %zu",
 					   cl, st->limit);
-			/* RFC 9112 §9.6: answer before the body only when the client
-			 * waits for leave to send it (Expect: 100-continue; no 100 is
-			 * sent then) or when it is too large to read; otherwise a
-			 * client still sending would find the connection reset before
-			 * it reads the answer.  Read and drop it, then answer and close. */
-			if (expects_continue(conn) ||
-			    http_body_precheck(cl, DISCARD_CEILING) == BODY_PRECHECK_TOO_LARGE) {
-				http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-				return queue_reply(st);
-			}
-			st->too_large = true;
-			st->declared_too_large = true;
-			return MHD_YES;
+			return refuse_before_body(st, conn, cl);
 		}
+		/* a declared body claims its memory before a byte of it is read */
+		size_t declared = cl ? (size_t)strtoull(cl, NULL, 10) : 0; /* digits, checked */
+		st->declared = declared ? declared + 1 : 0;
+		if (st->declared && !claim_body(st, st->declared))
+			return refuse_before_body(st, conn, cl);
 		return MHD_YES;
 	}
 
@@ -600,6 +646,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			size_t cap = st->body_cap ? st->body_cap : 4096;
 			while (cap < r->body_len + n + 1)
 				cap *= 2;
+			if (st->declared >= r->body_len + n + 1)
+				cap = st->declared; /* claimed already; one allocation */
+			if (!claim_body(st, cap)) {
+				/* over the budget midway (no Content-Length): drop
+				 * what came and what comes, answer 503 at the end */
+				release_body(st);
+				r->body_len = 0;
+				st->too_large = true;
+				st->declared_too_large = true;
+				st->discarded += n;
+				return MHD_YES;
+			}
 			char *b = realloc(r->body, cap);
 			if (!b)
 				return MHD_NO;
@@ -627,11 +685,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		run_route(st);
 		/* every refused credential counts towards the client's limit;
-		 * an anonymous request that is told to sign in does not */
-		if (r->reply.status == 401 && st->presents_credentials)
-			ratelimit_hit(RATE_AUTH_FAILURE, st->client, NULL);
+		 * an anonymous request that is told to sign in does not.  Past
+		 * the limit the refusal is a 429 that says nothing more */
+		unsigned retry = 0;
+		if (r->reply.status == 401 && st->presents_credentials &&
+		    (ratelimit_hit(RATE_AUTH_FAILURE, st->client, &retry) || r->auth_throttled)) {
+			http_reply_free(&r->reply);
+			too_many(r, retry, "too many failed authentications from this client");
+		}
 	}
 	release_db(r);
+	release_body(st); /* before the answer: a client that has it may send the next */
 	return queue_reply(st);
 }
 
@@ -703,7 +767,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	release_db(r);
 	http_reply_free(&r->reply);
 	json_decref(r->json);
-	free(r->body);
+	release_body(st);
 	free(r->path);
 	free(st->path_buf);
 	free(st);
@@ -727,6 +791,7 @@ void *http_daemon_start(struct app *app, const struct sockaddr *addr);
 void *http_daemon_start(struct app *app, const struct sockaddr *addr)
 {
 	const struct config *cfg = app->cfg;
+	body_budget_init(cfg->body_memory_limit, cfg->per_ip_body_memory);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
 	if (addr->sa_family == AF_INET6)

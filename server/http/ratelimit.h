@@ -11,6 +11,9 @@
  * the number of clients; under a flood of distinct addresses old entries are
  * evicted).  Limits per minute: SHIPLOG_RATE_AUTH_FAILURES (default 30) and
  * SHIPLOG_RATE_FEEDBACK (default 20), read at start; 0 turns a limit off.
+ *
+ * Past the failed-authentication limit credentials are still checked and only
+ * failures are refused (429): the dispatcher does that, see run_route().
  */
 #ifndef SHIPLOG_RATELIMIT_H
 #define SHIPLOG_RATELIMIT_H

@@ -175,7 +175,8 @@ void api_webhook_flux(struct http_request *r)
 		.received_us = clock_now_us(),
 	};
 	if (strcmp(verdict, "valid") && strcmp(verdict, "not-configured")) {
-		if (webhook_record_rejected(c, &d, verdict) < 0)
+		/* past the client's failed-authentication limit: not recorded */
+		if (!r->auth_throttled && webhook_record_rejected(c, &d, verdict) < 0)
 			log_msg(LOG_ERROR, "could not record a rejected Flux event %s", delivery);
 		json_decref(headers);
 		http_reply_problem(r, PROBLEM_BAD_SIGNATURE,

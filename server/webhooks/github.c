@@ -300,11 +300,15 @@ void api_webhook_github(struct http_request *r)
 		.received_us = clock_now_us(),
 	};
 	if (strcmp(verdict, "valid") && strcmp(verdict, "not-configured")) {
-		struct db_conn *c = db_acquire(r->app->db);
-		if (!c || webhook_record_rejected(c, &d, verdict) < 0)
-			log_msg(LOG_WARN, "could not record rejected delivery %s", delivery);
-		if (c)
-			db_release(c);
+		/* past the client's failed-authentication limit: not recorded
+		 * (answered 429 by the dispatcher) */
+		if (!r->auth_throttled) {
+			struct db_conn *c = db_acquire(r->app->db);
+			if (!c || webhook_record_rejected(c, &d, verdict) < 0)
+				log_msg(LOG_WARN, "could not record rejected delivery %s", delivery);
+			if (c)
+				db_release(c);
+		}
 		json_decref(headers);
 		http_reply_problem(r, PROBLEM_BAD_SIGNATURE,
 				   "X-Hub-Signature-256: %s; it must be sha256=HMAC-SHA256(secret, body)",

@@ -115,6 +115,8 @@ static void test_defaults_without_file(void **state)
 	assert_int_equal(cfg->connection_timeout, 30);
 	assert_int_equal(cfg->api_body_limit, 1024 * 1024);
 	assert_int_equal(cfg->webhook_body_limit, 25 * 1024 * 1024);
+	assert_int_equal(cfg->body_memory_limit, 128 * 1024 * 1024);
+	assert_int_equal(cfg->per_ip_body_memory, 64 * 1024 * 1024);
 	assert_string_equal(cfg->base_url, "http://127.0.0.1:8080");
 	assert_non_null(cfg->web_dir);
 	assert_string_equal(cfg->data_dir, "./data");
@@ -245,6 +247,8 @@ static void test_file_values_and_db_connections_follow_threads(void **state)
 				     "  listen: \"[::1]:9000\"\n"
 				     "  threads: 8\n"
 				     "  api_body_limit: 2MiB\n"
+				     "  body_memory_limit: 1GiB\n"
+				     "  per_ip_body_memory: 0\n"
 				     "  base_url: https://ship.example.com/\n"
 				     "auth:\n"
 				     "  public_read: true\n"
@@ -258,6 +262,8 @@ static void test_file_values_and_db_connections_follow_threads(void **state)
 	assert_int_equal(cfg->threads, 8);
 	assert_int_equal(cfg->db_connections, 12);
 	assert_int_equal(cfg->api_body_limit, 2 * 1024 * 1024);
+	assert_int_equal(cfg->body_memory_limit, 1024 * 1024 * 1024);
+	assert_int_equal(cfg->per_ip_body_memory, 0); /* no limit */
 	assert_string_equal(cfg->base_url, "https://ship.example.com");
 	assert_true(cfg->public_read);
 	assert_int_equal(cfg->session_ttl, 3600);
@@ -314,9 +320,13 @@ static void test_env_overrides_win_over_file(void **state)
 	env_clear();
 	env_set("SHIPLOG_DB_CONNECTIONS", "7");
 	env_set("SHIPLOG_PUBLIC_READ", "false");
+	env_set("SHIPLOG_BODY_MEMORY_LIMIT", "4MiB");
+	env_set("SHIPLOG_PER_IP_BODY_MEMORY", "3MiB");
 	cfg = config_load(NULL, fake_getenv, NULL);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->db_connections, 7);
+	assert_int_equal(cfg->body_memory_limit, 4 * 1024 * 1024);
+	assert_int_equal(cfg->per_ip_body_memory, 3 * 1024 * 1024);
 	assert_false(cfg->public_read);
 	config_free(cfg);
 }
@@ -345,6 +355,7 @@ static void test_bad_env_values_name_the_variable(void **state)
 	expect_env_error("SHIPLOG_DB_CONNECTIONS", "-3", "expected an integer");
 	expect_env_error("SHIPLOG_PUBLIC_READ", "maybe", "expected true or false");
 	expect_env_error("SHIPLOG_LISTEN", "foo", "expected host:port");
+	expect_env_error("SHIPLOG_BODY_MEMORY_LIMIT", "lots", "expected a size in bytes");
 	expect_env_error("SHIPLOG_BASE_URL", "ftp://x", "http");
 	expect_env_error("SHIPLOG_SSO_HEADER", "X Email", "header name");
 	expect_env_error("DATABASE_URL", "mysql:secret@host", "PostgreSQL");

@@ -119,6 +119,7 @@ static void codes_map_to_their_http_statuses(void **state)
 		{PROBLEM_INTERNAL, 500},
 		{PROBLEM_DB_UNAVAILABLE, 503},
 		{PROBLEM_SHUTTING_DOWN, 503},
+		{PROBLEM_BUSY, 503},
 	};
 	assert_int_equal(sizeof want / sizeof want[0], PROBLEM__COUNT);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
