@@ -435,6 +435,23 @@ static const char *body_time(const json_t *body, const char *key, char *buf, siz
 	return buf;
 }
 
+/* A run or job cannot complete before it started: false after a 400 naming
+ * `at`/completed_at (the times were validated already). */
+static bool check_started_before_completed(struct http_request *r, const json_t *o,
+					   const char *at)
+{
+	const char *started = body_str(o, "started_at"), *completed = body_str(o, "completed_at");
+	int64_t s_us, c_us;
+	if (!started || !completed || !clock_parse_rfc3339(started, &s_us) ||
+	    !clock_parse_rfc3339(completed, &c_us) || c_us >= s_us)
+		return true;
+	char ptr[80];
+	snprintf(ptr, sizeof ptr, "%s", at);
+	http_json_pointer_push(ptr, sizeof ptr, "completed_at");
+	http_reply_field_problem(r, PROBLEM_INVALID_FIELD, ptr, "before started_at (%s)", started);
+	return false;
+}
+
 static void now_us_text(char *buf, size_t size)
 {
 	int64_t us = clock_now_us();
@@ -538,7 +555,8 @@ static bool check_jobs(struct http_request *r, const json_t *jobs)
 	{
 		char at[64];
 		snprintf(at, sizeof at, "/jobs/%zu", i);
-		if (!http_body_check_reply(r, job_item_spec, item, at))
+		if (!http_body_check_reply(r, job_item_spec, item, at) ||
+		    !check_started_before_completed(r, item, at))
 			return false;
 		const char *status = body_str(item, "status");
 		const json_t *conclusion = json_object_get(item, "conclusion");
@@ -571,7 +589,8 @@ void api_runs_report(struct http_request *r)
 					 "only with status completed");
 		return;
 	}
-	if (!check_jobs(r, json_object_get(body, "jobs")))
+	if (!check_started_before_completed(r, body, "") ||
+	    !check_jobs(r, json_object_get(body, "jobs")))
 		return;
 
 	struct report_ctx x = {0};
