@@ -107,8 +107,9 @@ static bool parse_rfc3339(const char *s, int64_t *us_out, char *why, size_t why_
 		return false;
 	}
 	if (h > 23 || mi > 59 || sec > 59) {
-		snprintf(why, why_size, "not a valid time: %s %d",
-			 h > 23 ? "hour" : mi > 59 ? "minute" : "second", h > 23 ? h : mi > 59 ? mi : sec);
+		const char *part = h > 23 ? "hour" : mi > 59 ? "minute" : "second";
+		snprintf(why, why_size, "not a valid time: %s %d", part,
+			 h > 23 ? h : mi > 59 ? mi : sec);
 		return false;
 	}
 	if (y < 1970) {

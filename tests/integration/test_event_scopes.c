@@ -126,13 +126,15 @@ static void write_one_of_each(const char *sentinel)
 {
 	size_t cap = 256 + (event_kinds_count + 2) * 160, o = 0;
 	char *sql = malloc(cap);
-	o += (size_t)snprintf(sql + o, cap - o,
-			      "INSERT INTO events (kind, entity_type, entity_id, actor, payload) VALUES ");
+	o += (size_t)snprintf(
+		sql + o, cap - o,
+		"INSERT INTO events (kind, entity_type, entity_id, actor, payload) VALUES ");
 	for (size_t i = 0; i <= event_kinds_count; i++) {
 		const char *kind = i < event_kinds_count ? event_kinds[i].kind : UNLISTED;
-		o += (size_t)snprintf(sql + o, cap - o,
-				      "('%s', 'probe', 'probe-%s', 'itest', '{\"probe\":\"%s\"}'), ",
-				      kind, kind, kind);
+		o += (size_t)snprintf(
+			sql + o, cap - o,
+			"('%s', 'probe', 'probe-%s', 'itest', '{\"probe\":\"%s\"}'), ", kind, kind,
+			kind);
 	}
 	snprintf(sql + o, cap - o,
 		 "('run.updated', 'probe', '%s', 'itest', '{}'); NOTIFY shiplog_events", sentinel);
@@ -146,7 +148,8 @@ static void expect_probes(const struct feed *f, unsigned scopes, const char *who
 	char needle[160];
 	for (size_t i = 0; i <= event_kinds_count; i++) {
 		const char *kind = i < event_kinds_count ? event_kinds[i].kind : UNLISTED;
-		enum auth_scope need = i < event_kinds_count ? event_kinds[i].scope : AUTH_SCOPE_ADMIN;
+		enum auth_scope need =
+			i < event_kinds_count ? event_kinds[i].scope : AUTH_SCOPE_ADMIN;
 		snprintf(needle, sizeof needle, "event: %s\ndata: {\"id\"", kind);
 		bool got = strstr(f->data, needle) != NULL;
 		snprintf(needle, sizeof needle, "\"entity_id\":\"probe-%s\"", kind);
@@ -184,7 +187,8 @@ static void every_kind_reaches_only_those_who_may_read_it(void **state)
 	snprintf(path, sizeof path, "/api/v1/tokens/%lld", (long long)itest_int(r.json, "id"));
 	itest_response_free(&r);
 	itest_http(&server, "DELETE", path,
-		   (const char *const[]){"Authorization: Bearer " ITEST_ADMIN_TOKEN, NULL}, NULL, 0, &r);
+		   (const char *const[]){"Authorization: Bearer " ITEST_ADMIN_TOKEN, NULL}, NULL, 0,
+		   &r);
 	assert_true(r.status == 200 || r.status == 204);
 	itest_response_free(&r);
 	write_one_of_each("sentinel-after-tokens");

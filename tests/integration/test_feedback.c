@@ -634,7 +634,8 @@ static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
 	itest_response_free(&r);
 	expect_status_change(relayed, alice, "resolved", 403,
 			     "only the author (form-relay) or an admin may resolve this feedback");
-	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block by partner@example.org"));
+	assert_non_null(
+		strstr(feedback_gate(rc), "failed: unresolved block by partner@example.org"));
 	expect_status_change(relayed, bot_feedback, "resolved", 200, NULL);
 	assert_null(strstr(feedback_gate(rc), "unresolved block"));
 	free(carol);

@@ -1122,9 +1122,10 @@ static void impossible_times_are_refused_naming_the_field(void **state)
 {
 	(void)state;
 #define SHA_60 "6060606060606060606060606060606060606060"
-#define TIMES_HEAD                                                                              \
-	"{\"repository\": \"acme/gitlab\", \"provider\": \"gitlab-ci\", \"external_id\": \"660\", " \
-	"\"sha\": \"" SHA_60 "\", \"status\": \"completed\", \"conclusion\": \"success\", "
+#define TIMES_HEAD                                                                      \
+	"{\"repository\": \"acme/gitlab\", \"provider\": \"gitlab-ci\", "                          \
+	"\"external_id\": \"660\", \"sha\": \"" SHA_60 "\", \"status\": \"completed\", "           \
+	"\"conclusion\": \"success\", "
 	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-12-31T23:59:60Z\"}", "/started_at",
 			  "not a valid time: second 60");
 	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-12-31T23:00:00Z\","

@@ -43,8 +43,8 @@ static long send_dumped(const char *event, const json_t *payload, char **sent)
 	assert_non_null(strstr(*sent, "\\u0000"));
 	char id[64];
 	struct itest_response r;
-	gh_send_raw(&server, event, gh_delivery_id(id, sizeof id), ITEST_GITHUB_SECRET, NULL,
-		    *sent, strlen(*sent), &r);
+	gh_send_raw(&server, event, gh_delivery_id(id, sizeof id), ITEST_GITHUB_SECRET, NULL, *sent,
+		    strlen(*sent), &r);
 	if (r.status != 200)
 		fail_msg("%s answered %ld: %s", event, r.status, r.body ? r.body : "");
 	assert_string_equal(json_string_value(json_object_get(r.json, "status")), "processed");

@@ -144,7 +144,8 @@ static void scan_file(struct found *fd, const char *path)
 		for (const char *q = strchr(list, '"'); q && q < end; q = strchr(q, '"')) {
 			const char *close = strchr(q + 1, '"');
 			char kind[64];
-			int n = snprintf(kind, sizeof kind, "release.%.*s", (int)(close - q - 1), q + 1);
+			int n = snprintf(kind, sizeof kind, "release.%.*s", (int)(close - q - 1),
+					 q + 1);
 			add(fd, kind, (size_t)n, rel);
 			q = close + 1;
 		}
@@ -210,8 +211,8 @@ static void token_events_are_for_admins_and_the_rest_for_readers(void **state)
 			!strncmp(kind, "token.", 6) ? AUTH_SCOPE_ADMIN : AUTH_SCOPE_READ;
 		tokens += want == AUTH_SCOPE_ADMIN;
 		if (event_kinds[k].scope != want || event_kind_scope(kind) != want)
-			fail_msg("%s: for %s, expected %s", kind, auth_scope_name(event_kinds[k].scope),
-				 auth_scope_name(want));
+			fail_msg("%s: for %s, expected %s", kind,
+				 auth_scope_name(event_kinds[k].scope), auth_scope_name(want));
 	}
 	assert_int_equal(tokens, 2);
 	/* a read token, a ci token (any scope reads) and an admin */
