@@ -41,15 +41,15 @@ static size_t feed_write(char *ptr, size_t size, size_t n, void *arg)
 
 static CURLM *multi;
 
-/* Opens GET /api/v1/events as `token`, replaying after `last` (NULL: live
- * only), and adds it to the multi handle. */
-static struct feed *feed_open(const char *token, const char *last)
+/* Opens GET /api/v1/events on `s` as `token` (NULL: anonymous), replaying
+ * after `last` (NULL: live only), and adds it to the multi handle. */
+static struct feed *feed_open_on(const struct itest_server *s, const char *token, const char *last)
 {
 	struct feed *f = calloc(1, sizeof *f);
 	char url[128], h[600];
-	snprintf(url, sizeof url, "%s/api/v1/events", server.base);
+	snprintf(url, sizeof url, "%s/api/v1/events", s->base);
 	snprintf(h, sizeof h, "Authorization: Bearer %s", token);
-	f->headers = curl_slist_append(NULL, h);
+	f->headers = token ? curl_slist_append(NULL, h) : NULL;
 	if (last) {
 		snprintf(h, sizeof h, "Last-Event-ID: %s", last);
 		f->headers = curl_slist_append(f->headers, h);
@@ -62,6 +62,11 @@ static struct feed *feed_open(const char *token, const char *last)
 	curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_multi_add_handle(multi, f->easy);
 	return f;
+}
+
+static struct feed *feed_open(const char *token, const char *last)
+{
+	return feed_open_on(&server, token, last);
 }
 
 static void feed_close(struct feed *f)
@@ -218,10 +223,28 @@ static void every_kind_reaches_only_those_who_may_read_it(void **state)
 	free(before);
 }
 
+/* With public_read, anyone may read what the read scope may: the same
+ * events, and still no token events. */
+static void public_read_streams_what_a_reader_may_read(void **state)
+{
+	(void)state;
+	const char *env[] = {"SHIPLOG_PUBLIC_READ=true", NULL};
+	struct itest_server open_server;
+	itest_server_start(&open_server, db_url, env);
+	struct feed *anon = feed_open_on(&open_server, NULL, NULL);
+	feeds_wait_for(&anon, 1, ": connected");
+	write_one_of_each("sentinel-public");
+	feeds_wait_for(&anon, 1, "\"entity_id\":\"sentinel-public\"");
+	expect_probes(anon, AUTH_SCOPE_READ, "anonymous, public_read");
+	feed_close(anon);
+	assert_int_equal(itest_server_stop(&open_server), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind_reaches_only_those_who_may_read_it),
+		cmocka_unit_test(public_read_streams_what_a_reader_may_read),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
