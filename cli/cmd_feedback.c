@@ -246,7 +246,8 @@ static const struct cli_command feedback_resolve_cmd = {
 	.max_pos = 1,
 	.opts = resolve_opts,
 	.run = feedback_resolve,
-	.details = "Needs a token with scope feedback.\n\n"
+	.details = "Needs a token with scope feedback, whose owner gave the feedback or is in\n"
+		   "the same team (any feedback with an admin token).\n\n"
 		   "Example:\n"
 		   "  shiplog feedback resolve 12 --resolution \"fixed the SSO redirect\" "
 		   "--fixed-in 43\n",

@@ -29,8 +29,14 @@ void clock_format_rfc3339(int64_t us, char *buf, size_t size);
 /* The same with the microseconds: "2026-11-26T09:00:00.250000Z" (buf ≥ 40). */
 void clock_format_rfc3339_us(int64_t us, char *buf, size_t size);
 
-/* Parses RFC 3339 ("Z" or ±hh:mm offsets, optional fraction). */
+/* Parses RFC 3339 ("Z" or ±hh:mm offsets, optional fraction), 1970 to 9999
+ * UTC.  Only real instants: each part in its range (no leap second 60, no
+ * hour 24, no 30 February), never carried into the next minute or day. */
 bool clock_parse_rfc3339(const char *s, int64_t *us_out);
+/* The same, with why not in why (for a 400): "expected an RFC 3339 time
+ * like …", "not a valid time: second 60", "not a valid date: day 30 of
+ * 2026-02", "out of range …". */
+bool clock_parse_rfc3339_why(const char *s, int64_t *us_out, char *why, size_t why_size);
 
 /* Monotonic milliseconds, for durations and timeouts. */
 int64_t clock_monotonic_ms(void);

@@ -1,6 +1,7 @@
 /*
  * events.c — GET /api/v1/events: the live stream of domain events
- * (server-sent events), for the dashboard and anyone else.
+ * (server-sent events), for the dashboard and anyone else.  Each stream
+ * gets only the events its scopes may read (db/event_kinds.c).
  */
 #include <stdlib.h>
 

@@ -16,7 +16,9 @@
  *
  * Feedback is refused (409) on a released, rejected or superseded RC; its
  * life is open → acknowledged → resolved (with a note and the RC that fixed
- * it); resolved → open reopens.
+ * it); resolved → open reopens.  Those changes are for the identity that
+ * gave it (created_by), their team, or an admin (rc_feedback_right): the
+ * feedback scope alone would let anyone lift anyone's block (403).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,16 +338,20 @@ struct update_tx {
 	const char *resolution;
 	int64_t fixed_in;
 	const char *actor, *now;
+	const struct config *cfg;
+	const struct auth_identity *who;
 	/* results */
-	bool found, allowed, fixed_in_ok;
+	bool found, permitted, allowed, fixed_in_ok;
 	enum feedback_status from;
 	char repository[256];
+	char created_by[256];
 };
 
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
 	x->found = false;
+	x->permitted = false;
 	x->allowed = true;
 	x->fixed_in_ok = true;
 	struct rcs_idbuf b, fb;
@@ -354,7 +360,7 @@ static int update_tx(struct db_conn *c, void *arg)
 	int n = db_query(c,
 			 "SELECT f.status, rp.full_name, $2::bigint IS NULL OR EXISTS (SELECT 1"
 			 "  FROM release_candidates o WHERE o.id = $2::bigint"
-			 "  AND o.repository_id = frc.repository_id)"
+			 "  AND o.repository_id = frc.repository_id), f.created_by"
 			 " FROM feedback f JOIN release_candidates frc ON frc.id = f.rc_id"
 			 " JOIN repositories rp ON rp.id = frc.repository_id"
 			 " WHERE f.id = $1 FOR UPDATE OF f",
@@ -368,7 +374,11 @@ static int update_tx(struct db_conn *c, void *arg)
 	x->from = st < 0 ? FEEDBACK_OPEN : (enum feedback_status)st;
 	snprintf(x->repository, sizeof x->repository, "%s", PQgetvalue(res, 0, 1));
 	x->fixed_in_ok = PQgetvalue(res, 0, 2)[0] == 't';
+	snprintf(x->created_by, sizeof x->created_by, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
+	x->permitted = rc_feedback_right(x->cfg, x->who, x->created_by) != FEEDBACK_RIGHT_NONE;
+	if (!x->permitted)
+		return DB_OK;
 	if (!rc_feedback_status_allows(x->from, x->to)) {
 		x->allowed = false;
 		return DB_OK;
@@ -416,6 +426,8 @@ void api_feedback_update(struct http_request *r)
 	rcs_now(now, sizeof now);
 	x.actor = r->who.subject[0] ? r->who.subject : "api";
 	x.now = now;
+	x.cfg = r->app->cfg;
+	x.who = &r->who;
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
@@ -425,6 +437,17 @@ void api_feedback_update(struct http_request *r)
 	}
 	if (!x.found) {
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no feedback %lld", (long long)x.id);
+		return;
+	}
+	if (!x.permitted) {
+		static const char *const verbs[FEEDBACK__COUNT] = {
+			[FEEDBACK_OPEN] = "reopen",
+			[FEEDBACK_ACKNOWLEDGED] = "acknowledge",
+			[FEEDBACK_RESOLVED] = "resolve",
+		};
+		char why[600];
+		rc_feedback_refusal(r->app->cfg, x.created_by, verbs[x.to], why, sizeof why);
+		http_reply_problem(r, PROBLEM_NOT_PERMITTED, "%s", why);
 		return;
 	}
 	if (!x.allowed) {

@@ -443,8 +443,9 @@ static json_t *problem_responses(void)
 		{400,
 		 "Malformed request: the detail names the parameter, field or header at fault"},
 		{401, "No, malformed or unknown credentials (or a wrong webhook signature)"},
-		{403, "The token lacks the scope, or a write with the session cookie lacks its "
-		      "X-CSRF-Token"},
+		{403, "The token lacks the scope, the identity may not do that (not-permitted: "
+		      "e.g. feedback that is not its own or its team's), or a write with the "
+		      "session cookie lacks its X-CSRF-Token"},
 		{404, "Not found: the detail names what"},
 		{409, "Conflict with the current state (e.g. a published record is immutable)"},
 		{413, "The body is larger than this endpoint takes"},

@@ -408,7 +408,8 @@ static const struct param_spec job_item_spec[] = {
 	{"conclusion", PARAM_BODY, PARAM_ENUM, false, 0, 0, job_conclusions,
 	 "Conclusion (with status completed)", 0},
 	{"started_at", PARAM_BODY, PARAM_TIME, false, 0, 0, NULL, "Started at", 0},
-	{"completed_at", PARAM_BODY, PARAM_TIME, false, 0, 0, NULL, "Completed at", 0},
+	{"completed_at", PARAM_BODY, PARAM_TIME, false, 0, 0, NULL,
+	 "Completed at (not before started_at)", 0},
 	{"url", PARAM_BODY, PARAM_STRING, false, 1, 2048, NULL, "Link to the job", 0},
 	{"runner", PARAM_BODY, PARAM_STRING, false, 1, 255, NULL, "Runner name", 0},
 	{"stage", PARAM_BODY, PARAM_ENUM, false, 0, 0, job_stages,
@@ -433,6 +434,23 @@ static const char *body_time(const json_t *body, const char *key, char *buf, siz
 		return NULL;
 	clock_format_rfc3339(us, buf, size);
 	return buf;
+}
+
+/* A run or job cannot complete before it started: false after a 400 naming
+ * `at`/completed_at (the times were validated already). */
+static bool check_started_before_completed(struct http_request *r, const json_t *o,
+					   const char *at)
+{
+	const char *started = body_str(o, "started_at"), *completed = body_str(o, "completed_at");
+	int64_t s_us, c_us;
+	if (!started || !completed || !clock_parse_rfc3339(started, &s_us) ||
+	    !clock_parse_rfc3339(completed, &c_us) || c_us >= s_us)
+		return true;
+	char ptr[80];
+	snprintf(ptr, sizeof ptr, "%s", at);
+	http_json_pointer_push(ptr, sizeof ptr, "completed_at");
+	http_reply_field_problem(r, PROBLEM_INVALID_FIELD, ptr, "before started_at (%s)", started);
+	return false;
 }
 
 static void now_us_text(char *buf, size_t size)
@@ -538,7 +556,8 @@ static bool check_jobs(struct http_request *r, const json_t *jobs)
 	{
 		char at[64];
 		snprintf(at, sizeof at, "/jobs/%zu", i);
-		if (!http_body_check_reply(r, job_item_spec, item, at))
+		if (!http_body_check_reply(r, job_item_spec, item, at) ||
+		    !check_started_before_completed(r, item, at))
 			return false;
 		const char *status = body_str(item, "status");
 		const json_t *conclusion = json_object_get(item, "conclusion");
@@ -571,7 +590,8 @@ void api_runs_report(struct http_request *r)
 					 "only with status completed");
 		return;
 	}
-	if (!check_jobs(r, json_object_get(body, "jobs")))
+	if (!check_started_before_completed(r, body, "") ||
+	    !check_jobs(r, json_object_get(body, "jobs")))
 		return;
 
 	struct report_ctx x = {0};

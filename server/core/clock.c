@@ -81,24 +81,41 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
-bool clock_parse_rfc3339(const char *s, int64_t *us_out)
+/* Why `s` is not a time, into why (NULL: it is one, in *us_out). */
+static bool parse_rfc3339(const char *s, int64_t *us_out, char *why, size_t why_size)
 {
+	static const char syntax[] = "expected an RFC 3339 time like 2026-01-31T12:00:00Z";
 	int y, mo, d, h, mi, sec;
 	size_t len = strlen(s);
 	if (len < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
 	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
 	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    !digits(s + 17, 2, &sec))
+	    !digits(s + 17, 2, &sec)) {
+		snprintf(why, why_size, "%s", syntax);
 		return false;
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return false;
+	}
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (d > mdays[mo - 1])
-		return false;
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo == 2 && d == 29 && !leap)
+	/* each part in its range: timegm() would carry the rest into the next
+	 * minute, day or year (23:59:60 on 31 December is the next year) */
+	if (mo < 1 || mo > 12) {
+		snprintf(why, why_size, "not a valid date: month %d", mo);
 		return false;
+	}
+	if (d < 1 || d > (mo == 2 ? (leap ? 29 : 28) : mdays[mo - 1])) {
+		snprintf(why, why_size, "not a valid date: day %d of %04d-%02d", d, y, mo);
+		return false;
+	}
+	if (h > 23 || mi > 59 || sec > 59) {
+		const char *part = h > 23 ? "hour" : mi > 59 ? "minute" : "second";
+		snprintf(why, why_size, "not a valid time: %s %d", part,
+			 h > 23 ? h : mi > 59 ? mi : sec);
+		return false;
+	}
+	if (y < 1970) {
+		snprintf(why, why_size, "before 1970");
+		return false;
+	}
 	const char *p = s + 19;
 	int64_t frac_us = 0;
 	if (*p == '.') {
@@ -112,8 +129,10 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 			n++;
 			p++;
 		}
-		if (n == 0 || n > 9)
+		if (n == 0 || n > 9) {
+			snprintf(why, why_size, "%s", syntax);
 			return false;
+		}
 	}
 	int offset_s = 0;
 	if (*p == 'Z' || *p == 'z') {
@@ -121,15 +140,20 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 	} else if (*p == '+' || *p == '-') {
 		int oh, om;
 		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
-		    om > 59)
+		    om > 59) {
+			snprintf(why, why_size, "%s", syntax);
 			return false;
+		}
 		offset_s = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
 		p += 6;
 	} else {
+		snprintf(why, why_size, "%s", syntax);
 		return false;
 	}
-	if (*p)
+	if (*p) {
+		snprintf(why, why_size, "%s", syntax);
 		return false;
+	}
 	struct tm tm = {0};
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -138,14 +162,26 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
-		return false;
 	/* the range applies to the instant, after the offset */
 	int64_t utc = (int64_t)t - offset_s;
-	if (utc < 0 || utc > 253402300799LL) /* 1970-01-01 .. 9999-12-31T23:59:59Z */
+	if (t == (time_t)-1 || utc < 0 || utc > 253402300799LL) {
+		/* 1970-01-01 .. 9999-12-31T23:59:59Z */
+		snprintf(why, why_size, "out of range (1970 to 9999, UTC)");
 		return false;
+	}
 	*us_out = utc * 1000000 + frac_us;
 	return true;
+}
+
+bool clock_parse_rfc3339(const char *s, int64_t *us_out)
+{
+	char why[96];
+	return parse_rfc3339(s, us_out, why, sizeof why);
+}
+
+bool clock_parse_rfc3339_why(const char *s, int64_t *us_out, char *why, size_t why_size)
+{
+	return parse_rfc3339(s, us_out, why, why_size);
 }
 
 void clock_deadline_after_ms(struct timespec *ts, int64_t ms)

@@ -17,6 +17,7 @@ static const struct problem_info problems[PROBLEM__COUNT] = {
 	[PROBLEM_BAD_SIGNATURE] = {"bad-signature", "The webhook signature is missing or wrong", 401},
 	[PROBLEM_FORBIDDEN] = {"forbidden", "The token lacks the scope this needs", 403},
 	[PROBLEM_CSRF] = {"csrf", "Cross-site request refused", 403},
+	[PROBLEM_NOT_PERMITTED] = {"not-permitted", "This identity may not do that", 403},
 	[PROBLEM_NOT_FOUND] = {"not-found", "Not found", 404},
 	[PROBLEM_METHOD_NOT_ALLOWED] = {"method-not-allowed", "Method not allowed", 405},
 	[PROBLEM_CONFLICT] = {"conflict", "Conflict with the current state", 409},

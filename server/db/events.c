@@ -7,11 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "db/event_kinds.h"
 #include "shiplog/db.h"
+#include "shiplog/log.h"
 
 int db_event_record(struct db_conn *c, const char *kind, const char *entity_type,
 		    const char *entity_id, const char *actor, const json_t *payload)
 {
+	/* a kind the table does not list streams to admins only */
+	if (!event_kind_known(kind))
+		log_msg(LOG_ERROR, "event kind %s is not in server/db/event_kinds.c", kind);
 	char *js = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
 	const char *p[5] = {kind, entity_type, entity_id, actor ? actor : "system",
 			    js ? js : "{}"};

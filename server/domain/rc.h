@@ -85,6 +85,24 @@ int rc_feedback_status_parse(const char *s); /* -1 when unknown */
 bool rc_feedback_status_allows(enum feedback_status from, enum feedback_status to);
 size_t rc_feedback_status_allowed(enum feedback_status from, enum feedback_status *out, size_t max);
 
+/* Who may acknowledge, resolve or reopen a piece of feedback: the identity
+ * that gave it (created_by), a member of that identity's team (the config's
+ * team map), or an admin.  One function, so a role (release managers) is
+ * one more case here.  Holding the feedback scope is not enough. */
+enum feedback_right {
+	FEEDBACK_RIGHT_NONE,
+	FEEDBACK_RIGHT_AUTHOR,
+	FEEDBACK_RIGHT_TEAM,
+	FEEDBACK_RIGHT_ADMIN,
+};
+struct auth_identity;
+enum feedback_right rc_feedback_right(const struct config *cfg, const struct auth_identity *who,
+				      const char *created_by);
+/* Why `who` may not (for a 403): "only the author (X), their team (T) or an
+ * admin may <verb> this feedback". */
+void rc_feedback_refusal(const struct config *cfg, const char *created_by, const char *verb,
+			 char *buf, size_t size);
+
 /* ---- calendar and cadence ---- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */

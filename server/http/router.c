@@ -237,9 +237,9 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 		return true;
 	case PARAM_TIME: {
 		int64_t us;
-		if (!clock_parse_rfc3339(value, &us)) {
-			snprintf(err, err_size, "%s: expected an RFC 3339 time like 2026-01-31T12:00:00Z",
-				 spec->name);
+		char why[96];
+		if (!clock_parse_rfc3339_why(value, &us, why, sizeof why)) {
+			snprintf(err, err_size, "%s: %s", spec->name, why);
 			return false;
 		}
 		return true;

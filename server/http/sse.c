@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/event_kinds.h"
 #include "http/sse.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -47,6 +48,7 @@ struct sse_client {
 	size_t len, cap, off;
 	bool suspended;
 	bool closed;
+	unsigned scopes; /* what it may read: events of other kinds are not sent */
 	struct sse_client *next;
 };
 
@@ -114,10 +116,13 @@ static void client_wake(struct sse_client *c)
 	}
 }
 
-static void broadcast(const char *text, size_t n)
+/* To every client whose scopes allow `need` (AUTH_SCOPE_NONE: to all). */
+static void broadcast(const char *text, size_t n, enum auth_scope need)
 {
 	pthread_mutex_lock(&hub.lock);
 	for (struct sse_client *c = hub.clients; c; c = c->next) {
+		if (!auth_allows(c->scopes, need))
+			continue;
 		client_append(c, text, n);
 		client_wake(c);
 	}
@@ -258,7 +263,7 @@ static void listener_poll_events(PGconn *pg)
 			size_t n;
 			char *msg = format_event(res, i, &n);
 			if (msg) {
-				broadcast(msg, n);
+				broadcast(msg, n, event_kind_scope(PQgetvalue(res, i, 1)));
 				free(msg);
 			}
 		}
@@ -380,7 +385,7 @@ static void *listener_main(void *arg)
 		}
 		if (clock_monotonic_ms() >= next_beat) {
 			static const char beat[] = ": heartbeat\n\n";
-			broadcast(beat, sizeof beat - 1);
+			broadcast(beat, sizeof beat - 1, AUTH_SCOPE_NONE);
 			next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
 		}
 	}
@@ -537,6 +542,8 @@ static void replay(struct http_request *r, struct sse_client *c, int64_t last_ev
 	if (db_query(db, EVENT_QUERY, 1, p, &res) < 0)
 		return;
 	for (int i = 0; i < PQntuples(res); i++) {
+		if (!auth_allows(c->scopes, event_kind_scope(PQgetvalue(res, i, 1))))
+			continue;
 		size_t n;
 		char *msg = format_event(res, i, &n);
 		if (msg) {
@@ -558,6 +565,9 @@ void sse_open(struct http_request *r, int64_t last_event_id)
 		abort();
 	c->conn = r->connection;
 	c->watch_fd = -1;
+	/* each event goes to those who may read its subject (event_kinds.c);
+	 * public_read lets anyone read what the read scope may */
+	c->scopes = r->who.scopes | (r->app->cfg->public_read ? AUTH_SCOPE_READ : 0u);
 	/* the reconnection delay, then anything missed */
 	static const char hello[] = "retry: 3000\n: connected\n\n";
 	client_append(c, hello, sizeof hello - 1);

@@ -92,10 +92,12 @@ json_t *webhook_delivery_json(const struct webhook_delivery *d, char *why, size_
 	/* JSON_ALLOW_NUL: a real delivery is never refused for a \u0000 */
 	json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &err);
 	free(decoded);
-	if (!j)
+	if (!j) {
 		snprintf(why, why_size, "body: not valid JSON (line %d, column %d: %s)", err.line,
 			 err.column, err.text);
-	else if (!json_is_object(j)) {
+	} else if (json_is_object(j)) {
+		wj_replace_nul(j); /* stored as U+FFFD; the raw body keeps \u0000 */
+	} else {
 		snprintf(why, why_size, "body: expected a JSON object");
 		json_decref(j);
 		j = NULL;

@@ -27,6 +27,48 @@ const json_t *wj_get(const json_t *root, const char *path)
 	return cur;
 }
 
+size_t wj_replace_nul(json_t *root)
+{
+	size_t changed = 0;
+	if (json_is_string(root)) {
+		const char *s = json_string_value(root);
+		size_t len = json_string_length(root), nuls = 0;
+		for (size_t i = 0; i < len; i++)
+			nuls += s[i] == '\0';
+		if (!nuls)
+			return 0;
+		char *out = malloc(len + 2 * nuls + 1);
+		if (!out)
+			abort();
+		size_t o = 0;
+		for (size_t i = 0; i < len; i++) {
+			if (s[i]) {
+				out[o++] = s[i];
+				continue;
+			}
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+		/* valid UTF-8 with a valid character for each NUL: cannot fail */
+		if (json_string_setn(root, out, o) != 0)
+			abort();
+		free(out);
+		return 1;
+	}
+	if (json_is_array(root)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(root, i, v)
+			changed += wj_replace_nul(v);
+	} else if (json_is_object(root)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(root, k, v)
+			changed += wj_replace_nul(v);
+	}
+	return changed;
+}
+
 const char *wj_str(const json_t *root, const char *path)
 {
 	const json_t *v = wj_get(root, path);

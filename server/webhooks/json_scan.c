@@ -33,12 +33,13 @@ struct scan {
 	int depth;
 };
 
-/* What a string is copied into (NULL: only checked).  Copying stops at the
- * first NUL (as wj_str cuts) or when full (then `overflow`). */
+/* What a string is copied into (NULL: only checked), a U+0000 as U+FFFD (as
+ * webhook_delivery_json stores it, wj_replace_nul); copying stops when full
+ * (then `overflow`). */
 struct sink {
 	char *buf;
 	size_t size, len;
-	bool overflow, had_nul;
+	bool overflow;
 };
 
 static void skip_ws(struct scan *s)
@@ -52,12 +53,12 @@ static void sink_reset(struct sink *k)
 {
 	k->len = 0;
 	k->buf[0] = '\0';
-	k->overflow = k->had_nul = false;
+	k->overflow = false;
 }
 
 static void sink_put(struct sink *k, const char *bytes, size_t n)
 {
-	if (!k || k->had_nul)
+	if (!k)
 		return;
 	if (k->len + n >= k->size) {
 		k->overflow = true;
@@ -125,11 +126,8 @@ static void put_codepoint(struct sink *k, unsigned long u)
 {
 	char b[4];
 	size_t n;
-	if (u == 0) {
-		if (k)
-			k->had_nul = true;
-		return;
-	}
+	if (u == 0)
+		u = 0xFFFD;
 	if (u < 0x80) {
 		b[0] = (char)u;
 		n = 1;
@@ -326,7 +324,7 @@ static bool scan_object(struct scan *s, const struct wanted *top, struct sink *r
 		if (s->p >= s->end || *s->p != '"')
 			return false;
 		char key[16];
-		struct sink ks = {key, sizeof key, 0, false, false};
+		struct sink ks = {key, sizeof key, 0, false};
 		key[0] = '\0';
 		bool nul;
 		if (!scan_string(s, &ks, &nul) || nul)
@@ -407,8 +405,8 @@ static bool scan_value(struct scan *s, struct sink *k, const struct wanted *w, b
 bool json_scan_delivery(const char *body, size_t len, char *action, size_t action_size,
 			char *repo, size_t repo_size)
 {
-	struct sink a = {action, action_size, 0, false, false};
-	struct sink r = {repo, repo_size, 0, false, false};
+	struct sink a = {action, action_size, 0, false};
+	struct sink r = {repo, repo_size, 0, false};
 	action[0] = '\0';
 	repo[0] = '\0';
 	struct scan s = {(const unsigned char *)body, (const unsigned char *)body + len, 0};

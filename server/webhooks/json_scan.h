@@ -13,9 +13,10 @@
  * accepts; false for anything else (and for a few valid documents it does
  * not vouch for, e.g. nesting deeper than 512 or number texts over 63
  * characters: parse those with jansson).  On true, action and repo hold the
- * top-level "action" and "repository.full_name" as wj_str reads them (cut
- * at a U+0000; the last of duplicate keys), or "" when absent, not strings
- * or longer than their buffer.
+ * top-level "action" and "repository.full_name" as wj_str reads them
+ * from webhook_delivery_json's tree (U+0000 as U+FFFD; the last of
+ * duplicate keys), or "" when absent, not strings or longer than their
+ * buffer.
  */
 bool json_scan_delivery(const char *body, size_t len, char *action, size_t action_size,
 			char *repo, size_t repo_size);

@@ -83,7 +83,8 @@ int webhook_fail_queued(struct db_conn *c, int64_t row, const char *error);
 
 /* The JSON document of a delivery: the body, or the payload= field of a
  * form-encoded one (new reference); NULL with why set.  Parsed with
- * JSON_ALLOW_NUL: a real delivery is never refused for a \u0000. */
+ * JSON_ALLOW_NUL: a real delivery is never refused for a \u0000, which
+ * becomes U+FFFD (wj_replace_nul). */
 json_t *webhook_delivery_json(const struct webhook_delivery *d, char *why, size_t why_size);
 
 /* Records an unauthenticated attempt: headers, size and body hash only. */
@@ -125,9 +126,13 @@ int webhook_repo(struct webhook_ctx *ctx);
 
 /* ---- JSON access that never trusts the payload ---- */
 
-/* The string at a dotted path ("repository.full_name"), or NULL; strings
- * with NUL bytes are cut at the first NUL (PostgreSQL text cannot hold it). */
+/* The string at a dotted path ("repository.full_name"), or NULL. */
 const char *wj_str(const json_t *root, const char *path);
+/* Replaces every U+0000 in the strings of a parsed payload with U+FFFD
+ * (EF BF BD), in place: PostgreSQL text and jsonb cannot hold NUL, and a
+ * string cut at it would lose what follows.  Object keys never hold one
+ * (jansson refuses it).  Returns how many strings changed. */
+size_t wj_replace_nul(json_t *root);
 /* Integer at path as decimal text (into buf), or NULL when absent/not a number. */
 const char *wj_int_text(const json_t *root, const char *path, char *buf, size_t size);
 bool wj_int(const json_t *root, const char *path, int64_t *out);

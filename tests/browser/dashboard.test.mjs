@@ -471,9 +471,19 @@ test('feedback end to end: a block from a phone with the keyboard only, seen liv
 	await watcher.close();
 });
 
-test('on the RC page, a release manager acknowledges, resolves and reopens the block with the keyboard; readiness follows', async () => {
+test('on the RC page, an admin acknowledges, resolves and reopens the block with the keyboard; readiness follows', async () => {
 	const rc = await currentRc();
-	const ctx = await person(browser, server.url, { token: facts.tokens.engineer }); // read + feedback
+	// someone of another team (read + feedback) sees alice's block and no way to change it:
+	// only she, her team (sales) or an admin may
+	const engCtx = await person(browser, server.url, { token: facts.tokens.engineer });
+	const eng = await open(engCtx);
+	await visit(eng, `/release-candidates/${rc.id}`, '#feedback-list [data-verdict="block"][data-status="open"]');
+	const blockId = await eng.getAttribute('#feedback-list [data-verdict="block"][data-status="open"]', 'data-feedback-id');
+	assert.equal(await eng.locator(`#feedback-${blockId} .feedback-actions`).count(), 0, 'no buttons the server would refuse');
+	noProblems(eng, 'RC page as someone of another team');
+	await engCtx.close();
+
+	const ctx = await person(browser, server.url, { token: server.adminToken });
 	const page = await open(ctx, { allow: [/status of 400/] });
 	await visit(page, `/release-candidates/${rc.id}`, '#readiness .checklist');
 	await page.waitForSelector('#readiness-verdict .readiness[data-verdict="failed"]');

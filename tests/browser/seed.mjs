@@ -791,8 +791,9 @@ class Story {
 				else if (this.rcApi.resolveFields.has('note')) body.note = note;
 				if (fixed && this.rcApi.resolveFields.has('fixed_in')) body.fixed_in = fixed.id;
 				if (fixed && this.rcApi.resolveFields.has('fixed_in_rc_id')) body.fixed_in_rc_id = fixed.id;
+				// by whoever gave it (only they, their team or an admin may);
 				// 409: already resolved (a second load into the same database)
-				await this.L.api(this.rcApi.resolve.method, this.rcApi.resolve.path.replace('{id}', f.id), body, this.tokens.lena, [200, 201, 204, 409])
+				await this.L.api(this.rcApi.resolve.method, this.rcApi.resolve.path.replace('{id}', f.id), body, this.tokens[who], [200, 201, 204, 409])
 					.catch((e) => this.L.failures.push(`resolving feedback ${f.id}: ${e.message}`));
 			},
 		});
@@ -951,7 +952,7 @@ export async function seed(baseUrl, { adminToken, githubSecret, fluxSecret, now 
 				const rc2At = mergedAt + 3 * HOUR;
 				at(rc2At, () => {
 					const rc2 = story.tag(WGE, 'v0.37.0-rc.2', rc2At, { prerelease: true });
-					at(rc2At + 2 * HOUR, () => story.resolveFeedback('v0.37.0-rc.1', 'alice', `Fixed by #${fixNumber}; please check v0.37.0-rc.2`, 'v0.37.0-rc.2'));
+					at(rc2At + 2 * HOUR, () => story.resolveFeedback('v0.37.0-rc.1', 'alice', `Fixed by #${fixNumber}; works on v0.37.0-rc.2`, 'v0.37.0-rc.2'));
 					at(rc2At + 18 * HOUR, () => story.feedback('v0.37.0-rc.2', 'alice', FEEDBACK.rc2ApproveSales, rc2At + 18 * HOUR));
 					at(rc2At + 19 * HOUR, () => story.feedback('v0.37.0-rc.2', 'bob', FEEDBACK.rc2ApproveSupport, rc2At + 19 * HOUR));
 					at(rc2At + 20 * HOUR, () => story.feedback('v0.37.0-rc.2', 'carol', FEEDBACK.rc2ApproveEng, rc2At + 20 * HOUR));

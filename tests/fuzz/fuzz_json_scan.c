@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *j = json_loadb((const char *)data, size, JSON_ALLOW_NUL, NULL);
 	FUZZ_CHECK(j != NULL);
 	FUZZ_CHECK(json_is_object(j));
+	wj_replace_nul(j); /* as webhook_delivery_json stores it */
 	const char *ja = wj_str(j, "action"), *jr = wj_str(j, "repository.full_name");
 	/* "" when absent, not a string, or longer than the buffer */
 	if (ja && strlen(ja) < sizeof action)

@@ -474,11 +474,14 @@ static void feedback_on_a_closed_rc_is_409(void **state)
 	assert_string_equal(json_string_value(json_object_get(first, "released_by")),
 			    "release-bot");
 	itest_response_free(&r);
-	/* feedback already given on a closed RC can still be resolved */
+	/* feedback already given on a closed RC can still be resolved (this
+	 * one is zoe's, of support: by someone of her team) */
 	long fid = itest_sql_long(db_url, "SELECT max(id) FROM feedback WHERE verdict = 'concern'");
 	snprintf(path, sizeof path, "/api/v1/feedback/%ld", fid);
-	call("PATCH", path, alice, "{\"status\":\"resolved\"}", 200, &r);
+	char *yara = token_for("yara@support.example.com", "feedback");
+	call("PATCH", path, yara, "{\"status\":\"resolved\"}", 200, &r);
 	itest_response_free(&r);
+	free(yara);
 }
 
 static void feedback_entered_later_says_when_it_was_given(void **state)
@@ -535,6 +538,110 @@ static void feedback_entered_later_says_when_it_was_given(void **state)
 	itest_response_free(&r);
 }
 
+static void expect_status_change(long id, const char *token, const char *status, long want,
+				 const char *detail)
+{
+	char path[64], body[64];
+	snprintf(path, sizeof path, "/api/v1/feedback/%ld", id);
+	snprintf(body, sizeof body, "{\"status\":\"%s\"}", status);
+	struct itest_response r;
+	itest_json(&server, "PATCH", path, token, body, &r);
+	if (want == 403)
+		itest_assert_problem(&r, 403, "/not-permitted", detail);
+	else if (r.status != want)
+		fail_msg("PATCH %s %s answered %ld, expected %ld: %s", path, body, r.status, want,
+			 r.body ? r.body : "");
+	itest_response_free(&r);
+}
+
+static const char *status_of(long id)
+{
+	static char s[32];
+	char *v = itest_sqlf(db_url, "SELECT status FROM feedback WHERE id = %ld", id);
+	snprintf(s, sizeof s, "%s", v ? v : "");
+	free(v);
+	return s;
+}
+
+/* Holding the feedback scope lets one give feedback, not resolve anyone's:
+ * a block keeps the gate closed until its author, their team or an admin
+ * resolves it. */
+static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
+{
+	(void)state;
+	long rc = cut("v9.6.0-rc.1", "f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6", NULL);
+	struct itest_response r;
+	post_feedback(rc, alice, "{\"verdict\":\"block\",\"comment\":\"checkout is broken\"}",
+		      201, &r);
+	long id = (long)json_integer_value(json_object_get(r.json, "id"));
+	itest_response_free(&r);
+	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block"));
+	char *carol = token_for("carol@sales.example.com", "feedback");
+	char *mallory = token_for("mallory@support.example.com", "feedback");
+	const char *resolve_why = "only the author (alice@sales.example.com), their team (sales) "
+				  "or an admin may resolve this feedback";
+
+	/* strangers with the feedback scope: another team, nobody in particular */
+	expect_status_change(id, mallory, "resolved", 403, resolve_why);
+	expect_status_change(id, bot_feedback, "resolved", 403, resolve_why);
+	expect_status_change(id, mallory, "acknowledged", 403,
+			     "only the author (alice@sales.example.com), their team (sales) or an "
+			     "admin may acknowledge this feedback");
+	/* an SSO identity of another team is no better */
+	const char *sso[] = {"X-Forwarded-Email: zoe@support.example.com", NULL};
+	itest_http(&server, "GET", "/api/v1/session", sso, NULL, 0, &r);
+	char csrf[200], cookie_hdr[1400], set_cookie[1200], csrf_hdr[256], path[64];
+	snprintf(csrf, sizeof csrf, "%s", json_string_value(json_object_get(r.json, "csrf_token")));
+	assert_true(itest_header(&r, "Set-Cookie", set_cookie, sizeof set_cookie));
+	*strchr(set_cookie, ';') = '\0';
+	itest_response_free(&r);
+	snprintf(cookie_hdr, sizeof cookie_hdr, "Cookie: %s", set_cookie);
+	snprintf(csrf_hdr, sizeof csrf_hdr, "X-CSRF-Token: %s", csrf);
+	const char *h[] = {cookie_hdr, csrf_hdr, "Content-Type: application/json", NULL};
+	snprintf(path, sizeof path, "/api/v1/feedback/%ld", id);
+	const char *resolve = "{\"status\":\"resolved\"}";
+	itest_http(&server, "PATCH", path, h, resolve, strlen(resolve), &r);
+	itest_assert_problem(&r, 403, "/not-permitted", resolve_why);
+	itest_response_free(&r);
+	/* nothing changed: still open, still blocking */
+	assert_string_equal(status_of(id), "open");
+	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block"));
+
+	/* a teammate acknowledges, the author resolves */
+	expect_status_change(id, carol, "acknowledged", 200, NULL);
+	expect_status_change(id, alice, "resolved", 200, NULL);
+	assert_null(strstr(feedback_gate(rc), "unresolved block"));
+	/* a stranger cannot reopen it either; an admin can, and it blocks again */
+	expect_status_change(id, mallory, "open", 403,
+			     "only the author (alice@sales.example.com), their team (sales) or an "
+			     "admin may reopen this feedback");
+	assert_string_equal(status_of(id), "resolved");
+	expect_status_change(id, ITEST_ADMIN_TOKEN, "open", 200, NULL);
+	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block"));
+	/* the teammate may reopen and resolve too; an admin resolves */
+	expect_status_change(id, carol, "resolved", 200, NULL);
+	expect_status_change(id, carol, "open", 200, NULL);
+	expect_status_change(id, ITEST_ADMIN_TOKEN, "resolved", 200, NULL);
+	assert_null(strstr(feedback_gate(rc), "unresolved block"));
+
+	/* feedback given by an identity of no team (unverified, whoever it
+	 * names): only that identity or an admin */
+	post_feedback(rc, bot_feedback,
+		      "{\"author\":\"partner@example.org\",\"verdict\":\"block\","
+		      "\"comment\":\"install fails\"}",
+		      201, &r);
+	long relayed = (long)json_integer_value(json_object_get(r.json, "id"));
+	itest_response_free(&r);
+	expect_status_change(relayed, alice, "resolved", 403,
+			     "only the author (form-relay) or an admin may resolve this feedback");
+	assert_non_null(
+		strstr(feedback_gate(rc), "failed: unresolved block by partner@example.org"));
+	expect_status_change(relayed, bot_feedback, "resolved", 200, NULL);
+	assert_null(strstr(feedback_gate(rc), "unresolved block"));
+	free(carol);
+	free(mallory);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +653,7 @@ int main(void)
 		cmocka_unit_test(feedback_is_acknowledged_resolved_and_reopened),
 		cmocka_unit_test(feedback_on_a_closed_rc_is_409),
 		cmocka_unit_test(feedback_entered_later_says_when_it_was_given),
+		cmocka_unit_test(only_the_author_their_team_or_an_admin_change_feedback),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

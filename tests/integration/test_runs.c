@@ -1100,6 +1100,70 @@ static void report_validation_errors_name_the_field(void **state)
 	expect_list("repo=acme/gitlab&sha=" SHA_B, "");
 }
 
+/* 400 whose errors[0] names `pointer` with `detail`, and nothing stored. */
+static void expect_refused_at(const char *body, const char *pointer, const char *detail)
+{
+	struct itest_response r;
+	post(ci_token, body, &r);
+	itest_assert_problem(&r, 400, "invalid-field", NULL);
+	const json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+	const char *at = json_string_value(json_object_get(e, "pointer"));
+	const char *why = json_string_value(json_object_get(e, "detail"));
+	if (!at || !why || strcmp(at, pointer) || strcmp(why, detail))
+		fail_msg("%s: expected errors [{pointer %s, detail %s}], got %s", body, pointer,
+			 detail, r.body);
+	itest_response_free(&r);
+}
+
+/* Times that are no instant, and a run or job that completed before it
+ * started, are refused; none is stored (23:59:60 on 31 December used to be
+ * stored as the next year). */
+static void impossible_times_are_refused_naming_the_field(void **state)
+{
+	(void)state;
+#define SHA_60 "6060606060606060606060606060606060606060"
+#define TIMES_HEAD                                                                      \
+	"{\"repository\": \"acme/gitlab\", \"provider\": \"gitlab-ci\", "                          \
+	"\"external_id\": \"660\", \"sha\": \"" SHA_60 "\", \"status\": \"completed\", "           \
+	"\"conclusion\": \"success\", "
+	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-12-31T23:59:60Z\"}", "/started_at",
+			  "not a valid time: second 60");
+	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-12-31T23:00:00Z\","
+				     " \"completed_at\": \"2026-12-31T23:59:60Z\"}",
+			  "/completed_at", "not a valid time: second 60");
+	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-02-30T10:00:00Z\"}", "/started_at",
+			  "not a valid date: day 30 of 2026-02");
+	expect_refused_at(TIMES_HEAD "\"queued_at\": \"2026-03-01T24:00:00Z\"}", "/queued_at",
+			  "not a valid time: hour 24");
+	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-03-01T10:00:00Z\","
+				     " \"completed_at\": \"2026-03-01T09:59:59Z\"}",
+			  "/completed_at", "before started_at (2026-03-01T10:00:00Z)");
+	/* compared as instants, not as text: 10:30+01:00 is 09:30Z */
+	expect_refused_at(TIMES_HEAD "\"started_at\": \"2026-03-01T10:00:00Z\","
+				     " \"completed_at\": \"2026-03-01T10:30:00+01:00\"}",
+			  "/completed_at", "before started_at (2026-03-01T10:00:00Z)");
+	expect_refused_at(TIMES_HEAD "\"jobs\": [{\"name\": \"ok\", \"status\": \"queued\"},"
+				     " {\"name\": \"build\", \"status\": \"completed\","
+				     " \"started_at\": \"2026-03-01T10:00:00Z\","
+				     " \"completed_at\": \"2026-03-01T09:00:00Z\"}]}",
+			  "/jobs/1/completed_at", "before started_at (2026-03-01T10:00:00Z)");
+	expect_refused_at(TIMES_HEAD "\"jobs\": [{\"name\": \"build\", \"status\": \"completed\","
+				     " \"completed_at\": \"2026-06-30T23:59:60Z\"}]}",
+			  "/jobs/0/completed_at", "not a valid time: second 60");
+	expect_list("repo=acme/gitlab&sha=" SHA_60, "");
+	/* equal times are a run that took no time: taken */
+	struct itest_response r;
+	post(ci_token,
+	     TIMES_HEAD "\"started_at\": \"2026-03-01T10:00:00Z\","
+			" \"completed_at\": \"2026-03-01T10:00:00Z\"}",
+	     &r);
+	assert_int_equal(r.status, 201);
+	expect_str(r.json, "completed_at", "2026-03-01T10:00:00Z");
+	itest_response_free(&r);
+#undef TIMES_HEAD
+#undef SHA_60
+}
+
 static void report_needs_the_ci_scope(void **state)
 {
 	(void)state;
@@ -1168,6 +1232,7 @@ int main(void)
 		cmocka_unit_test(commit_of_a_run_is_shown_when_known),
 		cmocka_unit_test(report_creates_then_updates_a_run),
 		cmocka_unit_test(report_validation_errors_name_the_field),
+		cmocka_unit_test(impossible_times_are_refused_naming_the_field),
 		cmocka_unit_test(report_needs_the_ci_scope),
 		cmocka_unit_test(malformed_run_payloads_are_400_naming_the_field),
 	};

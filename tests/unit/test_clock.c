@@ -96,14 +96,50 @@ static void leap_days_are_valid_only_in_leap_years(void **state)
 	assert_true(parse_ok("2026-12-31T00:00:00Z") > 0);
 }
 
-static void leap_second_is_accepted_as_the_next_second(void **state)
+/* Second 60 is no instant a POSIX clock has: timegm() would carry it into
+ * the next minute (on 31 December, into the next year). */
+static void leap_second_is_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_ok("2016-12-31T23:59:60Z"), S(1483228800));
+	parse_refused("2016-12-31T23:59:60Z");
+	parse_refused("2026-12-31T23:59:60Z");
+	parse_refused("2026-06-30T23:59:60+00:00");
+	assert_int_equal(parse_ok("2016-12-31T23:59:59Z"), S(1483228799));
 }
 
-/* The leap-second allowance (sec == 60) must not switch off the day check:
- * clock.c only refuses a date that timegm() moved when sec != 60. */
+static void refusals_say_why(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		{"2026-12-31T23:59:60Z", "not a valid time: second 60"},
+		{"2026-11-26T24:00:00Z", "not a valid time: hour 24"},
+		{"2026-11-26T09:60:00Z", "not a valid time: minute 60"},
+		{"2026-02-30T09:00:00Z", "not a valid date: day 30 of 2026-02"},
+		{"2023-02-29T09:00:00Z", "not a valid date: day 29 of 2023-02"},
+		{"2026-04-31T09:00:00Z", "not a valid date: day 31 of 2026-04"},
+		{"2026-13-01T09:00:00Z", "not a valid date: month 13"},
+		{"1969-12-31T23:59:59Z", "before 1970"},
+		{"1970-01-01T00:00:00+01:00", "out of range (1970 to 9999, UTC)"},
+		{"2026-11-26", "expected an RFC 3339 time like 2026-01-31T12:00:00Z"},
+		{"2026-11-26T09:00:00", "expected an RFC 3339 time like 2026-01-31T12:00:00Z"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t us = -42;
+		char why[96] = "";
+		assert_false(clock_parse_rfc3339_why(cases[i].text, &us, why, sizeof why));
+		assert_int_equal(us, -42);
+		if (strcmp(why, cases[i].why))
+			fail_msg("%s: \"%s\", expected \"%s\"", cases[i].text, why, cases[i].why);
+	}
+	int64_t us = 0;
+	char why[96] = "untouched";
+	assert_true(clock_parse_rfc3339_why("2026-11-26T09:00:00Z", &us, why, sizeof why));
+	assert_int_equal(us, T_2026_11_26_0900);
+}
+
+/* Second 60 must not switch off the day check either. */
 static void invalid_leap_day_is_refused_even_with_second_60(void **state)
 {
 	(void)state;
@@ -293,7 +329,8 @@ int main(void)
 		cmocka_unit_test_teardown(offsets_convert_to_utc, reset_clock),
 		cmocka_unit_test_teardown(fractions_add_microseconds, reset_clock),
 		cmocka_unit_test_teardown(leap_days_are_valid_only_in_leap_years, reset_clock),
-		cmocka_unit_test_teardown(leap_second_is_accepted_as_the_next_second, reset_clock),
+		cmocka_unit_test_teardown(leap_second_is_refused, reset_clock),
+		cmocka_unit_test_teardown(refusals_say_why, reset_clock),
 		cmocka_unit_test_teardown(invalid_leap_day_is_refused_even_with_second_60,
 					  reset_clock),
 		cmocka_unit_test_teardown(missing_zone_is_refused, reset_clock),

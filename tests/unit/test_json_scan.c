@@ -64,6 +64,7 @@ static void every_github_fixture_is_vouched_for(void **state)
 			fail_msg("%s: not vouched for", e->d_name);
 		json_t *j = json_loadb(body, len, JSON_ALLOW_NUL, NULL);
 		assert_non_null(j);
+		wj_replace_nul(j);
 		const char *ja = wj_str(j, "action"), *jr = wj_str(j, "repository.full_name");
 		assert_string_equal(action, ja ? ja : "");
 		assert_string_equal(repo, jr ? jr : "");
@@ -187,11 +188,11 @@ static void action_and_repository_as_wj_str_reads_them(void **state)
 			 "\"x/1\"},\"repository\":{\"name\":\"y\"}}"));
 	assert_string_equal(action, "b\xC3\xA9");
 	assert_string_equal(repo, "");
-	/* not a string; nested deeper; cut at U+0000 */
+	/* not a string; nested deeper; U+0000 as U+FFFD (as webhook_delivery_json) */
 	assert_true(scan("{\"action\":5,\"x\":{\"action\":\"inner\"},\"repository\":{\"full_name\":"
 			 "\"a/b\\u0000c\"}}"));
 	assert_string_equal(action, "");
-	assert_string_equal(repo, "a/b");
+	assert_string_equal(repo, "a/b\xEF\xBF\xBD" "c");
 	/* too long for the buffer: not reported */
 	char doc[400];
 	snprintf(doc, sizeof doc, "{\"action\":\"%0100d\"}", 0);
@@ -203,6 +204,38 @@ static void action_and_repository_as_wj_str_reads_them(void **state)
 	assert_string_equal(repo, "");
 }
 
+/* A U+0000 in a payload string becomes U+FFFD, in every string of the tree,
+ * and nothing after it is lost; strings without one are left alone. */
+static void nul_becomes_replacement_character_everywhere(void **state)
+{
+	(void)state;
+	const char doc[] = "{\"head_commit\":{\"message\":\"fix\\u0000 the \\u0000\\u0000build\"},"
+			   "\"list\":[\"\\u0000\",\"plain\",{\"deep\":[\"a\\u0000\"]}],\"n\":1,"
+			   "\"same\":\"caf\u00e9\"}";
+	json_t *j = json_loads(doc, JSON_ALLOW_NUL, NULL);
+	assert_non_null(j);
+	json_t *plain = json_array_get(json_object_get(j, "list"), 1);
+	const char *before = json_string_value(plain);
+	assert_int_equal(wj_replace_nul(j), 3);
+	const json_t *msg = wj_get(j, "head_commit.message");
+	static const char want[] = "fix\xEF\xBF\xBD the \xEF\xBF\xBD\xEF\xBF\xBD" "build";
+	assert_int_equal(json_string_length(msg), sizeof want - 1);
+	assert_memory_equal(json_string_value(msg), want, sizeof want - 1);
+	assert_string_equal(wj_str(j, "head_commit.message"), want);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "list"), 0)),
+			    "\xEF\xBF\xBD");
+	const json_t *deep = json_array_get(
+		json_object_get(json_array_get(json_object_get(j, "list"), 2), "deep"), 0);
+	assert_string_equal(json_string_value(deep), "a\xEF\xBF\xBD");
+	/* untouched: the same string object, the same bytes */
+	assert_ptr_equal(json_string_value(plain), before);
+	assert_string_equal(wj_str(j, "same"), "caf\xC3\xA9");
+	/* a second pass finds nothing */
+	assert_int_equal(wj_replace_nul(j), 0);
+	json_decref(j);
+	assert_int_equal(wj_replace_nul(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +243,7 @@ int main(void)
 		cmocka_unit_test(jansson_refusals_are_refused),
 		cmocka_unit_test(valid_odd_documents_pass),
 		cmocka_unit_test(action_and_repository_as_wj_str_reads_them),
+		cmocka_unit_test(nul_becomes_replacement_character_everywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,9 +9,11 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "domain/rc.h"
+#include "shiplog/auth.h"
 
 static void manual_rc_transitions_follow_the_table(void **state)
 {
@@ -148,6 +150,69 @@ static void weekly_cadence_without_anchor_uses_the_weekday(void **state)
 	assert_false(rc_cadence_previous(NULL, 0, &out));
 }
 
+static char *no_env(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+static struct auth_identity person(const struct config *cfg, const char *subject,
+				   unsigned scopes)
+{
+	struct auth_identity who = {.authenticated = true, .scopes = scopes};
+	snprintf(who.subject, sizeof who.subject, "%s", subject);
+	const struct config_team *t = config_team_of(cfg, subject);
+	snprintf(who.team, sizeof who.team, "%s", t ? t->name : "");
+	return who;
+}
+
+static void feedback_is_changed_by_its_author_their_team_or_an_admin(void **state)
+{
+	(void)state;
+	static const char yaml[] = "teams:\n"
+				   "  - {name: sales, members: [\"*@sales.example.com\"]}\n"
+				   "  - {name: qa, members: [\"ana@example.org\"]}\n";
+	struct config_error err;
+	struct config *cfg = config_load_string("t.yaml", yaml, strlen(yaml), no_env, &err);
+	if (!cfg)
+		fail_msg("config: %s", err.message);
+	const unsigned fb = AUTH_SCOPE_FEEDBACK;
+	struct auth_identity w;
+	w = person(cfg, "Alice@Sales.example.com", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_AUTHOR);
+	w = person(cfg, "carol@sales.example.com", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_TEAM);
+	w = person(cfg, "ana@example.org", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_NONE);
+	w = person(cfg, "release-bot", AUTH_SCOPE_ADMIN);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_ADMIN);
+	/* an author of no team: only they (or an admin); two people of no
+	 * team are not a team */
+	w = person(cfg, "bob@example.net", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, "relay"), FEEDBACK_RIGHT_NONE);
+	assert_int_equal(rc_feedback_right(cfg, &w, "bob@example.net"), FEEDBACK_RIGHT_AUTHOR);
+	w = person(cfg, "eve@example.net", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, "bob@example.net"), FEEDBACK_RIGHT_NONE);
+	/* nobody: no subject, not signed in */
+	w = person(cfg, "", fb);
+	assert_int_equal(rc_feedback_right(cfg, &w, ""), FEEDBACK_RIGHT_NONE);
+	w = person(cfg, "alice@sales.example.com", fb);
+	w.authenticated = false;
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_NONE);
+	char why[300];
+	rc_feedback_refusal(cfg, "alice@sales.example.com", "resolve", why, sizeof why);
+	assert_string_equal(why, "only the author (alice@sales.example.com), their team (sales) "
+				 "or an admin may resolve this feedback");
+	rc_feedback_refusal(cfg, "relay", "reopen", why, sizeof why);
+	assert_string_equal(why, "only the author (relay) or an admin may reopen this feedback");
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +224,7 @@ int main(void)
 		cmocka_unit_test(dates_round_trip_and_weekdays_are_right),
 		cmocka_unit_test(cadence_every_two_weeks_on_thursday),
 		cmocka_unit_test(weekly_cadence_without_anchor_uses_the_weekday),
+		cmocka_unit_test(feedback_is_changed_by_its_author_their_team_or_an_admin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1096,7 +1096,12 @@ static void body_values_get_the_same_checks_as_params(void **state)
 	expect_invalid("{\"name\":\"\"}", "name", NULL);
 	expect_invalid("{\"name\":\"abcdefghijk\"}", "name", "at most 10");
 	expect_invalid("{\"name\":\"a\\u0001b\"}", "name", "control");
-	expect_invalid("{\"name\":\"x\",\"when\":\"2026-02-30T00:00:00Z\"}", "when", "RFC 3339");
+	/* a time: malformed, or well-formed but no real instant (said why) */
+	expect_invalid("{\"name\":\"x\",\"when\":\"noon\"}", "when", "RFC 3339");
+	expect_invalid("{\"name\":\"x\",\"when\":\"2026-02-30T00:00:00Z\"}", "when",
+		       "not a valid date: day 30 of 2026-02");
+	expect_invalid("{\"name\":\"x\",\"when\":\"2026-12-31T23:59:60Z\"}", "when",
+		       "not a valid time: second 60");
 }
 
 static void array_item_errors_name_the_index(void **state)

@@ -123,6 +123,12 @@ export default async function rc(ctx) {
 	// note, reopen. A note being written survives the live refreshes of the list.
 	const scopes = session()?.scopes || [];
 	const canTriage = scopes.includes('feedback') || scopes.includes('admin');
+	// A piece of feedback is changed by whoever gave it, their team or an admin (the
+	// server decides, and its 403 says why; this only leaves out buttons it would refuse).
+	// Verified feedback carries its giver's team.
+	const same = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+	const mayChange = (f) => scopes.includes('admin') || same(session()?.subject, f.created_by) ||
+		(f.verified && same(session()?.team, f.team));
 	const drafts = new Map(); // feedback id -> the resolution note being written
 	let focusAfter = null; // a selector of the element to focus after the next refresh
 	// fields: the inputs of the body's fields, by JSON Pointer ({'/resolution': input}); a
@@ -154,7 +160,7 @@ export default async function rc(ctx) {
 		}
 	}
 	function triage(f) {
-		if (!canTriage || f.verdict === 'approve') return null;
+		if (!canTriage || f.verdict === 'approve' || !mayChange(f)) return null;
 		const status = f.status;
 		const error = h('p', { class: 'field-error', role: 'alert' });
 		const buttons = [];
