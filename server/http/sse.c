@@ -49,6 +49,7 @@ struct sse_client {
 	bool suspended;
 	bool closed;
 	unsigned scopes; /* what it may read: events of other kinds are not sent */
+	int64_t token_id; /* the token it was opened with (or its session's); 0: none */
 	struct sse_client *next;
 };
 
@@ -225,6 +226,22 @@ static bool recently_sent(int64_t id)
 	return false;
 }
 
+/* A revoked token's streams end (their sessions ended with it). */
+static void end_token_streams(int64_t token_id)
+{
+	if (token_id <= 0) /* 0: streams without a database token */
+		return;
+	pthread_mutex_lock(&hub.lock);
+	for (struct sse_client *c = hub.clients; c; c = c->next) {
+		if (c->token_id == token_id) {
+			c->closed = true;
+			c->off = c->len;
+			client_wake(c);
+		}
+	}
+	pthread_mutex_unlock(&hub.lock);
+}
+
 /* Reads events the hub has not broadcast yet; re-reads a window below the
  * highest id seen, since ids are taken at insert and transactions commit in
  * another order. */
@@ -266,6 +283,8 @@ static void listener_poll_events(PGconn *pg)
 				broadcast(msg, n, event_kind_scope(PQgetvalue(res, i, 1)));
 				free(msg);
 			}
+			if (!strcmp(PQgetvalue(res, i, 1), "token.revoked"))
+				end_token_streams(strtoll(PQgetvalue(res, i, 3), NULL, 10));
 		}
 		PQclear(res);
 		if (rows < EVENT_PAGE || hub.max_seen == before)
@@ -568,6 +587,7 @@ void sse_open(struct http_request *r, int64_t last_event_id)
 	/* each event goes to those who may read its subject (event_kinds.c);
 	 * public_read lets anyone read what the read scope may */
 	c->scopes = r->who.scopes | (r->app->cfg->public_read ? AUTH_SCOPE_READ : 0u);
+	c->token_id = r->who.token_id;
 	/* the reconnection delay, then anything missed */
 	static const char hello[] = "retry: 3000\n: connected\n\n";
 	client_append(c, hello, sizeof hello - 1);

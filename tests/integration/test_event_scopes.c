@@ -99,6 +99,20 @@ static void feeds_wait_for(struct feed **feeds, size_t n, const char *needle)
 				 feeds[i]->data ? feeds[i]->data : "(nothing)");
 }
 
+/* Drives every open stream until `f`'s has ended (the server closed it). */
+static bool feed_wait_done(struct feed *f)
+{
+	for (int round = 0; round < 200; round++) {
+		int running = 0, queued = 0;
+		curl_multi_perform(multi, &running);
+		for (CURLMsg *m; (m = curl_multi_info_read(multi, &queued));)
+			if (m->msg == CURLMSG_DONE && m->easy_handle == f->easy)
+				return true;
+		curl_multi_poll(multi, NULL, 0, 100, NULL);
+	}
+	return false;
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -223,6 +237,34 @@ static void every_kind_reaches_only_those_who_may_read_it(void **state)
 	free(before);
 }
 
+/* A stream opened with a token ends when the token is revoked, like its
+ * sessions: the revocation reaches every replica as the token.revoked event. */
+static void revoking_a_token_ends_its_streams(void **state)
+{
+	(void)state;
+	char *doomed = itest_token(&server, "read");
+	long id = itest_sql_long(db_url, "SELECT max(id) FROM api_tokens");
+	struct feed *gone = feed_open(doomed, NULL), *stays = feed_open(reader, NULL);
+	struct feed *both[] = {gone, stays};
+	feeds_wait_for(both, 2, ": connected");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/tokens/%ld", id);
+	struct itest_response r;
+	itest_http(&server, "DELETE", path,
+		   (const char *const[]){"Authorization: Bearer " ITEST_ADMIN_TOKEN, NULL}, NULL, 0,
+		   &r);
+	assert_int_equal(r.status, 204);
+	itest_response_free(&r);
+	assert_true(feed_wait_done(gone));
+	/* the other reader's stream goes on and gets what comes next */
+	write_one_of_each("sentinel-after-revoke");
+	feeds_wait_for(&stays, 1, "\"entity_id\":\"sentinel-after-revoke\"");
+	assert_null(strstr(gone->data, "sentinel-after-revoke"));
+	feed_close(gone);
+	feed_close(stays);
+	free(doomed);
+}
+
 /* With public_read, anyone may read what the read scope may: the same
  * events, and still no token events. */
 static void public_read_streams_what_a_reader_may_read(void **state)
@@ -244,6 +286,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind_reaches_only_those_who_may_read_it),
+		cmocka_unit_test(revoking_a_token_ends_its_streams),
 		cmocka_unit_test(public_read_streams_what_a_reader_may_read),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
