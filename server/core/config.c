@@ -1873,8 +1873,10 @@ static void finish(struct config *cfg)
 	if (cfg->sso_header && !cfg->n_trusted_proxies) {
 		char w[512];
 
-		snprintf(w, sizeof w, "auth.sso_header %s is set, but auth.trusted_proxies is empty: "
-			 "the header is ignored whoever sends it", cfg->sso_header);
+		snprintf(w, sizeof w,
+			 "auth.sso_header %s is set, but auth.trusted_proxies is empty: the "
+			 "header is ignored whoever sends it",
+			 cfg->sso_header);
 		config_warn(cfg, w);
 	}
 	/* API calls are built as api_url + "/repos/...". */

@@ -192,8 +192,9 @@ static void an_unset_secret_variable_stops_start_up(void **state)
 
 	/* and a real server does not start either */
 	char env[600];
-	itest_config_file("trust-secret", "webhooks: {github_secret_env: ITEST_TRUST_UNSET_SECRET}\n",
-			  path, sizeof path, env, sizeof env);
+	itest_config_file("trust-secret",
+			  "webhooks: {github_secret_env: ITEST_TRUST_UNSET_SECRET}\n", path,
+			  sizeof path, env, sizeof env);
 	struct itest_server s;
 	const char *extra[] = {env, NULL};
 	setenv("ITEST_CONFIG", path, 1);

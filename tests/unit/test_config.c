@@ -474,7 +474,9 @@ static void test_secret_env_errors(void **state)
 static void test_unset_secret_variable_is_an_error(void **state)
 {
 	(void)state;
-	expect_error("repositories:\n  - name: acme/rocket\n    webhook_secret_env: WGE_GITHUB_SECRET\n",
+	expect_error("repositories:\n"
+		     "  - name: acme/rocket\n"
+		     "    webhook_secret_env: WGE_GITHUB_SECRET\n",
 		     "test.yaml:3:25: repositories[0].webhook_secret_env: environment variable "
 		     "WGE_GITHUB_SECRET is not set",
 		     NULL);
