@@ -38,6 +38,9 @@ COPY --from=builder /out/usr/bin/shiplog /usr/bin/shiplog
 COPY --from=builder /out/usr/share/shiplog/web /usr/share/shiplog/web
 COPY --from=builder /out/etc/shiplog/shiplog.yaml /etc/shiplog/shiplog.yaml
 
+# /etc/shiplog/shiplog.yaml (deploy/shiplog.example.yaml) trusts no identity header, so listening
+# on every interface of the container gives nobody a way to claim to be someone. The Kubernetes
+# base mounts its own shiplog.yaml and sets SHIPLOG_LISTEN=127.0.0.1:8080 behind oauth2-proxy.
 ENV SHIPLOG_LISTEN=0.0.0.0:8080 \
     SHIPLOG_WEB_DIR=/usr/share/shiplog/web \
     SHIPLOG_DATA_DIR=/var/lib/shiplog

@@ -115,8 +115,8 @@ SESSION_SECRET=$(secret SHIPLOG_SESSION_SECRET session_secret)
 # Webhook secrets: configure the same values in GitHub and in Flux's Provider.
 GITHUB_SECRET=$(secret SHIPLOG_GITHUB_WEBHOOK_SECRET github_webhook_secret)
 FLUX_SECRET=$(secret SHIPLOG_FLUX_WEBHOOK_SECRET flux_webhook_secret)
-# The example config gives weave-gitops-enterprise its own secret variable.
-WGE_SECRET=${WGE_GITHUB_SECRET:-$GITHUB_SECRET}
+# The example config trusts no SSO header and names no `_env` secret variable: a variable it
+# named would have to be set here, or shiplogd would refuse to start.
 
 ARGS=()
 if [[ -f "$CONFIG" ]]; then
@@ -135,7 +135,6 @@ DATABASE_URL=$DB_URL \
 	SHIPLOG_SESSION_SECRET=$SESSION_SECRET \
 	SHIPLOG_GITHUB_WEBHOOK_SECRET=$GITHUB_SECRET \
 	SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
-	WGE_GITHUB_SECRET=$WGE_SECRET \
 	SHIPLOG_DATA_DIR=${SHIPLOG_DATA_DIR:-$STATE_DIR/data} \
 	SHIPLOG_BASE_URL=$PUBLIC_URL \
 	SHIPLOG_WEB_DIR=$WEB_DIR \
@@ -172,7 +171,7 @@ if [[ -x scripts/demo-data.sh ]]; then
 	log "loading demo data (scripts/demo-data.sh)"
 	SHIPLOG_URL=$URL SHIPLOG_ADMIN_TOKEN=$ADMIN_TOKEN DATABASE_URL=$DB_URL \
 		SHIPLOG_GITHUB_WEBHOOK_SECRET=$GITHUB_SECRET SHIPLOG_FLUX_WEBHOOK_SECRET=$FLUX_SECRET \
-		WGE_GITHUB_SECRET=$WGE_SECRET DEMO_DATA_LOG="$STATE_DIR/demo-data.json" \
+		DEMO_DATA_LOG="$STATE_DIR/demo-data.json" \
 		scripts/demo-data.sh ||
 		log "warning: scripts/demo-data.sh failed; continuing"
 fi

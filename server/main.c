@@ -32,7 +32,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE        read the YAML configuration FILE (or $SHIPLOG_CONFIG)\n"
-	      "      --check-config FILE  validate FILE and exit (0 valid, 1 invalid)\n"
+	      "      --check-config FILE  validate FILE and exit (0 valid, 1 invalid); an unset\n"
+	      "                           variable that a `_env` key names is only a warning\n"
 	      "      --migrate-only       apply database migrations and exit\n"
 	      "  -h, --help               show this help and exit\n"
 	      "  -V, --version            show the version and exit\n"
@@ -67,7 +68,9 @@ static void usage(FILE *out)
 static int check_config(const char *path)
 {
 	struct config_error err;
-	struct config *cfg = config_load(path, getenv, &err);
+	/* run where the secrets are not: an unset `_env` variable is a warning here,
+	 * and stops shiplogd from starting */
+	struct config *cfg = config_load_flags(path, getenv, CONFIG_UNSET_ENV_WARNS, &err);
 	if (!cfg) {
 		fprintf(stderr, "%s\n", err.message);
 		return 1;

@@ -204,7 +204,8 @@ struct config {
 	size_t n_required_artifacts;
 	struct config_gates gates;
 
-	/* Things worth a warning at start (e.g. a *_env secret that is unset). */
+	/* Things worth a warning at start (e.g. a trusted proxy range wider than
+	 * one address; with CONFIG_UNSET_ENV_WARNS, an unset `_env` variable). */
 	char *warnings[16];
 	size_t n_warnings;
 
@@ -238,6 +239,21 @@ struct config *config_load_string(const char *name, const char *text, size_t len
 /* The port the server really bound (listen port 0 picks one): a base URL
  * derived from the listen address names it. */
 void config_bound_port(struct config *cfg, unsigned port);
+
+/*
+ * A key ending in `_env` names the variable that holds a secret; when that
+ * variable is unset (or empty) loading fails, naming the key and the
+ * variable.  With CONFIG_UNSET_ENV_WARNS it is a warning in cfg->warnings
+ * instead (--check-config, which runs where the secrets are not).
+ */
+#define CONFIG_UNSET_ENV_WARNS 1u
+
+struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char *),
+				 unsigned flags, struct config_error *err);
+struct config *config_load_string_flags(const char *name, const char *text, size_t len,
+					char *(*getenv_fn)(const char *), unsigned flags,
+					struct config_error *err);
+
 void config_free(struct config *cfg);
 
 /* The repository entry for "owner/name", or NULL (borrowed). */

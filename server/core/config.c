@@ -47,6 +47,7 @@ struct loader {
 	size_t nodes;
 	char why[384];           /* what a scalar handler found wrong */
 	struct config *cfg;      /* the config being built (for warnings) */
+	bool unset_env_warns;    /* CONFIG_UNSET_ENV_WARNS: --check-config */
 };
 
 struct directive;
@@ -546,32 +547,47 @@ static const char *check_not_blank(const char *s)
 	return NULL;
 }
 
-static const char *check_proxy(const char *s)
+/* An IP address or CIDR: its prefix length (the address's full length
+ * without one) and that full length (32 or 128) into *bits and *max. */
+static bool parse_proxy(const char *s, long *bits, long *max)
 {
-	static const char *const expected = "expected an IP address or CIDR (e.g. 10.0.0.0/8)";
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(s, '/');
 	size_t len = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned char buf[sizeof(struct in6_addr)];
-	long max;
 
 	if (!len || len >= sizeof(addr))
-		return expected;
+		return false;
 	memcpy(addr, s, len);
 	addr[len] = '\0';
 	if (inet_pton(AF_INET, addr, buf) == 1)
-		max = 32;
+		*max = 32;
 	else if (inet_pton(AF_INET6, addr, buf) == 1)
-		max = 128;
+		*max = 128;
 	else
-		return expected;
+		return false;
+	*bits = *max;
 	if (slash) {
 		size_t digits = strlen(slash + 1);
 
-		if (!digits || digits > 3 || strspn(slash + 1, "0123456789") != digits ||
-		    strtol(slash + 1, NULL, 10) > max)
-			return expected;
+		if (!digits || digits > 3 || strspn(slash + 1, "0123456789") != digits)
+			return false;
+		*bits = strtol(slash + 1, NULL, 10);
 	}
+	return *bits <= *max;
+}
+
+static const char *check_proxy(const char *s)
+{
+	long bits, max;
+
+	if (!parse_proxy(s, &bits, &max))
+		return "expected an IP address or CIDR (e.g. 10.0.0.0/8)";
+	/* whoever can reach the port would be whoever they claim to be */
+	if (bits == 0)
+		return "a /0 range trusts every address to set the SSO header and "
+		       "X-Forwarded-For: list the proxy's own address (\"127.0.0.1\" for a "
+		       "sidecar)";
 	return NULL;
 }
 
@@ -719,6 +735,28 @@ static void config_warn(struct config *cfg, const char *text)
 	cfg->warnings[cfg->n_warnings++] = xstrdup(text);
 }
 
+/* The value of the variable an `_env` key names.  Unset (or empty) is an
+ * error: a configured secret that silently went missing would turn signature
+ * checks off.  --check-config, run where the secrets are not, only warns. */
+static bool env_value(struct loader *ld, const char *name, const char **value)
+{
+	*value = ld->getenv_fn ? ld->getenv_fn(name) : NULL;
+	if (*value && **value)
+		return true;
+	*value = NULL;
+	if (ld->unset_env_warns) {
+		char w[512];
+
+		snprintf(w, sizeof w, "%s: environment variable %s is not set; shiplogd will not "
+			 "start until it is", ld->path, name);
+		config_warn(ld->cfg, w);
+		return true;
+	}
+	snprintf(ld->why, sizeof ld->why,
+		 "environment variable %s is not set: set it, or remove this key", name);
+	return false;
+}
+
 static bool set_secret_env(struct loader *ld, const struct directive *d, const char *v,
 			   void *base)
 {
@@ -726,17 +764,10 @@ static bool set_secret_env(struct loader *ld, const struct directive *d, const c
 
 	if (problem)
 		return bad_value(ld, d, v, "%s", problem);
-	secret = ld->getenv_fn ? ld->getenv_fn(v) : NULL;
-	if (!secret || !*secret) {
-		/* Not fatal: the other secrets still apply, and shiplogd warns
-		 * loudly at start when no secret at all is left. */
-		char w[512];
-		snprintf(w, sizeof w, "%s: environment variable %s is not set; this secret is not used",
-			 ld->path, v);
-		config_warn(ld->cfg, w);
-		return true;
-	}
-	replace_string(field(base, d->offset), secret);
+	if (!env_value(ld, v, &secret))
+		return false;
+	if (secret)
+		replace_string(field(base, d->offset), secret);
 	return true;
 }
 
@@ -915,6 +946,33 @@ static bool set_string_list(struct loader *ld, const struct directive *d, yaml_n
 		(*list)[i] = xstrdup(v);
 		*count = i + 1;
 		path_pop(ld, old);
+	}
+	return true;
+}
+
+/* auth.trusted_proxies: each entry may set the SSO header and X-Forwarded-For,
+ * so a range (rather than the proxy's own address) is worth a warning; a /0 is
+ * refused by check_proxy. */
+static bool set_trusted_proxies(struct loader *ld, const struct directive *d, yaml_node_t *node,
+				void *base)
+{
+	const struct config *cfg = base;
+	long bits, max;
+	size_t i;
+
+	if (!set_string_list(ld, d, node, base))
+		return false;
+	for (i = 0; i < cfg->n_trusted_proxies; i++) {
+		char w[512];
+
+		if (!parse_proxy(cfg->trusted_proxies[i], &bits, &max) || bits == max)
+			continue;
+		snprintf(w, sizeof w,
+			 "%s[%zu]: \"%s\" trusts a range of 2^%ld addresses, not one proxy: any of "
+			 "them may set the SSO header (an identity) and X-Forwarded-For; list only "
+			 "the proxy's own address (\"127.0.0.1\" for a sidecar)",
+			 ld->path, i, cfg->trusted_proxies[i], max - bits);
+		config_warn(ld->cfg, w);
 	}
 	return true;
 }
@@ -1270,7 +1328,7 @@ static const struct directive auth_directives[] = {
 	  .max = 30 * 86400 },
 	{ .name = "sso_header", .scalar = set_string, .offset = CFG(sso_header),
 	  .check = check_header_name },
-	{ .name = "trusted_proxies", .node = set_string_list, .offset = CFG(trusted_proxies),
+	{ .name = "trusted_proxies", .node = set_trusted_proxies, .offset = CFG(trusted_proxies),
 	  .count_offset = CFG(n_trusted_proxies), .check = check_proxy },
 	{ 0 },
 };
@@ -1413,17 +1471,10 @@ static bool set_sink_url_env(struct loader *ld, const struct directive *d, const
 	if (problem)
 		return bad_value(ld, d, v, "%s", problem);
 	replace_string(&sink->url_env, v);
-	url = ld->getenv_fn ? ld->getenv_fn(v) : NULL;
-	if (!url || !*url) {
-		char w[512];
-
-		snprintf(w, sizeof w,
-			 "%s: environment variable %s is not set; this sink's messages fail until "
-			 "it is",
-			 ld->path, v);
-		config_warn(ld->cfg, w);
+	if (!env_value(ld, v, &url))
+		return false;
+	if (!url)
 		return true;
-	}
 	if (check_url(url)) {
 		snprintf(ld->why, sizeof(ld->why),
 			 "environment variable %s: expected an http:// or https:// URL", v);
@@ -1839,6 +1890,15 @@ static void finish(struct config *cfg)
 		cfg->base_url_derived = true;
 		config_bound_port(cfg, cfg->listen_port);
 	}
+	if (cfg->sso_header && !cfg->n_trusted_proxies) {
+		char w[512];
+
+		snprintf(w, sizeof w,
+			 "auth.sso_header %s is set, but auth.trusted_proxies is empty: the "
+			 "header is ignored whoever sends it",
+			 cfg->sso_header);
+		config_warn(cfg, w);
+	}
 	/* API calls are built as api_url + "/repos/...". */
 	len = strlen(cfg->notifications.github.api_url);
 	while (len > 0 && cfg->notifications.github.api_url[len - 1] == '/')
@@ -1850,7 +1910,8 @@ static void finish(struct config *cfg)
 }
 
 static struct config *load(const char *path, const char *text, size_t len,
-			   char *(*getenv_fn)(const char *), struct config_error *err)
+			   char *(*getenv_fn)(const char *), unsigned flags,
+			   struct config_error *err)
 {
 	struct config_error scratch;
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
@@ -1859,6 +1920,7 @@ static struct config *load(const char *path, const char *text, size_t len,
 		.getenv_fn = getenv_fn,
 		.err = err ? err : &scratch,
 		.cfg = cfg,
+		.unset_env_warns = flags & CONFIG_UNSET_ENV_WARNS,
 	};
 
 	ld.err->message[0] = '\0';
@@ -1877,14 +1939,28 @@ fail:
 	return NULL;
 }
 
+struct config *config_load_string_flags(const char *name, const char *text, size_t len,
+					char *(*getenv_fn)(const char *), unsigned flags,
+					struct config_error *err)
+{
+	return load(name ? name : "(string)", text ? text : "", text ? len : 0, getenv_fn, flags,
+		    err);
+}
+
 struct config *config_load_string(const char *name, const char *text, size_t len,
 				  char *(*getenv_fn)(const char *), struct config_error *err)
 {
-	return load(name ? name : "(string)", text ? text : "", text ? len : 0, getenv_fn, err);
+	return config_load_string_flags(name, text, len, getenv_fn, 0, err);
 }
 
 struct config *config_load(const char *path, char *(*getenv_fn)(const char *),
 			   struct config_error *err)
+{
+	return config_load_flags(path, getenv_fn, 0, err);
+}
+
+struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char *),
+				 unsigned flags, struct config_error *err)
 {
 	struct config_error scratch;
 	struct config *cfg = NULL;
@@ -1893,7 +1969,7 @@ struct config *config_load(const char *path, char *(*getenv_fn)(const char *),
 	FILE *f;
 
 	if (!path)
-		return load(NULL, NULL, 0, getenv_fn, err);
+		return load(NULL, NULL, 0, getenv_fn, flags, err);
 	if (!err)
 		err = &scratch;
 	f = fopen(path, "rb");
@@ -1932,7 +2008,7 @@ struct config *config_load(const char *path, char *(*getenv_fn)(const char *),
 			 strerror(errno));
 		goto out;
 	}
-	cfg = load(path, text, len, getenv_fn, err);
+	cfg = load(path, text, len, getenv_fn, flags, err);
 out:
 	fclose(f);
 	free(text);

@@ -52,6 +52,17 @@ export function loadYamlFile(file) {
 	return parseYamlDocs(fs.readFileSync(file, "utf8"), rel(file));
 }
 
+// Every `*_env` key of a parsed shiplog.yaml (the name of the variable that holds a secret), with
+// where it is: [{key: "repositories[0].webhook_secret_env", variable: "WGE_GITHUB_SECRET"}].
+export function envKeys(value, where = "") {
+	if (Array.isArray(value)) return value.flatMap((v, i) => envKeys(v, `${where}[${i}]`));
+	if (value === null || typeof value !== "object") return [];
+	return Object.entries(value).flatMap(([k, v]) => {
+		const key = where ? `${where}.${k}` : k;
+		return k.endsWith("_env") && typeof v === "string" ? [{ key, variable: v }] : envKeys(v, key);
+	});
+}
+
 // --- models ---------------------------------------------------------------------------------
 
 // apiVersion -> module of the package that holds its models.

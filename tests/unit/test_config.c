@@ -155,7 +155,7 @@ static void test_example_file_loads(void **state)
 	size_t i;
 
 	(void)state;
-	env_set("WGE_GITHUB_SECRET", "wge-secret");
+	/* with an empty environment: the example names no `_env` variable */
 	cfg = config_load(SHIPLOG_SOURCE_DIR "/deploy/shiplog.example.yaml", fake_getenv, &err);
 	if (!cfg)
 		fail_msg("example config: %s", err.message);
@@ -165,14 +165,16 @@ static void test_example_file_loads(void **state)
 	assert_int_equal(cfg->db_connections, 20);
 	assert_int_equal(cfg->webhook_body_limit, 25 * 1024 * 1024);
 	assert_string_equal(cfg->base_url, "https://shiplog.example.com");
-	assert_string_equal(cfg->sso_header, "X-Forwarded-Email");
-	assert_int_equal(cfg->n_trusted_proxies, 2);
+	/* it trusts no identity header from anywhere, and has nothing to warn about */
+	assert_null(cfg->sso_header);
+	assert_int_equal(cfg->n_trusted_proxies, 0);
+	assert_int_equal(cfg->n_warnings, 0);
 
 	assert_int_equal(cfg->n_repositories, 2);
 	wge = config_find_repository(cfg, "weaveworks/weave-gitops-enterprise");
 	assert_non_null(wge);
 	assert_string_equal(wge->default_branch, "main");
-	assert_string_equal(wge->webhook_secret, "wge-secret");
+	assert_null(wge->webhook_secret);
 	assert_non_null(config_find_repository(cfg, "weaveworks/weave-gitops"));
 
 	assert_int_equal(cfg->n_environments, 3);
@@ -217,18 +219,22 @@ static void test_example_file_loads(void **state)
 	config_free(cfg);
 }
 
-static void test_example_file_warns_about_its_unset_secret(void **state)
+/* The copy the Kubernetes base mounts trusts exactly its oauth2-proxy sidecar. */
+static void test_kubernetes_copy_trusts_only_the_sidecar(void **state)
 {
 	struct config_error err = { { 0 } };
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(SHIPLOG_SOURCE_DIR "/deploy/shiplog.example.yaml", fake_getenv, &err);
-	assert_non_null(cfg);
-	assert_null(cfg->repositories[0].webhook_secret);
-	assert_int_equal(cfg->n_warnings, 1);
-	assert_non_null(strstr(cfg->warnings[0], "WGE_GITHUB_SECRET is not set"));
-	assert_non_null(strstr(cfg->warnings[0], "repositories[0].webhook_secret_env"));
+	cfg = config_load(SHIPLOG_SOURCE_DIR "/deploy/kubernetes/base/shiplog.yaml", fake_getenv,
+			  &err);
+	if (!cfg)
+		fail_msg("deploy/kubernetes/base/shiplog.yaml: %s", err.message);
+	assert_string_equal(cfg->listen_host, "127.0.0.1");
+	assert_string_equal(cfg->sso_header, "X-Forwarded-Email");
+	assert_int_equal(cfg->n_trusted_proxies, 1);
+	assert_string_equal(cfg->trusted_proxies[0], "127.0.0.1");
+	assert_int_equal(cfg->n_warnings, 0);
 	config_free(cfg);
 }
 
@@ -471,6 +477,112 @@ static void test_secret_env_errors(void **state)
 	expect_error("repositories:\n  - {name: a/b, webhook_secret_env: \"\"}\n",
 		     "repositories[0].webhook_secret_env: expected the name of an environment",
 		     NULL);
+}
+
+/* A configured secret whose variable is missing must not quietly turn
+ * signature checks off: loading fails, naming the key (with its position)
+ * and the variable. */
+static void test_unset_secret_variable_is_an_error(void **state)
+{
+	(void)state;
+	expect_error("repositories:\n"
+		     "  - name: acme/rocket\n"
+		     "    webhook_secret_env: WGE_GITHUB_SECRET\n",
+		     "test.yaml:3:25: repositories[0].webhook_secret_env: environment variable "
+		     "WGE_GITHUB_SECRET is not set",
+		     NULL);
+	expect_error("webhooks:\n  github_secret_env: GH_SECRET\n",
+		     "test.yaml:2:22: webhooks.github_secret_env: environment variable GH_SECRET "
+		     "is not set",
+		     NULL);
+	/* empty is unset: compose files pass "VAR=" */
+	env_set("FLUX_SECRET", "");
+	expect_error("webhooks:\n  flux_secret_env: FLUX_SECRET\n",
+		     "webhooks.flux_secret_env: environment variable FLUX_SECRET is not set", NULL);
+	expect_error("notifications:\n"
+		     "  sinks: [{name: hooks, type: webhook, url_env: HOOK_URL, events: [rc.cut]}]\n",
+		     "notifications.sinks[0].url_env: environment variable HOOK_URL is not set", NULL);
+	env_set("HOOK_URL", "https://hooks.example.com/x");
+	expect_error("notifications:\n"
+		     "  sinks: [{name: hooks, type: webhook, url_env: HOOK_URL, secret_env: HOOK_KEY,\n"
+		     "           events: [rc.cut]}]\n",
+		     "notifications.sinks[0].secret_env: environment variable HOOK_KEY is not set",
+		     NULL);
+	expect_error("notifications:\n  github_status: {token_env: GH_TOKEN}\n",
+		     "notifications.github_status.token_env: environment variable GH_TOKEN is not set",
+		     NULL);
+}
+
+/* --check-config runs where the secrets are not: the same file loads, with
+ * one warning per unset variable naming key and variable. */
+static void test_unset_secret_variable_warns_when_checking(void **state)
+{
+	static const char text[] =
+		"webhooks:\n  github_secret_env: GH_SECRET\n"
+		"repositories:\n  - {name: acme/rocket, webhook_secret_env: ROCKET_SECRET}\n"
+		"notifications:\n"
+		"  sinks: [{name: chat, type: slack, url_env: CHAT_URL, events: [rc.cut]}]\n";
+	struct config_error err = { { 0 } };
+	struct config *cfg;
+
+	(void)state;
+	env_set("ROCKET_SECRET", "rocket");
+	cfg = config_load_string_flags("test.yaml", text, strlen(text), fake_getenv,
+				       CONFIG_UNSET_ENV_WARNS, &err);
+	if (!cfg)
+		fail_msg("unexpected error: %s", err.message);
+	assert_null(cfg->github_webhook_secret);
+	assert_string_equal(cfg->repositories[0].webhook_secret, "rocket");
+	assert_null(cfg->notifications.sinks[0].url);
+	assert_int_equal(cfg->n_warnings, 2);
+	assert_non_null(strstr(cfg->warnings[0], "webhooks.github_secret_env: environment variable "
+						 "GH_SECRET is not set"));
+	assert_non_null(strstr(cfg->warnings[1], "notifications.sinks[0].url_env: environment "
+						 "variable CHAT_URL is not set"));
+	config_free(cfg);
+	/* and without the flag the same text does not load */
+	assert_null(load_text(text, &err));
+	assert_non_null(strstr(err.message, "GH_SECRET is not set"));
+}
+
+/* ---- trusted proxies ---- */
+
+static void test_trusting_every_address_is_refused(void **state)
+{
+	(void)state;
+	expect_error("auth:\n  sso_header: X-Forwarded-Email\n  trusted_proxies: [\"0.0.0.0/0\"]\n",
+		     "test.yaml:3:21: auth.trusted_proxies[0]: a /0 range trusts every address", NULL);
+	expect_error("auth:\n  trusted_proxies: [\"127.0.0.1\", \"::/0\"]\n",
+		     "test.yaml:2:34: auth.trusted_proxies[1]: a /0 range trusts every address", NULL);
+	expect_error("auth:\n  trusted_proxies: [\"10.1.2.3/0\"]\n", "a /0 range", NULL);
+}
+
+static void test_trusted_ranges_warn_single_addresses_do_not(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("auth:\n  sso_header: X-Forwarded-Email\n"
+		      "  trusted_proxies: [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\", \"fd00::/64\",\n"
+		      "                    \"192.0.2.7/32\", \"2001:db8::1/128\"]\n");
+	assert_int_equal(cfg->n_trusted_proxies, 6);
+	assert_int_equal(cfg->n_warnings, 2);
+	assert_non_null(strstr(cfg->warnings[0], "auth.trusted_proxies[1]: \"10.0.0.0/8\" trusts a "
+						 "range of 2^24 addresses"));
+	assert_non_null(strstr(cfg->warnings[1], "auth.trusted_proxies[3]: \"fd00::/64\" trusts a "
+						 "range of 2^64 addresses"));
+	config_free(cfg);
+}
+
+static void test_sso_header_without_trusted_proxies_warns(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("auth:\n  sso_header: X-Forwarded-Email\n");
+	assert_int_equal(cfg->n_warnings, 1);
+	assert_non_null(strstr(cfg->warnings[0], "auth.trusted_proxies is empty"));
+	config_free(cfg);
 }
 
 /* ---- webhook processing ---- */
@@ -1124,14 +1236,20 @@ static void test_notification_env_overrides_win_over_file(void **state)
 	config_free(cfg);
 }
 
-static void test_unset_notification_secrets_are_warnings(void **state)
+static void test_unset_notification_secrets_warn_when_checking(void **state)
 {
+	static const char text[] =
+		"notifications:\n"
+		"  sinks: [{name: chat, type: slack, url_env: NOT_SET_URL, events: [rc.cut]}]\n"
+		"  github_status: {token_env: NOT_SET_TOKEN}\n";
+	struct config_error err = { { 0 } };
 	struct config *cfg;
 
 	(void)state;
-	cfg = load_ok("notifications:\n"
-		      "  sinks: [{name: chat, type: slack, url_env: NOT_SET_URL, events: [rc.cut]}]\n"
-		      "  github_status: {token_env: NOT_SET_TOKEN}\n");
+	cfg = config_load_string_flags("test.yaml", text, strlen(text), fake_getenv,
+				       CONFIG_UNSET_ENV_WARNS, &err);
+	if (!cfg)
+		fail_msg("unexpected error: %s", err.message);
 	assert_null(cfg->notifications.sinks[0].url);
 	assert_string_equal(cfg->notifications.sinks[0].url_env, "NOT_SET_URL");
 	assert_true(cfg->notifications.github.configured);
@@ -1148,6 +1266,9 @@ static void test_bad_notifications_name_the_field(void **state)
 	(void)state;
 	env_set("URL", "https://example.com/hook");
 	env_set("NOT_A_URL", "ftp://example.com/hook");
+	/* set, so that each error below is the one about the field (unset is one too) */
+	env_set("S", "secret");
+	env_set("T", "token");
 	expect_error("notifications:\n  sinks:\n"
 		     "    - {name: a, type: slack, url_env: URL, events: [rc.cut, rc.exploded]}\n",
 		     "test.yaml:3:61: notifications.sinks[0].events[1]: expected one of rc.cut, "
@@ -1263,7 +1384,7 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults_without_file, reset_env),
 		cmocka_unit_test_setup(test_empty_file_gives_defaults, reset_env),
 		cmocka_unit_test_setup(test_example_file_loads, reset_env),
-		cmocka_unit_test_setup(test_example_file_warns_about_its_unset_secret, reset_env),
+		cmocka_unit_test_setup(test_kubernetes_copy_trusts_only_the_sidecar, reset_env),
 		cmocka_unit_test_setup(test_missing_file_names_path, reset_env),
 		cmocka_unit_test_setup(test_file_values_and_db_connections_follow_threads,
 				       reset_env),
@@ -1275,6 +1396,11 @@ int main(void)
 		cmocka_unit_test_setup(test_ipv6_base_url_is_bracketed, reset_env),
 		cmocka_unit_test_setup(test_secret_read_from_named_env_var, reset_env),
 		cmocka_unit_test_setup(test_secret_env_errors, reset_env),
+		cmocka_unit_test_setup(test_unset_secret_variable_is_an_error, reset_env),
+		cmocka_unit_test_setup(test_unset_secret_variable_warns_when_checking, reset_env),
+		cmocka_unit_test_setup(test_trusting_every_address_is_refused, reset_env),
+		cmocka_unit_test_setup(test_trusted_ranges_warn_single_addresses_do_not, reset_env),
+		cmocka_unit_test_setup(test_sso_header_without_trusted_proxies_warns, reset_env),
 		cmocka_unit_test_setup(test_yaml_syntax_error_has_position, reset_env),
 		cmocka_unit_test_setup(test_unknown_key_names_key_and_position, reset_env),
 		cmocka_unit_test_setup(test_wrong_type_or_range_names_field, reset_env),
@@ -1301,7 +1427,7 @@ int main(void)
 		cmocka_unit_test_setup(test_notifications_read_secrets_from_the_environment,
 				       reset_env),
 		cmocka_unit_test_setup(test_notification_env_overrides_win_over_file, reset_env),
-		cmocka_unit_test_setup(test_unset_notification_secrets_are_warnings, reset_env),
+		cmocka_unit_test_setup(test_unset_notification_secrets_warn_when_checking, reset_env),
 		cmocka_unit_test_setup(test_bad_notifications_name_the_field, reset_env),
 		cmocka_unit_test_setup(test_example_notifications_block_loads, reset_env),
 	};
