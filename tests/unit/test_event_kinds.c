@@ -52,7 +52,9 @@ static void add(struct found *fd, const char *kind, size_t len, const char *wher
 	assert_true(len < sizeof fd->kind[0]);
 	memcpy(fd->kind[fd->n], kind, len);
 	fd->kind[fd->n][len] = '\0';
-	snprintf(fd->where[fd->n], sizeof fd->where[0], "%s", where);
+	/* the path's tail, if it is long */
+	size_t wl = strlen(where), room = sizeof fd->where[0] - 1;
+	memcpy(fd->where[fd->n], where + (wl > room ? wl - room : 0), (wl > room ? room : wl) + 1);
 	fd->n++;
 }
 
