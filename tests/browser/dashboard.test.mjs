@@ -480,6 +480,7 @@ test('on the RC page, an admin acknowledges, resolves and reopens the block with
 	await visit(eng, `/release-candidates/${rc.id}`, '#feedback-list [data-verdict="block"][data-status="open"]');
 	const blockId = await eng.getAttribute('#feedback-list [data-verdict="block"][data-status="open"]', 'data-feedback-id');
 	assert.equal(await eng.locator(`#feedback-${blockId} .feedback-actions`).count(), 0, 'no buttons the server would refuse');
+	assert.match(await eng.textContent(`#feedback-${blockId} .feedback-who-may`), /alice@example\.com, their team \(sales\) or an admin can acknowledge or resolve this/);
 	noProblems(eng, 'RC page as someone of another team');
 	await engCtx.close();
 

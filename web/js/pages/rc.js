@@ -160,7 +160,13 @@ export default async function rc(ctx) {
 		}
 	}
 	function triage(f) {
-		if (!canTriage || f.verdict === 'approve' || !mayChange(f)) return null;
+		if (!canTriage || f.verdict === 'approve') return null;
+		if (!mayChange(f)) {
+			// say who can, rather than leave a block that seems stuck
+			if (f.status === 'resolved') return null;
+			const team = f.verified && f.team ? `, their team (${f.team})` : '';
+			return h('p', { class: 'muted feedback-who-may' }, `${f.created_by}${team} or an admin can ${f.status === 'open' ? 'acknowledge or resolve' : 'resolve'} this.`);
+		}
 		const status = f.status;
 		const error = h('p', { class: 'field-error', role: 'alert' });
 		const buttons = [];
