@@ -5,7 +5,7 @@
  * its JSON and the repository its secret belongs to), then stored with
  * status "received" and answered 202 once that row is committed — durable,
  * and processed later by an applier (a 2xx means processed in its own
- * transaction or durably queued, never lost).  Concurrent requests are GROUP
+ * transaction or durably queued).  Concurrent requests are GROUP
  * COMMITTED: the first request to find no write in progress becomes the
  * writer, takes every delivery waiting (up to GROUP_MAX) and stores them all
  * with one INSERT ... SELECT FROM unnest(binary arrays) and one commit; the
