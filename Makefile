@@ -53,7 +53,7 @@ format:
 	find server include tests cli -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null \
 		| xargs -r clang-format -i
 
-# --- fuzzing (issue 7; tests/fuzz/README.md) ---------------------------------------------
+# --- fuzzing (tests/fuzz/README.md) ------------------------------------------------------
 #   make fuzz        the CI budget: all targets in about FUZZ_BUDGET (120) seconds, -seed=1
 #   make fuzz-long   FUZZ_SECONDS (600) per target; findings in build-fuzz/findings/<target>/
 FUZZ_BUDGET  ?= 120
@@ -71,7 +71,7 @@ fuzz: fuzz-build
 fuzz-long: fuzz-build
 	bash tests/fuzz/run.sh --build build-fuzz --out build-fuzz/findings --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
 
-# --- benchmarks (issue 8; bench/README.md) — not part of `make test` ----------------------
+# --- benchmarks (bench/README.md) — not part of `make test` -------------------------------
 #   make bench        the four benchmarks, each with its own PostgreSQL (about 20 minutes)
 #   make bench-smoke  each in its smoke mode (about 2 minutes; the figures mean nothing)
 .PHONY: bench bench-smoke

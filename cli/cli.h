@@ -13,7 +13,7 @@
  *
  * Ownership: all strings in the tables are static.  A `struct cli_args`
  * borrows argv; its arrays belong to main.c.  `struct cli` owns its curl
- * handle and url copy (cli_http.c frees them in cli_http_cleanup).
+ * handle and url copy (http.c frees them in cli_http_cleanup).
  */
 #ifndef SHIPLOG_CLI_H
 #define SHIPLOG_CLI_H

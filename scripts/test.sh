@@ -276,7 +276,7 @@ stage_asan() {
 	run_ctest unit-asan build-asan unit 60 "$JOBS"
 }
 
-# --- fuzz (issue 7; tests/fuzz/README.md) ----------------------------------------------------
+# --- fuzz (tests/fuzz/README.md) -------------------------------------------------------------
 # libFuzzer harnesses (clang, ASan+UBSan) in build-fuzz, each on a copy of its committed corpus
 # with -seed=1 and a fixed budget: FUZZ_BUDGET seconds of wall time for all targets (default
 # 120). Any crash, leak, timeout or out-of-memory fails the stage. `make fuzz-long` runs longer.
@@ -383,7 +383,7 @@ stage_compose() {
 	say "   docker-compose.yml is valid"
 }
 
-# --- the ingest benchmark's harness (issue 8; bench/README.md) -------------------------------
+# --- the ingest benchmark's harness (bench/README.md) ----------------------------------------
 # bench/ingest.sh --smoke: its own PostgreSQL and Release build, both processing modes under wrk,
 # the queued backlog applied, the three pgbench baselines.  A few seconds of load on small data:
 # the figures mean nothing and are not judged (speed is measured by `make bench`, not here);
@@ -505,10 +505,10 @@ stage deps stage_deps
 stage build stage_build
 stage valgrind stage_valgrind
 stage asan stage_asan
-stage fuzz run_fuzzers # issue 7: libFuzzer harnesses (tests/fuzz)
+stage fuzz run_fuzzers # libFuzzer harnesses (tests/fuzz)
 stage integration stage_integration
 stage contract run_contract_tests # the OpenAPI document against a running server (tests/contract)
-stage bench stage_bench # issue 8: the ingest benchmark's harness, smoke mode
+stage bench stage_bench # the ingest benchmark's harness, smoke mode
 stage compose stage_compose
 stage deploy stage_deploy
 stage browser stage_browser

@@ -32,7 +32,7 @@ typedef void (*http_handler)(struct http_request *r);
 enum param_in { PARAM_PATH, PARAM_QUERY, PARAM_BODY };
 
 enum param_type {
-	PARAM_STRING,   /* UTF-8 text, max_len bytes */
+	PARAM_STRING,   /* UTF-8 text of [min, max] characters */
 	PARAM_INT,      /* integer in [min, max] */
 	PARAM_BOOL,     /* true/false (query: "true"/"false"/"1"/"0") */
 	PARAM_ENUM,     /* one of enum_values */

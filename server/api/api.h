@@ -114,7 +114,7 @@ void api_deployments_list(struct http_request *r);
 void api_deployments_get(struct http_request *r);
 void api_deployments_create(struct http_request *r);
 
-/* release_candidates.c, feedback.c, releases.c, train.c (issue 5) */
+/* release_candidates.c, feedback.c, releases.c, train.c */
 void api_rc_list(struct http_request *r);
 void api_rc_create(struct http_request *r);
 void api_rc_get(struct http_request *r);
@@ -137,7 +137,7 @@ void api_release_add_plan(json_t *o, const struct config *cfg, const char *relea
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed);
 
-/* notifications.c (issue 9): the outbox of outbound messages */
+/* notifications.c: the outbox of outbound messages */
 void api_notifications_list(struct http_request *r);
 void api_notifications_retry(struct http_request *r);
 

@@ -124,8 +124,9 @@ static const struct param_spec branch_params[] = {
 	{0},
 };
 
-/* Areas keep their parameter specs and entries in their own files, so that
- * work on one area does not touch another's lines. */
+/* The larger areas keep their parameter specs (api/routes_*.h, included here)
+ * and their entries (api/routes_*.inc, included in the table) in files of
+ * their own. */
 #include "api/routes_environments.h"
 #include "api/routes_releases.h"
 #include "api/routes_stats.h"

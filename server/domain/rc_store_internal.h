@@ -1,6 +1,7 @@
 /*
- * domain/rc_store_internal.h — helpers shared by rc_store.c, rc_read.c and
- * rc_changes.c (not for other modules).
+ * domain/rc_store_internal.h — helpers shared by the release-candidate code:
+ * rc_store.c, rc_read.c, rc_changes.c and, in api/, release_candidates.c,
+ * feedback.c, releases.c and train.c.
  */
 #ifndef SHIPLOG_RC_STORE_INTERNAL_H
 #define SHIPLOG_RC_STORE_INTERNAL_H
@@ -18,54 +19,29 @@
 
 /* One RC `rc` of repository `rp` as a JSON object (the summary every
  * answer about RCs carries). */
-#define RC_SQL_JSON                                                                                                             \
-	"json_build_object('id', rc.id, 'repository', rp.full_name, 'version', rc.version,"                                     \
-	" 'target', rc.target, 'commit', rc.commit_sha, 'state', rc.state,"                                                     \
-	" 'state_changed_at', " RC_SQL_TS(                                                                                      \
-		"rc.state_changed_at") ","                                                                                      \
-				       " 'sources', to_json(rc.sources), 'tag', rc.tag_name, "                                  \
-				       "'url', rc.html_url,"                                                                    \
-				       " 'notes', rc.notes, 'artifact_digests', "                                               \
-				       "to_json(rc.artifact_digests),"                                                          \
-				       " 'superseded_by', (SELECT json_build_object('id', s.id, "                               \
-				       "'version', s.version)"                                                                  \
-				       "  FROM release_candidates s WHERE s.id = "                                              \
-				       "rc.superseded_by),"                                                                     \
-				       " 'release', (SELECT json_build_object('id', sr.id, "                                    \
-				       "'version', sr.version,"                                                                 \
-				       "  'released_at', " RC_SQL_TS(                                                           \
-					       "sr.released_at") ") FROM shipped_releases sr"                                   \
-								 "  WHERE sr.rc_id = rc.id ORDER "                              \
-								 "BY sr.id LIMIT 1),"                                           \
-								 " 'feedback', (SELECT "                                        \
-								 "json_build_object("                                           \
-								 "  'approve', count(*) FILTER "                                \
-								 "(WHERE f.verdict = 'approve'),"                               \
-								 "  'concern', count(*) FILTER "                                \
-								 "(WHERE f.verdict = 'concern'),"                               \
-								 "  'block', count(*) FILTER "                                  \
-								 "(WHERE f.verdict = 'block'),"                                 \
-								 "  'unresolved', count(*) "                                    \
-								 "FILTER (WHERE f.verdict <> "                                  \
-								 "'approve' AND f.status <> "                                   \
-								 "'resolved'))"                                                 \
-								 "  FROM feedback f WHERE "                                     \
-								 "f.rc_id = rc.id),"                                            \
-								 " 'cut_by', rc.cut_by, "                                       \
-								 "'cut_at', " RC_SQL_TS(                                        \
-									 "rc.cut_at") ","                                       \
-										      " 'created_"                              \
-										      "at',"                                    \
-										      " " RC_SQL_TS(                            \
-											      "rc"                              \
-											      ".c"                              \
-											      "re"                              \
-											      "at"                              \
-											      "ed"                              \
-											      "_a"                              \
-											      "t") ","                          \
-												   " 'updated_at', " RC_SQL_TS( \
-													   "rc.updated_at") ")"
+/* clang-format off */
+#define RC_SQL_JSON                                                                         \
+	"json_build_object('id', rc.id, 'repository', rp.full_name, 'version', rc.version," \
+	" 'target', rc.target, 'commit', rc.commit_sha, 'state', rc.state,"                 \
+	" 'state_changed_at', " RC_SQL_TS("rc.state_changed_at") ","                        \
+	" 'sources', to_json(rc.sources), 'tag', rc.tag_name, 'url', rc.html_url,"          \
+	" 'notes', rc.notes, 'artifact_digests', to_json(rc.artifact_digests),"             \
+	" 'superseded_by', (SELECT json_build_object('id', s.id, 'version', s.version)"     \
+	"  FROM release_candidates s WHERE s.id = rc.superseded_by),"                       \
+	" 'release', (SELECT json_build_object('id', sr.id, 'version', sr.version,"         \
+	"  'released_at', " RC_SQL_TS("sr.released_at") ") FROM shipped_releases sr"        \
+	"  WHERE sr.rc_id = rc.id ORDER BY sr.id LIMIT 1),"                                 \
+	" 'feedback', (SELECT json_build_object("                                           \
+	"  'approve', count(*) FILTER (WHERE f.verdict = 'approve'),"                       \
+	"  'concern', count(*) FILTER (WHERE f.verdict = 'concern'),"                       \
+	"  'block', count(*) FILTER (WHERE f.verdict = 'block'),"                           \
+	"  'unresolved', count(*) FILTER (WHERE f.verdict <> 'approve'"                     \
+	" AND f.status <> 'resolved'))"                                                     \
+	"  FROM feedback f WHERE f.rc_id = rc.id),"                                         \
+	" 'cut_by', rc.cut_by, 'cut_at', " RC_SQL_TS("rc.cut_at") ","                       \
+	" 'created_at', " RC_SQL_TS("rc.created_at") ","                                    \
+	" 'updated_at', " RC_SQL_TS("rc.updated_at") ")"
+/* clang-format on */
 
 /* The artifacts RC `rc` ships: the digests given when it was cut (each
  * with the artifact it names, when known), else the artifacts built from

@@ -2,7 +2,7 @@
  * gh_git.c — push, create and delete: commits, branch heads, tags, and the
  * default branch's ordered sequence of commits.
  *
- * THE DEFAULT-BRANCH SEQUENCE (branch_sequence; copied into ARCHITECTURE.md)
+ * THE DEFAULT-BRANCH SEQUENCE (branch_sequence; ARCHITECTURE.md sums it up)
  *
  * Every push to the repository's default branch extends an ordered sequence
  * (seq 1, 2, 3... per repository + branch) with the SHAs of payload.commits[]

@@ -4,8 +4,8 @@
  * Accepting: a delivery is checked as in the inline mode (signature, then
  * its JSON and the repository its secret belongs to), then stored with
  * status "received" and answered 202 once that row is committed — durable,
- * and processed later by an applier, as issue 3 allows ("processed in the
- * same transaction or durably queued").  Concurrent requests are GROUP
+ * and processed later by an applier (a 2xx means processed in its own
+ * transaction or durably queued).  Concurrent requests are GROUP
  * COMMITTED: the first request to find no write in progress becomes the
  * writer, takes every delivery waiting (up to GROUP_MAX) and stores them all
  * with one INSERT ... SELECT FROM unnest(binary arrays) and one commit; the
@@ -17,7 +17,7 @@
  * "received" rows (FOR UPDATE SKIP LOCKED, so replicas share the backlog)
  * and process up to APPLY_BATCH of them in one transaction, each exactly as
  * the inline mode would (webhook_apply_queued).  An applier runs at a lower
- * CPU priority (nice APPLIER_NICE) than the HTTP threads: during a burst
+ * CPU priority (SCHED_IDLE, else nice 19) than the HTTP threads: during a burst
  * that saturates the machine, accepting goes first and the backlog is
  * applied when there is room; otherwise the applier is woken by every group
  * commit and a delivery is applied milliseconds after its answer.

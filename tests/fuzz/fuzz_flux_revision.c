@@ -15,7 +15,7 @@
 #include "domain/flux_revision.h"
 #include "shiplog/crypto.h"
 
-/* The key of the upstream test vector (docs: ../shared/fixtures/SIGNATURES.md). */
+/* The key of the upstream test vector (notification-controller's forwarder test). */
 static const char secret[] = "7152fed34dd6149a7c75a276c510da27cb6f82b0";
 
 static bool lower_hex(const char *s, size_t n)

@@ -26,7 +26,8 @@
 static struct itest_server server;
 static char db_url[512];
 
-/* PRODUCT.md §4: the events shiplog uses (answered 200 when processed). */
+/* The events shiplog uses (answered 200 when processed): those
+ * deploy/github/README.md asks for, and ping. */
 static const char *const used_events[] = {
 	"ping",
 	"push",
@@ -455,7 +456,7 @@ static void every_manifest_fixture_goes_through_the_endpoint(void **state)
 		if (!dup && seen_events < 64)
 			seen[seen_events++] = m->event;
 	}
-	/* the manifest covers every event of PRODUCT.md §4 but delete */
+	/* the manifest covers every event used but delete */
 	for (const char *const *ev = used_events; *ev; ev++) {
 		bool found = false;
 		for (size_t k = 0; k < seen_events; k++)

@@ -1,7 +1,7 @@
 /*
  * test_crypto.c — webhook signature verification against the upstream
- * vectors in ../shared/fixtures/SIGNATURES.md (GitHub X-Hub-Signature-256,
- * Flux X-Signature), hex and base64url coding, constant-time comparison.
+ * vectors (GitHub X-Hub-Signature-256, Flux X-Signature), hex and base64url
+ * coding, constant-time comparison.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +20,10 @@
 #define SHIPLOG_FIXTURES "tests/fixtures"
 #endif
 
-/* ---- vectors (SIGNATURES.md) ---- */
+/* ---- vectors: GH1 from GitHub's documentation ("Validating webhook
+ * deliveries"), GH2 from octokit/webhooks-methods.js's tests, FLUX from
+ * fluxcd/notification-controller's forwarder test (tests/fixtures/README.md)
+ * ---- */
 
 #define GH1_SECRET "It's a Secret to Everybody"
 #define GH1_BODY   "Hello, World!"

@@ -1,7 +1,7 @@
 /*
  * test_flux_signature.c — the verdict /webhooks/flux stores for an event's
- * X-Signature: the upstream notification-controller vector (vector 3 of
- * ../shared/fixtures/SIGNATURES.md, over the byte-exact fixture), sha384 and
+ * X-Signature: the upstream notification-controller vector (its forwarder
+ * test, over the byte-exact fixture: tests/fixtures/README.md), sha384 and
  * sha512, wrong keys, tampered bodies, malformed headers, no secret; and the
  * delivery id Flux events get (the body's SHA-256).
  */
