@@ -31,6 +31,7 @@
 #include "shiplog/config.h"
 #include "shiplog/http.h"
 #include "shiplog/log.h"
+#include "shiplog/notify_kinds.h"
 #include "shiplog/problem.h"
 
 /* Generated from server/api/openapi_schemas.json by cmake/embed_file.cmake. */
@@ -443,7 +444,20 @@ static json_t *operation(const struct route *r)
 	return op;
 }
 
-/* The component schemas, with Problem.type's enum from the problem table. */
+/* schemas[schema].properties[property].enum = values (taken), when the file
+ * has that property. */
+static void fill_enum(json_t *schemas, const char *schema, const char *property, json_t *values)
+{
+	json_t *p = json_object_get(
+		json_object_get(json_object_get(schemas, schema), "properties"), property);
+	if (json_is_object(p))
+		json_object_set_new(p, "enum", values);
+	else
+		json_decref(values);
+}
+
+/* The component schemas, with the enums kept in tables: Problem.type's from
+ * the problem table, Notification.kind's from the notification kinds. */
 static json_t *component_schemas(void)
 {
 	json_error_t err;
@@ -454,17 +468,17 @@ static json_t *component_schemas(void)
 		json_decref(schemas);
 		schemas = json_object();
 	}
-	json_t *type = json_object_get(
-		json_object_get(json_object_get(schemas, "Problem"), "properties"), "type");
-	if (json_is_object(type)) {
-		json_t *e = json_array();
-		char uri[128];
-		for (int c = 0; c < PROBLEM__COUNT; c++) {
-			problem_type_uri((enum problem_code)c, uri, sizeof uri);
-			json_array_append_new(e, json_string(uri));
-		}
-		json_object_set_new(type, "enum", e);
+	json_t *e = json_array();
+	char uri[128];
+	for (int c = 0; c < PROBLEM__COUNT; c++) {
+		problem_type_uri((enum problem_code)c, uri, sizeof uri);
+		json_array_append_new(e, json_string(uri));
 	}
+	fill_enum(schemas, "Problem", "type", e);
+	e = json_array();
+	for (const char *const *k = notify_kind_names; *k; k++)
+		json_array_append_new(e, json_string(*k));
+	fill_enum(schemas, "Notification", "kind", e);
 	return schemas;
 }
 
