@@ -249,35 +249,39 @@ static void the_trigger_enqueues_exactly_the_kinds_the_table_says(void **state)
 	functions_free(&f);
 }
 
+/* A migration defining notification_on_event (`create`: "CREATE" or
+ * "CREATE OR REPLACE") to enqueue rc.cut, rc.blocked, main.broken,
+ * main.fixed and what `more` adds. */
+#define ON_EVENT(create, more)                                                           \
+	create " FUNCTION notification_on_event() RETURNS trigger AS $$\n"               \
+	       "BEGIN PERFORM notification_enqueue('rc.cut', 'k', 1);\n"                 \
+	       "  IF 'rc.blocked' = ANY (wanted) THEN NULL; END IF;\n"                   \
+	       "  IF 'main.broken' = ANY (wanted) OR 'main.fixed' = ANY (wanted) THEN\n" \
+	       "  NULL; END IF;\n" more " END $$;\n"
+
 static void a_later_migration_replacing_a_function_is_the_one_read(void **state)
 {
 	(void)state;
 	struct functions f = {0};
 	struct kinds sql;
 	const char *first = NULL;
-	/* the kinds the table says the trigger enqueues, and one more */
-	read_migration(&f,
-		       "-- CREATE FUNCTION notification_old() ... 'nope.old' = ANY (wanted)\n"
-		       "CREATE FUNCTION notification_on_event() RETURNS trigger AS $$\n"
-		       "BEGIN PERFORM notification_enqueue('rc.cut', 'k', 1);\n"
-		       "  IF 'rc.blocked' = ANY (wanted) THEN NULL; END IF;\n"
-		       "  IF 'main.broken' = ANY (wanted) OR 'main.fixed' = ANY (wanted) THEN\n"
-		       "  NULL; END IF; END $$;\n"
-		       "CREATE FUNCTION notification_more() RETURNS void LANGUAGE sql AS $body$\n"
-		       "  SELECT notification_enqueue( 'rc.released', 'k', 1),\n"
-		       "         notification_enqueue('feedback.new', 'k', 1),\n"
-		       "         notification_enqueue('deployment.failed', 'k', 1) $body$;\n");
+	/* the kinds the table says the trigger enqueues (a comment does not count) */
+	static const char more[] =
+		"CREATE FUNCTION notification_more() RETURNS void LANGUAGE sql AS $body$\n"
+		"  SELECT notification_enqueue( 'rc.released', 'k', 1),\n"
+		"         notification_enqueue('feedback.new', 'k', 1),\n"
+		"         notification_enqueue('deployment.failed', 'k', 1) $body$;\n";
+	read_migration(&f, "-- CREATE FUNCTION notification_old() 'nope.old' = ANY (wanted)\n");
+	read_migration(&f, ON_EVENT("CREATE", ""));
+	read_migration(&f, more);
 	enqueued_kinds(&f, &sql);
 	assert_int_equal(sql.n, 7);
 	assert_int_equal(disagreements(&sql, &first), 0);
 	kinds_free(&sql);
 
-	read_migration(&f, "CREATE OR REPLACE FUNCTION notification_on_event() RETURNS trigger\n"
-			   "AS $$ BEGIN PERFORM notification_enqueue('rc.cut', 'k', 1);\n"
-			   "  IF 'rc.blocked' = ANY (wanted) THEN NULL; END IF;\n"
-			   "  IF 'main.broken' = ANY (wanted) OR 'main.fixed' = ANY (wanted) THEN\n"
-			   "  NULL; END IF;\n"
-			   "  IF 'rc.reverted' = ANY ( wanted ) THEN NULL; END IF; END $$;\n");
+	/* replaced with one more kind, which the table lacks */
+	read_migration(&f, ON_EVENT("CREATE OR REPLACE",
+				    "  IF 'rc.reverted' = ANY ( wanted ) THEN NULL; END IF;"));
 	enqueued_kinds(&f, &sql);
 	assert_int_equal(disagreements(&sql, &first), 1);
 	assert_string_equal(first, "rc.reverted");
@@ -285,11 +289,7 @@ static void a_later_migration_replacing_a_function_is_the_one_read(void **state)
 
 	/* dropped: its kinds are no longer enqueued */
 	read_migration(&f, "DROP FUNCTION IF EXISTS notification_more();\n");
-	read_migration(&f, "CREATE OR REPLACE FUNCTION notification_on_event() RETURNS trigger\n"
-			   "AS $$ BEGIN PERFORM notification_enqueue('rc.cut', 'k', 1);\n"
-			   "  IF 'rc.blocked' = ANY (wanted) THEN NULL; END IF;\n"
-			   "  IF 'main.broken' = ANY (wanted) OR 'main.fixed' = ANY (wanted) THEN\n"
-			   "  NULL; END IF; END $$;\n");
+	read_migration(&f, ON_EVENT("CREATE OR REPLACE", ""));
 	enqueued_kinds(&f, &sql);
 	assert_int_equal(disagreements(&sql, &first), 3);
 	kinds_free(&sql);
