@@ -65,6 +65,34 @@ enum body_kind {
 	BODY_JSON_OR_FORM, /* JSON or application/x-www-form-urlencoded */
 };
 
+/* What a handler adds to its route's OpenAPI operation beyond what the
+ * other fields of struct route imply (server/api/openapi.c). */
+struct route_openapi_header {
+	const char *name;
+	bool required;
+	const char *description;
+};
+
+struct route_openapi_success {
+	unsigned status;
+	const char *schema; /* NULL: the route's own */
+	const char *description;
+};
+
+struct route_openapi_field {
+	const char *field;  /* a body field of type array/object */
+	const char *schema; /* the component its object (or each item) is */
+};
+
+struct route_openapi {
+	const char *media;		      /* the success answer's, when not application/json */
+	struct route_openapi_success also[2]; /* other success answers */
+	const char *problems;		      /* problem statuses beyond the generic ones: "409 500" */
+	const char *request_media; /* raw bodies: the one media type taken (NULL: JSON or form) */
+	struct route_openapi_header headers[4];
+	struct route_openapi_field fields[2];
+};
+
 struct route {
 	const char *method;  /* "GET", "POST", ... (NULL ends the table) */
 	const char *pattern; /* "/api/v1/tokens/{id}" */
@@ -78,6 +106,7 @@ struct route {
 	const char *tag;       /* OpenAPI tag */
 	unsigned success;      /* the usual success status */
 	const char *response_schema; /* name in components/schemas, or NULL */
+	struct route_openapi openapi; /* what the handler adds to the document */
 };
 
 #define HTTP_MAX_PATH_PARAMS 8

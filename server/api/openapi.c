@@ -18,7 +18,7 @@
  * body, 429 where credentials are presented (past the failed-authentication
  * limit a failure gets 429) or a route is rate-limited, 503 everywhere
  * (database, shutdown, the body memory budget); and `default` for what is rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500, other
- * success codes, headers, non-JSON answers) is in op_notes[] below.
+ * success codes, headers, non-JSON answers) is in its route's `openapi` field.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -31,6 +31,7 @@
 #include "shiplog/config.h"
 #include "shiplog/http.h"
 #include "shiplog/log.h"
+#include "shiplog/notify_kinds.h"
 #include "shiplog/problem.h"
 
 /* Generated from server/api/openapi_schemas.json by cmake/embed_file.cmake. */
@@ -38,149 +39,9 @@ extern const char openapi_schemas_json[];
 
 #define SCHEMA_REF "#/components/schemas/"
 
-/* ---- what a handler adds to its route's operation ---- */
-
-struct header_note {
-	const char *name;
-	bool required;
-	const char *description;
-};
-
-struct success_note {
-	unsigned status;
-	const char *schema; /* NULL: the route's own */
-	const char *description;
-};
-
-struct field_note {
-	const char *field;  /* a body field of type array/object */
-	const char *schema; /* the component its object (or each item) is */
-};
-
-struct op_note {
-	const char *method;
-	const char *pattern;	     /* exactly as in the route table */
-	const char *media;	     /* the success answer's media type when not application/json */
-	const char *schema;	     /* the success answer's schema when the route names none */
-	struct success_note also[2]; /* other success answers */
-	const char *problems;	     /* problem statuses beyond the generic ones, e.g. "409 500" */
-	const char *request_media;   /* raw bodies: the one media type taken (NULL: JSON or form) */
-	struct header_note headers[4];
-	struct field_note fields[2];
-};
-
-static const struct op_note op_notes[] = {
-	{.method = "GET", .pattern = "/healthz", .schema = "Health"},
-	{.method = "GET", .pattern = "/readyz", .schema = "ServiceReadiness"},
-	{.method = "GET", .pattern = "/metrics", .media = "text/plain"},
-	{.method = "GET", .pattern = "/api/v1/openapi.json", .schema = "OpenAPIDocument"},
-	{.method = "GET",
-	 .pattern = "/api/v1/events",
-	 .media = "text/event-stream",
-	 .headers =
-		 {{"Last-Event-ID", false,
-		   "Replay the events after this id (EventSource sends it when it reconnects)"}}},
-	{.method = "POST",
-	 .pattern = "/webhooks/github",
-	 .also = {{202, NULL,
-		   "Stored, not applied: an event shiplog does not use (ignored), stored "
-		   "for the background appliers (received: webhooks.processing queued), or "
-		   "kept on disk while the database is unreachable (spooled)"}},
-	 .problems = "401 500",
-	 .headers = {{"X-GitHub-Event", true, "The event, e.g. push, workflow_run"},
-		     {"X-GitHub-Delivery", true, "The delivery id (GitHub's GUID)"},
-		     {"X-Hub-Signature-256", false,
-		      "sha256=<hex HMAC-SHA256 of the body>; required when a secret is configured"},
-		     {"X-GitHub-Hook-ID", false, "The webhook's id"}}},
-	{.method = "POST",
-	 .pattern = "/webhooks/flux",
-	 .also = {{202, NULL,
-		   "Stored, not applied: not a deployment (ignored), or an object no "
-		   "environment claims (unmatched)"}},
-	 .problems = "401 500",
-	 .request_media = "application/json",
-	 .headers = {{"X-Signature", false,
-		      "sha256=<hex HMAC of the body> (generic-hmac provider; sha384/sha512 too); "
-		      "required when a secret is configured"}}},
-	{.method = "POST",
-	 .pattern = "/api/v1/deliveries/{id}/replay",
-	 .also = {{202, NULL, "Processed again: ignored or unmatched"}},
-	 .problems = "409 500"},
-	{.method = "POST",
-	 .pattern = "/api/v1/runs",
-	 .also = {{201, NULL, "A run shiplog did not know: created"}},
-	 .fields = {{"jobs", "RunReportJob"}}},
-	{.method = "POST", .pattern = "/api/v1/session", .problems = "401"},
-	{.method = "POST",
-	 .pattern = "/api/v1/artifacts",
-	 .also = {{200, NULL,
-		   "The same artifact again (nothing changed, or unknown fields filled)"}},
-	 .problems = "409"},
-	{.method = "POST",
-	 .pattern = "/api/v1/deployments",
-	 .also = {{200, NULL, "A deployment already recorded: updated"}}},
-	{.method = "POST",
-	 .pattern = "/api/v1/environments",
-	 .problems = "409",
-	 .fields = {{"flux", "FluxObject"}}},
-	{.method = "PATCH",
-	 .pattern = "/api/v1/environments/{name}",
-	 .problems = "409",
-	 .fields = {{"flux", "FluxObject"}}},
-	{.method = "DELETE", .pattern = "/api/v1/environments/{name}", .problems = "409"},
-	{.method = "POST",
-	 .pattern = "/api/v1/release-candidates",
-	 .also = {{200, NULL,
-		   "Merged into the release candidate of that version (a tag or "
-		   "pre-release made it, or it was cut before)"}},
-	 .problems = "409"},
-	{.method = "PATCH", .pattern = "/api/v1/release-candidates/{id}", .problems = "409"},
-	{.method = "GET",
-	 .pattern = "/api/v1/release-candidates/{id}/notes.md",
-	 .media = "text/markdown"},
-	{.method = "POST",
-	 .pattern = "/api/v1/release-candidates/{id}/feedback",
-	 .problems = "409"},
-	{.method = "PATCH", .pattern = "/api/v1/feedback/{id}", .problems = "409"},
-	{.method = "GET", .pattern = "/api/v1/train", .problems = "404"},
-	{.method = "GET", .pattern = "/api/v1/notifications", .schema = "NotificationList"},
-	{.method = "POST",
-	 .pattern = "/api/v1/notifications/{id}/retry",
-	 .schema = "Notification",
-	 .problems = "409"},
-};
-
-static const struct op_note *note_of(const struct route *r)
+static bool has_problem(const struct route_openapi *n, unsigned status)
 {
-	for (size_t i = 0; i < sizeof op_notes / sizeof op_notes[0]; i++)
-		if (!strcmp(op_notes[i].method, r->method) &&
-		    !strcmp(op_notes[i].pattern, r->pattern))
-			return &op_notes[i];
-	return NULL;
-}
-
-/* The notes above that name no route of `table` (stale after a route was
- * renamed): their count, the first one's pattern in *first.  Declared here
- * for tests/unit/test_openapi.c, which checks it against http_routes. */
-size_t openapi_stale_notes(const struct route *table, const char **first);
-size_t openapi_stale_notes(const struct route *table, const char **first)
-{
-	size_t n = 0;
-	*first = NULL;
-	for (size_t i = 0; i < sizeof op_notes / sizeof op_notes[0]; i++) {
-		bool found = false;
-		for (size_t k = 0; table[k].method && !found; k++)
-			found = !strcmp(op_notes[i].method, table[k].method) &&
-				!strcmp(op_notes[i].pattern, table[k].pattern);
-		if (!found && !n++)
-			*first = op_notes[i].pattern;
-	}
-	return n;
-}
-
-static bool has_problem(const struct op_note *n, unsigned status)
-{
-	if (!n || !n->problems)
+	if (!n->problems)
 		return false;
 	char want[8];
 	snprintf(want, sizeof want, "%u", status);
@@ -268,13 +129,13 @@ static void allow_null(json_t *sch)
 		json_array_append_new(e, json_null());
 }
 
-static json_t *body_schema(const struct route *r, const struct op_note *note)
+static json_t *body_schema(const struct route *r, const struct route_openapi *note)
 {
 	json_t *props = json_object(), *req = json_array();
 	for (const struct param_spec *s = r->body_params; s && s->name; s++) {
 		json_t *sch = param_schema(s, s->type);
-		for (size_t k = 0; note && k < sizeof note->fields / sizeof note->fields[0]; k++) {
-			const struct field_note *f = &note->fields[k];
+		for (size_t k = 0; k < sizeof note->fields / sizeof note->fields[0]; k++) {
+			const struct route_openapi_field *f = &note->fields[k];
 			if (!f->field || strcmp(f->field, s->name))
 				continue;
 			char ref[128];
@@ -313,7 +174,7 @@ static bool multi_segment(const char *pattern, const char *name)
 	return strstr(pattern, want) != NULL;
 }
 
-static json_t *parameters(const struct route *r, const struct op_note *note)
+static json_t *parameters(const struct route *r, const struct route_openapi *note)
 {
 	json_t *params = json_array();
 	for (const struct param_spec *s = r->params; s && s->name; s++) {
@@ -326,8 +187,8 @@ static json_t *parameters(const struct route *r, const struct op_note *note)
 			json_object_set_new(p, "x-shiplog-multi-segment", json_true());
 		json_array_append_new(params, p);
 	}
-	for (size_t k = 0; note && k < sizeof note->headers / sizeof note->headers[0]; k++) {
-		const struct header_note *h = &note->headers[k];
+	for (size_t k = 0; k < sizeof note->headers / sizeof note->headers[0]; k++) {
+		const struct route_openapi_header *h = &note->headers[k];
 		if (h->name)
 			json_array_append_new(params,
 					      json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name",
@@ -393,15 +254,15 @@ static void add_problem(json_t *responses, unsigned status)
 	json_object_set_new(responses, code, json_pack("{s:s}", "$ref", ref));
 }
 
-static json_t *responses_of(const struct route *r, const struct op_note *note)
+static json_t *responses_of(const struct route *r, const struct route_openapi *note)
 {
 	json_t *responses = json_object();
 	unsigned ok = r->success ? r->success : 200;
-	const char *media = note ? note->media : NULL;
-	const char *schema = r->response_schema ? r->response_schema : note ? note->schema : NULL;
+	const char *media = note->media;
+	const char *schema = r->response_schema;
 	add_success(responses, ok, status_text(ok), media, schema, "The new resource");
-	for (size_t k = 0; note && k < sizeof note->also / sizeof note->also[0]; k++) {
-		const struct success_note *a = &note->also[k];
+	for (size_t k = 0; k < sizeof note->also / sizeof note->also[0]; k++) {
+		const struct route_openapi_success *a = &note->also[k];
 		if (a->status)
 			add_success(responses, a->status, a->description, media,
 				    a->schema ? a->schema : schema, "The new resource");
@@ -514,7 +375,7 @@ static void operation_id(const struct route *r, char *out, size_t size)
 
 static json_t *operation(const struct route *r)
 {
-	const struct op_note *note = note_of(r);
+	const struct route_openapi *note = &r->openapi;
 	json_t *op = json_object();
 	char opid[200];
 	operation_id(r, opid, sizeof opid);
@@ -559,7 +420,7 @@ static json_t *operation(const struct route *r)
 		json_t *content = json_object();
 		json_object_set_new(content, "application/json",
 				    json_pack("{s:{s:s}}", "schema", "type", "object"));
-		if (!(note && note->request_media))
+		if (!note->request_media)
 			json_object_set_new(content, "application/x-www-form-urlencoded",
 					    json_pack("{s:{s:s, s:{s:{s:s}}}}", "schema", "type",
 						      "object", "properties", "payload", "type",
@@ -583,7 +444,20 @@ static json_t *operation(const struct route *r)
 	return op;
 }
 
-/* The component schemas, with Problem.type's enum from the problem table. */
+/* schemas[schema].properties[property].enum = values (taken), when the file
+ * has that property. */
+static void fill_enum(json_t *schemas, const char *schema, const char *property, json_t *values)
+{
+	json_t *p = json_object_get(
+		json_object_get(json_object_get(schemas, schema), "properties"), property);
+	if (json_is_object(p))
+		json_object_set_new(p, "enum", values);
+	else
+		json_decref(values);
+}
+
+/* The component schemas, with the enums kept in tables: Problem.type's from
+ * the problem table, Notification.kind's from the notification kinds. */
 static json_t *component_schemas(void)
 {
 	json_error_t err;
@@ -594,17 +468,17 @@ static json_t *component_schemas(void)
 		json_decref(schemas);
 		schemas = json_object();
 	}
-	json_t *type = json_object_get(
-		json_object_get(json_object_get(schemas, "Problem"), "properties"), "type");
-	if (json_is_object(type)) {
-		json_t *e = json_array();
-		char uri[128];
-		for (int c = 0; c < PROBLEM__COUNT; c++) {
-			problem_type_uri((enum problem_code)c, uri, sizeof uri);
-			json_array_append_new(e, json_string(uri));
-		}
-		json_object_set_new(type, "enum", e);
+	json_t *e = json_array();
+	char uri[128];
+	for (int c = 0; c < PROBLEM__COUNT; c++) {
+		problem_type_uri((enum problem_code)c, uri, sizeof uri);
+		json_array_append_new(e, json_string(uri));
 	}
+	fill_enum(schemas, "Problem", "type", e);
+	e = json_array();
+	for (const char *const *k = notify_kind_names; *k; k++)
+		json_array_append_new(e, json_string(*k));
+	fill_enum(schemas, "Notification", "kind", e);
 	return schemas;
 }
 

@@ -11,6 +11,7 @@
  * Lookups on a loaded config (classification, teams) live in config_rules.c.
  */
 #include <shiplog/config.h>
+#include <shiplog/notify_kinds.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1427,20 +1428,23 @@ static const struct directive retention_directives[] = {
  * webhooks), GitHub commit statuses, and the outbox's retry policy
  * (server/notify/ sends; see shiplog/notify.h).
  */
-static const char *const notify_events[] = {
-	"rc.cut", "rc.ready", "rc.blocked", "rc.released", "main.broken", "main.fixed",
-	"deployment.failed", "feedback.new", NULL,
-};
-
+/* A kind a sink may subscribe to (shiplog/notify_kinds.h); the message
+ * lists them (a buffer per thread: loading may run in any thread). */
 static const char *check_notify_event(const char *s)
 {
-	size_t i;
-
-	for (i = 0; notify_events[i]; i++)
-		if (!strcmp(s, notify_events[i]))
-			return NULL;
-	return "expected one of rc.cut, rc.ready, rc.blocked, rc.released, main.broken, "
-	       "main.fixed, deployment.failed, feedback.new";
+	static _Thread_local char expected[512];
+	const struct notify_kind *k = notify_kind_find(s);
+	if (k && k->event)
+		return NULL;
+	const char *sep = "expected one of ";
+	size_t o = 0;
+	for (k = notify_kinds; k->name; k++) {
+		if (!k->event || o >= sizeof expected)
+			continue;
+		o += (size_t)snprintf(expected + o, sizeof expected - o, "%s%s", sep, k->name);
+		sep = ", ";
+	}
+	return expected;
 }
 
 static const char *check_status_context(const char *s)

@@ -380,9 +380,52 @@ static void job_rows_free(struct job_rows *j)
 	PQclear(j->res);
 }
 
-static int artifacts_gate(struct db_conn *c, const struct config *cfg, const struct rc_row *r,
-			  bool ci_settled, struct rc_gate *g)
+/* ---- readiness: the gates in the order the answer lists them ---- */
+
+/* What a gate is evaluated on. */
+struct gate_input {
+	struct db_conn *c;
+	const struct config *cfg;
+	const struct rc_row *r;
+	const struct job_rows *jobs; /* the jobs of the RC's commit (none when it is unknown) */
+	int64_t now_us;
+};
+
+/* Evaluates a gate into *g: DB_OK or a database error.  Clearing *applies
+ * leaves the gate out of the answer (it starts true). */
+typedef int gate_eval(const struct gate_input *in, struct rc_gate *g, bool *applies);
+
+static int commit_unknown(struct rc_gate *g)
 {
+	g->status = RC_GATE_PENDING;
+	snprintf(g->reason, sizeof g->reason, "the RC's commit is not known yet");
+	return DB_OK;
+}
+
+static int ci_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
+{
+	(void)applies;
+	if (!in->r->commit[0])
+		return commit_unknown(g);
+	rc_gate_ci(in->jobs->jobs, in->jobs->n, in->r->commit, !in->cfg->gates.smoke_tests, g);
+	return DB_OK;
+}
+
+static int smoke_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
+{
+	(void)applies;
+	if (!in->r->commit[0])
+		return commit_unknown(g);
+	rc_gate_smoke(in->jobs->jobs, in->jobs->n, in->r->commit, g);
+	return DB_OK;
+}
+
+static int artifacts_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
+{
+	(void)applies;
+	struct db_conn *c = in->c;
+	const struct config *cfg = in->cfg;
+	const struct rc_row *r = in->r;
 	struct rcs_idbuf b;
 	const char *p[1] = {rcs_id(&b, r->id)};
 	PGresult *res = NULL;
@@ -409,18 +452,19 @@ static int artifacts_gate(struct db_conn *c, const struct config *cfg, const str
 		have[i].digest = rcs_str(res, i, 4);
 	}
 	rc_gate_artifacts(cfg->required_artifacts, cfg->n_required_artifacts, have, (size_t)n,
-			  ci_settled, g);
+			  in->jobs->settled, g);
 	free(have);
 	PQclear(res);
 	return DB_OK;
 }
 
-static int staging_gate(struct db_conn *c, const struct config *cfg, const struct rc_row *r,
-			int64_t now_us, bool *applies, struct rc_gate *g)
+static int staging_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
 {
+	const struct config *cfg = in->cfg;
+	const struct rc_row *r = in->r;
 	struct rcs_staging st;
-	int n = rcs_load_staging(c, cfg, r->repo_id, r->branch, r->commit[0] ? r->commit : NULL,
-				 r->digests, &st);
+	int n = rcs_load_staging(in->c, cfg, r->repo_id, r->branch,
+				 r->commit[0] ? r->commit : NULL, r->digests, &st);
 	if (n < 0)
 		return n;
 	*applies = st.found || cfg->gates.staging_environment;
@@ -444,7 +488,7 @@ static int staging_gate(struct db_conn *c, const struct config *cfg, const struc
 	f.status = st.status;
 	f.reason = st.reason[0] ? st.reason : NULL;
 	f.healthy_since_us = st.healthy_since_us;
-	f.now_us = now_us;
+	f.now_us = in->now_us;
 	f.soak_seconds = cfg->gates.soak_seconds;
 	f.descendant_counts = cfg->gates.staging_descendant;
 	if ((r->commit[0] && f.deployed_commit && !strcmp(r->commit, f.deployed_commit)) ||
@@ -459,9 +503,12 @@ static int staging_gate(struct db_conn *c, const struct config *cfg, const struc
 	return DB_OK;
 }
 
-static int feedback_gate(struct db_conn *c, const struct config *cfg, const struct rc_row *r,
-			 struct rc_gate *g)
+static int feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
 {
+	(void)applies;
+	struct db_conn *c = in->c;
+	const struct config *cfg = in->cfg;
+	const struct rc_row *r = in->r;
 	struct rcs_idbuf b;
 	const char *p[1] = {rcs_id(&b, r->id)};
 	PGresult *res = NULL;
@@ -521,6 +568,45 @@ static int feedback_gate(struct db_conn *c, const struct config *cfg, const stru
 	return DB_OK;
 }
 
+static bool ci_on(const struct config *cfg)
+{
+	return cfg->gates.ci;
+}
+
+static bool smoke_on(const struct config *cfg)
+{
+	return cfg->gates.smoke_tests;
+}
+
+static bool artifacts_on(const struct config *cfg)
+{
+	return cfg->gates.artifacts && cfg->n_required_artifacts;
+}
+
+static bool staging_on(const struct config *cfg)
+{
+	return cfg->gates.staging;
+}
+
+/* The gate sequence, in the order of the answer's `gates`.  A gate the
+ * configuration turns off (`on` false) is not evaluated (`on` NULL: always
+ * on); one that clears *applies (staging without a staging environment) is
+ * left out.  Each eval loads its facts; the rules are server/domain/rc_gates.c. */
+static const struct gate_step {
+	const char *key;
+	const char *title;
+	bool (*on)(const struct config *cfg);
+	gate_eval *eval;
+} gate_steps[] = {
+	{"ci", "CI green on the RC's commit", ci_on, ci_gate},
+	{"smoke_tests", "Smoke tests passed", smoke_on, smoke_gate},
+	{"artifacts", "Required artifacts published", artifacts_on, artifacts_gate},
+	{"staging", "Staged and soaked", staging_on, staging_gate},
+	{"feedback", "Feedback", NULL, feedback_gate},
+};
+
+#define N_GATES (sizeof gate_steps / sizeof gate_steps[0])
+
 static void add_gate(json_t *gates, const char *key, const char *title, const struct rc_gate *g)
 {
 	/* the gate keeps its evidence: the reply takes a reference of its own */
@@ -538,8 +624,8 @@ int rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, int
 	int n = load_rc(c, rc_id, &r);
 	if (n <= 0)
 		return n;
-	struct rc_gate gates[5];
-	const char *keys[5], *titles[5];
+	struct rc_gate gates[N_GATES];
+	const struct gate_step *listed[N_GATES];
 	size_t ng = 0;
 	memset(gates, 0, sizeof gates);
 	struct job_rows jobs = {0};
@@ -548,59 +634,22 @@ int rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, int
 		if (n < 0)
 			goto fail;
 	}
-	if (cfg->gates.ci) {
-		keys[ng] = "ci";
-		titles[ng] = "CI green on the RC's commit";
-		if (r.commit[0])
-			rc_gate_ci(jobs.jobs, jobs.n, r.commit, !cfg->gates.smoke_tests,
-				   &gates[ng]);
-		else
-			snprintf(gates[ng].reason, sizeof gates[ng].reason,
-				 "the RC's commit is not known yet");
-		if (!r.commit[0])
-			gates[ng].status = RC_GATE_PENDING;
-		ng++;
-	}
-	if (cfg->gates.smoke_tests) {
-		keys[ng] = "smoke_tests";
-		titles[ng] = "Smoke tests passed";
-		if (r.commit[0])
-			rc_gate_smoke(jobs.jobs, jobs.n, r.commit, &gates[ng]);
-		else {
-			gates[ng].status = RC_GATE_PENDING;
-			snprintf(gates[ng].reason, sizeof gates[ng].reason,
-				 "the RC's commit is not known yet");
-		}
-		ng++;
-	}
-	if (cfg->gates.artifacts && cfg->n_required_artifacts) {
-		keys[ng] = "artifacts";
-		titles[ng] = "Required artifacts published";
-		n = artifacts_gate(c, cfg, &r, jobs.settled, &gates[ng]);
-		if (n < 0)
-			goto fail;
-		ng++;
-	}
-	if (cfg->gates.staging) {
-		bool applies = false;
-		keys[ng] = "staging";
-		titles[ng] = "Staged and soaked";
-		n = staging_gate(c, cfg, &r, now_us, &applies, &gates[ng]);
+	const struct gate_input in = {c, cfg, &r, &jobs, now_us};
+	for (size_t i = 0; i < N_GATES; i++) {
+		const struct gate_step *s = &gate_steps[i];
+		bool applies = true;
+		if (s->on && !s->on(cfg))
+			continue;
+		n = s->eval(&in, &gates[ng], &applies);
 		if (n < 0)
 			goto fail;
 		if (applies)
-			ng++;
+			listed[ng++] = s;
 	}
-	keys[ng] = "feedback";
-	titles[ng] = "Feedback";
-	n = feedback_gate(c, cfg, &r, &gates[ng]);
-	if (n < 0)
-		goto fail;
-	ng++;
 
 	json_t *list = json_array();
 	for (size_t i = 0; i < ng; i++)
-		add_gate(list, keys[i], titles[i], &gates[i]);
+		add_gate(list, listed[i]->key, listed[i]->title, &gates[i]);
 	const char *verdict = rc_verdict(gates, ng);
 	char now[40];
 	clock_format_rfc3339(now_us, now, sizeof now);
@@ -610,7 +659,7 @@ int rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, int
 	r.summary = NULL;
 	n = 1;
 fail:
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < N_GATES; i++)
 		rc_gate_clear(&gates[i]);
 	job_rows_free(&jobs);
 	json_decref(r.summary);

@@ -4,6 +4,7 @@
  *
  *   outbox.c    the database side: sinks copy, claim, record, put back
  *   readiness.c release candidates' readiness → rc.ready and github_status
+ *   kinds.c     the notification kinds: what each says (shiplog/notify_kinds.h)
  *   sinks.c     the requests: Slack, generic webhook, GitHub status
  *   sender.c    the thread and the parallel HTTP transfers (libcurl)
  */
@@ -56,6 +57,11 @@ struct notify_msg {
 };
 
 void notify_msg_clear(struct notify_msg *m);
+
+/* ---- kinds.c (the table itself: shiplog/notify_kinds.h) ---- */
+
+/* data[key] when it is a non-empty string (borrowed), else fallback. */
+const char *notify_data_str(const json_t *data, const char *key, const char *fallback);
 
 /* ---- outbox.c ---- */
 

@@ -11,6 +11,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/dashboard.h"
 #include "shiplog/notify.h"
+#include "shiplog/notify_kinds.h"
 
 #ifndef SHIPLOG_VERSION
 #define SHIPLOG_VERSION "0"
@@ -18,8 +19,7 @@
 
 static const char *str(const json_t *data, const char *key, const char *fallback)
 {
-	const char *s = json_string_value(json_object_get(data, key));
-	return s && *s ? s : fallback;
+	return notify_data_str(data, key, fallback);
 }
 
 static long long num(const json_t *data, const char *key)
@@ -44,6 +44,7 @@ __attribute__((format(printf, 2, 3))) static void add_header(struct notify_msg *
 /* The dashboard links of a notification (new object). */
 static json_t *links_of(const struct config *cfg, const char *kind, const json_t *data)
 {
+	const struct notify_kind *k = notify_kind_find(kind);
 	json_t *links = json_object();
 	char buf[1024], key[32];
 	if (json_object_get(data, "rc_id")) {
@@ -52,7 +53,7 @@ static json_t *links_of(const struct config *cfg, const char *kind, const json_t
 				   key))
 			json_object_set_new(links, "release_candidate", json_string(buf));
 	}
-	if (!strncmp(kind, "main.", 5) && json_object_get(data, "run_id")) {
+	if (k && k->run_link && json_object_get(data, "run_id")) {
 		snprintf(key, sizeof key, "%lld", num(data, "run_id"));
 		if (dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_RUN, key))
 			json_object_set_new(links, "run", json_string(buf));
@@ -78,63 +79,13 @@ static const char *main_link(const json_t *links)
 	return NULL;
 }
 
-static void short_sha(const json_t *data, char out[16])
-{
-	snprintf(out, 16, "%.7s", str(data, "commit", ""));
-}
-
 /* One line saying what happened (new string). */
 static char *summary(const char *kind, const json_t *data)
 {
-	char *s = NULL, sha[16];
-	const char *repo = str(data, "repository", "?"), *version = str(data, "version", "?");
-	short_sha(data, sha);
-	int n;
-	if (!strcmp(kind, "rc.cut"))
-		n = asprintf(&s, "Release candidate %s of %s was cut%s%s", version, repo,
-			     sha[0] ? " from " : "", sha);
-	else if (!strcmp(kind, "rc.ready"))
-		n = asprintf(&s, "Release candidate %s of %s is ready: every gate passed", version,
-			     repo);
-	else if (!strcmp(kind, "rc.blocked"))
-		n = asprintf(&s, "Release candidate %s of %s is blocked by %s%s%s%s%s", version,
-			     repo, str(data, "author", "someone"),
-			     str(data, "team", NULL) ? " (" : "", str(data, "team", ""),
-			     str(data, "team", NULL) ? ")" : "",
-			     str(data, "comment", NULL) ? ": " : "");
-	else if (!strcmp(kind, "rc.released"))
-		n = asprintf(&s, "Release candidate %s of %s was released as %s", version, repo,
-			     str(data, "target", version));
-	else if (!strcmp(kind, "main.broken"))
-		n = asprintf(&s, "%s of %s is red: %s %s on %s", str(data, "branch", "main"), repo,
-			     str(data, "workflow", "a workflow"),
-			     !strcmp(str(data, "conclusion", ""), "timed_out") ? "timed out"
-									       : "failed",
-			     sha[0] ? sha : "?");
-	else if (!strcmp(kind, "main.fixed"))
-		n = asprintf(&s, "%s of %s is green again: %s passed on %s",
-			     str(data, "branch", "main"), repo, str(data, "workflow", "a workflow"),
-			     sha[0] ? sha : "?");
-	else if (!strcmp(kind, "deployment.failed"))
-		n = asprintf(&s, "Deployment to %s failed: %s%s%s", str(data, "environment", "?"),
-			     str(data, "revision", "?"), str(data, "reason", NULL) ? " — " : "",
-			     str(data, "reason", ""));
-	else if (!strcmp(kind, "feedback.new"))
-		n = asprintf(&s, "New feedback on %s of %s: %s from %s%s%s%s", version, repo,
-			     str(data, "verdict", "?"), str(data, "author", "someone"),
-			     str(data, "team", NULL) ? " (" : "", str(data, "team", ""),
-			     str(data, "team", NULL) ? ")" : "");
-	else
-		n = asprintf(&s, "%s", kind);
-	if (n < 0)
+	const struct notify_kind *k = notify_kind_find(kind);
+	char *s = k && k->summary ? k->summary(data) : strdup(kind);
+	if (!s)
 		abort();
-	if (!strcmp(kind, "rc.blocked") && str(data, "comment", NULL)) {
-		char *t = NULL;
-		if (asprintf(&t, "%s%s", s, str(data, "comment", "")) < 0)
-			abort();
-		free(s);
-		s = t;
-	}
 	return s;
 }
 
@@ -163,13 +114,8 @@ static char *slack_escape(const char *s)
 
 static const char *emoji(const char *kind)
 {
-	if (!strcmp(kind, "rc.ready") || !strcmp(kind, "main.fixed") ||
-	    !strcmp(kind, "rc.released"))
-		return ":white_check_mark:";
-	if (!strcmp(kind, "main.broken") || !strcmp(kind, "deployment.failed") ||
-	    !strcmp(kind, "rc.blocked"))
-		return ":red_circle:";
-	return ":package:";
+	const struct notify_kind *k = notify_kind_find(kind);
+	return k ? k->emoji : ":package:";
 }
 
 static char *slack_body(const struct config *cfg, const struct notify_msg *m)

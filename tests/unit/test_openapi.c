@@ -25,8 +25,6 @@
 #include "shiplog/problem.h"
 
 extern const char openapi_schemas_json[];
-/* server/api/openapi.c: what it adds to routes, naming routes the table lacks */
-size_t openapi_stale_notes(const struct route *table, const char **first);
 
 static const char *const methods[] = {"get",  "put",   "post",	"delete", "options",
 				      "head", "patch", "trace", NULL};
@@ -515,24 +513,75 @@ static void the_schemas_file_is_json_and_every_schema_in_it_is_used(void **state
 	json_decref(file);
 }
 
-static void what_openapi_c_adds_to_routes_names_routes_that_exist(void **state)
-{
-	(void)state;
-	const char *first = NULL;
-	size_t stale = openapi_stale_notes(http_routes, &first);
-	if (stale)
-		fail_msg("%zu note(s) in server/api/openapi.c name no route, e.g. %s", stale,
-			 first);
-	static const struct route none[] = {{.method = NULL}};
-	assert_true(openapi_stale_notes(none, &first) > 0);
-	assert_non_null(first);
-}
-
 /* ---- the checks fail when they should ---- */
 
 static void handler_stub(struct http_request *r)
 {
 	(void)r;
+}
+
+/* A route's `openapi` field reaches its operation: the media type, another
+ * success answer, a problem status beyond the generic ones, a header, a
+ * body field's schema; and a route without it gets none of them. */
+static void what_a_route_adds_to_its_operation_is_in_the_document(void **state)
+{
+	(void)state;
+	static const struct param_spec body[] = {
+		{"parts", PARAM_BODY, PARAM_ARRAY, false, 0, 10, NULL, "Parts", PARAM_OBJECT},
+		{0},
+	};
+	static const struct route table[] = {
+		{.method = "POST",
+		 .pattern = "/things",
+		 .handler = handler_stub,
+		 .scope = AUTH_SCOPE_CI,
+		 .body = BODY_JSON,
+		 .body_params = body,
+		 .success = 201,
+		 .response_schema = "Problem",
+		 .openapi = {.media = "text/plain",
+			     .also = {{200, NULL, "The same thing again"}},
+			     .problems = "409",
+			     .headers = {{"X-Thing", true, "Which thing"}},
+			     .fields = {{"parts", "Problem"}}}},
+		{.method = "PUT",
+		 .pattern = "/things",
+		 .handler = handler_stub,
+		 .scope = AUTH_SCOPE_CI,
+		 .success = 200,
+		 .response_schema = "Problem"},
+		{.method = NULL},
+	};
+	json_t *doc = doc_for(table);
+	json_t *op = operation_of(doc, &table[0]);
+	json_t *responses = json_object_get(op, "responses");
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(responses, "201"), "content"), "text/plain"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(responses, "200"),
+							      "description")),
+			    "The same thing again");
+	assert_non_null(json_object_get(responses, "409"));
+	json_t *header = json_array_get(json_object_get(op, "parameters"), 0);
+	assert_string_equal(json_string_value(json_object_get(header, "name")), "X-Thing");
+	assert_string_equal(json_string_value(json_object_get(header, "in")), "header");
+	json_t *content = json_object_get(json_object_get(op, "requestBody"), "content");
+	json_t *props = json_object_get(
+		json_object_get(json_object_get(content, "application/json"), "schema"),
+		"properties");
+	json_t *parts = json_object_get(props, "parts");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(parts, "items"), "$ref")),
+		"#/components/schemas/Problem");
+
+	op = operation_of(doc, &table[1]);
+	responses = json_object_get(op, "responses");
+	assert_null(json_object_get(responses, "409"));
+	assert_null(json_object_get(responses, "201"));
+	assert_int_equal(json_array_size(json_object_get(op, "parameters")), 0);
+	assert_non_null(json_object_get(json_object_get(json_object_get(responses, "200"),
+							"content"),
+					"application/json"));
+	json_decref(doc);
 }
 
 static void a_schema_name_nobody_wrote_down_fails_the_checks(void **state)
@@ -630,7 +679,7 @@ int main(void)
 		cmocka_unit_test(problem_answers_name_exactly_the_problem_types),
 		cmocka_unit_test(operation_ids_are_unique),
 		cmocka_unit_test(the_schemas_file_is_json_and_every_schema_in_it_is_used),
-		cmocka_unit_test(what_openapi_c_adds_to_routes_names_routes_that_exist),
+		cmocka_unit_test(what_a_route_adds_to_its_operation_is_in_the_document),
 		cmocka_unit_test(a_schema_name_nobody_wrote_down_fails_the_checks),
 		cmocka_unit_test(
 			a_route_missing_from_the_document_or_one_it_invents_fails_the_checks),
