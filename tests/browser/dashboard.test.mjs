@@ -49,7 +49,7 @@ after(async () => {
 	if (browser) console.log(`# screenshots in ${SHOTS}`);
 });
 
-test('the seed loads a few weeks of a product through the real endpoints, in seconds', () => {
+test('the seed loads a few weeks of a product through the real endpoints', (t) => {
 	assert.deepEqual(facts.failures, [], 'every delivery and API call was accepted and processed');
 	assert.deepEqual(facts.skipped, [], 'nothing of the story was skipped');
 	assert.ok(facts.deliveries.github > 500 && facts.deliveries.github < 3000, `GitHub deliveries: ${facts.deliveries.github}`);
@@ -57,7 +57,9 @@ test('the seed loads a few weeks of a product through the real endpoints, in sec
 	assert.ok(facts.runs.flaky.length > 0 && facts.runs.redMain.length > 0, 'flaky re-runs and a red main');
 	assert.ok(facts.releaseCandidates.length >= 3 && facts.releases.length >= 1, 'candidates and a release');
 	assert.ok(facts.feedback.length >= 5, 'feedback given');
-	assert.ok(facts.seconds < 30, `loading took ${facts.seconds} s`);
+	// how long it took is printed, not asserted: speed is measured by bench/, and a busy
+	// machine must not fail a test of behaviour
+	t.diagnostic(`the seed took ${facts.seconds} s`);
 });
 
 test('a browser without a session sees the sign-in, and a token signs it in', async () => {

@@ -83,10 +83,11 @@ static void an_idle_client_is_cut_off_by_the_connection_timeout(void **state)
 	int fd = connect_to(server.port);
 	/* a client trickling half a request and then going quiet */
 	assert_int_equal(write(fd, "GET /healthz HTTP/1.1\r\n", 23), 23);
+	/* closed by the 2 s timeout: well before the default 30 s would, and not never
+	 * (the bound is generous so that a busy machine cannot fail it) */
 	long ms = wait_closed(fd, 10000);
 	close(fd);
-	assert_true(ms >= 0);   /* it was closed ... */
-	assert_true(ms < 6000); /* ... about when the 2 s timeout says, not never */
+	assert_true(ms >= 0);
 }
 
 /* Is fd closed by the peer (now, without waiting)? */
