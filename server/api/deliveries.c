@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/sql_time.h"
 #include "shiplog/app.h"
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
@@ -14,9 +15,9 @@
 
 #define DELIVERY_COLUMNS                                                                        \
 	"id, source, event, action, delivery_id, hook_id, repository, "                         \
-	"to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "        \
-	"body_size, encode(body_sha256, 'hex'), signature, status, error, "                    \
-	"to_char(processed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "       \
+	SQL_TS_US("received_at") ", "                                                           \
+	"body_size, encode(body_sha256, 'hex'), signature, status, error, "                     \
+	SQL_TS_US("processed_at") ", "                                                          \
 	"replay_of, body IS NOT NULL"
 
 static json_t *text_or_null(PGresult *res, int row, int col)
@@ -135,8 +136,7 @@ void api_deliveries_get(struct http_request *r)
 	const char *ap[2] = {json_string_value(json_object_get(o, "source")),
 			     json_string_value(json_object_get(o, "delivery_id"))};
 	n = db_query(c,
-		     "SELECT id, status, to_char(received_at AT TIME ZONE 'UTC', "
-		     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), error FROM deliveries "
+		     "SELECT id, status, " SQL_TS_US("received_at") ", error FROM deliveries "
 		     "WHERE source = $1 AND delivery_id = $2 ORDER BY id",
 		     2, ap, &res);
 	json_t *attempts = json_array();

@@ -21,13 +21,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/rc_store.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static json_t *cell_json(PGresult *res, int row, int col)
 {
@@ -163,7 +162,7 @@ static int add_ci_steps(struct db_conn *c, json_t *steps, const json_t *runs)
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT r.id, a.attempt, coalesce(r.workflow_name, r.workflow_path, 'CI'), "
-			 " a.status, a.conclusion, " TS("coalesce(a.completed_at, a.started_at, a.queued_at)")
+			 " a.status, a.conclusion, " SQL_TS("coalesce(a.completed_at, a.started_at, a.queued_at)")
 			 ", coalesce(a.html_url, r.html_url), r.head_sha "
 			 "FROM runs r JOIN run_attempts a ON a.run_id = r.id "
 			 "WHERE r.id = ANY($1::bigint[]) "
@@ -232,7 +231,7 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		" (SELECT count(*) FROM mr WHERE status IS DISTINCT FROM 'completed'), "
 		" (SELECT count(*) FROM mr WHERE conclusion IN ('failure', 'timed_out', "
 		"   'startup_failure', 'action_required')), "
-		" (SELECT " TS("max(completed_at)") " FROM mr), "
+		" (SELECT " SQL_TS("max(completed_at)") " FROM mr), "
 		" (SELECT coalesce(json_agg(json_build_object('run_id', id, 'workflow', "
 		"   workflow_name, 'status', status, 'conclusion', conclusion, 'url', url) "
 		"   ORDER BY id), '[]')::text FROM mr), "
@@ -243,7 +242,7 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		" (SELECT count(*) FROM jobs j JOIN mr ON j.attempt_id = mr.attempt_id "
 		"   WHERE j.stage = 'e2e' AND j.required AND j.status = 'completed' "
 		"   AND j.conclusion NOT IN ('success', 'skipped', 'neutral')), "
-		" (SELECT " TS("max(j.completed_at)") " FROM jobs j JOIN mr ON "
+		" (SELECT " SQL_TS("max(j.completed_at)") " FROM jobs j JOIN mr ON "
 		"   j.attempt_id = mr.attempt_id WHERE j.stage = 'e2e'), "
 		" (SELECT coalesce(json_agg(json_build_object('name', j.name, 'status', j.status, "
 		"   'conclusion', j.conclusion, 'required', j.required) ORDER BY j.name), "
@@ -289,7 +288,7 @@ static int add_deploy_steps(struct db_conn *c, json_t *steps, const char *repo_i
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
-		"SELECT e.name, e.tier, " TS("first.at") ", first.id, first.revision, first.sha "
+		"SELECT e.name, e.tier, " SQL_TS("first.at") ", first.id, first.revision, first.sha "
 		"FROM environments e "
 		"LEFT JOIN LATERAL (SELECT d.id, d.revision, bs.sha, "
 		"  coalesce(d.finished_at, d.last_event_at) AS at FROM deployments d "
@@ -491,10 +490,10 @@ void api_commit_where(struct http_request *r)
 		" 'repository', (SELECT full_name FROM repositories WHERE id = $1), "
 		" 'sha', $3::text, "
 		" 'commit', (SELECT json_build_object('message', c.message, 'author', "
-		"   coalesce(c.author_login, c.author_name), 'committed_at', " TS("c.committed_at")
+		"   coalesce(c.author_login, c.author_name), 'committed_at', " SQL_TS("c.committed_at")
 		"   , 'url', c.html_url) FROM commits c WHERE c.repository_id = $1 AND c.sha = $3), "
 		" 'default_branch', (SELECT json_build_object('name', $2::text, 'seq', pos.seq, "
-		"   'left', pos.left_at IS NOT NULL, 'pushed_at', " TS("pos.pushed_at") ") FROM pos), "
+		"   'left', pos.left_at IS NOT NULL, 'pushed_at', " SQL_TS("pos.pushed_at") ") FROM pos), "
 		" 'environments', (SELECT coalesce(json_agg(json_build_object("
 		"   'name', e.name, 'tier', e.tier, "
 		"   'contains', coalesce(d.id IS NOT NULL AND (d.commit_sha = $3 OR ("
@@ -504,7 +503,7 @@ void api_commit_where(struct http_request *r)
 		"      ds.seq >= (SELECT seq FROM pos WHERE left_at IS NULL)))), false), "
 		"   'current_deployment', CASE WHEN d.id IS NULL THEN NULL ELSE json_build_object("
 		"     'id', d.id, 'revision', d.revision, 'commit', d.commit_sha, 'status', d.status, "
-		"     'at', " TS("coalesce(d.finished_at, d.last_event_at)") ") END) "
+		"     'at', " SQL_TS("coalesce(d.finished_at, d.last_event_at)") ") END) "
 		"   ORDER BY e.sort_order, e.name), '[]') FROM environments e "
 		"   LEFT JOIN LATERAL (SELECT d0.* FROM deployments d0 WHERE d0.environment_id = e.id "
 		"    AND d0.status NOT IN ('queued', 'inactive') "

@@ -12,12 +12,12 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "db/sql_time.h"
 #include "domain/runs_merge.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 
-#define TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DURATION(start, end)                                                                    \
 	"CASE WHEN " start " IS NOT NULL AND " end " IS NOT NULL THEN greatest(0::bigint,"      \
 	" floor(extract(epoch FROM " end " - " start "))::bigint) END"
@@ -26,10 +26,9 @@
 #define RUN_COLUMNS                                                                             \
 	"r.id, rp.full_name, r.provider, r.external_id, r.workflow_name, r.workflow_path,"      \
 	" r.kind, r.event, r.head_branch, r.head_sha, r.run_number, r.html_url,"                \
-	" r.latest_attempt, r.status, r.conclusion, " TS("r.queued_at") ", " TS("r.started_at") \
-	", " TS("r.completed_at") ", " DURATION("r.started_at", "r.completed_at") ", "           \
-	TS("r.created_at") ", to_char(r.created_at AT TIME ZONE 'UTC',"                         \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), r.display_title, r.workflow_id"
+	" r.latest_attempt, r.status, r.conclusion, " SQL_TS("r.queued_at") ", " SQL_TS("r.started_at") \
+	", " SQL_TS("r.completed_at") ", " DURATION("r.started_at", "r.completed_at") ", "      \
+	SQL_TS("r.created_at") ", " SQL_TS_US("r.created_at") ", r.display_title, r.workflow_id"
 #define RUN_NCOLS 23
 
 static json_t *text_or_null(const PGresult *res, int row, int col)
@@ -235,7 +234,7 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT " RUN_COLUMNS ", cm.sha IS NOT NULL, cm.message, cm.author_name,"
-			 " cm.author_email, cm.author_login, " TS("cm.committed_at") ", cm.html_url "
+			 " cm.author_email, cm.author_login, " SQL_TS("cm.committed_at") ", cm.html_url "
 			 "FROM runs r JOIN repositories rp ON rp.id = r.repository_id "
 			 "LEFT JOIN commits cm ON cm.repository_id = r.repository_id"
 			 " AND cm.sha = r.head_sha "
@@ -264,8 +263,8 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	PQclear(res);
 
 	n = db_query(c,
-		     "SELECT a.id, a.attempt, a.status, a.conclusion, " TS("a.queued_at") ", "
-		     TS("a.started_at") ", " TS("a.completed_at") ", "
+		     "SELECT a.id, a.attempt, a.status, a.conclusion, " SQL_TS("a.queued_at") ", "
+		     SQL_TS("a.started_at") ", " SQL_TS("a.completed_at") ", "
 		     DURATION("a.started_at", "a.completed_at") ", a.html_url "
 		     "FROM run_attempts a WHERE a.run_id = $1::bigint ORDER BY a.attempt",
 		     1, p, &res);
@@ -291,8 +290,8 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 
 	n = db_query(c,
 		     "SELECT j.attempt_id, j.id, j.external_id, j.name, j.stage, j.required, j.status,"
-		     " j.conclusion, " TS("j.queued_at") ", " TS("j.started_at") ", "
-		     TS("j.completed_at") ", " DURATION("j.started_at", "j.completed_at") ","
+		     " j.conclusion, " SQL_TS("j.queued_at") ", " SQL_TS("j.started_at") ", "
+		     SQL_TS("j.completed_at") ", " DURATION("j.started_at", "j.completed_at") ","
 		     " j.runner_name, j.labels::text, j.steps::text, j.html_url "
 		     "FROM jobs j JOIN run_attempts a ON a.id = j.attempt_id "
 		     "WHERE a.run_id = $1::bigint "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
 #include "shiplog/crypto.h"
@@ -296,8 +297,7 @@ static int apply_github(struct db_conn *c)
 	int n = db_query(
 		c,
 		"SELECT 's', s.id, s.state,"
-		"  to_char(coalesce(s.created_at, gd.created_at, now()) AT TIME ZONE 'UTC',"
-		"   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+		"  " SQL_TS_US("coalesce(s.created_at, gd.created_at, now())") ","
 		"  s.description, coalesce(s.log_url, s.target_url), lower(gd.sha), gd.ref,"
 		"  gd.github_id, gd.repository_id, e.id"
 		" FROM github_deployment_statuses s"
@@ -309,8 +309,7 @@ static int apply_github(struct db_conn *c)
 		"  WHERE x.kind = 's' AND x.row_id = s.id) "
 		"UNION ALL "
 		"SELECT 'd', gd.id, 'queued',"
-		"  to_char(coalesce(gd.created_at, now()) AT TIME ZONE 'UTC',"
-		"   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+		"  " SQL_TS_US("coalesce(gd.created_at, now())") ","
 		"  gd.description, NULL, lower(gd.sha), gd.ref, gd.github_id, gd.repository_id, e.id"
 		" FROM github_deployments gd"
 		" JOIN environments e ON e.deleted_at IS NULL AND lower(e.name) = lower(gd.environment)"

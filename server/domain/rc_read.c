@@ -25,7 +25,7 @@ int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 		" (SELECT coalesce(json_agg(json_build_object('from', h.from_state, 'to', "
 		"h.to_state,"
 		"  'reason', h.reason, 'source', h.source, 'fact', h.fact, 'actor', h.actor,"
-		"  'at', " RC_SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
+		"  'at', " SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
 						     "  FROM rc_state_changes h WHERE h.rc_id = "
 						     "rc.id)::text, rc.state"
 						     " FROM release_candidates rc JOIN "
@@ -324,7 +324,7 @@ static int load_jobs(struct db_conn *c, const struct rc_row *r, struct job_rows 
 		" CASE WHEN j.id IS NULL THEN coalesce(a.conclusion, r.conclusion) ELSE "
 		"j.conclusion END,"
 		" coalesce(j.required, true), coalesce(j.stage = 'e2e', false),"
-		" " RC_SQL_TS(
+		" " SQL_TS(
 			"coalesce(j.completed_at, a.completed_at)") ","
 								    " coalesce(a.status, r.status)"
 								    " FROM (SELECT DISTINCT ON "
@@ -650,10 +650,10 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 		n = db_query(c, CONTAINING_TGT
 			" SELECT json_build_object('id', rc.id, 'version', rc.version,"
 			"  'target', rc.target, 'state', rc.state, 'commit', rc.commit_sha,"
-			"  'cut_at', " RC_SQL_TS("rc.cut_at") ","
+			"  'cut_at', " SQL_TS("rc.cut_at") ","
 			"  'feedback', (SELECT json_build_object('count', count(*),"
-			"   'first_at', " RC_SQL_TS("min(coalesce(f.given_at, f.created_at))") ","
-			"   'last_at', " RC_SQL_TS("max(coalesce(f.given_at, f.created_at))") ","
+			"   'first_at', " SQL_TS("min(coalesce(f.given_at, f.created_at))") ","
+			"   'last_at', " SQL_TS("max(coalesce(f.given_at, f.created_at))") ","
 			"   'approve', count(*) FILTER (WHERE f.verdict = 'approve'),"
 			"   'concern', count(*) FILTER (WHERE f.verdict = 'concern'),"
 			"   'block', count(*) FILTER (WHERE f.verdict = 'block'))"
@@ -674,7 +674,7 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 	if (out_releases) {
 		n = db_query(c, CONTAINING_TGT
 			" SELECT json_build_object('id', sr.id, 'version', sr.version,"
-			"  'tag', sr.tag_name, 'released_at', " RC_SQL_TS("sr.released_at") ","
+			"  'tag', sr.tag_name, 'released_at', " SQL_TS("sr.released_at") ","
 			"  'rc_id', sr.rc_id, 'commit', coalesce(sr.commit_sha, rc.commit_sha),"
 			"  'url', sr.html_url)::text"
 			" FROM shipped_releases sr CROSS JOIN tgt"

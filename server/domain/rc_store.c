@@ -662,7 +662,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 /* The GitHub facts not applied yet, oldest first. */
 static const char *const pending_facts_sql =
 	"SELECT f.fact, f.kind, f.repository_id, f.name, f.sha,"
-	" to_char(f.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), f.release_id, "
+	" " SQL_TS_US("f.at") ", f.release_id, "
 	"f.url"
 	" FROM ("
 	"  SELECT 'tag:' || t.repository_id || ':' || t.name AS fact, 'tag' AS kind,"

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* RFC 3339 UTC, whole seconds (SQL fragment around an expression). */
-#define RC_SQL_TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "db/sql_time.h"
+
 /* Microseconds since the epoch of a timestamptz expression. */
 #define RC_SQL_US(x) "(extract(epoch FROM (" x ")) * 1000000)::bigint"
 
@@ -21,7 +21,7 @@
 #define RC_SQL_JSON                                                                                                             \
 	"json_build_object('id', rc.id, 'repository', rp.full_name, 'version', rc.version,"                                     \
 	" 'target', rc.target, 'commit', rc.commit_sha, 'state', rc.state,"                                                     \
-	" 'state_changed_at', " RC_SQL_TS(                                                                                      \
+	" 'state_changed_at', " SQL_TS(                                                                                      \
 		"rc.state_changed_at") ","                                                                                      \
 				       " 'sources', to_json(rc.sources), 'tag', rc.tag_name, "                                  \
 				       "'url', rc.html_url,"                                                                    \
@@ -33,7 +33,7 @@
 				       "rc.superseded_by),"                                                                     \
 				       " 'release', (SELECT json_build_object('id', sr.id, "                                    \
 				       "'version', sr.version,"                                                                 \
-				       "  'released_at', " RC_SQL_TS(                                                           \
+				       "  'released_at', " SQL_TS(                                                           \
 					       "sr.released_at") ") FROM shipped_releases sr"                                   \
 								 "  WHERE sr.rc_id = rc.id ORDER "                              \
 								 "BY sr.id LIMIT 1),"                                           \
@@ -52,11 +52,11 @@
 								 "  FROM feedback f WHERE "                                     \
 								 "f.rc_id = rc.id),"                                            \
 								 " 'cut_by', rc.cut_by, "                                       \
-								 "'cut_at', " RC_SQL_TS(                                        \
+								 "'cut_at', " SQL_TS(                                        \
 									 "rc.cut_at") ","                                       \
 										      " 'created_"                              \
 										      "at',"                                    \
-										      " " RC_SQL_TS(                            \
+										      " " SQL_TS(                            \
 											      "rc"                              \
 											      ".c"                              \
 											      "re"                              \
@@ -64,7 +64,7 @@
 											      "ed"                              \
 											      "_a"                              \
 											      "t") ","                          \
-												   " 'updated_at', " RC_SQL_TS( \
+												   " 'updated_at', " SQL_TS( \
 													   "rc.updated_at") ")"
 
 /* The artifacts RC `rc` ships: the digests given when it was cut (each
@@ -92,10 +92,10 @@
 	" 'fixed_in', (SELECT json_build_object('id', x.id, 'version', x.version)"              \
 	"  FROM release_candidates x WHERE x.id = f.fixed_in_rc_id),"                           \
 	" 'status_changed_by', f.status_changed_by,"                                            \
-	" 'status_changed_at', " RC_SQL_TS(                                                     \
+	" 'status_changed_at', " SQL_TS(                                                     \
 		"f.status_changed_at") ","                                                      \
-				       " 'created_by', f.created_by, 'created_at', " RC_SQL_TS( \
-					       "f.created_at") ", 'given_at', " RC_SQL_TS(             \
+				       " 'created_by', f.created_by, 'created_at', " SQL_TS( \
+					       "f.created_at") ", 'given_at', " SQL_TS(             \
 					       "coalesce(f.given_at, f.created_at)") ")"
 
 struct rcs_idbuf {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/sql_time.h"
 #include "notify/notify_internal.h"
 #include "shiplog/crypto.h"
 #include "shiplog/log.h"
@@ -148,7 +149,7 @@ int notify_claim(struct db_conn *c, const char *replica, double lease_seconds,
 		"FROM due WHERE n.id = due.id "
 		"RETURNING n.id, n.sink, n.sink_type, n.kind, n.data::text, n.attempts, "
 		"n.retry_base,"
-		" to_char(n.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" " SQL_TS("n.occurred_at") ","
 		" n.claim_token",
 		4, p, &res);
 	if (n <= 0) {
