@@ -10,7 +10,7 @@
 #include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
-#include "shiplog/crypto.h"
+#include "domain/tiebreak.h"
 #include "shiplog/log.h"
 
 bool deployment_fact_revision(struct deployment_fact *f, const char *text,
@@ -76,9 +76,7 @@ int deployments_record(struct db_conn *c, const struct deployment_fact *f, const
 	char canon[1200], tiebreak[65];
 	snprintf(canon, sizeof canon, "%s|%.500s|%.600s", f->status, f->reason ? f->reason : "",
 		 f->message ? f->message : "");
-	unsigned char sha[32];
-	crypto_sha256(canon, strlen(canon), sha);
-	crypto_hex(sha, sizeof sha, tiebreak);
+	tiebreak_hash(canon, tiebreak);
 	char env[24], repo[24], rank_text[4];
 	snprintf(env, sizeof env, "%lld", (long long)f->environment_id);
 	snprintf(repo, sizeof repo, "%lld", (long long)f->repository_id);

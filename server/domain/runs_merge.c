@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/tiebreak.h"
 #include "shiplog/clock.h"
-#include "shiplog/crypto.h"
 
 const char *runs_status_normalise(const char *status)
 {
@@ -82,28 +82,6 @@ const char *runs_classify_kind(const struct config *cfg, const char *repo, const
 	if (default_branch && !strcmp(b, default_branch))
 		return "main";
 	return "pr";
-}
-
-void runs_tiebreak(const char *const *parts, size_t n, char out[65])
-{
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (parts[i] ? strlen(parts[i]) : 0) + 1;
-	char *buf = malloc(len + 1);
-	if (!buf)
-		abort();
-	size_t used = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = parts[i] ? strlen(parts[i]) : 0;
-		if (i)
-			buf[used++] = '|';
-		memcpy(buf + used, parts[i] ? parts[i] : "", l);
-		used += l;
-	}
-	unsigned char sha[CRYPTO_SHA256_LEN];
-	crypto_sha256(buf, used, sha);
-	crypto_hex(sha, sizeof sha, out);
-	free(buf);
 }
 
 static json_t *time_or_null(const json_t *v)
@@ -180,7 +158,7 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		 f->run_level ? (long long)st->attempt * 10 + rank : 0LL);
 	const char *parts[4] = {f->status, f->conclusion, f->completed_at, NULL};
 	if (f->run_level)
-		runs_tiebreak(parts, 3, tie);
+		tiebreak_of(parts, 3, tie);
 	/* the kind of the run as this event alone tells it (for a new row) */
 	const char *kind = f->kind_given
 				   ? f->kind_given
@@ -328,7 +306,7 @@ int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct j
 	snprintf(rank, sizeof rank, "%d", runs_status_rank(j->status));
 	const char *parts[6] = {j->status,     j->conclusion,  j->started_at,
 				j->completed_at, j->runner_name, j->name};
-	runs_tiebreak(parts, 6, tie);
+	tiebreak_of(parts, 6, tie);
 	char *labels = j->labels ? json_dumps(j->labels, JSON_COMPACT) : NULL;
 	char *steps = j->steps ? json_dumps(j->steps, JSON_COMPACT) : NULL;
 	const char *p[17] = {attempt_id,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -30,8 +31,8 @@ static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, cha
 	const char *created_at = wj_time(p, "deployment.created_at", created, sizeof created);
 	const char *updated_at = wj_time(p, "deployment.updated_at", updated, sizeof updated);
 	const char *parts[5] = {environment, sha, ref, task, description};
-	gh_canon(canon, sizeof canon, parts, 5);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 5);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[11] = {repo,	   github_id,  environment, sha,	ref,	 task,
 				  creator, created_at, description, updated_at, tiebreak};

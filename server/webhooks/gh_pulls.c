@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shiplog/crypto.h"
+#include "domain/tiebreak.h"
 #include "shiplog/db.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
@@ -134,10 +134,8 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 		     closed_p ? closed_p : "", merged_at_p ? merged_at_p : "",
 		     author ? author : "") < 0)
 		abort();
-	unsigned char digest[32];
 	char tiebreak[65];
-	crypto_sha256(canon, strlen(canon), digest);
-	crypto_hex(digest, sizeof digest, tiebreak);
+	tiebreak_hash(canon, tiebreak);
 	free(canon);
 
 	const char *p[19] = {rid,

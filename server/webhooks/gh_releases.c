@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -65,8 +66,8 @@ int gh_on_release(struct webhook_ctx *ctx)
 	const char *parts[8] = {
 		ctx->action, bool_text(draft), bool_text(prerelease), published_at, tag, name,
 		target,	     html_url};
-	gh_canon(canon, sizeof canon, parts, 8);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 8);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[16] = {repo,
 				  github_id,

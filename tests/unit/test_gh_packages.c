@@ -189,18 +189,6 @@ static void helpers_recognise_shas_and_digests(void **state)
 	assert_false(gh_is_sha256_digest(
 		"sha512:3da1996a8115d7616457760d9920b815241d0a03b34cf5f04e9a0e9d8de37498"));
 	assert_false(gh_is_sha256_digest(NULL));
-	char out[65];
-	gh_tiebreak("abc", out);
-	assert_string_equal(out,
-			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	char canon[64];
-	const char *parts[3] = {"completed", NULL, "success"};
-	gh_canon(canon, sizeof canon, parts, 3);
-	assert_string_equal(canon, "completed||success");
-	/* never overflows */
-	char tiny[6];
-	gh_canon(tiny, sizeof tiny, parts, 3);
-	assert_true(strlen(tiny) < sizeof tiny);
 }
 
 int main(void)
