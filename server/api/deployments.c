@@ -15,6 +15,7 @@
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
 void api_deployments_list(struct http_request *r)
 {
@@ -148,11 +149,7 @@ void api_deployments_create(struct http_request *r)
 		return;
 	}
 	char commit[41] = "";
-	if (commit_in) {
-		for (int i = 0; i < 40; i++)
-			commit[i] = (char)tolower((unsigned char)commit_in[i]);
-		commit[40] = '\0';
-	}
+	hex_lower_copy(commit, commit_in, HEX_SHA_LEN);
 	struct report_tx x = {0};
 	struct flux_revision parsed;
 	x.environment = json_string_value(json_object_get(b, "environment"));

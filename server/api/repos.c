@@ -27,6 +27,7 @@
 #include "api/api.h"
 #include "db/sql_time.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
 /* The latest attempt of run r (alias la). */
 #define LATEST_ATTEMPT                                                                           \
@@ -258,10 +259,7 @@ void api_commits_get(struct http_request *r)
 	if (!repo_lookup(r, c, &repo))
 		return;
 	char prefix[41], upper[42];
-	snprintf(prefix, sizeof prefix, "%s", http_param(r, "sha"));
-	for (char *s = prefix; *s; s++)
-		if (*s >= 'A' && *s <= 'F')
-			*s = (char)(*s - 'A' + 'a');
+	hex_lower_copy(prefix, http_param(r, "sha"), sizeof prefix - 1);
 	/* every SHA starting with prefix sorts in [prefix, prefix + "g") */
 	snprintf(upper, sizeof upper, "%sg", prefix);
 	char len[8];

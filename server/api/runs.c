@@ -17,6 +17,7 @@
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
 #define DURATION(start, end)                                                                    \
 	"CASE WHEN " start " IS NOT NULL AND " end " IS NOT NULL THEN greatest(0::bigint,"      \
@@ -608,10 +609,7 @@ void api_runs_report(struct http_request *r)
 	if (json_is_integer(json_object_get(body, "attempt")))
 		attempt = json_integer_value(json_object_get(body, "attempt"));
 	const char *s = body_str(body, "sha");
-	size_t k;
-	for (k = 0; s && s[k] && k + 1 < sizeof sha; k++)
-		sha[k] = (char)(s[k] >= 'A' && s[k] <= 'F' ? s[k] + 32 : s[k]);
-	sha[k] = '\0';
+	hex_lower_copy(sha, s, sizeof sha - 1);
 	char num[32];
 	const json_t *run_number = json_object_get(body, "run_number");
 	if (json_is_integer(run_number))

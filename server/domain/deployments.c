@@ -11,6 +11,7 @@
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
 #include "domain/tiebreak.h"
+#include "shiplog/hex.h"
 #include "shiplog/log.h"
 
 bool deployment_fact_revision(struct deployment_fact *f, const char *text,
@@ -279,16 +280,6 @@ static const char *github_state_status(const char *state)
 	return NULL;
 }
 
-static bool is_sha40(const char *s)
-{
-	if (!s || strlen(s) != 40)
-		return false;
-	for (int i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static int apply_github(struct db_conn *c)
 {
 	PGresult *res = NULL;
@@ -324,7 +315,7 @@ static int apply_github(struct db_conn *c)
 		const char *kind = PQgetvalue(res, i, 0), *row = PQgetvalue(res, i, 1);
 		const char *status = github_state_status(PQgetvalue(res, i, 2));
 		const char *sha = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
-		if (status && is_sha40(sha)) {
+		if (status && hex_is_lower_sha(sha)) {
 			char origin[80];
 			snprintf(origin, sizeof origin, "github:%s:%s", PQgetvalue(res, i, 9),
 				 PQgetvalue(res, i, 8));

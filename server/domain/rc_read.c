@@ -3,7 +3,6 @@
  * on it, what it runs on, its readiness, and the RCs and releases that
  * contain a commit (see rc_store.h).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"
+#include "shiplog/hex.h"
 
 int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 {
@@ -635,12 +635,9 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 	size_t len = sha ? strlen(sha) : 0;
 	if (len < 7 || len > 40)
 		return DB_OK;
-	for (size_t i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)sha[i]))
-			return DB_OK;
-		prefix[i] = (char)tolower((unsigned char)sha[i]);
-	}
-	prefix[len] = '\0';
+	if (!hex_is_hex(sha, len))
+		return DB_OK;
+	hex_lower_copy(prefix, sha, len);
 	struct rcs_idbuf b;
 	const char *p[2] = {rcs_id(&b, repo_id), prefix};
 	PGresult *res = NULL;

@@ -13,9 +13,6 @@
 
 #include "webhooks/webhook.h"
 
-/* A git commit SHA: exactly 40 hex digits. */
-bool gh_is_commit_sha(const char *s);
-
 /* An OCI digest: "sha256:" followed by exactly 64 hex digits. */
 bool gh_is_sha256_digest(const char *s);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "shiplog/hex.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -122,9 +123,9 @@ const char *gh_package_describe(const json_t *payload, struct gh_package *out)
 
 	const char *commitish = wj_str(pv, "target_commitish");
 	const char *oid = wj_str(pv, "target_oid");
-	if (gh_is_commit_sha(commitish))
+	if (hex_is_sha(commitish))
 		out->commit = commitish;
-	else if (gh_is_commit_sha(oid))
+	else if (hex_is_sha(oid))
 		out->commit = oid;
 
 	const json_t *files = wj_get(pv, "package_files");

@@ -20,27 +20,9 @@
 
 #include "domain/tiebreak.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
-
-#define SHA_HEX 40
-
-static bool get_sha(const json_t *root, const char *path, char out[SHA_HEX + 1])
-{
-	const char *s = wj_str(root, path);
-	if (!s || strlen(s) != SHA_HEX)
-		return false;
-	for (size_t i = 0; i < SHA_HEX; i++) {
-		char ch = s[i];
-		if (ch >= 'A' && ch <= 'F')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-		out[i] = ch;
-	}
-	out[SHA_HEX] = '\0';
-	return true;
-}
 
 /* The label names, in payload order; NULL when the payload has no list. */
 static json_t *label_names(const json_t *pr)
@@ -100,7 +82,7 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	if (rc < 0)
 		return rc;
 
-	char rid[24], num[24], gid[24], head_sha[SHA_HEX + 1], merge_sha[SHA_HEX + 1];
+	char rid[24], num[24], gid[24], head_sha[HEX_SHA_LEN + 1], merge_sha[HEX_SHA_LEN + 1];
 	char opened[40], closed[40], merged_at[40], updated[40];
 	snprintf(rid, sizeof rid, "%lld", (long long)ctx->repo_id);
 	snprintf(num, sizeof num, "%lld", (long long)number);
@@ -119,8 +101,8 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	char *labels_text = labels ? json_dumps(labels, JSON_COMPACT) : NULL;
 	const char *head_ref = wj_str(pr, "head.ref");
 	const char *base_ref = wj_str(pr, "base.ref");
-	const char *head = get_sha(pr, "head.sha", head_sha) ? head_sha : NULL;
-	const char *merge = get_sha(pr, "merge_commit_sha", merge_sha) ? merge_sha : NULL;
+	const char *head = hex_read_sha(wj_str(pr, "head.sha"), head_sha) ? head_sha : NULL;
+	const char *merge = hex_read_sha(wj_str(pr, "merge_commit_sha"), merge_sha) ? merge_sha : NULL;
 	const char *url = wj_str(pr, "html_url");
 	const char *opened_p = wj_time(pr, "created_at", opened, sizeof opened);
 	const char *closed_p = wj_time(pr, "closed_at", closed, sizeof closed);
@@ -201,7 +183,7 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	char pr_id[24], stored_state[16], stored_head[SHA_HEX + 1];
+	char pr_id[24], stored_state[16], stored_head[HEX_SHA_LEN + 1];
 	snprintf(pr_id, sizeof pr_id, "%s", PQgetvalue(res, 0, 0));
 	snprintf(stored_state, sizeof stored_state, "%s", PQgetvalue(res, 0, 1));
 	bool stored_merged = PQgetvalue(res, 0, 2)[0] == 't';
@@ -214,8 +196,9 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	bool added = false;
 	if (head && (rc = add_sha(ctx, pr_id, head, seen, &added)) < 0)
 		return rc;
-	char after[SHA_HEX + 1];
-	if (strcmp(ctx->action, "synchronize") == 0 && get_sha(ctx->payload, "after", after) &&
+	char after[HEX_SHA_LEN + 1];
+	if (strcmp(ctx->action, "synchronize") == 0 &&
+	    hex_read_sha(wj_str(ctx->payload, "after"), after) &&
 	    (!head || strcmp(after, head) != 0) && (rc = add_sha(ctx, pr_id, after, seen, &added)) < 0)
 		return rc;
 	if (!changed && !added)
