@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/deployments_sql.h"
 #include "domain/flux_revision.h"
@@ -128,7 +129,7 @@ static int report_tx(struct db_conn *c, void *arg)
 		x->env_missing = true;
 		return DB_OK;
 	}
-	x->f.environment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	x->f.environment_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	if (x->repository) {
 		n = deployments_repository_id(c, x->repository, &x->f.repository_id);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/deployments_sql.h"
 #include "shiplog/app.h"
@@ -191,7 +192,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 		}
 		if (n > 0) {
 			int rc = record_change(c, PQgetvalue(res, 0, 0), e->name,
-					       PQgetvalue(res, 0, 1)[0] == 't' ? "created" : "updated",
+					       db_get_bool(res, 0, 1) ? "created" : "updated",
 					       "config");
 			if (rc < 0) {
 				PQclear(res);
@@ -199,7 +200,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 				return rc;
 			}
 			log_msg(LOG_INFO, "environment %s %s from the configuration", e->name,
-				PQgetvalue(res, 0, 1)[0] == 't' ? "created" : "updated");
+				db_get_bool(res, 0, 1) ? "created" : "updated");
 		}
 		PQclear(res);
 	}

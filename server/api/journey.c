@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/rc_store.h"
@@ -171,24 +172,22 @@ static int add_ci_steps(struct db_conn *c, json_t *steps, const json_t *runs)
 	if (n < 0)
 		return n;
 	for (int k = 0; k < n; k++) {
-		const char *status = PQgetisnull(res, k, 3) ? NULL : PQgetvalue(res, k, 3);
-		const char *concl = PQgetisnull(res, k, 4) ? NULL : PQgetvalue(res, k, 4);
+		const char *status = db_get_text_or_null(res, k, 3);
+		const char *concl = db_get_text_or_null(res, k, 4);
 		char title[300];
-		int attempt = atoi(PQgetvalue(res, k, 1));
+		int attempt = (int)db_get_i64(res, k, 1);
 		snprintf(title, sizeof title, attempt > 1 ? "%s (attempt %d)" : "%s", PQgetvalue(res, k, 2),
 			 attempt);
 		json_t *detail = json_pack("{s:I, s:i, s:o, s:o, s:o, s:o}", "run_id",
-					   (json_int_t)strtoll(PQgetvalue(res, k, 0), NULL, 10),
+					   (json_int_t)db_get_i64(res, k, 0),
 					   "attempt", attempt, "status",
 					   status ? json_string(status) : json_null(), "conclusion",
 					   concl ? json_string(concl) : json_null(), "url",
-					   PQgetisnull(res, k, 6) ? json_null()
-								  : json_string(PQgetvalue(res, k, 6)),
+					   db_get_json_text(res, k, 6),
 					   "sha",
-					   PQgetisnull(res, k, 7) ? json_null()
-								  : json_string(PQgetvalue(res, k, 7)));
+					   db_get_json_text(res, k, 7));
 		step_add(steps, "ci", title, run_step_status(status, concl),
-			 PQgetisnull(res, k, 5) ? NULL : PQgetvalue(res, k, 5), detail);
+			 db_get_text_or_null(res, k, 5), detail);
 	}
 	if (n == 0)
 		step_add(steps, "ci", "CI on the pull request", "pending", NULL, NULL);
@@ -251,21 +250,20 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		3, p, &res);
 	if (n < 0)
 		return n;
-	long runs = atol(PQgetvalue(res, 0, 1)), running = atol(PQgetvalue(res, 0, 2)),
-	     failing = atol(PQgetvalue(res, 0, 3));
+	long runs = (long)db_get_i64(res, 0, 1), running = (long)db_get_i64(res, 0, 2),
+	     failing = (long)db_get_i64(res, 0, 3);
 	const char *main_status = runs == 0	? "pending"
 				  : failing > 0 ? "failed"
 				  : running > 0 ? "in_progress"
 						: "done";
 	json_t *main_runs = cell_json(res, 0, 5);
 	json_t *detail = json_pack("{s:o, s:o}", "sha",
-				   PQgetisnull(res, 0, 0) ? json_null()
-							  : json_string(PQgetvalue(res, 0, 0)),
+				   db_get_json_text(res, 0, 0),
 				   "runs", main_runs ? main_runs : json_array());
 	step_add(steps, "main_pipeline", "Main pipeline", main_status,
 		 PQgetisnull(res, 0, 4) || running ? NULL : PQgetvalue(res, 0, 4), detail);
-	long e2e = atol(PQgetvalue(res, 0, 6)), e2e_running = atol(PQgetvalue(res, 0, 7)),
-	     e2e_failed = atol(PQgetvalue(res, 0, 8));
+	long e2e = (long)db_get_i64(res, 0, 6), e2e_running = (long)db_get_i64(res, 0, 7),
+	     e2e_failed = (long)db_get_i64(res, 0, 8);
 	const char *e2e_status = runs == 0	   ? "pending"
 				 : e2e_failed > 0  ? "failed"
 				 : e2e_running > 0 ? "in_progress"
@@ -313,7 +311,7 @@ static int add_deploy_steps(struct db_conn *c, json_t *steps, const char *repo_i
 					   PQgetvalue(res, i, 1));
 		if (reached) {
 			json_object_set_new(detail, "deployment_id",
-					    json_integer(strtoll(PQgetvalue(res, i, 3), NULL, 10)));
+					    json_integer(db_get_i64(res, i, 3)));
 			json_object_set_new(detail, "revision", json_string(PQgetvalue(res, i, 4)));
 			json_object_set_new(detail, "sha", json_string(PQgetvalue(res, i, 5)));
 		}
@@ -466,7 +464,7 @@ void api_commit_where(struct http_request *r)
 	snprintf(repo_id, sizeof repo_id, "%s", PQgetvalue(res, 0, 0));
 	snprintf(repo_name, sizeof repo_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(branch, sizeof branch, "%s", PQgetvalue(res, 0, 2));
-	long matches = atol(PQgetvalue(res, 0, 3));
+	long matches = (long)db_get_i64(res, 0, 3);
 	snprintf(sha, sizeof sha, "%s", matches ? PQgetvalue(res, 0, 4) : "");
 	PQclear(res);
 	if (matches > 1) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "shiplog/app.h"
 #include "shiplog/config.h"
@@ -81,7 +82,7 @@ void api_notifications_list(struct http_request *r)
 		json_array_append_new(items, json_cell(res, i, 1));
 	char *next =
 		n > pg.limit
-			? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10), NULL)
+			? api_cursor_make(db_get_i64(res, shown - 1, 0), NULL)
 			: NULL;
 	PQclear(res);
 	http_reply_list(r, items, next);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
 
@@ -73,7 +74,7 @@ void api_reply_page(struct http_request *r, PGresult *res, int n, const struct a
 	}
 	char *next = NULL;
 	if (n > pg->limit)
-		next = api_cursor_make(strtoll(PQgetvalue(res, shown - 1, id_col), NULL, 10),
+		next = api_cursor_make(db_get_i64(res, shown - 1, id_col),
 				       time_col >= 0 ? PQgetvalue(res, shown - 1, time_col) : NULL);
 	PQclear(res);
 	http_reply_list(r, items, next);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
@@ -75,7 +76,7 @@ static bool repo_lookup(struct http_request *r, struct db_conn *c, struct repo_r
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "repository: %s is unknown to shiplog", full);
 		return false;
 	}
-	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->id = db_get_i64(res, 0, 0);
 	snprintf(out->id_text, sizeof out->id_text, "%lld", (long long)out->id);
 	snprintf(out->full_name, sizeof out->full_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(out->default_branch, sizeof out->default_branch, "%s", PQgetvalue(res, 0, 2));
@@ -229,7 +230,7 @@ json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 		return NULL;
 	}
 	json_t *runs = json_cell_or(res, 0, 0, json_array());
-	bool truncated = n > 0 && strtoll(PQgetvalue(res, 0, 1), NULL, 10) > 200;
+	bool truncated = n > 0 && db_get_i64(res, 0, 1) > 200;
 	PQclear(res);
 	if (truncated)
 		json_array_remove(runs, json_array_size(runs) - 1);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
@@ -27,12 +28,12 @@ const char *rcs_id(struct rcs_idbuf *b, int64_t v)
 
 int64_t rcs_int(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+	return PQgetisnull(res, row, col) ? 0 : db_get_i64(res, row, col);
 }
 
 const char *rcs_str(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+	return db_get_text_or_null(res, row, col);
 }
 
 json_t *rcs_json(const PGresult *res, int row, int col)
@@ -153,7 +154,7 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 		return n;
 	}
 	int64_t id = rcs_int(res, 0, 0);
-	bool inserted = PQgetvalue(res, 0, 2)[0] == 't';
+	bool inserted = db_get_bool(res, 0, 2);
 	json_t *ev = json_pack("{s:s, s:I, s:s}", "version", PQgetvalue(res, 0, 1), "rc_id",
 			       (json_int_t)rc_id, "source", "api");
 	PQclear(res);
@@ -409,7 +410,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(stored_commit, sizeof stored_commit, "%s", PQgetvalue(res, 0, 1));
 	int st = rc_state_parse(PQgetvalue(res, 0, 2));
-	bool other_digests = PQgetvalue(res, 0, 3)[0] == 't';
+	bool other_digests = db_get_bool(res, 0, 3);
 	char stored_digests[600];
 	snprintf(stored_digests, sizeof stored_digests, "%s", PQgetvalue(res, 0, 4));
 	PQclear(res);
@@ -620,7 +621,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
 	int64_t release_id = rcs_int(res, 0, 0);
-	bool inserted = PQgetvalue(res, 0, 1)[0] == 't';
+	bool inserted = db_get_bool(res, 0, 1);
 	int64_t linked = rcs_int(res, 0, 2);
 	PQclear(res);
 	if (inserted) {

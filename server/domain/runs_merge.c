@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/tiebreak.h"
 #include "shiplog/clock.h"
 
@@ -216,10 +217,10 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	st->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	st->run_created = PQgetvalue(res, 0, 1)[0] == 't';
-	st->changed = PQgetvalue(res, 0, 2)[0] == 't';
-#define MERGED(col) (PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col))
+	st->run_id = db_get_i64(res, 0, 0);
+	st->run_created = db_get_bool(res, 0, 1);
+	st->changed = db_get_bool(res, 0, 2);
+#define MERGED(col) (db_get_text_or_null(res, 0, col))
 	const char *want = MERGED(4) ? MERGED(4)
 				     : runs_classify_kind(f->cfg, f->repo_name, MERGED(5), MERGED(6),
 							  MERGED(7), MERGED(8), f->default_branch);
@@ -269,8 +270,8 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	st->attempt_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (PQgetvalue(res, 0, 1)[0] == 't')
+	st->attempt_id = db_get_i64(res, 0, 0);
+	if (db_get_bool(res, 0, 1))
 		st->changed = true;
 	PQclear(res);
 	return DB_OK;
@@ -366,17 +367,15 @@ int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct j
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
 	int rc = DB_OK;
-	if (PQgetvalue(res, 0, 4)[0] == 't') {
+	if (db_get_bool(res, 0, 4)) {
 		json_t *ev = json_pack("{s:I, s:i, s:I, s:s, s:s, s:o, s:o}", "run_id",
 				       (json_int_t)st->run_id, "attempt", st->attempt, "job_id",
-				       (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+				       (json_int_t)db_get_i64(res, 0, 0),
 				       "external_id", j->external_id, "name", PQgetvalue(res, 0, 3),
 				       "status",
-				       PQgetisnull(res, 0, 1) ? json_null()
-							       : json_string(PQgetvalue(res, 0, 1)),
+				       db_get_json_text(res, 0, 1),
 				       "conclusion",
-				       PQgetisnull(res, 0, 2) ? json_null()
-							       : json_string(PQgetvalue(res, 0, 2)));
+				       db_get_json_text(res, 0, 2));
 		rc = db_event_record(c, "job.updated", "job", PQgetvalue(res, 0, 0), actor, ev);
 		json_decref(ev);
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "notify/notify_internal.h"
 #include "shiplog/crypto.h"
@@ -159,15 +160,15 @@ int notify_claim(struct db_conn *c, const char *replica, double lease_seconds,
 	for (int i = 0; i < n; i++) {
 		struct notify_msg *m = &out[i];
 		memset(m, 0, sizeof *m);
-		m->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		m->id = db_get_i64(res, i, 0);
 		snprintf(m->sink, sizeof m->sink, "%s", PQgetvalue(res, i, 1));
 		snprintf(m->sink_type, sizeof m->sink_type, "%s", PQgetvalue(res, i, 2));
 		snprintf(m->kind, sizeof m->kind, "%s", PQgetvalue(res, i, 3));
 		m->data = json_loads(PQgetvalue(res, i, 4), 0, NULL);
 		if (!m->data)
 			m->data = json_object();
-		m->attempts = atoi(PQgetvalue(res, i, 5));
-		m->retry_base = atoi(PQgetvalue(res, i, 6));
+		m->attempts = (int)db_get_i64(res, i, 5);
+		m->retry_base = (int)db_get_i64(res, i, 6);
 		snprintf(m->occurred_at, sizeof m->occurred_at, "%s", PQgetvalue(res, i, 7));
 		snprintf(m->claim_token, sizeof m->claim_token, "%s", PQgetvalue(res, i, 8));
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/result.h"
 #include "notify/notify_internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -244,8 +245,8 @@ static bool events_moved(struct sender *s, struct db_conn *c, long long *max, lo
 		PQclear(res);
 		return false;
 	}
-	*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	*sum = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	*max = db_get_i64(res, 0, 0);
+	*sum = db_get_i64(res, 0, 1);
 	PQclear(res);
 	return *max != s->seen_max || *sum != s->seen_sum;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
@@ -23,7 +24,7 @@ static int record_if_changed(struct webhook_ctx *ctx, PGresult *res, const char 
 			     const char *entity_type, json_t *payload)
 {
 	int rc = DB_OK;
-	if (PQgetvalue(res, 0, 3)[0] == 't') {
+	if (db_get_bool(res, 0, 3)) {
 		if (!PQgetisnull(res, 0, 1))
 			json_object_set_new(payload, "status", json_string(PQgetvalue(res, 0, 1)));
 		if (!PQgetisnull(res, 0, 2))

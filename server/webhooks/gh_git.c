@@ -65,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
 #include "webhooks/github_events.h"
@@ -200,8 +201,8 @@ struct seq_entry {
 static void seq_entry_read(PGresult *res, struct seq_entry *e)
 {
 	e->found = true;
-	e->seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	e->push_id = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	e->seq = db_get_i64(res, 0, 0);
+	e->push_id = PQgetisnull(res, 0, 1) ? 0 : db_get_i64(res, 0, 1);
 	snprintf(e->sha, sizeof e->sha, "%s", PQgetvalue(res, 0, 2));
 }
 
@@ -359,8 +360,8 @@ static int seq_plan_make(struct db_conn *c, const char *rid, const char *branch,
 		return WH_OK;
 	}
 	pl->act = SEQ_INSERT;
-	pl->fills_push = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	pl->at = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	pl->fills_push = db_get_i64(res, 0, 0);
+	pl->at = db_get_i64(res, 0, 1);
 	PQclear(res);
 	/* is our `before` the entry just before the insertion point? */
 	char at[24];
@@ -481,7 +482,7 @@ static int branch_pushed(struct webhook_ctx *ctx, const char *name, const char *
 			 "SELECT (NOT EXISTS (SELECT 1 FROM old)) "
 			 " OR ((SELECT deleted_at FROM old) IS NOT NULL AND up.deleted_at IS NULL) FROM up",
 			 5, p, &res);
-	*created = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	*created = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
 }
@@ -508,7 +509,7 @@ static int branch_created(struct webhook_ctx *ctx, const char *name, const char 
 			 "SELECT (NOT EXISTS (SELECT 1 FROM old)) "
 			 " OR ((SELECT deleted_at FROM old) IS NOT NULL AND up.deleted_at IS NULL) FROM up",
 			 3, p, &res);
-	*created = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	*created = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
 }
@@ -570,7 +571,7 @@ static int tag_created(struct webhook_ctx *ctx, const char *name, const char *sh
 		PQclear(res);
 		return n;
 	}
-	bool fresh = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	bool fresh = n > 0 && db_get_bool(res, 0, 0);
 	char stored[HEX_SHA_LEN + 8] = "";
 	if (n > 0 && !PQgetisnull(res, 0, 1))
 		snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 1));
@@ -607,7 +608,7 @@ static int tag_deleted(struct webhook_ctx *ctx, const char *name, const char *sh
 			 "SELECT up.deleted_at IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM old) "
 			 " OR (SELECT deleted_at FROM old) IS NULL) FROM up",
 			 5, p, &res);
-	bool fresh = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	bool fresh = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	if (n < 0)
 		return n;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/result.h"
 #include "shiplog/hex.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
@@ -212,7 +213,7 @@ int gh_on_package(struct webhook_ctx *ctx)
 		return n < 0 ? n : DB_SOFT_ERROR; /* deleted meanwhile: retry the delivery */
 	}
 	const char *id = PQgetvalue(res, 0, 0);
-	const char *stored = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+	const char *stored = db_get_text_or_null(res, 0, 1);
 	if (stored && pkg.digest && strcmp(stored, pkg.digest) != 0) {
 		json_object_set_new(ev, "stored_digest", json_string(stored));
 		json_object_set_new(ev, "offered_digest", json_string(pkg.digest));

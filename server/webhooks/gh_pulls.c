@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/tiebreak.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
@@ -62,7 +63,7 @@ static int add_sha(struct webhook_ctx *ctx, const char *pr_id, const char *sha, 
 			 "WHERE EXCLUDED.seen_at < s.seen_at "
 			 "RETURNING xmax = 0",
 			 3, p, &res);
-	if (n > 0 && PQgetvalue(res, 0, 0)[0] == 't')
+	if (n > 0 && db_get_bool(res, 0, 0))
 		*added = true;
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
@@ -186,9 +187,9 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	char pr_id[24], stored_state[16], stored_head[HEX_SHA_LEN + 1];
 	snprintf(pr_id, sizeof pr_id, "%s", PQgetvalue(res, 0, 0));
 	snprintf(stored_state, sizeof stored_state, "%s", PQgetvalue(res, 0, 1));
-	bool stored_merged = PQgetvalue(res, 0, 2)[0] == 't';
+	bool stored_merged = db_get_bool(res, 0, 2);
 	snprintf(stored_head, sizeof stored_head, "%s", PQgetvalue(res, 0, 3));
-	bool changed = PQgetvalue(res, 0, 4)[0] == 't';
+	bool changed = db_get_bool(res, 0, 4);
 	PQclear(res);
 
 	/* the head-SHA history: always added to */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
@@ -153,7 +154,7 @@ int gh_on_release(struct webhook_ctx *ctx)
 		json_object_set_new(ev, "prerelease", json_boolean(prerelease));
 	if (draft >= 0)
 		json_object_set_new(ev, "draft", json_boolean(draft));
-	json_object_set_new(ev, "deleted", json_boolean(PQgetvalue(res, 0, 3)[0] == 't'));
+	json_object_set_new(ev, "deleted", json_boolean(db_get_bool(res, 0, 3)));
 	rc = db_event_record(ctx->db, kind, "release", PQgetvalue(res, 0, 0), ctx->actor, ev);
 	json_decref(ev);
 	PQclear(res);
