@@ -89,3 +89,29 @@ void db_array_free(struct db_array *a)
 	free(a->buf);
 	memset(a, 0, sizeof *a);
 }
+
+char *db_text_array_literal(const char *const *v, size_t n)
+{
+	size_t cap = 3;
+	for (size_t i = 0; i < n; i++)
+		cap += 2 * strlen(v[i]) + 3;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	size_t o = 0;
+	out[o++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			out[o++] = ',';
+		out[o++] = '"';
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				out[o++] = '\\';
+			out[o++] = *p;
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
+}

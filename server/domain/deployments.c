@@ -46,29 +46,6 @@ bool deployment_fact_revision(struct deployment_fact *f, const char *text,
 	return true;
 }
 
-/* A Postgres text[] literal of digests (validated hex: no quoting needed). */
-static char *digest_array(const char *const *d, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(d[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
-		abort();
-	size_t o = 0;
-	s[o++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			s[o++] = ',';
-		size_t l = strlen(d[i]);
-		memcpy(s + o, d[i], l);
-		o += l;
-	}
-	s[o++] = '}';
-	s[o] = '\0';
-	return s;
-}
-
 int deployments_record(struct db_conn *c, const struct deployment_fact *f, const char *actor,
 		       int64_t *id_out, bool *created_out)
 {
@@ -83,7 +60,7 @@ int deployments_record(struct db_conn *c, const struct deployment_fact *f, const
 	snprintf(env, sizeof env, "%lld", (long long)f->environment_id);
 	snprintf(repo, sizeof repo, "%lld", (long long)f->repository_id);
 	snprintf(rank_text, sizeof rank_text, "%d", rank);
-	char *digests = digest_array(f->artifact_digests, f->n_artifact_digests);
+	char *digests = db_text_array_literal(f->artifact_digests, f->n_artifact_digests);
 	const char *finished = f->finished_at ? f->finished_at : rank == 3 ? f->event_at : NULL;
 	const char *started = f->started_at ? f->started_at : f->event_at;
 	const char *p[25] = {env,

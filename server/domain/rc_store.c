@@ -49,32 +49,6 @@ void rcs_now(char *buf, size_t size)
 	clock_format_rfc3339(clock_now_us(), buf, size);
 }
 
-char *rcs_text_array(const char *const *v, size_t n)
-{
-	size_t cap = 3;
-	for (size_t i = 0; i < n; i++)
-		cap += 2 * strlen(v[i]) + 3;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			out[o++] = ',';
-		out[o++] = '"';
-		for (const char *p = v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				out[o++] = '\\';
-			out[o++] = *p;
-		}
-		out[o++] = '"';
-	}
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
-}
-
 static const char *source_name(enum rc_source s)
 {
 	return s == RC_SOURCE_TAG ? "tag" : s == RC_SOURCE_PRERELEASE ? "prerelease" : "api";
@@ -276,7 +250,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 	PQclear(res);
 	res = NULL;
 
-	char *digests = rcs_text_array(cut->digests, cut->n_digests);
+	char *digests = db_text_array_literal(cut->digests, cut->n_digests);
 	struct rcs_idbuf pb;
 	const char *src = source_name(cut->source);
 	const char *p[12] = {repo,
@@ -384,7 +358,8 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 	if (n < 0)
 		return n;
 	struct rcs_idbuf rb;
-	char *digests = cut->n_digests ? rcs_text_array(cut->digests, cut->n_digests) : NULL;
+	char *digests =
+		cut->n_digests ? db_text_array_literal(cut->digests, cut->n_digests) : NULL;
 	const char *p[3] = {rcs_id(&rb, cut->repository_id), cut->version, digests};
 	PGresult *res = NULL;
 	n = db_query(

@@ -112,7 +112,6 @@ json_t *rcs_json(const PGresult *res, int row, int col);
 /* clock_now_us() as RFC 3339. */
 void rcs_now(char *buf, size_t size);
 /* A PostgreSQL text[] literal of v (caller frees). */
-char *rcs_text_array(const char *const *v, size_t n);
 
 /* The staging environment the gates look at and its current deployment,
  * compared with an RC's commit on the repository's default branch. */

@@ -57,35 +57,16 @@ void notify_truncate_utf8(char *s, size_t max_chars)
 
 /* ---- the sinks the trigger reads ---- */
 
-/* A text[] literal of simple names ("{\"a\",\"b\"}"); names are slugs or
- * event names, which need no escaping inside quotes.  Caller frees. */
-static char *text_array(char *const *v, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(v[i]) + 3;
-	char *out = malloc(len);
-	if (!out)
-		abort();
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s\"%s\"", i ? "," : "", v[i]);
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
-}
-
 static int sync_tx(struct db_conn *c, void *arg)
 {
 	const struct config *cfg = arg;
 	const struct config_notifications *nc = &cfg->notifications;
-	char **names = calloc(nc->n_sinks + 1, sizeof *names);
+	const char **names = calloc(nc->n_sinks + 1, sizeof *names);
 	if (!names)
 		abort();
 	for (size_t i = 0; i < nc->n_sinks; i++)
 		names[i] = nc->sinks[i].name;
-	char *all = text_array(names, nc->n_sinks);
+	char *all = db_text_array_literal(names, nc->n_sinks);
 	free(names);
 	const char *dp[1] = {all};
 	int n = db_query(c, "DELETE FROM notification_sinks WHERE NOT (name = ANY ($1::text[]))", 1,
@@ -93,7 +74,8 @@ static int sync_tx(struct db_conn *c, void *arg)
 	free(all);
 	for (size_t i = 0; n >= 0 && i < nc->n_sinks; i++) {
 		const struct config_notify_sink *s = &nc->sinks[i];
-		char *events = text_array(s->events, s->n_events);
+		char *events = db_text_array_literal((const char *const *)s->events,
+						     s->n_events);
 		const char *p[3] = {s->name, s->type, events};
 		n = db_query(c,
 			     "INSERT INTO notification_sinks (name, type, events)"
