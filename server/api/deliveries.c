@@ -11,6 +11,7 @@
 #include "shiplog/app.h"
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
 
@@ -84,9 +85,7 @@ static void body_fields(json_t *o, const unsigned char *body, size_t len)
 		json_object_set_new(o, "body_encoding", json_string("utf-8"));
 		return;
 	}
-	char *enc = malloc(4 * len / 3 + 8);
-	if (!enc)
-		abort();
+	char *enc = xmalloc(4 * len / 3 + 8);
 	crypto_b64url_encode(body, len, enc);
 	json_object_set_new(o, "body", json_string(enc));
 	json_object_set_new(o, "body_encoding", json_string("base64url"));

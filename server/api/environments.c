@@ -17,6 +17,7 @@
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 /* ---- shared checks ---- */
 
@@ -154,9 +155,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 	size_t names_len = 3;
 	for (size_t i = 0; i < cfg->n_environments; i++)
 		names_len += strlen(cfg->environments[i].name) + 1;
-	char *names = malloc(names_len);
-	if (!names)
-		abort();
+	char *names = xmalloc(names_len);
 	size_t o = 0;
 	names[o++] = '{';
 	for (size_t i = 0; i < cfg->n_environments; i++) {

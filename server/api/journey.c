@@ -28,6 +28,7 @@
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/xalloc.h"
 
 static json_t *cell_json(PGresult *res, int row, int col)
 {
@@ -92,9 +93,7 @@ static int timed_step_cmp(const void *a, const void *b)
 static void steps_in_time_order(json_t *steps)
 {
 	size_t n = json_array_size(steps), i;
-	struct timed_step *t = calloc(n + 1, sizeof *t);
-	if (!t)
-		abort();
+	struct timed_step *t = xcalloc(n + 1, sizeof *t);
 	int64_t before = INT64_MIN;
 	for (i = 0; i < n; i++) {
 		t[i].step = json_incref(json_array_get(steps, i));

@@ -10,15 +10,14 @@
 #include "db/result.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
+#include "shiplog/xalloc.h"
 
 char *api_cursor_make(int64_t id, const char *time)
 {
 	char raw[96];
 	int n = time ? snprintf(raw, sizeof raw, "%.40s|%lld", time, (long long)id)
 		     : snprintf(raw, sizeof raw, "%lld", (long long)id);
-	char *out = malloc(4 * sizeof raw / 3 + 4);
-	if (!out)
-		abort();
+	char *out = xmalloc(4 * sizeof raw / 3 + 4);
 	crypto_b64url_encode((const unsigned char *)raw, (size_t)n, out);
 	return out;
 }

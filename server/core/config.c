@@ -12,6 +12,7 @@
  */
 #include <shiplog/clock.h>
 #include <shiplog/config.h>
+#include <shiplog/xalloc.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,28 +81,6 @@ struct list_spec {
 	void (*init)(void *elem, size_t index);
 	bool (*check)(struct loader *ld, yaml_node_t *item, const void *array, size_t index);
 };
-
-/* ---- allocation: failure aborts here rather than being half-handled ---- */
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p) {
-		fputs("shiplog: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = xcalloc(1, len);
-
-	memcpy(p, s, len);
-	return p;
-}
 
 static void *field(void *base, size_t offset)
 {
@@ -1967,8 +1946,6 @@ struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char
 		size_t got;
 
 		if (len == cap) {
-			char *bigger;
-
 			if (cap > CONFIG_MAX_FILE_SIZE) {
 				snprintf(err->message, sizeof(err->message),
 					 "%s: file is larger than %u bytes", path,
@@ -1976,12 +1953,7 @@ struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char
 				goto out;
 			}
 			cap = cap ? cap * 2 : 8192;
-			bigger = realloc(text, cap);
-			if (!bigger) {
-				fputs("shiplog: out of memory\n", stderr);
-				abort();
-			}
-			text = bigger;
+			text = xrealloc(text, cap);
 		}
 		got = fread(text + len, 1, cap - len, f);
 		len += got;

@@ -12,6 +12,7 @@
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 
 int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 {
@@ -350,9 +351,7 @@ static int load_jobs(struct db_conn *c, const struct rc_row *r, struct job_rows 
 	if (n < 0)
 		return n;
 	out->n = (size_t)n;
-	out->jobs = calloc(out->n ? out->n : 1, sizeof *out->jobs);
-	if (!out->jobs)
-		abort();
+	out->jobs = xcalloc(out->n ? out->n : 1, sizeof *out->jobs);
 	out->settled = n > 0;
 	for (int i = 0; i < n; i++) {
 		struct rc_job_fact *j = &out->jobs[i];
@@ -398,9 +397,7 @@ static int artifacts_gate(struct db_conn *c, const struct config *cfg, const str
 		1, p, &res);
 	if (n < 0)
 		return n;
-	struct rc_artifact_fact *have = calloc((size_t)n + 1, sizeof *have);
-	if (!have)
-		abort();
+	struct rc_artifact_fact *have = xcalloc((size_t)n + 1, sizeof *have);
 	for (int i = 0; i < n; i++) {
 		have[i].id = rcs_int(res, i, 0);
 		have[i].kind = rcs_str(res, i, 1);
@@ -473,9 +470,7 @@ static int feedback_gate(struct db_conn *c, const struct config *cfg, const stru
 	if (n < 0)
 		return n;
 	size_t nt = cfg->gates.n_approvals;
-	struct rc_team_count *teams = calloc(nt + 1, sizeof *teams);
-	if (!teams)
-		abort();
+	struct rc_team_count *teams = xcalloc(nt + 1, sizeof *teams);
 	for (size_t i = 0; i < nt; i++) {
 		teams[i].team = cfg->gates.approvals[i].team;
 		teams[i].min = cfg->gates.approvals[i].min;
@@ -497,9 +492,7 @@ static int feedback_gate(struct db_conn *c, const struct config *cfg, const stru
 		free(teams);
 		return n;
 	}
-	struct rc_block_fact *blocks = calloc((size_t)n + 1, sizeof *blocks);
-	if (!blocks)
-		abort();
+	struct rc_block_fact *blocks = xcalloc((size_t)n + 1, sizeof *blocks);
 	size_t nb = 0;
 	for (int i = 0; i < n; i++) {
 		bool carried = PQgetvalue(res, i, 5)[0] == 't';
@@ -755,9 +748,7 @@ int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t
 	}
 	const json_t *rel = json_array_get(releases, 0);
 	size_t nrc = json_array_size(rcs);
-	bool *in_line = calloc(nrc + 1, sizeof *in_line);
-	if (!in_line)
-		abort();
+	bool *in_line = xcalloc(nrc + 1, sizeof *in_line);
 	shipping_line(rcs, rel, in_line);
 	json_t *line = json_array(), *also_rcs = json_array(), *also_releases = json_array();
 	size_t i;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shiplog/crypto.h"
+#include "shiplog/xalloc.h"
 
 void tiebreak_hash(const char *canonical, char out[65])
 {
@@ -21,9 +22,7 @@ void tiebreak_of(const char *const *parts, size_t n, char out[65])
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++)
 		len += (parts[i] ? strlen(parts[i]) : 0) + 1;
-	char *buf = malloc(len + 1);
-	if (!buf)
-		abort();
+	char *buf = xmalloc(len + 1);
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t l = parts[i] ? strlen(parts[i]) : 0;

@@ -13,6 +13,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
+#include "shiplog/xalloc.h"
 
 void notify_msg_clear(struct notify_msg *m)
 {
@@ -61,9 +62,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 {
 	const struct config *cfg = arg;
 	const struct config_notifications *nc = &cfg->notifications;
-	const char **names = calloc(nc->n_sinks + 1, sizeof *names);
-	if (!names)
-		abort();
+	const char **names = xcalloc(nc->n_sinks + 1, sizeof *names);
 	for (size_t i = 0; i < nc->n_sinks; i++)
 		names[i] = nc->sinks[i].name;
 	char *all = db_text_array_literal(names, nc->n_sinks);

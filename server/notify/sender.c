@@ -22,6 +22,7 @@
 #include "shiplog/clock.h"
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
+#include "shiplog/xalloc.h"
 
 /* The watcher looks again at least this often (soak times pass without any
  * domain event). */
@@ -168,9 +169,9 @@ static void transfer_done(struct transfer *t, CURLcode code)
  * done or the sender is stopping (the unfinished ones are marked aborted). */
 static void send_all(struct notify_msg *msgs, int n, unsigned timeout_s)
 {
-	struct transfer *t = calloc((size_t)n, sizeof *t);
+	struct transfer *t = xcalloc((size_t)n, sizeof *t);
 	CURLM *multi = curl_multi_init();
-	if (!t || !multi)
+	if (!multi)
 		abort();
 	int active = 0;
 	for (int i = 0; i < n; i++) {
@@ -370,9 +371,7 @@ bool notify_start(struct app *app)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return false;
-	struct sender *s = calloc(1, sizeof *s);
-	if (!s)
-		abort();
+	struct sender *s = xcalloc(1, sizeof *s);
 	s->app = app;
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);

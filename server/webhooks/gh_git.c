@@ -68,6 +68,7 @@
 #include "db/result.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
 
@@ -108,9 +109,7 @@ static int record_event(struct webhook_ctx *ctx, const char *kind, const char *e
 /* A PostgreSQL text[] literal of SHAs (hex only, so no quoting needed). */
 static char *sha_array_literal(char (*shas)[HEX_SHA_LEN + 1], size_t n)
 {
-	char *out = malloc(n * (HEX_SHA_LEN + 1) + 3);
-	if (!out)
-		abort();
+	char *out = xmalloc(n * (HEX_SHA_LEN + 1) + 3);
 	char *p = out;
 	*p++ = '{';
 	for (size_t i = 0; i < n; i++) {
@@ -663,9 +662,7 @@ int gh_on_push(struct webhook_ctx *ctx)
 	/* the push's commits, oldest first, then `after`; and their rows */
 	const json_t *commits = wj_get(pl, "commits");
 	size_t ncommits = json_is_array(commits) ? json_array_size(commits) : 0;
-	char(*list)[HEX_SHA_LEN + 1] = malloc((ncommits + 2) * sizeof *list);
-	if (!list)
-		abort();
+	char(*list)[HEX_SHA_LEN + 1] = xmalloc((ncommits + 2) * sizeof *list);
 	size_t n = 0;
 	json_t *rows = json_array();
 	for (size_t i = 0; i < ncommits; i++) {

@@ -22,6 +22,7 @@
 #include "domain/tiebreak.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
 
@@ -110,13 +111,11 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	const char *updated_p = wj_time(pr, "updated_at", updated, sizeof updated);
 
 	/* the tiebreak: a canonical string of what the event says */
-	char *canon = NULL;
-	if (asprintf(&canon, "%s|%d|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s", state ? state : "", draft,
-		     merged, title ? title : "", labels_text ? labels_text : "", head ? head : "",
-		     head_ref ? head_ref : "", base_ref ? base_ref : "", merge ? merge : "",
-		     closed_p ? closed_p : "", merged_at_p ? merged_at_p : "",
-		     author ? author : "") < 0)
-		abort();
+	char *canon = xasprintf("%s|%d|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s", state ? state : "", draft,
+				merged, title ? title : "", labels_text ? labels_text : "",
+				head ? head : "", head_ref ? head_ref : "", base_ref ? base_ref : "",
+				merge ? merge : "", closed_p ? closed_p : "",
+				merged_at_p ? merged_at_p : "", author ? author : "");
 	char tiebreak[65];
 	tiebreak_hash(canon, tiebreak);
 	free(canon);
