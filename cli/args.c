@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "shiplog/xalloc.h"
 
 const struct cli_opt cli_global_opts[] = {
 	{"url", "URL", 0, "shiplog server (default: $SHIPLOG_URL)"},
@@ -147,10 +148,8 @@ enum cli_parse_result cli_args_parse(const struct cli_command *root, int argc, c
 {
 	memset(a, 0, sizeof *a);
 	a->cmd = root;
-	a->vals = calloc((size_t)argc + 1, sizeof *a->vals);
-	a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
-	if (!a->vals || !a->pos)
-		abort();
+	a->vals = xcalloc((size_t)argc + 1, sizeof *a->vals);
+	a->pos = xcalloc((size_t)argc + 1, sizeof *a->pos);
 	bool help = false, options_end = false;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];

@@ -12,6 +12,7 @@
 #include "fields.h"
 #include "format.h"
 #include "http.h"
+#include "shiplog/xalloc.h"
 #include "table.h"
 
 /* "completed/failure" is said by its conclusion; anything else by its status. */
@@ -325,17 +326,13 @@ static char *read_all(const char *path, size_t *len)
 	if (!f)
 		return NULL;
 	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
+	char *buf = xmalloc(cap);
 	size_t got;
 	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += got;
 		if (n == cap) {
 			cap *= 2;
-			char *grown = realloc(buf, cap);
-			if (!grown)
-				abort();
+			char *grown = xrealloc(buf, cap);
 			buf = grown;
 		}
 	}

@@ -26,9 +26,7 @@ const char *cli_time_arg(const char *value, char *buf, size_t size)
 
 json_t *cli_body_from_args(const struct cli_args *a, const struct cli_field *fields)
 {
-	json_t *body = json_object();
-	if (!body)
-		abort();
+	json_t *body = json_object(); /* cannot fail: xalloc_init_json() */
 	for (const struct cli_field *f = fields; f->opt; f++) {
 		const char *v = cli_arg(a, f->opt);
 		if (!v)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "shiplog/xalloc.h"
 
 #define CONNECT_TIMEOUT_SECONDS 10L
 #define MAX_ANSWER_BYTES	(64L * 1024 * 1024)
@@ -85,9 +86,7 @@ static size_t sink_write(char *data, size_t size, size_t n, void *arg)
 		size_t cap = s->cap ? s->cap : 4096;
 		while (cap < s->len + add + 1)
 			cap *= 2;
-		char *grown = realloc(s->buf, cap);
-		if (!grown)
-			abort();
+		char *grown = xrealloc(s->buf, cap);
 		s->buf = grown;
 		s->cap = cap;
 	}
@@ -137,9 +136,7 @@ int cli_http_send(struct cli *c, const char *method, const char *target, const c
 {
 	memset(out, 0, sizeof *out);
 	size_t url_len = strlen(c->url) + strlen(target) + 1;
-	char *url = malloc(url_len);
-	if (!url)
-		abort();
+	char *url = xmalloc(url_len);
 	snprintf(url, url_len, "%s%s", c->url, target);
 
 	CURL *h = handle(c);
@@ -152,9 +149,7 @@ int cli_http_send(struct cli *c, const char *method, const char *target, const c
 	char *auth = NULL;
 	if (c->token && *c->token) {
 		size_t n = strlen(c->token) + 32;
-		auth = malloc(n);
-		if (!auth)
-			abort();
+		auth = xmalloc(n);
 		snprintf(auth, n, "Authorization: Bearer %s", c->token);
 		headers = curl_slist_append(headers, auth);
 	}
@@ -187,9 +182,7 @@ int cli_http_send(struct cli *c, const char *method, const char *target, const c
 		free(sink.buf);
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-		out->body = sink.buf ? sink.buf : calloc(1, 1);
-		if (!out->body)
-			abort();
+		out->body = sink.buf ? sink.buf : xcalloc(1, 1);
 		out->len = sink.len;
 		out->json = out->len ? json_loadb(out->body, out->len, 0, NULL) : NULL;
 	}

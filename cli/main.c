@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "http.h"
+#include "shiplog/xalloc.h"
 
 static const struct cli_command *const root_commands[] = {
 	&cli_cmd_artifact, &cli_cmd_deploy,  &cli_cmd_runs, &cli_cmd_run,      &cli_cmd_env,
@@ -45,9 +46,7 @@ static int settle_url(struct cli *c, const struct cli_args *a)
 			url);
 		return CLI_EXIT_USAGE;
 	}
-	c->url = strdup(url);
-	if (!c->url)
-		abort();
+	c->url = xstrdup(url);
 	size_t n = strlen(c->url);
 	while (n > 0 && c->url[n - 1] == '/')
 		c->url[--n] = '\0';
@@ -90,6 +89,7 @@ static int run(const struct cli_args *a)
 
 int main(int argc, char **argv)
 {
+	xalloc_init_json(); /* before any JSON: jansson aborts on OOM too */
 	struct cli_args a;
 	int rc;
 	switch (cli_args_parse(&root, argc, argv, &a)) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shiplog/xalloc.h"
 #include "table.h"
 
 #define COLOR_RESET "\033[0m"
@@ -26,21 +27,11 @@ struct cli_table {
 	size_t ncells, cap;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-	if (!q)
-		abort();
-	return q;
-}
-
 static char *sanitised_copy(const char *text)
 {
 	if (!text || !*text)
 		text = "-";
-	char *s = strdup(text);
-	if (!s)
-		abort();
+	char *s = xstrdup(text);
 	for (unsigned char *p = (unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			*p = '?';
@@ -58,9 +49,7 @@ static void push(struct cli_table *t, const char *text, const char *color)
 
 struct cli_table *cli_table_new(const char *const *headers, size_t ncols)
 {
-	struct cli_table *t = calloc(1, sizeof *t);
-	if (!t)
-		abort();
+	struct cli_table *t = xcalloc(1, sizeof *t);
 	if (headers) {
 		ncols = 0;
 		while (headers[ncols])
@@ -125,9 +114,7 @@ static size_t display_width(const char *s)
 void cli_table_print(const struct cli_table *t, FILE *f, bool color, int indent)
 {
 	size_t total = (t->ncells + t->ncols - 1) / t->ncols * t->ncols;
-	size_t *width = calloc(t->ncols, sizeof *width);
-	if (!width)
-		abort();
+	size_t *width = xcalloc(t->ncols, sizeof *width);
 	for (size_t i = 0; i < t->ncells; i++) {
 		size_t w = display_width(t->cells[i].text);
 		if (w > width[i % t->ncols])

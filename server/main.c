@@ -20,6 +20,7 @@
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
 #include "shiplog/retention.h"
+#include "shiplog/xalloc.h"
 #include "http/ratelimit.h"
 #include "http/sse.h"
 #include "webhooks/queue.h"
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	xalloc_init_json(); /* before any JSON: jansson aborts on OOM too */
 	const char *config_path = getenv("SHIPLOG_CONFIG");
 	bool migrate_only = false;
 	int opt;

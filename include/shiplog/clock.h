@@ -38,6 +38,17 @@ bool clock_parse_rfc3339(const char *s, int64_t *us_out);
  * 2026-02", "out of range …". */
 bool clock_parse_rfc3339_why(const char *s, int64_t *us_out, char *why, size_t why_size);
 
+/* ---- the calendar: proleptic Gregorian, days counted from 1970-01-01 ---- */
+
+bool clock_is_leap_year(int y);
+/* Days in month m (1..12) of year y; 0 for another m. */
+int clock_days_in_month(int y, int m);
+/* Days since 1970-01-01 of a date (negative before it), and back. */
+int64_t clock_days_from_civil(int y, int m, int d);
+void clock_civil_from_days(int64_t days, int *y, int *m, int *d);
+/* The weekday of a day: 0 = Sunday ... 6 = Saturday. */
+int clock_weekday_of_days(int64_t days);
+
 /* Monotonic milliseconds, for durations and timeouts. */
 int64_t clock_monotonic_ms(void);
 

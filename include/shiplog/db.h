@@ -72,6 +72,11 @@ void db_array_add_text(struct db_array *a, const char *s); /* NULL: SQL NULL */
 const char *db_array_finish(struct db_array *a);
 void db_array_free(struct db_array *a);
 
+/* The same as a text[] literal for a `$n::text[]` text parameter: each
+ * element double-quoted, '"' and '\\' escaped ("{\"a\",\"b\"}"; none:
+ * "{}").  Elements must not be NULL.  Caller frees. */
+char *db_text_array_literal(const char *const *v, size_t n);
+
 /* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
 int db_exec(struct db_conn *c, const char *sql);
 

@@ -6,7 +6,6 @@
  * it: a HelmRelease reports its chart version, often before CI has said
  * which commit that version was built from.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "domain/deployments_sql.h"
 #include "shiplog/app.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
 #define SQL_ARTIFACT_JSON                                                                       \
 	"json_build_object('id', a.id, 'kind', a.kind, 'name', a.name, 'version', a.version,"    \
@@ -243,10 +243,7 @@ void api_artifacts_create(struct http_request *r)
 	x.body = r->json;
 	x.actor = r->who.subject;
 	const char *commit = json_string_value(json_object_get(r->json, "commit"));
-	if (commit) {
-		for (int i = 0; i < 40 && commit[i]; i++)
-			x.commit[i] = (char)tolower((unsigned char)commit[i]);
-	}
+	hex_lower_copy(x.commit, commit, HEX_SHA_LEN);
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;

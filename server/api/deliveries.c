@@ -6,41 +6,37 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "shiplog/app.h"
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
 
 #define DELIVERY_COLUMNS                                                                        \
 	"id, source, event, action, delivery_id, hook_id, repository, "                         \
-	"to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "        \
-	"body_size, encode(body_sha256, 'hex'), signature, status, error, "                    \
-	"to_char(processed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "       \
+	SQL_TS_US("received_at") ", "                                                           \
+	"body_size, encode(body_sha256, 'hex'), signature, status, error, "                     \
+	SQL_TS_US("processed_at") ", "                                                          \
 	"replay_of, body IS NOT NULL"
-
-static json_t *text_or_null(PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
-}
 
 static json_t *delivery_json(PGresult *res, int i)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:s, s:s, s:o, s:o}",
-			      "id", (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+			      "id", (json_int_t)db_get_i64(res, i, 0),
 			      "source", PQgetvalue(res, i, 1), "event", PQgetvalue(res, i, 2),
 			      "action", PQgetvalue(res, i, 3), "delivery_id", PQgetvalue(res, i, 4),
-			      "hook_id", text_or_null(res, i, 5), "repository",
-			      text_or_null(res, i, 6), "received_at", PQgetvalue(res, i, 7),
-			      "body_size", (json_int_t)strtoll(PQgetvalue(res, i, 8), NULL, 10),
+			      "hook_id", db_get_json_text(res, i, 5), "repository",
+			      db_get_json_text(res, i, 6), "received_at", PQgetvalue(res, i, 7),
+			      "body_size", (json_int_t)db_get_i64(res, i, 8),
 			      "body_sha256", PQgetvalue(res, i, 9), "signature",
 			      PQgetvalue(res, i, 10), "status", PQgetvalue(res, i, 11), "error",
-			      text_or_null(res, i, 12), "processed_at", text_or_null(res, i, 13));
+			      db_get_json_text(res, i, 12), "processed_at", db_get_json_text(res, i, 13));
 	json_object_set_new(o, "replay_of",
-			    PQgetisnull(res, i, 14)
-				    ? json_null()
-				    : json_integer(strtoll(PQgetvalue(res, i, 14), NULL, 10)));
-	json_object_set_new(o, "body_stored", json_boolean(PQgetvalue(res, i, 15)[0] == 't'));
+			    db_get_json_int(res, i, 14));
+	json_object_set_new(o, "body_stored", json_boolean(db_get_bool(res, i, 15)));
 	return o;
 }
 
@@ -73,7 +69,7 @@ void api_deliveries_list(struct http_request *r)
 	for (int i = 0; i < shown; i++)
 		json_array_append_new(items, delivery_json(res, i));
 	char *next = n > pg.limit
-			     ? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10), NULL)
+			     ? api_cursor_make(db_get_i64(res, shown - 1, 0), NULL)
 			     : NULL;
 	PQclear(res);
 	http_reply_list(r, items, next);
@@ -89,9 +85,7 @@ static void body_fields(json_t *o, const unsigned char *body, size_t len)
 		json_object_set_new(o, "body_encoding", json_string("utf-8"));
 		return;
 	}
-	char *enc = malloc(4 * len / 3 + 8);
-	if (!enc)
-		abort();
+	char *enc = xmalloc(4 * len / 3 + 8);
 	crypto_b64url_encode(body, len, enc);
 	json_object_set_new(o, "body", json_string(enc));
 	json_object_set_new(o, "body_encoding", json_string("base64url"));
@@ -135,17 +129,16 @@ void api_deliveries_get(struct http_request *r)
 	const char *ap[2] = {json_string_value(json_object_get(o, "source")),
 			     json_string_value(json_object_get(o, "delivery_id"))};
 	n = db_query(c,
-		     "SELECT id, status, to_char(received_at AT TIME ZONE 'UTC', "
-		     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), error FROM deliveries "
+		     "SELECT id, status, " SQL_TS_US("received_at") ", error FROM deliveries "
 		     "WHERE source = $1 AND delivery_id = $2 ORDER BY id",
 		     2, ap, &res);
 	json_t *attempts = json_array();
 	for (int i = 0; n > 0 && i < n; i++)
 		json_array_append_new(
 			attempts, json_pack("{s:I, s:s, s:s, s:o}", "id",
-					    (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+					    (json_int_t)db_get_i64(res, i, 0),
 					    "status", PQgetvalue(res, i, 1), "received_at",
-					    PQgetvalue(res, i, 2), "error", text_or_null(res, i, 3)));
+					    PQgetvalue(res, i, 2), "error", db_get_json_text(res, i, 3)));
 	PQclear(res);
 	json_object_set_new(o, "attempts", attempts);
 	http_reply_json(r, 200, o);

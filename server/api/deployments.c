@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/deployments_sql.h"
 #include "domain/flux_revision.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
 void api_deployments_list(struct http_request *r)
 {
@@ -127,7 +129,7 @@ static int report_tx(struct db_conn *c, void *arg)
 		x->env_missing = true;
 		return DB_OK;
 	}
-	x->f.environment_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	x->f.environment_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	if (x->repository) {
 		n = deployments_repository_id(c, x->repository, &x->f.repository_id);
@@ -148,11 +150,7 @@ void api_deployments_create(struct http_request *r)
 		return;
 	}
 	char commit[41] = "";
-	if (commit_in) {
-		for (int i = 0; i < 40; i++)
-			commit[i] = (char)tolower((unsigned char)commit_in[i]);
-		commit[40] = '\0';
-	}
+	hex_lower_copy(commit, commit_in, HEX_SHA_LEN);
 	struct report_tx x = {0};
 	struct flux_revision parsed;
 	x.environment = json_string_value(json_object_get(b, "environment"));

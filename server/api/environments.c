@@ -10,12 +10,14 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/deployments_sql.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 /* ---- shared checks ---- */
 
@@ -153,9 +155,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 	size_t names_len = 3;
 	for (size_t i = 0; i < cfg->n_environments; i++)
 		names_len += strlen(cfg->environments[i].name) + 1;
-	char *names = malloc(names_len);
-	if (!names)
-		abort();
+	char *names = xmalloc(names_len);
 	size_t o = 0;
 	names[o++] = '{';
 	for (size_t i = 0; i < cfg->n_environments; i++) {
@@ -191,7 +191,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 		}
 		if (n > 0) {
 			int rc = record_change(c, PQgetvalue(res, 0, 0), e->name,
-					       PQgetvalue(res, 0, 1)[0] == 't' ? "created" : "updated",
+					       db_get_bool(res, 0, 1) ? "created" : "updated",
 					       "config");
 			if (rc < 0) {
 				PQclear(res);
@@ -199,7 +199,7 @@ static int sync_tx(struct db_conn *c, void *arg)
 				return rc;
 			}
 			log_msg(LOG_INFO, "environment %s %s from the configuration", e->name,
-				PQgetvalue(res, 0, 1)[0] == 't' ? "created" : "updated");
+				db_get_bool(res, 0, 1) ? "created" : "updated");
 		}
 		PQclear(res);
 	}

@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "domain/rc.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
@@ -141,7 +142,7 @@ static int create_tx(struct db_conn *c, void *arg)
 	x->found = true;
 	snprintf(x->state, sizeof x->state, "%s", PQgetvalue(res, 0, 0));
 	snprintf(x->successor, sizeof x->successor, "%s", PQgetvalue(res, 0, 1));
-	x->given_too_early = PQgetvalue(res, 0, 2)[0] == 't';
+	x->given_too_early = db_get_bool(res, 0, 2);
 	PQclear(res);
 	if (x->given_too_early)
 		return DB_OK;
@@ -373,7 +374,7 @@ static int update_tx(struct db_conn *c, void *arg)
 	int st = rc_feedback_status_parse(PQgetvalue(res, 0, 0));
 	x->from = st < 0 ? FEEDBACK_OPEN : (enum feedback_status)st;
 	snprintf(x->repository, sizeof x->repository, "%s", PQgetvalue(res, 0, 1));
-	x->fixed_in_ok = PQgetvalue(res, 0, 2)[0] == 't';
+	x->fixed_in_ok = db_get_bool(res, 0, 2);
 	snprintf(x->created_by, sizeof x->created_by, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
 	x->permitted = rc_feedback_right(x->cfg, x->who, x->created_by) != FEEDBACK_RIGHT_NONE;

@@ -21,13 +21,14 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/rc_store.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "shiplog/xalloc.h"
 
 static json_t *cell_json(PGresult *res, int row, int col)
 {
@@ -92,9 +93,7 @@ static int timed_step_cmp(const void *a, const void *b)
 static void steps_in_time_order(json_t *steps)
 {
 	size_t n = json_array_size(steps), i;
-	struct timed_step *t = calloc(n + 1, sizeof *t);
-	if (!t)
-		abort();
+	struct timed_step *t = xcalloc(n + 1, sizeof *t);
 	int64_t before = INT64_MIN;
 	for (i = 0; i < n; i++) {
 		t[i].step = json_incref(json_array_get(steps, i));
@@ -163,7 +162,7 @@ static int add_ci_steps(struct db_conn *c, json_t *steps, const json_t *runs)
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT r.id, a.attempt, coalesce(r.workflow_name, r.workflow_path, 'CI'), "
-			 " a.status, a.conclusion, " TS("coalesce(a.completed_at, a.started_at, a.queued_at)")
+			 " a.status, a.conclusion, " SQL_TS("coalesce(a.completed_at, a.started_at, a.queued_at)")
 			 ", coalesce(a.html_url, r.html_url), r.head_sha "
 			 "FROM runs r JOIN run_attempts a ON a.run_id = r.id "
 			 "WHERE r.id = ANY($1::bigint[]) "
@@ -172,24 +171,22 @@ static int add_ci_steps(struct db_conn *c, json_t *steps, const json_t *runs)
 	if (n < 0)
 		return n;
 	for (int k = 0; k < n; k++) {
-		const char *status = PQgetisnull(res, k, 3) ? NULL : PQgetvalue(res, k, 3);
-		const char *concl = PQgetisnull(res, k, 4) ? NULL : PQgetvalue(res, k, 4);
+		const char *status = db_get_text_or_null(res, k, 3);
+		const char *concl = db_get_text_or_null(res, k, 4);
 		char title[300];
-		int attempt = atoi(PQgetvalue(res, k, 1));
+		int attempt = (int)db_get_i64(res, k, 1);
 		snprintf(title, sizeof title, attempt > 1 ? "%s (attempt %d)" : "%s", PQgetvalue(res, k, 2),
 			 attempt);
 		json_t *detail = json_pack("{s:I, s:i, s:o, s:o, s:o, s:o}", "run_id",
-					   (json_int_t)strtoll(PQgetvalue(res, k, 0), NULL, 10),
+					   (json_int_t)db_get_i64(res, k, 0),
 					   "attempt", attempt, "status",
 					   status ? json_string(status) : json_null(), "conclusion",
 					   concl ? json_string(concl) : json_null(), "url",
-					   PQgetisnull(res, k, 6) ? json_null()
-								  : json_string(PQgetvalue(res, k, 6)),
+					   db_get_json_text(res, k, 6),
 					   "sha",
-					   PQgetisnull(res, k, 7) ? json_null()
-								  : json_string(PQgetvalue(res, k, 7)));
+					   db_get_json_text(res, k, 7));
 		step_add(steps, "ci", title, run_step_status(status, concl),
-			 PQgetisnull(res, k, 5) ? NULL : PQgetvalue(res, k, 5), detail);
+			 db_get_text_or_null(res, k, 5), detail);
 	}
 	if (n == 0)
 		step_add(steps, "ci", "CI on the pull request", "pending", NULL, NULL);
@@ -232,7 +229,7 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		" (SELECT count(*) FROM mr WHERE status IS DISTINCT FROM 'completed'), "
 		" (SELECT count(*) FROM mr WHERE conclusion IN ('failure', 'timed_out', "
 		"   'startup_failure', 'action_required')), "
-		" (SELECT " TS("max(completed_at)") " FROM mr), "
+		" (SELECT " SQL_TS("max(completed_at)") " FROM mr), "
 		" (SELECT coalesce(json_agg(json_build_object('run_id', id, 'workflow', "
 		"   workflow_name, 'status', status, 'conclusion', conclusion, 'url', url) "
 		"   ORDER BY id), '[]')::text FROM mr), "
@@ -243,7 +240,7 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		" (SELECT count(*) FROM jobs j JOIN mr ON j.attempt_id = mr.attempt_id "
 		"   WHERE j.stage = 'e2e' AND j.required AND j.status = 'completed' "
 		"   AND j.conclusion NOT IN ('success', 'skipped', 'neutral')), "
-		" (SELECT " TS("max(j.completed_at)") " FROM jobs j JOIN mr ON "
+		" (SELECT " SQL_TS("max(j.completed_at)") " FROM jobs j JOIN mr ON "
 		"   j.attempt_id = mr.attempt_id WHERE j.stage = 'e2e'), "
 		" (SELECT coalesce(json_agg(json_build_object('name', j.name, 'status', j.status, "
 		"   'conclusion', j.conclusion, 'required', j.required) ORDER BY j.name), "
@@ -252,21 +249,20 @@ static int add_main_steps(struct db_conn *c, json_t *steps, const char *repo_id,
 		3, p, &res);
 	if (n < 0)
 		return n;
-	long runs = atol(PQgetvalue(res, 0, 1)), running = atol(PQgetvalue(res, 0, 2)),
-	     failing = atol(PQgetvalue(res, 0, 3));
+	long runs = (long)db_get_i64(res, 0, 1), running = (long)db_get_i64(res, 0, 2),
+	     failing = (long)db_get_i64(res, 0, 3);
 	const char *main_status = runs == 0	? "pending"
 				  : failing > 0 ? "failed"
 				  : running > 0 ? "in_progress"
 						: "done";
 	json_t *main_runs = cell_json(res, 0, 5);
 	json_t *detail = json_pack("{s:o, s:o}", "sha",
-				   PQgetisnull(res, 0, 0) ? json_null()
-							  : json_string(PQgetvalue(res, 0, 0)),
+				   db_get_json_text(res, 0, 0),
 				   "runs", main_runs ? main_runs : json_array());
 	step_add(steps, "main_pipeline", "Main pipeline", main_status,
 		 PQgetisnull(res, 0, 4) || running ? NULL : PQgetvalue(res, 0, 4), detail);
-	long e2e = atol(PQgetvalue(res, 0, 6)), e2e_running = atol(PQgetvalue(res, 0, 7)),
-	     e2e_failed = atol(PQgetvalue(res, 0, 8));
+	long e2e = (long)db_get_i64(res, 0, 6), e2e_running = (long)db_get_i64(res, 0, 7),
+	     e2e_failed = (long)db_get_i64(res, 0, 8);
 	const char *e2e_status = runs == 0	   ? "pending"
 				 : e2e_failed > 0  ? "failed"
 				 : e2e_running > 0 ? "in_progress"
@@ -289,7 +285,7 @@ static int add_deploy_steps(struct db_conn *c, json_t *steps, const char *repo_i
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
-		"SELECT e.name, e.tier, " TS("first.at") ", first.id, first.revision, first.sha "
+		"SELECT e.name, e.tier, " SQL_TS("first.at") ", first.id, first.revision, first.sha "
 		"FROM environments e "
 		"LEFT JOIN LATERAL (SELECT d.id, d.revision, bs.sha, "
 		"  coalesce(d.finished_at, d.last_event_at) AS at FROM deployments d "
@@ -314,7 +310,7 @@ static int add_deploy_steps(struct db_conn *c, json_t *steps, const char *repo_i
 					   PQgetvalue(res, i, 1));
 		if (reached) {
 			json_object_set_new(detail, "deployment_id",
-					    json_integer(strtoll(PQgetvalue(res, i, 3), NULL, 10)));
+					    json_integer(db_get_i64(res, i, 3)));
 			json_object_set_new(detail, "revision", json_string(PQgetvalue(res, i, 4)));
 			json_object_set_new(detail, "sha", json_string(PQgetvalue(res, i, 5)));
 		}
@@ -467,7 +463,7 @@ void api_commit_where(struct http_request *r)
 	snprintf(repo_id, sizeof repo_id, "%s", PQgetvalue(res, 0, 0));
 	snprintf(repo_name, sizeof repo_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(branch, sizeof branch, "%s", PQgetvalue(res, 0, 2));
-	long matches = atol(PQgetvalue(res, 0, 3));
+	long matches = (long)db_get_i64(res, 0, 3);
 	snprintf(sha, sizeof sha, "%s", matches ? PQgetvalue(res, 0, 4) : "");
 	PQclear(res);
 	if (matches > 1) {
@@ -491,10 +487,10 @@ void api_commit_where(struct http_request *r)
 		" 'repository', (SELECT full_name FROM repositories WHERE id = $1), "
 		" 'sha', $3::text, "
 		" 'commit', (SELECT json_build_object('message', c.message, 'author', "
-		"   coalesce(c.author_login, c.author_name), 'committed_at', " TS("c.committed_at")
+		"   coalesce(c.author_login, c.author_name), 'committed_at', " SQL_TS("c.committed_at")
 		"   , 'url', c.html_url) FROM commits c WHERE c.repository_id = $1 AND c.sha = $3), "
 		" 'default_branch', (SELECT json_build_object('name', $2::text, 'seq', pos.seq, "
-		"   'left', pos.left_at IS NOT NULL, 'pushed_at', " TS("pos.pushed_at") ") FROM pos), "
+		"   'left', pos.left_at IS NOT NULL, 'pushed_at', " SQL_TS("pos.pushed_at") ") FROM pos), "
 		" 'environments', (SELECT coalesce(json_agg(json_build_object("
 		"   'name', e.name, 'tier', e.tier, "
 		"   'contains', coalesce(d.id IS NOT NULL AND (d.commit_sha = $3 OR ("
@@ -504,7 +500,7 @@ void api_commit_where(struct http_request *r)
 		"      ds.seq >= (SELECT seq FROM pos WHERE left_at IS NULL)))), false), "
 		"   'current_deployment', CASE WHEN d.id IS NULL THEN NULL ELSE json_build_object("
 		"     'id', d.id, 'revision', d.revision, 'commit', d.commit_sha, 'status', d.status, "
-		"     'at', " TS("coalesce(d.finished_at, d.last_event_at)") ") END) "
+		"     'at', " SQL_TS("coalesce(d.finished_at, d.last_event_at)") ") END) "
 		"   ORDER BY e.sort_order, e.name), '[]') FROM environments e "
 		"   LEFT JOIN LATERAL (SELECT d0.* FROM deployments d0 WHERE d0.environment_id = e.id "
 		"    AND d0.status NOT IN ('queued', 'inactive') "

@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "shiplog/app.h"
 #include "shiplog/config.h"
 #include "shiplog/db.h"
 #include "shiplog/notify.h"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* One message (alias n) as JSON text; $1 is max_attempts. */
 /* clang-format off */
@@ -24,19 +24,19 @@
 	"'attempt_count', n.attempts, "                                                         \
 	"'attempts_left', CASE WHEN n.status IN ('sent', 'dead', 'superseded') THEN 0 "         \
 	" ELSE greatest($1::int - (n.attempts - n.retry_base), 0) END, "                        \
-	"'next_attempt_at', CASE WHEN n.status = 'pending' THEN " TS("n.next_attempt_at")      \
+	"'next_attempt_at', CASE WHEN n.status = 'pending' THEN " SQL_TS("n.next_attempt_at")      \
 	" END, "                                                                                \
-	"'lease_until', CASE WHEN n.status = 'in_flight' THEN " TS("n.lease_until") " END, "    \
+	"'lease_until', CASE WHEN n.status = 'in_flight' THEN " SQL_TS("n.lease_until") " END, "    \
 	"'claimed_by', n.claimed_by, "                                                          \
 	"'last_error', n.last_error, 'last_status_code', n.last_status_code, "                  \
 	"'event_id', n.event_id, "                                                              \
 	"'entity', CASE WHEN n.entity_type IS NULL THEN NULL ELSE "                             \
 	" json_build_object('type', n.entity_type, 'id', n.entity_id) END, "                    \
 	"'data', n.data, "                                                                      \
-	"'occurred_at', " TS("n.occurred_at") ", 'created_at', " TS("n.created_at") ", "       \
-	"'sent_at', " TS("n.sent_at") ", "                                                      \
+	"'occurred_at', " SQL_TS("n.occurred_at") ", 'created_at', " SQL_TS("n.created_at") ", "       \
+	"'sent_at', " SQL_TS("n.sent_at") ", "                                                      \
 	"'attempts', (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, "        \
-	"  'started_at', " TS("a.started_at") ", 'duration_ms', a.duration_ms, "               \
+	"  'started_at', " SQL_TS("a.started_at") ", 'duration_ms', a.duration_ms, "               \
 	"  'status_code', a.status_code, 'error', a.error, 'replica', a.replica, "              \
 	"  'sent', a.detail) ORDER BY a.id), '[]'::json) "                                      \
 	"  FROM notification_attempts a WHERE a.notification_id = n.id))::text"
@@ -82,7 +82,7 @@ void api_notifications_list(struct http_request *r)
 		json_array_append_new(items, json_cell(res, i, 1));
 	char *next =
 		n > pg.limit
-			? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10), NULL)
+			? api_cursor_make(db_get_i64(res, shown - 1, 0), NULL)
 			: NULL;
 	PQclear(res);
 	http_reply_list(r, items, next);

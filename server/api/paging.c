@@ -7,17 +7,17 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
+#include "shiplog/xalloc.h"
 
 char *api_cursor_make(int64_t id, const char *time)
 {
 	char raw[96];
 	int n = time ? snprintf(raw, sizeof raw, "%.40s|%lld", time, (long long)id)
 		     : snprintf(raw, sizeof raw, "%lld", (long long)id);
-	char *out = malloc(4 * sizeof raw / 3 + 4);
-	if (!out)
-		abort();
+	char *out = xmalloc(4 * sizeof raw / 3 + 4);
 	crypto_b64url_encode((const unsigned char *)raw, (size_t)n, out);
 	return out;
 }
@@ -73,7 +73,7 @@ void api_reply_page(struct http_request *r, PGresult *res, int n, const struct a
 	}
 	char *next = NULL;
 	if (n > pg->limit)
-		next = api_cursor_make(strtoll(PQgetvalue(res, shown - 1, id_col), NULL, 10),
+		next = api_cursor_make(db_get_i64(res, shown - 1, id_col),
 				       time_col >= 0 ? PQgetvalue(res, shown - 1, time_col) : NULL);
 	PQclear(res);
 	http_reply_list(r, items, next);

@@ -18,6 +18,8 @@
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed)
@@ -159,14 +161,10 @@ void api_rc_create(struct http_request *r)
 	}
 	char commit[41];
 	const char *given = json_string_value(json_object_get(b, "commit"));
-	for (size_t i = 0; i < 40; i++)
-		commit[i] = (char)tolower((unsigned char)given[i]);
-	commit[40] = '\0';
+	hex_lower_copy(commit, given, HEX_SHA_LEN);
 	const json_t *arts = json_object_get(b, "artifacts");
 	size_t na = json_array_size(arts);
-	const char **digests = calloc(na + 1, sizeof *digests);
-	if (!digests)
-		abort();
+	const char **digests = xcalloc(na + 1, sizeof *digests);
 	for (size_t i = 0; i < na; i++)
 		digests[i] = json_string_value(json_array_get(arts, i));
 	char now[40];

@@ -20,7 +20,7 @@
 	"json_build_object('id', sr.id, 'repository', rp.full_name, 'version', sr.version,"       \
 	" 'tag', sr.tag_name, 'commit', coalesce(sr.commit_sha, rc.commit_sha),"                  \
 	" 'url', sr.html_url, 'source', sr.source, 'released_by', sr.released_by,"                \
-	" 'released_at', " RC_SQL_TS(                                                             \
+	" 'released_at', " SQL_TS(                                                             \
 		"sr.released_at") ","                                                             \
 				  " 'release_candidate', CASE WHEN rc.id IS NULL THEN NULL ELSE " \
 				  "json_build_object("                                            \
@@ -61,7 +61,7 @@ void api_releases_list(struct http_request *r)
 	int n = db_query(
 		c,
 		"SELECT " SQL_RELEASE_JSON ", sr.id,"
-		" to_char(sr.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+		" " SQL_TS_US("sr.released_at")
 		" FROM shipped_releases sr JOIN repositories rp ON rp.id = sr.repository_id"
 		" LEFT JOIN release_candidates rc ON rc.id = sr.rc_id"
 		" WHERE ($1::text IS NULL OR lower(rp.full_name) = lower($1))"

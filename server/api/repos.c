@@ -25,9 +25,10 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "shiplog/db.h"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "shiplog/hex.h"
 
 /* The latest attempt of run r (alias la). */
 #define LATEST_ATTEMPT                                                                           \
@@ -44,8 +45,8 @@
 	"'status', coalesce(la.status, r.status), "                                             \
 	"'conclusion', coalesce(la.conclusion, r.conclusion), "                                 \
 	"'url', coalesce(la.html_url, r.html_url), "                                            \
-	"'created_at', " TS("r.created_at") ", "                                                \
-	"'completed_at', " TS("coalesce(la.completed_at, r.completed_at)")
+	"'created_at', " SQL_TS("r.created_at") ", "                                                \
+	"'completed_at', " SQL_TS("coalesce(la.completed_at, r.completed_at)")
 
 struct repo_ref {
 	int64_t id;
@@ -75,7 +76,7 @@ static bool repo_lookup(struct http_request *r, struct db_conn *c, struct repo_r
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "repository: %s is unknown to shiplog", full);
 		return false;
 	}
-	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->id = db_get_i64(res, 0, 0);
 	snprintf(out->id_text, sizeof out->id_text, "%lld", (long long)out->id);
 	snprintf(out->full_name, sizeof out->full_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(out->default_branch, sizeof out->default_branch, "%s", PQgetvalue(res, 0, 2));
@@ -119,7 +120,7 @@ void api_repos_list(struct http_request *r)
 	int n = db_query(c,
 			 "SELECT id, json_build_object('id', id, 'full_name', full_name, "
 			 " 'default_branch', default_branch, 'url', html_url, 'github_id', github_id, "
-			 " 'created_at', " TS("created_at") ", 'updated_at', " TS("updated_at") ")::text "
+			 " 'created_at', " SQL_TS("created_at") ", 'updated_at', " SQL_TS("updated_at") ")::text "
 			 "FROM repositories WHERE id < $1 ORDER BY id DESC LIMIT $2",
 			 2, p, &res);
 	if (n < 0) {
@@ -142,21 +143,21 @@ json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
-		"SELECT p.id, p.head_ref, p.base_ref, " TS("p.closed_at") ", "
+		"SELECT p.id, p.head_ref, p.base_ref, " SQL_TS("p.closed_at") ", "
 		" json_build_object('repository', rp.full_name, 'number', p.number, "
 		" 'title', p.title, 'author', p.author, 'state', p.state, 'draft', p.draft, "
 		" 'merged', p.merged, 'labels', p.labels, 'head_ref', p.head_ref, "
 		" 'head_sha', p.head_sha, 'base_ref', p.base_ref, "
 		" 'merge_commit_sha', p.merge_commit_sha, 'url', p.html_url, "
-		" 'opened_at', " TS("p.opened_at") ", 'closed_at', " TS("p.closed_at") ", "
-		" 'merged_at', " TS("p.merged_at") ", 'updated_at', " TS("p.updated_at") ", "
+		" 'opened_at', " SQL_TS("p.opened_at") ", 'closed_at', " SQL_TS("p.closed_at") ", "
+		" 'merged_at', " SQL_TS("p.merged_at") ", 'updated_at', " SQL_TS("p.updated_at") ", "
 		" 'head_shas', (SELECT coalesce(json_agg(json_build_object('sha', s.sha, "
-		"   'seen_at', " TS("s.seen_at") ") ORDER BY s.seen_at, s.sha), '[]') "
+		"   'seen_at', " SQL_TS("s.seen_at") ") ORDER BY s.seen_at, s.sha), '[]') "
 		"   FROM pull_request_shas s WHERE s.pull_request_id = p.id), "
 		" 'merge_commit', CASE WHEN p.merged AND p.merge_commit_sha IS NOT NULL THEN "
 		"   json_build_object('sha', p.merge_commit_sha, 'default_branch', "
 		"    (SELECT json_build_object('name', bs.branch, 'seq', bs.seq, "
-		"      'left', bs.left_at IS NOT NULL, 'pushed_at', " TS("bs.pushed_at") ") "
+		"      'left', bs.left_at IS NOT NULL, 'pushed_at', " SQL_TS("bs.pushed_at") ") "
 		"     FROM branch_sequence bs WHERE bs.repository_id = p.repository_id "
 		"      AND bs.branch = $3 AND bs.sha = p.merge_commit_sha "
 		"     ORDER BY bs.left_at IS NULL DESC, bs.seq DESC LIMIT 1)) END)::text "
@@ -229,7 +230,7 @@ json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 		return NULL;
 	}
 	json_t *runs = json_cell_or(res, 0, 0, json_array());
-	bool truncated = n > 0 && strtoll(PQgetvalue(res, 0, 1), NULL, 10) > 200;
+	bool truncated = n > 0 && db_get_i64(res, 0, 1) > 200;
 	PQclear(res);
 	if (truncated)
 		json_array_remove(runs, json_array_size(runs) - 1);
@@ -259,10 +260,7 @@ void api_commits_get(struct http_request *r)
 	if (!repo_lookup(r, c, &repo))
 		return;
 	char prefix[41], upper[42];
-	snprintf(prefix, sizeof prefix, "%s", http_param(r, "sha"));
-	for (char *s = prefix; *s; s++)
-		if (*s >= 'A' && *s <= 'F')
-			*s = (char)(*s - 'A' + 'a');
+	hex_lower_copy(prefix, http_param(r, "sha"), sizeof prefix - 1);
 	/* every SHA starting with prefix sorts in [prefix, prefix + "g") */
 	snprintf(upper, sizeof upper, "%sg", prefix);
 	char len[8];
@@ -310,10 +308,10 @@ void api_commits_get(struct http_request *r)
 		"SELECT json_build_object('repository', $4::text, 'sha', $2::text, "
 		" 'message', c.message, 'author', json_build_object('name', c.author_name, "
 		"  'email', c.author_email, 'login', c.author_login), "
-		" 'committed_at', " TS("c.committed_at") ", 'url', c.html_url, "
+		" 'committed_at', " SQL_TS("c.committed_at") ", 'url', c.html_url, "
 		" 'default_branch', (SELECT json_build_object('name', bs.branch, 'seq', bs.seq, "
-		"   'left', bs.left_at IS NOT NULL, 'left_at', " TS("bs.left_at") ", "
-		"   'pushed_at', " TS("bs.pushed_at") ") FROM branch_sequence bs "
+		"   'left', bs.left_at IS NOT NULL, 'left_at', " SQL_TS("bs.left_at") ", "
+		"   'pushed_at', " SQL_TS("bs.pushed_at") ") FROM branch_sequence bs "
 		"   WHERE bs.repository_id = $1 AND bs.branch = $3 AND bs.sha = $2 "
 		"   ORDER BY bs.left_at IS NULL DESC, bs.seq DESC LIMIT 1), "
 		" 'branches', (SELECT coalesce(json_agg(DISTINCT b.name ORDER BY b.name), '[]') FROM ("
@@ -328,13 +326,13 @@ void api_commits_get(struct http_request *r)
 		"   WHERE r.repository_id = $1 AND r.head_sha = $2), "
 		" 'check_suites', (SELECT coalesce(json_agg(json_build_object('id', cs.github_id, "
 		"   'app', cs.app_name, 'head_branch', cs.head_branch, 'status', cs.status, "
-		"   'conclusion', cs.conclusion, 'updated_at', " TS("cs.updated_at") ") "
+		"   'conclusion', cs.conclusion, 'updated_at', " SQL_TS("cs.updated_at") ") "
 		"   ORDER BY cs.github_id), '[]') FROM check_suites cs "
 		"   WHERE cs.repository_id = $1 AND cs.head_sha = $2), "
 		" 'check_runs', (SELECT coalesce(json_agg(json_build_object('id', cr.github_id, "
 		"   'check_suite_id', cr.check_suite_id, 'name', cr.name, 'app', cr.app_name, "
 		"   'status', cr.status, 'conclusion', cr.conclusion, "
-		"   'started_at', " TS("cr.started_at") ", 'completed_at', " TS("cr.completed_at") ", "
+		"   'started_at', " SQL_TS("cr.started_at") ", 'completed_at', " SQL_TS("cr.completed_at") ", "
 		"   'url', cr.html_url) ORDER BY cr.name, cr.github_id), '[]') FROM check_runs cr "
 		"   WHERE cr.repository_id = $1 AND cr.head_sha = $2), "
 		" 'pull_requests', (SELECT coalesce(json_agg(json_build_object('number', x.number, "
@@ -373,7 +371,7 @@ void api_commits_get(struct http_request *r)
 	"'workflow', " a ".workflow_name, 'workflow_path', " a ".workflow_path, "               \
 	"'head_sha', " a ".head_sha, 'status', " a ".st, 'conclusion', " a ".co, "              \
 	"'attempt', " a ".att, 'url', " a ".url, 'event', " a ".event, 'kind', " a ".kind, "    \
-	"'run_number', " a ".run_number, 'created_at', " TS(a ".created_at") ") END"
+	"'run_number', " a ".run_number, 'created_at', " SQL_TS(a ".created_at") ") END"
 
 /* Branch health: the workflow a run belongs to (runs_branch_workflow's expression), and
  * the decisive runs of the branch with their latest attempt, as the rows of its CTEs. */
@@ -421,7 +419,7 @@ void api_branch_health(struct http_request *r)
 		"  AND r.created_at >= coalesce(lg.created_at, '-infinity') "
 		"  AND (lg.id IS NULL OR (r.created_at, r.id) > (lg.created_at, lg.id)) "
 		"  ORDER BY r.created_at, r.id LIMIT 1) x) "
-		"SELECT lt.wf, lt.verdict, lg.head_sha, fr.head_sha, " TS("fr.created_at") ", "
+		"SELECT lt.wf, lt.verdict, lg.head_sha, fr.head_sha, " SQL_TS("fr.created_at") ", "
 		" json_build_object('workflow', lt.workflow_name, 'workflow_path', lt.workflow_path, "
 		"  'state', lt.verdict, 'latest', " HEALTH_RUN("lt") ", 'last_green', " HEALTH_RUN("lg")
 		", 'first_failing', CASE WHEN lt.verdict = 'red' THEN " HEALTH_RUN("fr") " END)::text "
@@ -479,7 +477,7 @@ void api_branch_health(struct http_request *r)
 			" 'left', bs.left_at IS NOT NULL, 'message', c.message, "
 			" 'author', json_build_object('name', c.author_name, 'email', c.author_email, "
 			"  'login', c.author_login), "
-			" 'committed_at', " TS("c.committed_at") ", "
+			" 'committed_at', " SQL_TS("c.committed_at") ", "
 			" 'pull_request', CASE WHEN pr.number IS NULL THEN NULL ELSE "
 			"  json_build_object('number', pr.number, 'title', pr.title, 'url', pr.html_url, "
 			"   'via', pr.via) END) ORDER BY bs.seq), '[]')::text "
@@ -513,7 +511,7 @@ void api_branch_health(struct http_request *r)
 	n = db_query(c,
 		     "SELECT coalesce(json_agg(json_build_object('push', x.id, 'before', x.before_sha, "
 		     " 'after', x.after_sha, 'gap', x.gap, 'rewrote', x.rewrote, 'forced', x.forced, "
-		     " 'delivery_id', x.delivery_id, 'received_at', " TS("x.received_at") ") "
+		     " 'delivery_id', x.delivery_id, 'received_at', " SQL_TS("x.received_at") ") "
 		     " ORDER BY x.id DESC), '[]')::text FROM (SELECT * FROM pushes "
 		     " WHERE repository_id = $1 AND ref = 'refs/heads/' || $2 AND (gap OR rewrote) "
 		     " ORDER BY id DESC LIMIT 50) x",

@@ -12,12 +12,14 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "domain/runs_merge.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
 
-#define TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DURATION(start, end)                                                                    \
 	"CASE WHEN " start " IS NOT NULL AND " end " IS NOT NULL THEN greatest(0::bigint,"      \
 	" floor(extract(epoch FROM " end " - " start "))::bigint) END"
@@ -26,48 +28,36 @@
 #define RUN_COLUMNS                                                                             \
 	"r.id, rp.full_name, r.provider, r.external_id, r.workflow_name, r.workflow_path,"      \
 	" r.kind, r.event, r.head_branch, r.head_sha, r.run_number, r.html_url,"                \
-	" r.latest_attempt, r.status, r.conclusion, " TS("r.queued_at") ", " TS("r.started_at") \
-	", " TS("r.completed_at") ", " DURATION("r.started_at", "r.completed_at") ", "           \
-	TS("r.created_at") ", to_char(r.created_at AT TIME ZONE 'UTC',"                         \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), r.display_title, r.workflow_id"
+	" r.latest_attempt, r.status, r.conclusion, " SQL_TS("r.queued_at") ", " SQL_TS("r.started_at") \
+	", " SQL_TS("r.completed_at") ", " DURATION("r.started_at", "r.completed_at") ", "      \
+	SQL_TS("r.created_at") ", " SQL_TS_US("r.created_at") ", r.display_title, r.workflow_id"
 #define RUN_NCOLS 23
-
-static json_t *text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
-}
-
-static json_t *int_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null()
-					  : json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
 
 static json_t *run_json(const PGresult *res, int i)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", int_or_null(res, i, 0));
-	json_object_set_new(o, "repository", text_or_null(res, i, 1));
-	json_object_set_new(o, "provider", text_or_null(res, i, 2));
-	json_object_set_new(o, "external_id", text_or_null(res, i, 3));
+	json_object_set_new(o, "id", db_get_json_int(res, i, 0));
+	json_object_set_new(o, "repository", db_get_json_text(res, i, 1));
+	json_object_set_new(o, "provider", db_get_json_text(res, i, 2));
+	json_object_set_new(o, "external_id", db_get_json_text(res, i, 3));
 	json_object_set_new(o, "workflow",
-			    json_pack("{s:o, s:o, s:o}", "name", text_or_null(res, i, 4), "path",
-				      text_or_null(res, i, 5), "id", int_or_null(res, i, 22)));
-	json_object_set_new(o, "kind", text_or_null(res, i, 6));
-	json_object_set_new(o, "event", text_or_null(res, i, 7));
-	json_object_set_new(o, "branch", text_or_null(res, i, 8));
-	json_object_set_new(o, "sha", text_or_null(res, i, 9));
-	json_object_set_new(o, "run_number", int_or_null(res, i, 10));
-	json_object_set_new(o, "url", text_or_null(res, i, 11));
-	json_object_set_new(o, "display_title", text_or_null(res, i, 21));
-	json_object_set_new(o, "attempt", int_or_null(res, i, 12));
-	json_object_set_new(o, "status", text_or_null(res, i, 13));
-	json_object_set_new(o, "conclusion", text_or_null(res, i, 14));
-	json_object_set_new(o, "queued_at", text_or_null(res, i, 15));
-	json_object_set_new(o, "started_at", text_or_null(res, i, 16));
-	json_object_set_new(o, "completed_at", text_or_null(res, i, 17));
-	json_object_set_new(o, "duration_seconds", int_or_null(res, i, 18));
-	json_object_set_new(o, "created_at", text_or_null(res, i, 19));
+			    json_pack("{s:o, s:o, s:o}", "name", db_get_json_text(res, i, 4), "path",
+				      db_get_json_text(res, i, 5), "id", db_get_json_int(res, i, 22)));
+	json_object_set_new(o, "kind", db_get_json_text(res, i, 6));
+	json_object_set_new(o, "event", db_get_json_text(res, i, 7));
+	json_object_set_new(o, "branch", db_get_json_text(res, i, 8));
+	json_object_set_new(o, "sha", db_get_json_text(res, i, 9));
+	json_object_set_new(o, "run_number", db_get_json_int(res, i, 10));
+	json_object_set_new(o, "url", db_get_json_text(res, i, 11));
+	json_object_set_new(o, "display_title", db_get_json_text(res, i, 21));
+	json_object_set_new(o, "attempt", db_get_json_int(res, i, 12));
+	json_object_set_new(o, "status", db_get_json_text(res, i, 13));
+	json_object_set_new(o, "conclusion", db_get_json_text(res, i, 14));
+	json_object_set_new(o, "queued_at", db_get_json_text(res, i, 15));
+	json_object_set_new(o, "started_at", db_get_json_text(res, i, 16));
+	json_object_set_new(o, "completed_at", db_get_json_text(res, i, 17));
+	json_object_set_new(o, "duration_seconds", db_get_json_int(res, i, 18));
+	json_object_set_new(o, "created_at", db_get_json_text(res, i, 19));
 	return o;
 }
 
@@ -175,7 +165,7 @@ void api_runs_list(struct http_request *r)
 	int shown = n > pg.limit ? pg.limit : n;
 	for (int i = 0; i < shown; i++)
 		json_array_append_new(items, run_json(res, i));
-	char *next = n > pg.limit ? api_cursor_make(strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10),
+	char *next = n > pg.limit ? api_cursor_make(db_get_i64(res, shown - 1, 0),
 						    PQgetvalue(res, shown - 1, 20))
 				  : NULL;
 	PQclear(res);
@@ -191,21 +181,21 @@ static const char *const stage_order[] = {"lint", "unit", "integration", "build"
 static json_t *job_json(const PGresult *res, int i)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", int_or_null(res, i, 1));
-	json_object_set_new(o, "external_id", text_or_null(res, i, 2));
-	json_object_set_new(o, "name", text_or_null(res, i, 3));
-	json_object_set_new(o, "stage", text_or_null(res, i, 4));
-	json_object_set_new(o, "required", json_boolean(PQgetvalue(res, i, 5)[0] == 't'));
-	json_object_set_new(o, "status", text_or_null(res, i, 6));
-	json_object_set_new(o, "conclusion", text_or_null(res, i, 7));
-	json_object_set_new(o, "queued_at", text_or_null(res, i, 8));
-	json_object_set_new(o, "started_at", text_or_null(res, i, 9));
-	json_object_set_new(o, "completed_at", text_or_null(res, i, 10));
-	json_object_set_new(o, "duration_seconds", int_or_null(res, i, 11));
-	json_object_set_new(o, "runner", text_or_null(res, i, 12));
+	json_object_set_new(o, "id", db_get_json_int(res, i, 1));
+	json_object_set_new(o, "external_id", db_get_json_text(res, i, 2));
+	json_object_set_new(o, "name", db_get_json_text(res, i, 3));
+	json_object_set_new(o, "stage", db_get_json_text(res, i, 4));
+	json_object_set_new(o, "required", json_boolean(db_get_bool(res, i, 5)));
+	json_object_set_new(o, "status", db_get_json_text(res, i, 6));
+	json_object_set_new(o, "conclusion", db_get_json_text(res, i, 7));
+	json_object_set_new(o, "queued_at", db_get_json_text(res, i, 8));
+	json_object_set_new(o, "started_at", db_get_json_text(res, i, 9));
+	json_object_set_new(o, "completed_at", db_get_json_text(res, i, 10));
+	json_object_set_new(o, "duration_seconds", db_get_json_int(res, i, 11));
+	json_object_set_new(o, "runner", db_get_json_text(res, i, 12));
 	json_t *labels = json_loads(PQgetvalue(res, i, 13), 0, NULL);
 	json_object_set_new(o, "labels", labels ? labels : json_array());
-	json_object_set_new(o, "url", text_or_null(res, i, 15));
+	json_object_set_new(o, "url", db_get_json_text(res, i, 15));
 	json_t *steps = json_loads(PQgetvalue(res, i, 14), 0, NULL);
 	json_object_set_new(o, "steps", steps ? steps : json_array());
 	return o;
@@ -235,7 +225,7 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT " RUN_COLUMNS ", cm.sha IS NOT NULL, cm.message, cm.author_name,"
-			 " cm.author_email, cm.author_login, " TS("cm.committed_at") ", cm.html_url "
+			 " cm.author_email, cm.author_login, " SQL_TS("cm.committed_at") ", cm.html_url "
 			 "FROM runs r JOIN repositories rp ON rp.id = r.repository_id "
 			 "LEFT JOIN commits cm ON cm.repository_id = r.repository_id"
 			 " AND cm.sha = r.head_sha "
@@ -248,24 +238,24 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	json_t *run = run_json(res, 0);
 	json_t *commit = json_null();
 	if (!PQgetisnull(res, 0, 9)) {
-		bool known = PQgetvalue(res, 0, RUN_NCOLS)[0] == 't';
+		bool known = db_get_bool(res, 0, RUN_NCOLS);
 		commit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "sha",
-				   text_or_null(res, 0, 9), "message",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 1) : json_null(), "author",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 2) : json_null(),
+				   db_get_json_text(res, 0, 9), "message",
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 1) : json_null(), "author",
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 2) : json_null(),
 				   "author_email",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 3) : json_null(),
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 3) : json_null(),
 				   "author_login",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 4) : json_null(),
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 4) : json_null(),
 				   "committed_at",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 5) : json_null(), "url",
-				   known ? text_or_null(res, 0, RUN_NCOLS + 6) : json_null());
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 5) : json_null(), "url",
+				   known ? db_get_json_text(res, 0, RUN_NCOLS + 6) : json_null());
 	}
 	PQclear(res);
 
 	n = db_query(c,
-		     "SELECT a.id, a.attempt, a.status, a.conclusion, " TS("a.queued_at") ", "
-		     TS("a.started_at") ", " TS("a.completed_at") ", "
+		     "SELECT a.id, a.attempt, a.status, a.conclusion, " SQL_TS("a.queued_at") ", "
+		     SQL_TS("a.started_at") ", " SQL_TS("a.completed_at") ", "
 		     DURATION("a.started_at", "a.completed_at") ", a.html_url "
 		     "FROM run_attempts a WHERE a.run_id = $1::bigint ORDER BY a.attempt",
 		     1, p, &res);
@@ -275,24 +265,24 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	json_object_set_new(run, "attempts", attempts);
 	for (int i = 0; i < n; i++) {
 		json_t *a = json_object();
-		json_object_set_new(a, "attempt", int_or_null(res, i, 1));
-		json_object_set_new(a, "status", text_or_null(res, i, 2));
-		json_object_set_new(a, "conclusion", text_or_null(res, i, 3));
-		json_object_set_new(a, "queued_at", text_or_null(res, i, 4));
-		json_object_set_new(a, "started_at", text_or_null(res, i, 5));
-		json_object_set_new(a, "completed_at", text_or_null(res, i, 6));
-		json_object_set_new(a, "duration_seconds", int_or_null(res, i, 7));
-		json_object_set_new(a, "url", text_or_null(res, i, 8));
+		json_object_set_new(a, "attempt", db_get_json_int(res, i, 1));
+		json_object_set_new(a, "status", db_get_json_text(res, i, 2));
+		json_object_set_new(a, "conclusion", db_get_json_text(res, i, 3));
+		json_object_set_new(a, "queued_at", db_get_json_text(res, i, 4));
+		json_object_set_new(a, "started_at", db_get_json_text(res, i, 5));
+		json_object_set_new(a, "completed_at", db_get_json_text(res, i, 6));
+		json_object_set_new(a, "duration_seconds", db_get_json_int(res, i, 7));
+		json_object_set_new(a, "url", db_get_json_text(res, i, 8));
 		json_object_set_new(a, "stages", json_array());
-		json_object_set_new(a, "_id", int_or_null(res, i, 0));
+		json_object_set_new(a, "_id", db_get_json_int(res, i, 0));
 		json_array_append_new(attempts, a);
 	}
 	PQclear(res);
 
 	n = db_query(c,
 		     "SELECT j.attempt_id, j.id, j.external_id, j.name, j.stage, j.required, j.status,"
-		     " j.conclusion, " TS("j.queued_at") ", " TS("j.started_at") ", "
-		     TS("j.completed_at") ", " DURATION("j.started_at", "j.completed_at") ","
+		     " j.conclusion, " SQL_TS("j.queued_at") ", " SQL_TS("j.started_at") ", "
+		     SQL_TS("j.completed_at") ", " DURATION("j.started_at", "j.completed_at") ","
 		     " j.runner_name, j.labels::text, j.steps::text, j.html_url "
 		     "FROM jobs j JOIN run_attempts a ON a.id = j.attempt_id "
 		     "WHERE a.run_id = $1::bigint "
@@ -304,7 +294,7 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 		goto fail;
 	size_t ai = 0;
 	for (int i = 0; i < n; i++) {
-		json_int_t attempt_id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		json_int_t attempt_id = db_get_i64(res, i, 0);
 		json_t *a = NULL;
 		for (; ai < json_array_size(attempts); ai++) {
 			a = json_array_get(attempts, ai);
@@ -354,13 +344,13 @@ static int run_detail(struct db_conn *c, const char *id, json_t **out)
 	json_t *prs = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(
-			prs, json_pack("{s:o, s:o, s:o, s:o, s:o}", "number", int_or_null(res, i, 0),
-				       "title", text_or_null(res, i, 1), "state",
-				       text_or_null(res, i, 2), "url", text_or_null(res, i, 3),
+			prs, json_pack("{s:o, s:o, s:o, s:o, s:o}", "number", db_get_json_int(res, i, 0),
+				       "title", db_get_json_text(res, i, 1), "state",
+				       db_get_json_text(res, i, 2), "url", db_get_json_text(res, i, 3),
 				       "merged",
 				       PQgetisnull(res, i, 4)
 					       ? json_null()
-					       : json_boolean(PQgetvalue(res, i, 4)[0] == 't')));
+					       : json_boolean(db_get_bool(res, i, 4))));
 	PQclear(res);
 	json_object_set_new(run, "pull_requests", prs);
 	json_object_set_new(run, "commit", commit);
@@ -495,7 +485,7 @@ static int report_tx(struct db_conn *c, void *arg)
 	snprintf(repo_name, sizeof repo_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(default_branch, sizeof default_branch, "%s", PQgetvalue(res, 0, 2));
 	x->f.cfg = cfg;
-	x->f.repo_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	x->f.repo_id = db_get_i64(res, 0, 0);
 	x->f.repo_name = repo_name;
 	x->f.default_branch = default_branch;
 	PQclear(res);
@@ -609,10 +599,7 @@ void api_runs_report(struct http_request *r)
 	if (json_is_integer(json_object_get(body, "attempt")))
 		attempt = json_integer_value(json_object_get(body, "attempt"));
 	const char *s = body_str(body, "sha");
-	size_t k;
-	for (k = 0; s && s[k] && k + 1 < sizeof sha; k++)
-		sha[k] = (char)(s[k] >= 'A' && s[k] <= 'F' ? s[k] + 32 : s[k]);
-	sha[k] = '\0';
+	hex_lower_copy(sha, s, sizeof sha - 1);
 	char num[32];
 	const json_t *run_number = json_object_get(body, "run_number");
 	if (json_is_integer(run_number))

@@ -11,10 +11,9 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "db/sql_time.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
-
-#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Runs a query whose single cell is the JSON answer, and replies it. */
 static void reply_one(struct http_request *r, const char *sql, int n, const char *const *p,
@@ -67,7 +66,7 @@ void api_stats_default_branch(struct http_request *r)
 		  "  percentile_cont(0.5) WITHIN GROUP (ORDER BY rr.secs) AS median "
 		  "  FROM d LEFT JOIN rr ON rr.done >= d.day AND rr.done < d.day + interval '1 day' "
 		  "  GROUP BY d.day) "
-		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " TS("$1::timestamptz") ", "
+		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " SQL_TS("$1::timestamptz") ", "
 		  " 'series', coalesce(json_agg(json_build_object('day', to_char(day, 'YYYY-MM-DD'), "
 		  "  'runs', runs, 'passed', passed, 'failed', runs - passed, "
 		  "  'pass_rate', CASE WHEN runs = 0 THEN NULL ELSE round(passed::numeric / runs, 4) END, "
@@ -94,7 +93,7 @@ void api_stats_stages(struct http_request *r)
 		  "per AS (SELECT stage, count(*) AS jobs, "
 		  "  percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50, "
 		  "  percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90 FROM jj GROUP BY stage) "
-		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " TS("$1::timestamptz") ", "
+		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " SQL_TS("$1::timestamptz") ", "
 		  " 'stages', coalesce(json_agg(json_build_object('stage', stage, 'jobs', jobs, "
 		  "  'median_seconds', round(p50::numeric, 1), 'p90_seconds', round(p90::numeric, 1)) "
 		  "  ORDER BY array_position(ARRAY['lint', 'unit', 'integration', 'build', 'publish', "
@@ -121,7 +120,7 @@ void api_stats_deployments(struct http_request *r)
 		  "  count(dd.at) FILTER (WHERE dd.status IN ('failure', 'error')) AS bad "
 		  "  FROM w LEFT JOIN dd ON dd.at >= w.week AND dd.at < w.week + interval '1 week' "
 		  "  GROUP BY w.week) "
-		  "SELECT json_build_object('environment', $3::text, 'weeks', $2::int, 'until', " TS("$1::timestamptz") ", "
+		  "SELECT json_build_object('environment', $3::text, 'weeks', $2::int, 'until', " SQL_TS("$1::timestamptz") ", "
 		  " 'series', coalesce(json_agg(json_build_object('week', to_char(week, 'IYYY-\"W\"IW'), "
 		  "  'starts', to_char(week, 'YYYY-MM-DD'), 'deployments', n, 'succeeded', ok, "
 		  "  'failed', bad) ORDER BY week), '[]'))::text FROM per",
@@ -152,10 +151,10 @@ void api_stats_flaky_jobs(struct http_request *r)
 		  "per AS (SELECT repository, workflow, name, count(*) AS flips, max(passed_at) AS last, "
 		  "  (array_agg(run_id ORDER BY passed_at DESC))[1] AS last_run "
 		  "  FROM flips GROUP BY repository, workflow, name) "
-		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " TS("$1::timestamptz") ", "
+		  "SELECT json_build_object('repository', $3::text, 'days', $2::int, 'until', " SQL_TS("$1::timestamptz") ", "
 		  " 'jobs', coalesce(json_agg(json_build_object('repository', repository, "
 		  "  'workflow', workflow, 'job', name, 'flaky_runs', flips, "
-		  "  'last_seen', " TS("last") ", 'last_run_id', last_run) "
+		  "  'last_seen', " SQL_TS("last") ", 'last_run_id', last_run) "
 		  "  ORDER BY flips DESC, last DESC), '[]'))::text FROM (SELECT * FROM per "
 		  "  ORDER BY flips DESC, last DESC LIMIT 50) top",
 		  3, p, "flaky jobs");

@@ -149,7 +149,7 @@ void api_train_get(struct http_request *r)
 	n = db_query(
 		c,
 		"SELECT json_build_object('id', sr.id, 'version', sr.version, 'tag', sr.tag_name,"
-		" 'released_at', " RC_SQL_TS(
+		" 'released_at', " SQL_TS(
 			"sr.released_at") ","
 					  " 'release_candidate', CASE WHEN rc.id IS NULL THEN NULL "
 					  "ELSE"

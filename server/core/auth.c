@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "shiplog/crypto.h"
+#include "shiplog/xalloc.h"
 
 bool auth_allows(unsigned have, enum auth_scope need)
 {
@@ -100,9 +101,7 @@ void auth_session_hash(const char *id, unsigned char out[32])
 void auth_csrf_token(const char *secret, const char *session_id, char *out, size_t size)
 {
 	size_t il = strlen(session_id);
-	char *msg = malloc(il + 6);
-	if (!msg)
-		abort();
+	char *msg = xmalloc(il + 6);
 	memcpy(msg, "csrf:", 5);
 	memcpy(msg + 5, session_id, il + 1);
 	unsigned char mac[64];

@@ -69,6 +69,52 @@ void clock_format_rfc3339_us(int64_t us, char *buf, size_t size)
 	snprintf(buf, size, "%s.%06ldZ", base, (long)frac);
 }
 
+bool clock_is_leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int clock_days_in_month(int y, int m)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m < 1 || m > 12)
+		return 0;
+	return mdays[m - 1] + (m == 2 && clock_is_leap_year(y));
+}
+
+/* Howard Hinnant's days_from_civil / civil_from_days. */
+int64_t clock_days_from_civil(int y, int m, int d)
+{
+	int64_t yy = (int64_t)y - (m <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void clock_civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+	int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (mm <= 2));
+	*m = (int)mm;
+	*d = (int)dd;
+}
+
+int clock_weekday_of_days(int64_t days)
+{
+	/* 1970-01-01 was a Thursday (4) */
+	int64_t w = (days % 7 + 7 + 4) % 7;
+	return (int)w;
+}
+
 static bool digits(const char *s, int n, int *out)
 {
 	int v = 0;
@@ -94,15 +140,13 @@ static bool parse_rfc3339(const char *s, int64_t *us_out, char *why, size_t why_
 		snprintf(why, why_size, "%s", syntax);
 		return false;
 	}
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	/* each part in its range: timegm() would carry the rest into the next
 	 * minute, day or year (23:59:60 on 31 December is the next year) */
 	if (mo < 1 || mo > 12) {
 		snprintf(why, why_size, "not a valid date: month %d", mo);
 		return false;
 	}
-	if (d < 1 || d > (mo == 2 ? (leap ? 29 : 28) : mdays[mo - 1])) {
+	if (d < 1 || d > clock_days_in_month(y, mo)) {
 		snprintf(why, why_size, "not a valid date: day %d of %04d-%02d", d, y, mo);
 		return false;
 	}

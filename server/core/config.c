@@ -10,8 +10,10 @@
  *
  * Lookups on a loaded config (classification, teams) live in config_rules.c.
  */
+#include <shiplog/clock.h>
 #include <shiplog/config.h>
 #include <shiplog/notify_kinds.h>
+#include <shiplog/xalloc.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,28 +82,6 @@ struct list_spec {
 	void (*init)(void *elem, size_t index);
 	bool (*check)(struct loader *ld, yaml_node_t *item, const void *array, size_t index);
 };
-
-/* ---- allocation: failure aborts here rather than being half-handled ---- */
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p) {
-		fputs("shiplog: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = xcalloc(1, len);
-
-	memcpy(p, s, len);
-	return p;
-}
 
 static void *field(void *base, size_t offset)
 {
@@ -417,15 +397,9 @@ static bool parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 	return true;
 }
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Strict "YYYY-MM-DD" of a real calendar day. */
 static bool parse_date(const char *s, int *y, int *m, int *d)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int i;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -438,17 +412,7 @@ static bool parse_date(const char *s, int *y, int *m, int *d)
 	*d = atoi(s + 8);
 	if (*y < 1970 || *m < 1 || *m > 12 || *d < 1)
 		return false;
-	return *d <= days[*m - 1] + (*m == 2 && is_leap(*y));
-}
-
-/* 0 = Sunday (Sakamoto's method). */
-static int weekday_of(int y, int m, int d)
-{
-	static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
-
-	if (m < 3)
-		y -= 1;
-	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+	return *d <= clock_days_in_month(*y, *m);
 }
 
 static const char *const weekday_names[] = {
@@ -1032,7 +996,7 @@ static bool set_cadence(struct loader *ld, const struct directive *d, yaml_node_
 		return false;
 	if (c->anchor) {
 		parse_date(c->anchor, &y, &m, &day);
-		wd = weekday_of(y, m, day);
+		wd = clock_weekday_of_days(clock_days_from_civil(y, m, day));
 		if (c->weekday < 0) {
 			c->weekday = wd;
 		} else if (c->every_days % 7 == 0 && c->weekday != wd) {
@@ -1986,8 +1950,6 @@ struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char
 		size_t got;
 
 		if (len == cap) {
-			char *bigger;
-
 			if (cap > CONFIG_MAX_FILE_SIZE) {
 				snprintf(err->message, sizeof(err->message),
 					 "%s: file is larger than %u bytes", path,
@@ -1995,12 +1957,7 @@ struct config *config_load_flags(const char *path, char *(*getenv_fn)(const char
 				goto out;
 			}
 			cap = cap ? cap * 2 : 8192;
-			bigger = realloc(text, cap);
-			if (!bigger) {
-				fputs("shiplog: out of memory\n", stderr);
-				abort();
-			}
-			text = bigger;
+			text = xrealloc(text, cap);
 		}
 		got = fread(text + len, 1, cap - len, f);
 		len += got;

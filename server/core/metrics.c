@@ -15,6 +15,7 @@
 #include "http/sse.h"
 #include "shiplog/db.h"
 #include "shiplog/http.h"
+#include "shiplog/xalloc.h"
 
 #define MAX_ROUTES 256
 static const unsigned tracked_status[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401,
@@ -125,9 +126,7 @@ static void __attribute__((format(printf, 2, 3))) bprintf(struct buf *b, const c
 			return;
 		}
 		b->cap = b->cap * 2 + (size_t)n;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
+		b->p = xrealloc(b->p, b->cap);
 	}
 }
 
@@ -145,9 +144,7 @@ static void route_label(size_t r, char *out, size_t size)
 
 char *metrics_render(size_t *len)
 {
-	struct buf b = {malloc(8192), 0, 8192};
-	if (!b.p)
-		abort();
+	struct buf b = {xmalloc(8192), 0, 8192};
 	char label[512];
 	bprintf(&b, "# HELP shiplog_http_requests_total HTTP requests by route and status.\n"
 		    "# TYPE shiplog_http_requests_total counter\n");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "shiplog/db.h"
+#include "shiplog/xalloc.h"
 
 #define HEADER 20 /* ndim, flags, oid, size, lower bound */
 
@@ -30,9 +31,7 @@ static void reserve(struct db_array *a, size_t more)
 	size_t cap = a->cap ? a->cap : 256;
 	while (cap < a->len + more)
 		cap *= 2;
-	char *buf = realloc(a->buf, cap);
-	if (!buf)
-		abort(); /* as for every allocation of a request: no half-built parameter */
+	char *buf = xrealloc(a->buf, cap);
 	a->buf = buf;
 	a->cap = cap;
 }
@@ -88,4 +87,28 @@ void db_array_free(struct db_array *a)
 {
 	free(a->buf);
 	memset(a, 0, sizeof *a);
+}
+
+char *db_text_array_literal(const char *const *v, size_t n)
+{
+	size_t cap = 3;
+	for (size_t i = 0; i < n; i++)
+		cap += 2 * strlen(v[i]) + 3;
+	char *out = xmalloc(cap);
+	size_t o = 0;
+	out[o++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			out[o++] = ',';
+		out[o++] = '"';
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				out[o++] = '\\';
+			out[o++] = *p;
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
 }

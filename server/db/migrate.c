@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db/migrate.h"
+#include "db/result.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
 
@@ -60,8 +61,8 @@ static bool schema_check(PGconn *pg, char *why, size_t why_size, bool *missing)
 	bool ok = true;
 	size_t applied_known = 0;
 	for (int i = 0; i < rows; i++) {
-		int v = atoi(PQgetvalue(res, i, 0));
-		bool breaking = PQgetvalue(res, i, 2)[0] == 't';
+		int v = (int)db_get_i64(res, i, 0);
+		bool breaking = db_get_bool(res, i, 2);
 		if (migration_find(v)) {
 			applied_known++;
 			continue;

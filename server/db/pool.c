@@ -19,6 +19,7 @@
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 #define MAX_PREPARED 256
 #define MAX_DEFERRED 4
@@ -64,17 +65,11 @@ static void notify_now(struct db_conn *c);
 
 struct db_pool *db_pool_new(const char *url, unsigned size, unsigned timeout_ms)
 {
-	struct db_pool *p = calloc(1, sizeof *p);
-	if (!p)
-		abort();
-	p->conninfo = strdup(url);
-	if (!p->conninfo)
-		abort();
+	struct db_pool *p = xcalloc(1, sizeof *p);
+	p->conninfo = xstrdup(url);
 	p->timeout_ms = timeout_ms ? timeout_ms : 5000;
 	p->size = size ? size : 1;
-	p->conns = calloc(p->size, sizeof *p->conns);
-	if (!p->conns)
-		abort();
+	p->conns = xcalloc(p->size, sizeof *p->conns);
 	for (size_t i = 0; i < p->size; i++)
 		p->conns[i].pool = p;
 	pthread_mutex_init(&p->lock, NULL);

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
-#include "shiplog/crypto.h"
+#include "domain/tiebreak.h"
+#include "shiplog/hex.h"
 #include "shiplog/log.h"
 
 bool deployment_fact_revision(struct deployment_fact *f, const char *text,
@@ -43,29 +46,6 @@ bool deployment_fact_revision(struct deployment_fact *f, const char *text,
 	return true;
 }
 
-/* A Postgres text[] literal of digests (validated hex: no quoting needed). */
-static char *digest_array(const char *const *d, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(d[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
-		abort();
-	size_t o = 0;
-	s[o++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			s[o++] = ',';
-		size_t l = strlen(d[i]);
-		memcpy(s + o, d[i], l);
-		o += l;
-	}
-	s[o++] = '}';
-	s[o] = '\0';
-	return s;
-}
-
 int deployments_record(struct db_conn *c, const struct deployment_fact *f, const char *actor,
 		       int64_t *id_out, bool *created_out)
 {
@@ -75,14 +55,12 @@ int deployments_record(struct db_conn *c, const struct deployment_fact *f, const
 	char canon[1200], tiebreak[65];
 	snprintf(canon, sizeof canon, "%s|%.500s|%.600s", f->status, f->reason ? f->reason : "",
 		 f->message ? f->message : "");
-	unsigned char sha[32];
-	crypto_sha256(canon, strlen(canon), sha);
-	crypto_hex(sha, sizeof sha, tiebreak);
+	tiebreak_hash(canon, tiebreak);
 	char env[24], repo[24], rank_text[4];
 	snprintf(env, sizeof env, "%lld", (long long)f->environment_id);
 	snprintf(repo, sizeof repo, "%lld", (long long)f->repository_id);
 	snprintf(rank_text, sizeof rank_text, "%d", rank);
-	char *digests = digest_array(f->artifact_digests, f->n_artifact_digests);
+	char *digests = db_text_array_literal(f->artifact_digests, f->n_artifact_digests);
 	const char *finished = f->finished_at ? f->finished_at : rank == 3 ? f->event_at : NULL;
 	const char *started = f->started_at ? f->started_at : f->event_at;
 	const char *p[25] = {env,
@@ -183,7 +161,7 @@ int deployments_record(struct db_conn *c, const struct deployment_fact *f, const
 	}
 	char id[24];
 	snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
-	bool created = PQgetvalue(res, 0, 1)[0] == 't';
+	bool created = db_get_bool(res, 0, 1);
 	bool changed = created || !existed || strcmp(PQgetvalue(res, 0, 2), old_status) != 0 ||
 		       PQgetisnull(res, 0, 3) != old_commit_null;
 	int rc = DB_OK;
@@ -191,7 +169,7 @@ int deployments_record(struct db_conn *c, const struct deployment_fact *f, const
 		json_t *ev = json_pack("{s:b, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "created", created,
 				       "source", f->source, "status", PQgetvalue(res, 0, 2),
 				       "revision", f->revision, "commit",
-				       PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3), "reason",
+				       db_get_text_or_null(res, 0, 3), "reason",
 				       f->reason, "origin", f->origin_key);
 		json_object_set_new(ev, "environment_id", json_integer(f->environment_id));
 		rc = db_event_record(c, "deployment.updated", "deployment", id, actor, ev);
@@ -242,10 +220,10 @@ int deployments_resolve(struct db_conn *c, const char *actor)
 	for (int i = 0; i < n && rc >= 0; i++) {
 		json_t *ev = json_pack("{s:b, s:s, s:I, s:s?}", "created", 0, "status",
 				       PQgetvalue(res, i, 3), "artifact_id",
-				       (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "commit",
-				       PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2));
+				       (json_int_t)db_get_i64(res, i, 1), "commit",
+				       db_get_text_or_null(res, i, 2));
 		json_object_set_new(ev, "environment_id",
-				    json_integer(strtoll(PQgetvalue(res, i, 4), NULL, 10)));
+				    json_integer(db_get_i64(res, i, 4)));
 		json_object_set_new(ev, "resolved", json_string("artifact"));
 		rc = db_event_record(c, "deployment.updated", "deployment", PQgetvalue(res, i, 0),
 				     actor, ev);
@@ -280,24 +258,13 @@ static const char *github_state_status(const char *state)
 	return NULL;
 }
 
-static bool is_sha40(const char *s)
-{
-	if (!s || strlen(s) != 40)
-		return false;
-	for (int i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static int apply_github(struct db_conn *c)
 {
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
 		"SELECT 's', s.id, s.state,"
-		"  to_char(coalesce(s.created_at, gd.created_at, now()) AT TIME ZONE 'UTC',"
-		"   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+		"  " SQL_TS_US("coalesce(s.created_at, gd.created_at, now())") ","
 		"  s.description, coalesce(s.log_url, s.target_url), lower(gd.sha), gd.ref,"
 		"  gd.github_id, gd.repository_id, e.id"
 		" FROM github_deployment_statuses s"
@@ -309,8 +276,7 @@ static int apply_github(struct db_conn *c)
 		"  WHERE x.kind = 's' AND x.row_id = s.id) "
 		"UNION ALL "
 		"SELECT 'd', gd.id, 'queued',"
-		"  to_char(coalesce(gd.created_at, now()) AT TIME ZONE 'UTC',"
-		"   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+		"  " SQL_TS_US("coalesce(gd.created_at, now())") ","
 		"  gd.description, NULL, lower(gd.sha), gd.ref, gd.github_id, gd.repository_id, e.id"
 		" FROM github_deployments gd"
 		" JOIN environments e ON e.deleted_at IS NULL AND lower(e.name) = lower(gd.environment)"
@@ -326,25 +292,25 @@ static int apply_github(struct db_conn *c)
 	for (int i = 0; i < n && rc >= 0; i++) {
 		const char *kind = PQgetvalue(res, i, 0), *row = PQgetvalue(res, i, 1);
 		const char *status = github_state_status(PQgetvalue(res, i, 2));
-		const char *sha = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
-		if (status && is_sha40(sha)) {
+		const char *sha = db_get_text_or_null(res, i, 6);
+		if (status && hex_is_lower_sha(sha)) {
 			char origin[80];
 			snprintf(origin, sizeof origin, "github:%s:%s", PQgetvalue(res, i, 9),
 				 PQgetvalue(res, i, 8));
 			struct deployment_fact f = {0};
-			f.environment_id = strtoll(PQgetvalue(res, i, 10), NULL, 10);
+			f.environment_id = db_get_i64(res, i, 10);
 			f.source = "github";
 			f.origin_key = origin;
 			f.revision = sha;
 			f.revision_kind = "git";
 			f.revision_key = sha;
 			f.commit_sha = sha;
-			f.ref = PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7);
-			f.repository_id = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+			f.ref = db_get_text_or_null(res, i, 7);
+			f.repository_id = db_get_i64(res, i, 9);
 			f.status = status;
 			f.event_at = PQgetvalue(res, i, 3);
-			f.message = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4);
-			f.url = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5);
+			f.message = db_get_text_or_null(res, i, 4);
+			f.url = db_get_text_or_null(res, i, 5);
 			f.reason = kind[0] == 'd' ? "deployment" : PQgetvalue(res, i, 2);
 			rc = deployments_record(c, &f, "github:deployment", NULL, NULL);
 			if (rc < 0)
@@ -371,7 +337,7 @@ static int settle_tx(struct db_conn *c, void *arg)
 		PQclear(res);
 		return n < 0 ? n : DB_OK;
 	}
-	bool locked = PQgetvalue(res, 0, 0)[0] == 't';
+	bool locked = db_get_bool(res, 0, 0);
 	PQclear(res);
 	if (!locked)
 		return DB_OK;
@@ -399,7 +365,7 @@ int deployments_repository_id(struct db_conn *c, const char *full_name, int64_t 
 			 " RETURNING id",
 			 1, p, &res);
 	if (n > 0)
-		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : n == 0 ? DB_HARD_ERROR : DB_OK;
 }

@@ -6,9 +6,7 @@
 #ifndef SHIPLOG_DEPLOYMENTS_SQL_H
 #define SHIPLOG_DEPLOYMENTS_SQL_H
 
-/* RFC 3339 UTC, whole seconds; and with microseconds (cursors). */
-#define SQL_TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define SQL_TS_US(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "db/sql_time.h"
 
 /* The artifacts of deployment `d`: the resolved chart/digest artifact,
  * then each digest the deployer named (known or not). */

@@ -9,21 +9,7 @@
 
 #include "domain/flux_revision.h"
 #include "shiplog/crypto.h"
-
-static bool all_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static void lower_copy(char *dst, const char *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[n] = '\0';
-}
+#include "shiplog/hex.h"
 
 /* A ref must be printable, without spaces; empty is allowed (no ref). */
 static bool ref_ok(const char *s, size_t n)
@@ -50,7 +36,7 @@ static bool digest_ok(const char *s, size_t n, bool *is_sha1)
 	size_t al = (size_t)(colon - s), hl = n - al - 1;
 	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
 		if (al == strlen(algos[i].algo) && strncasecmp(s, algos[i].algo, al) == 0 &&
-		    hl == algos[i].hex && all_hex(colon + 1, hl)) {
+		    hl == algos[i].hex && hex_is_hex(colon + 1, hl)) {
 			*is_sha1 = i == 0;
 			return true;
 		}
@@ -142,10 +128,10 @@ enum flux_rev_kind flux_revision_parse(const char *text, struct flux_revision *o
 		memcpy(out->ref, text, rl);
 		out->ref[rl] = '\0';
 		if (sha1) {
-			lower_copy(out->sha, at + 1 + 5, 40);
+			hex_lower_copy(out->sha, at + 1 + 5, 40);
 			return out->kind = FLUX_REV_GIT;
 		}
-		lower_copy(out->digest, at + 1, dl);
+		hex_lower_copy(out->digest, at + 1, dl);
 		if (flux_is_semver(out->ref)) /* shorter than version[]: checked */
 			memcpy(out->version, out->ref, strlen(out->ref) + 1);
 		return out->kind = FLUX_REV_DIGEST;
@@ -153,25 +139,25 @@ enum flux_rev_kind flux_revision_parse(const char *text, struct flux_revision *o
 	/* <algo>:<hex> without a ref */
 	if (digest_ok(text, n, &sha1)) {
 		if (sha1) {
-			lower_copy(out->sha, text + 5, 40);
+			hex_lower_copy(out->sha, text + 5, 40);
 			return out->kind = FLUX_REV_GIT;
 		}
-		lower_copy(out->digest, text, n);
+		hex_lower_copy(out->digest, text, n);
 		return out->kind = FLUX_REV_DIGEST;
 	}
 	/* a bare commit */
-	if (n == 40 && all_hex(text, 40)) {
-		lower_copy(out->sha, text, 40);
+	if (n == 40 && hex_is_hex(text, 40)) {
+		hex_lower_copy(out->sha, text, 40);
 		return out->kind = FLUX_REV_GIT;
 	}
 	/* the older <ref>/<sha> */
 	const char *slash = strrchr(text, '/');
 	if (slash) {
 		size_t rl = (size_t)(slash - text);
-		if (n - rl - 1 == 40 && all_hex(slash + 1, 40) && rl > 0 && ref_ok(text, rl)) {
+		if (n - rl - 1 == 40 && hex_is_hex(slash + 1, 40) && rl > 0 && ref_ok(text, rl)) {
 			memcpy(out->ref, text, rl);
 			out->ref[rl] = '\0';
-			lower_copy(out->sha, slash + 1, 40);
+			hex_lower_copy(out->sha, slash + 1, 40);
 			return out->kind = FLUX_REV_GIT;
 		}
 		return FLUX_REV_INVALID;

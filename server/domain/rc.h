@@ -105,11 +105,7 @@ void rc_feedback_refusal(const struct config *cfg, const char *created_by, const
 
 /* ---- calendar and cadence ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t rc_days_from_civil(int y, int m, int d);
-void rc_civil_from_days(int64_t days, int *y, int *m, int *d);
-/* 0 = Sunday ... 6 = Saturday. */
-int rc_weekday_of_days(int64_t days);
+/* Day arithmetic (days from civil and back, weekdays): shiplog/clock.h. */
 /* "YYYY-MM-DD" → days; false when malformed. */
 bool rc_parse_date(const char *s, int64_t *days);
 /* days → "YYYY-MM-DD" (buf ≥ 11). */

@@ -35,7 +35,7 @@ static int load_prs(struct db_conn *c, int64_t repo_id, const char *branch, cons
 		c,
 		"SELECT json_build_object('number', pr.number, 'title', pr.title, 'author', "
 		"pr.author,"
-		" 'labels', pr.labels, 'merged_at', " RC_SQL_TS(
+		" 'labels', pr.labels, 'merged_at', " SQL_TS(
 			"coalesce(pr.merged_at, pr.closed_at)") ","
 								" 'merge_commit', "
 								"pr.merge_commit_sha, 'url', "
@@ -174,10 +174,9 @@ static int previous_release(struct db_conn *c, int64_t repo_id, const char *belo
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT sr.id, sr.version, coalesce(sr.commit_sha, rc.commit_sha),"
-			 " to_char(sr.released_at AT TIME ZONE 'UTC',"
-			 "  'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+			 " " SQL_TS_US("sr.released_at") ","
 			 " json_build_object('id', sr.id, 'version', sr.version, 'commit',"
-			 "  coalesce(sr.commit_sha, rc.commit_sha), 'released_at', " RC_SQL_TS(
+			 "  coalesce(sr.commit_sha, rc.commit_sha), 'released_at', " SQL_TS(
 				 "sr.released_at") ")::text"
 						   " FROM shipped_releases sr LEFT JOIN "
 						   "release_candidates rc ON rc.id = sr.rc_id"
@@ -213,7 +212,7 @@ int rc_changes(struct db_conn *c, int64_t rc_id, json_t **out)
 	int n = db_query(
 		c,
 		"SELECT rc.repository_id, rc.version, rc.target, rc.commit_sha,"
-		" to_char(rc.cut_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+		" " SQL_TS_US("rc.cut_at") ","
 		" rp.default_branch, " RC_SQL_JSON "::text"
 		" FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
 		" WHERE rc.id = $1",
@@ -253,7 +252,7 @@ int rc_changes(struct db_conn *c, int64_t rc_id, json_t **out)
 	const char *tp[2] = {p[0], target};
 	n = db_query(c,
 		     "SELECT o.id, o.version, o.commit_sha,"
-		     " to_char(o.cut_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+		     " " SQL_TS_US("o.cut_at")
 		     " FROM release_candidates me JOIN release_candidates o"
 		     "  ON o.repository_id = me.repository_id AND o.target = $2 AND o.id <> me.id"
 		     " WHERE me.id = $1 ORDER BY o.id",

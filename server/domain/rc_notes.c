@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "domain/rc.h"
+#include "shiplog/xalloc.h"
 
 const struct rc_note_category rc_note_categories[RC_NOTE_CATEGORIES] = {
 	{"enhancement", "Enhancements"},
@@ -46,9 +47,7 @@ static void buf_add(struct buf *b, const char *text, size_t n)
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort();
+		char *p = xrealloc(b->s, cap);
 		b->s = p;
 		b->cap = cap;
 	}

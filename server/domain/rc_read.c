@@ -3,7 +3,6 @@
  * on it, what it runs on, its readiness, and the RCs and releases that
  * contain a commit (see rc_store.h).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"
+#include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 
 int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 {
@@ -25,7 +26,7 @@ int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 		" (SELECT coalesce(json_agg(json_build_object('from', h.from_state, 'to', "
 		"h.to_state,"
 		"  'reason', h.reason, 'source', h.source, 'fact', h.fact, 'actor', h.actor,"
-		"  'at', " RC_SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
+		"  'at', " SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
 						     "  FROM rc_state_changes h WHERE h.rc_id = "
 						     "rc.id)::text, rc.state"
 						     " FROM release_candidates rc JOIN "
@@ -324,7 +325,7 @@ static int load_jobs(struct db_conn *c, const struct rc_row *r, struct job_rows 
 		" CASE WHEN j.id IS NULL THEN coalesce(a.conclusion, r.conclusion) ELSE "
 		"j.conclusion END,"
 		" coalesce(j.required, true), coalesce(j.stage = 'e2e', false),"
-		" " RC_SQL_TS(
+		" " SQL_TS(
 			"coalesce(j.completed_at, a.completed_at)") ","
 								    " coalesce(a.status, r.status)"
 								    " FROM (SELECT DISTINCT ON "
@@ -350,9 +351,7 @@ static int load_jobs(struct db_conn *c, const struct rc_row *r, struct job_rows 
 	if (n < 0)
 		return n;
 	out->n = (size_t)n;
-	out->jobs = calloc(out->n ? out->n : 1, sizeof *out->jobs);
-	if (!out->jobs)
-		abort();
+	out->jobs = xcalloc(out->n ? out->n : 1, sizeof *out->jobs);
 	out->settled = n > 0;
 	for (int i = 0; i < n; i++) {
 		struct rc_job_fact *j = &out->jobs[i];
@@ -441,9 +440,7 @@ static int artifacts_gate(const struct gate_input *in, struct rc_gate *g, bool *
 		1, p, &res);
 	if (n < 0)
 		return n;
-	struct rc_artifact_fact *have = calloc((size_t)n + 1, sizeof *have);
-	if (!have)
-		abort();
+	struct rc_artifact_fact *have = xcalloc((size_t)n + 1, sizeof *have);
 	for (int i = 0; i < n; i++) {
 		have[i].id = rcs_int(res, i, 0);
 		have[i].kind = rcs_str(res, i, 1);
@@ -520,9 +517,7 @@ static int feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 	if (n < 0)
 		return n;
 	size_t nt = cfg->gates.n_approvals;
-	struct rc_team_count *teams = calloc(nt + 1, sizeof *teams);
-	if (!teams)
-		abort();
+	struct rc_team_count *teams = xcalloc(nt + 1, sizeof *teams);
 	for (size_t i = 0; i < nt; i++) {
 		teams[i].team = cfg->gates.approvals[i].team;
 		teams[i].min = cfg->gates.approvals[i].min;
@@ -544,9 +539,7 @@ static int feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 		free(teams);
 		return n;
 	}
-	struct rc_block_fact *blocks = calloc((size_t)n + 1, sizeof *blocks);
-	if (!blocks)
-		abort();
+	struct rc_block_fact *blocks = xcalloc((size_t)n + 1, sizeof *blocks);
 	size_t nb = 0;
 	for (int i = 0; i < n; i++) {
 		bool carried = PQgetvalue(res, i, 5)[0] == 't';
@@ -684,12 +677,9 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 	size_t len = sha ? strlen(sha) : 0;
 	if (len < 7 || len > 40)
 		return DB_OK;
-	for (size_t i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)sha[i]))
-			return DB_OK;
-		prefix[i] = (char)tolower((unsigned char)sha[i]);
-	}
-	prefix[len] = '\0';
+	if (!hex_is_hex(sha, len))
+		return DB_OK;
+	hex_lower_copy(prefix, sha, len);
 	struct rcs_idbuf b;
 	const char *p[2] = {rcs_id(&b, repo_id), prefix};
 	PGresult *res = NULL;
@@ -699,10 +689,10 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 		n = db_query(c, CONTAINING_TGT
 			" SELECT json_build_object('id', rc.id, 'version', rc.version,"
 			"  'target', rc.target, 'state', rc.state, 'commit', rc.commit_sha,"
-			"  'cut_at', " RC_SQL_TS("rc.cut_at") ","
+			"  'cut_at', " SQL_TS("rc.cut_at") ","
 			"  'feedback', (SELECT json_build_object('count', count(*),"
-			"   'first_at', " RC_SQL_TS("min(coalesce(f.given_at, f.created_at))") ","
-			"   'last_at', " RC_SQL_TS("max(coalesce(f.given_at, f.created_at))") ","
+			"   'first_at', " SQL_TS("min(coalesce(f.given_at, f.created_at))") ","
+			"   'last_at', " SQL_TS("max(coalesce(f.given_at, f.created_at))") ","
 			"   'approve', count(*) FILTER (WHERE f.verdict = 'approve'),"
 			"   'concern', count(*) FILTER (WHERE f.verdict = 'concern'),"
 			"   'block', count(*) FILTER (WHERE f.verdict = 'block'))"
@@ -723,7 +713,7 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 	if (out_releases) {
 		n = db_query(c, CONTAINING_TGT
 			" SELECT json_build_object('id', sr.id, 'version', sr.version,"
-			"  'tag', sr.tag_name, 'released_at', " RC_SQL_TS("sr.released_at") ","
+			"  'tag', sr.tag_name, 'released_at', " SQL_TS("sr.released_at") ","
 			"  'rc_id', sr.rc_id, 'commit', coalesce(sr.commit_sha, rc.commit_sha),"
 			"  'url', sr.html_url)::text"
 			" FROM shipped_releases sr CROSS JOIN tgt"
@@ -807,9 +797,7 @@ int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t
 	}
 	const json_t *rel = json_array_get(releases, 0);
 	size_t nrc = json_array_size(rcs);
-	bool *in_line = calloc(nrc + 1, sizeof *in_line);
-	if (!in_line)
-		abort();
+	bool *in_line = xcalloc(nrc + 1, sizeof *in_line);
 	shipping_line(rcs, rel, in_line);
 	json_t *line = json_array(), *also_rcs = json_array(), *also_releases = json_array();
 	size_t i;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
@@ -27,12 +28,12 @@ const char *rcs_id(struct rcs_idbuf *b, int64_t v)
 
 int64_t rcs_int(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+	return PQgetisnull(res, row, col) ? 0 : db_get_i64(res, row, col);
 }
 
 const char *rcs_str(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+	return db_get_text_or_null(res, row, col);
 }
 
 json_t *rcs_json(const PGresult *res, int row, int col)
@@ -46,32 +47,6 @@ json_t *rcs_json(const PGresult *res, int row, int col)
 void rcs_now(char *buf, size_t size)
 {
 	clock_format_rfc3339(clock_now_us(), buf, size);
-}
-
-char *rcs_text_array(const char *const *v, size_t n)
-{
-	size_t cap = 3;
-	for (size_t i = 0; i < n; i++)
-		cap += 2 * strlen(v[i]) + 3;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			out[o++] = ',';
-		out[o++] = '"';
-		for (const char *p = v[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				out[o++] = '\\';
-			out[o++] = *p;
-		}
-		out[o++] = '"';
-	}
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
 }
 
 static const char *source_name(enum rc_source s)
@@ -153,7 +128,7 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 		return n;
 	}
 	int64_t id = rcs_int(res, 0, 0);
-	bool inserted = PQgetvalue(res, 0, 2)[0] == 't';
+	bool inserted = db_get_bool(res, 0, 2);
 	json_t *ev = json_pack("{s:s, s:I, s:s}", "version", PQgetvalue(res, 0, 1), "rc_id",
 			       (json_int_t)rc_id, "source", "api");
 	PQclear(res);
@@ -275,7 +250,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 	PQclear(res);
 	res = NULL;
 
-	char *digests = rcs_text_array(cut->digests, cut->n_digests);
+	char *digests = db_text_array_literal(cut->digests, cut->n_digests);
 	struct rcs_idbuf pb;
 	const char *src = source_name(cut->source);
 	const char *p[12] = {repo,
@@ -383,7 +358,8 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 	if (n < 0)
 		return n;
 	struct rcs_idbuf rb;
-	char *digests = cut->n_digests ? rcs_text_array(cut->digests, cut->n_digests) : NULL;
+	char *digests =
+		cut->n_digests ? db_text_array_literal(cut->digests, cut->n_digests) : NULL;
 	const char *p[3] = {rcs_id(&rb, cut->repository_id), cut->version, digests};
 	PGresult *res = NULL;
 	n = db_query(
@@ -409,7 +385,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(stored_commit, sizeof stored_commit, "%s", PQgetvalue(res, 0, 1));
 	int st = rc_state_parse(PQgetvalue(res, 0, 2));
-	bool other_digests = PQgetvalue(res, 0, 3)[0] == 't';
+	bool other_digests = db_get_bool(res, 0, 3);
 	char stored_digests[600];
 	snprintf(stored_digests, sizeof stored_digests, "%s", PQgetvalue(res, 0, 4));
 	PQclear(res);
@@ -620,7 +596,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
 	int64_t release_id = rcs_int(res, 0, 0);
-	bool inserted = PQgetvalue(res, 0, 1)[0] == 't';
+	bool inserted = db_get_bool(res, 0, 1);
 	int64_t linked = rcs_int(res, 0, 2);
 	PQclear(res);
 	if (inserted) {
@@ -662,7 +638,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 /* The GitHub facts not applied yet, oldest first. */
 static const char *const pending_facts_sql =
 	"SELECT f.fact, f.kind, f.repository_id, f.name, f.sha,"
-	" to_char(f.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), f.release_id, "
+	" " SQL_TS_US("f.at") ", f.release_id, "
 	"f.url"
 	" FROM ("
 	"  SELECT 'tag:' || t.repository_id || ':' || t.name AS fact, 'tag' AS kind,"

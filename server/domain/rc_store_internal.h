@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* RFC 3339 UTC, whole seconds (SQL fragment around an expression). */
-#define RC_SQL_TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "db/sql_time.h"
+
 /* Microseconds since the epoch of a timestamptz expression. */
 #define RC_SQL_US(x) "(extract(epoch FROM (" x ")) * 1000000)::bigint"
 
@@ -23,13 +23,13 @@
 #define RC_SQL_JSON                                                                         \
 	"json_build_object('id', rc.id, 'repository', rp.full_name, 'version', rc.version," \
 	" 'target', rc.target, 'commit', rc.commit_sha, 'state', rc.state,"                 \
-	" 'state_changed_at', " RC_SQL_TS("rc.state_changed_at") ","                        \
+	" 'state_changed_at', " SQL_TS("rc.state_changed_at") ","                           \
 	" 'sources', to_json(rc.sources), 'tag', rc.tag_name, 'url', rc.html_url,"          \
 	" 'notes', rc.notes, 'artifact_digests', to_json(rc.artifact_digests),"             \
 	" 'superseded_by', (SELECT json_build_object('id', s.id, 'version', s.version)"     \
 	"  FROM release_candidates s WHERE s.id = rc.superseded_by),"                       \
 	" 'release', (SELECT json_build_object('id', sr.id, 'version', sr.version,"         \
-	"  'released_at', " RC_SQL_TS("sr.released_at") ") FROM shipped_releases sr"        \
+	"  'released_at', " SQL_TS("sr.released_at") ") FROM shipped_releases sr"           \
 	"  WHERE sr.rc_id = rc.id ORDER BY sr.id LIMIT 1),"                                 \
 	" 'feedback', (SELECT json_build_object("                                           \
 	"  'approve', count(*) FILTER (WHERE f.verdict = 'approve'),"                       \
@@ -38,9 +38,9 @@
 	"  'unresolved', count(*) FILTER (WHERE f.verdict <> 'approve'"                     \
 	" AND f.status <> 'resolved'))"                                                     \
 	"  FROM feedback f WHERE f.rc_id = rc.id),"                                         \
-	" 'cut_by', rc.cut_by, 'cut_at', " RC_SQL_TS("rc.cut_at") ","                       \
-	" 'created_at', " RC_SQL_TS("rc.created_at") ","                                    \
-	" 'updated_at', " RC_SQL_TS("rc.updated_at") ")"
+	" 'cut_by', rc.cut_by, 'cut_at', " SQL_TS("rc.cut_at") ","                          \
+	" 'created_at', " SQL_TS("rc.created_at") ","                                       \
+	" 'updated_at', " SQL_TS("rc.updated_at") ")"
 /* clang-format on */
 
 /* The artifacts RC `rc` ships: the digests given when it was cut (each
@@ -68,10 +68,10 @@
 	" 'fixed_in', (SELECT json_build_object('id', x.id, 'version', x.version)"              \
 	"  FROM release_candidates x WHERE x.id = f.fixed_in_rc_id),"                           \
 	" 'status_changed_by', f.status_changed_by,"                                            \
-	" 'status_changed_at', " RC_SQL_TS(                                                     \
+	" 'status_changed_at', " SQL_TS(                                                     \
 		"f.status_changed_at") ","                                                      \
-				       " 'created_by', f.created_by, 'created_at', " RC_SQL_TS( \
-					       "f.created_at") ", 'given_at', " RC_SQL_TS(             \
+				       " 'created_by', f.created_by, 'created_at', " SQL_TS( \
+					       "f.created_at") ", 'given_at', " SQL_TS(             \
 					       "coalesce(f.given_at, f.created_at)") ")"
 
 struct rcs_idbuf {
@@ -88,7 +88,6 @@ json_t *rcs_json(const PGresult *res, int row, int col);
 /* clock_now_us() as RFC 3339. */
 void rcs_now(char *buf, size_t size);
 /* A PostgreSQL text[] literal of v (caller frees). */
-char *rcs_text_array(const char *const *v, size_t n);
 
 /* The staging environment the gates look at and its current deployment,
  * compared with an RC's commit on the repository's default branch. */

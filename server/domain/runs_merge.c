@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "domain/tiebreak.h"
 #include "shiplog/clock.h"
-#include "shiplog/crypto.h"
 
 const char *runs_status_normalise(const char *status)
 {
@@ -82,28 +83,6 @@ const char *runs_classify_kind(const struct config *cfg, const char *repo, const
 	if (default_branch && !strcmp(b, default_branch))
 		return "main";
 	return "pr";
-}
-
-void runs_tiebreak(const char *const *parts, size_t n, char out[65])
-{
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
-		len += (parts[i] ? strlen(parts[i]) : 0) + 1;
-	char *buf = malloc(len + 1);
-	if (!buf)
-		abort();
-	size_t used = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = parts[i] ? strlen(parts[i]) : 0;
-		if (i)
-			buf[used++] = '|';
-		memcpy(buf + used, parts[i] ? parts[i] : "", l);
-		used += l;
-	}
-	unsigned char sha[CRYPTO_SHA256_LEN];
-	crypto_sha256(buf, used, sha);
-	crypto_hex(sha, sizeof sha, out);
-	free(buf);
 }
 
 static json_t *time_or_null(const json_t *v)
@@ -180,7 +159,7 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		 f->run_level ? (long long)st->attempt * 10 + rank : 0LL);
 	const char *parts[4] = {f->status, f->conclusion, f->completed_at, NULL};
 	if (f->run_level)
-		runs_tiebreak(parts, 3, tie);
+		tiebreak_of(parts, 3, tie);
 	/* the kind of the run as this event alone tells it (for a new row) */
 	const char *kind = f->kind_given
 				   ? f->kind_given
@@ -238,10 +217,10 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	st->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	st->run_created = PQgetvalue(res, 0, 1)[0] == 't';
-	st->changed = PQgetvalue(res, 0, 2)[0] == 't';
-#define MERGED(col) (PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col))
+	st->run_id = db_get_i64(res, 0, 0);
+	st->run_created = db_get_bool(res, 0, 1);
+	st->changed = db_get_bool(res, 0, 2);
+#define MERGED(col) (db_get_text_or_null(res, 0, col))
 	const char *want = MERGED(4) ? MERGED(4)
 				     : runs_classify_kind(f->cfg, f->repo_name, MERGED(5), MERGED(6),
 							  MERGED(7), MERGED(8), f->default_branch);
@@ -291,8 +270,8 @@ int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	st->attempt_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (PQgetvalue(res, 0, 1)[0] == 't')
+	st->attempt_id = db_get_i64(res, 0, 0);
+	if (db_get_bool(res, 0, 1))
 		st->changed = true;
 	PQclear(res);
 	return DB_OK;
@@ -328,7 +307,7 @@ int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct j
 	snprintf(rank, sizeof rank, "%d", runs_status_rank(j->status));
 	const char *parts[6] = {j->status,     j->conclusion,  j->started_at,
 				j->completed_at, j->runner_name, j->name};
-	runs_tiebreak(parts, 6, tie);
+	tiebreak_of(parts, 6, tie);
 	char *labels = j->labels ? json_dumps(j->labels, JSON_COMPACT) : NULL;
 	char *steps = j->steps ? json_dumps(j->steps, JSON_COMPACT) : NULL;
 	const char *p[17] = {attempt_id,
@@ -388,17 +367,15 @@ int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct j
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
 	int rc = DB_OK;
-	if (PQgetvalue(res, 0, 4)[0] == 't') {
+	if (db_get_bool(res, 0, 4)) {
 		json_t *ev = json_pack("{s:I, s:i, s:I, s:s, s:s, s:o, s:o}", "run_id",
 				       (json_int_t)st->run_id, "attempt", st->attempt, "job_id",
-				       (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+				       (json_int_t)db_get_i64(res, 0, 0),
 				       "external_id", j->external_id, "name", PQgetvalue(res, 0, 3),
 				       "status",
-				       PQgetisnull(res, 0, 1) ? json_null()
-							       : json_string(PQgetvalue(res, 0, 1)),
+				       db_get_json_text(res, 0, 1),
 				       "conclusion",
-				       PQgetisnull(res, 0, 2) ? json_null()
-							       : json_string(PQgetvalue(res, 0, 2)));
+				       db_get_json_text(res, 0, 2));
 		rc = db_event_record(c, "job.updated", "job", PQgetvalue(res, 0, 0), actor, ev);
 		json_decref(ev);
 	}

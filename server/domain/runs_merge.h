@@ -94,9 +94,6 @@ const char *runs_classify_kind(const struct config *cfg, const char *repo, const
 			       const char *name, const char *head_branch, const char *event,
 			       const char *default_branch);
 
-/* Lowercase hex SHA-256 of the parts joined by '|' (NULL as ""): the
- * tiebreak of the merge rule. */
-void runs_tiebreak(const char *const *parts, size_t n, char out[65]);
 
 /* Steps as stored: [{number, name, status, conclusion, started_at,
  * completed_at}] with times in RFC 3339 UTC; items that are not objects are

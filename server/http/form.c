@@ -6,6 +6,7 @@
 
 #include "http/form.h"
 #include "http/internal.h"
+#include "shiplog/xalloc.h"
 
 static int hexdigit(char c)
 {
@@ -59,9 +60,7 @@ int http_form_value(const char *body, size_t len, const char *name, char **value
 		if (kl == nl && memcmp(start, name, nl) == 0) {
 			const char *v = eq ? eq + 1 : start + pl;
 			size_t vl = eq ? pl - kl - 1 : 0;
-			char *out = malloc(vl + 1);
-			if (!out)
-				abort();
+			char *out = xmalloc(vl + 1);
 			long n = form_decode(v, vl, out);
 			if (n < 0) {
 				free(out);
@@ -82,9 +81,7 @@ char *http_url_encode(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(s);
-	char *out = malloc(3 * n + 1);
-	if (!out)
-		abort();
+	char *out = xmalloc(3 * n + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

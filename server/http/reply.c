@@ -14,6 +14,7 @@
 #include "shiplog/db.h"
 #include "shiplog/http.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 static void reply_reset_body(struct http_reply *rep)
 {
@@ -28,9 +29,7 @@ void http_reply_bytes(struct http_request *r, unsigned status, const char *conte
 	reply_reset_body(&r->reply);
 	r->reply.status = status;
 	r->reply.content_type = content_type;
-	r->reply.body = malloc(len + 1);
-	if (!r->reply.body)
-		abort();
+	r->reply.body = xmalloc(len + 1);
 	if (len)
 		memcpy(r->reply.body, body, len);
 	r->reply.body[len] = '\0';
@@ -164,14 +163,10 @@ bool http_body_check_reply(struct http_request *r, const struct param_spec *spec
 void http_reply_header(struct http_request *r, const char *name, const char *value)
 {
 	struct http_reply *rep = &r->reply;
-	struct http_header *h = realloc(rep->headers, (rep->n_headers + 1) * sizeof *h);
-	if (!h)
-		abort();
+	struct http_header *h = xrealloc(rep->headers, (rep->n_headers + 1) * sizeof *h);
 	rep->headers = h;
-	h[rep->n_headers].name = strdup(name);
-	h[rep->n_headers].value = strdup(value);
-	if (!h[rep->n_headers].name || !h[rep->n_headers].value)
-		abort();
+	h[rep->n_headers].name = xstrdup(name);
+	h[rep->n_headers].value = xstrdup(value);
 	rep->n_headers++;
 }
 

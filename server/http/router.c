@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "shiplog/clock.h"
+#include "shiplog/hex.h"
 #include "shiplog/http.h"
 
 /* Matches one pattern; fills values/names on success.  path_buf is a
@@ -118,14 +119,6 @@ enum route_match http_route_find(const struct route *table, const char *method, 
 	return ROUTE_WRONG_METHOD;
 }
 
-static bool is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 static bool is_lower_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -229,7 +222,7 @@ bool http_param_check(const struct param_spec *spec, const char *value, char *er
 		}
 		return false;
 	case PARAM_SHA:
-		if (len < 7 || len > 40 || !is_hex(value, len)) {
+		if (len < 7 || len > 40 || !hex_is_hex(value, len)) {
 			snprintf(err, err_size, "%s: expected a commit SHA (7 to 40 hex digits)",
 				 spec->name);
 			return false;

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "db/sql_time.h"
 #include "notify/notify_internal.h"
 #include "shiplog/crypto.h"
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
+#include "shiplog/xalloc.h"
 
 void notify_msg_clear(struct notify_msg *m)
 {
@@ -55,35 +58,14 @@ void notify_truncate_utf8(char *s, size_t max_chars)
 
 /* ---- the sinks the trigger reads ---- */
 
-/* A text[] literal of simple names ("{\"a\",\"b\"}"); names are slugs or
- * event names, which need no escaping inside quotes.  Caller frees. */
-static char *text_array(char *const *v, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(v[i]) + 3;
-	char *out = malloc(len);
-	if (!out)
-		abort();
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s\"%s\"", i ? "," : "", v[i]);
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
-}
-
 static int sync_tx(struct db_conn *c, void *arg)
 {
 	const struct config *cfg = arg;
 	const struct config_notifications *nc = &cfg->notifications;
-	char **names = calloc(nc->n_sinks + 1, sizeof *names);
-	if (!names)
-		abort();
+	const char **names = xcalloc(nc->n_sinks + 1, sizeof *names);
 	for (size_t i = 0; i < nc->n_sinks; i++)
 		names[i] = nc->sinks[i].name;
-	char *all = text_array(names, nc->n_sinks);
+	char *all = db_text_array_literal(names, nc->n_sinks);
 	free(names);
 	const char *dp[1] = {all};
 	int n = db_query(c, "DELETE FROM notification_sinks WHERE NOT (name = ANY ($1::text[]))", 1,
@@ -91,7 +73,8 @@ static int sync_tx(struct db_conn *c, void *arg)
 	free(all);
 	for (size_t i = 0; n >= 0 && i < nc->n_sinks; i++) {
 		const struct config_notify_sink *s = &nc->sinks[i];
-		char *events = text_array(s->events, s->n_events);
+		char *events = db_text_array_literal((const char *const *)s->events,
+						     s->n_events);
 		const char *p[3] = {s->name, s->type, events};
 		n = db_query(c,
 			     "INSERT INTO notification_sinks (name, type, events)"
@@ -148,7 +131,7 @@ int notify_claim(struct db_conn *c, const char *replica, double lease_seconds,
 		"FROM due WHERE n.id = due.id "
 		"RETURNING n.id, n.sink, n.sink_type, n.kind, n.data::text, n.attempts, "
 		"n.retry_base,"
-		" to_char(n.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" " SQL_TS("n.occurred_at") ","
 		" n.claim_token",
 		4, p, &res);
 	if (n <= 0) {
@@ -158,15 +141,15 @@ int notify_claim(struct db_conn *c, const char *replica, double lease_seconds,
 	for (int i = 0; i < n; i++) {
 		struct notify_msg *m = &out[i];
 		memset(m, 0, sizeof *m);
-		m->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		m->id = db_get_i64(res, i, 0);
 		snprintf(m->sink, sizeof m->sink, "%s", PQgetvalue(res, i, 1));
 		snprintf(m->sink_type, sizeof m->sink_type, "%s", PQgetvalue(res, i, 2));
 		snprintf(m->kind, sizeof m->kind, "%s", PQgetvalue(res, i, 3));
 		m->data = json_loads(PQgetvalue(res, i, 4), 0, NULL);
 		if (!m->data)
 			m->data = json_object();
-		m->attempts = atoi(PQgetvalue(res, i, 5));
-		m->retry_base = atoi(PQgetvalue(res, i, 6));
+		m->attempts = (int)db_get_i64(res, i, 5);
+		m->retry_base = (int)db_get_i64(res, i, 6);
 		snprintf(m->occurred_at, sizeof m->occurred_at, "%s", PQgetvalue(res, i, 7));
 		snprintf(m->claim_token, sizeof m->claim_token, "%s", PQgetvalue(res, i, 8));
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
@@ -244,7 +245,7 @@ static int watch_tx(struct db_conn *c, void *arg)
 	PGresult *res = NULL;
 	int n = db_query(c, "SELECT pg_try_advisory_xact_lock(" NOTIFY_WATCH_LOCK ")", 0, NULL,
 			 &res);
-	bool locked = n == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	bool locked = n == 1 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	if (n < 0)
 		return n;

@@ -16,11 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/result.h"
 #include "notify/notify_internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/log.h"
 #include "shiplog/notify.h"
+#include "shiplog/xalloc.h"
 
 /* The watcher looks again at least this often (soak times pass without any
  * domain event). */
@@ -167,9 +169,9 @@ static void transfer_done(struct transfer *t, CURLcode code)
  * done or the sender is stopping (the unfinished ones are marked aborted). */
 static void send_all(struct notify_msg *msgs, int n, unsigned timeout_s)
 {
-	struct transfer *t = calloc((size_t)n, sizeof *t);
+	struct transfer *t = xcalloc((size_t)n, sizeof *t);
 	CURLM *multi = curl_multi_init();
-	if (!t || !multi)
+	if (!multi)
 		abort();
 	int active = 0;
 	for (int i = 0; i < n; i++) {
@@ -244,8 +246,8 @@ static bool events_moved(struct sender *s, struct db_conn *c, long long *max, lo
 		PQclear(res);
 		return false;
 	}
-	*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	*sum = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	*max = db_get_i64(res, 0, 0);
+	*sum = db_get_i64(res, 0, 1);
 	PQclear(res);
 	return *max != s->seen_max || *sum != s->seen_sum;
 }
@@ -369,9 +371,7 @@ bool notify_start(struct app *app)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return false;
-	struct sender *s = calloc(1, sizeof *s);
-	if (!s)
-		abort();
+	struct sender *s = xcalloc(1, sizeof *s);
 	s->app = app;
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/result.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
 #include "shiplog/app.h"
@@ -106,7 +107,7 @@ int flux_process(struct webhook_ctx *ctx)
 		PQclear(res);
 		return WH_UNMATCHED;
 	}
-	int64_t env_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	int64_t env_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 
 	const char *reason = wj_str(p, "reason");

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -22,7 +24,7 @@ static int record_if_changed(struct webhook_ctx *ctx, PGresult *res, const char 
 			     const char *entity_type, json_t *payload)
 {
 	int rc = DB_OK;
-	if (PQgetvalue(res, 0, 3)[0] == 't') {
+	if (db_get_bool(res, 0, 3)) {
 		if (!PQgetisnull(res, 0, 1))
 			json_object_set_new(payload, "status", json_string(PQgetvalue(res, 0, 1)));
 		if (!PQgetisnull(res, 0, 2))
@@ -61,8 +63,8 @@ int gh_on_check_suite(struct webhook_ctx *ctx)
 
 	char canon[1024], tiebreak[65], rank[8], repo[24];
 	const char *parts[5] = {status, conclusion, head_sha, head_branch, app};
-	gh_canon(canon, sizeof canon, parts, 5);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 5);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(rank, sizeof rank, "%d", webhook_status_rank(status));
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[11] = {repo,	      github_id, head_sha,   head_branch, app,	     status,
@@ -157,8 +159,8 @@ int gh_on_check_run(struct webhook_ctx *ctx)
 
 	char canon[1024], tiebreak[65], rank[8], repo[24];
 	const char *parts[6] = {status, conclusion, started_at, completed_at, name, head_sha};
-	gh_canon(canon, sizeof canon, parts, 6);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 6);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(rank, sizeof rank, "%d", rank_value);
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[15] = {repo,		github_id,   suite_id,	 name,	   head_sha,

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -30,8 +32,8 @@ static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, cha
 	const char *created_at = wj_time(p, "deployment.created_at", created, sizeof created);
 	const char *updated_at = wj_time(p, "deployment.updated_at", updated, sizeof updated);
 	const char *parts[5] = {environment, sha, ref, task, description};
-	gh_canon(canon, sizeof canon, parts, 5);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 5);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[11] = {repo,	   github_id,  environment, sha,	ref,	 task,
 				  creator, created_at, description, updated_at, tiebreak};
@@ -75,7 +77,7 @@ static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, cha
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
 	snprintf(row_id, row_id_size, "%s", PQgetvalue(res, 0, 0));
-	*inserted = PQgetvalue(res, 0, 1)[0] == 't';
+	*inserted = db_get_bool(res, 0, 1);
 	int rc = DB_OK;
 	if (*inserted) {
 		json_t *ev = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "repository",
@@ -162,7 +164,7 @@ int gh_on_deployment_status(struct webhook_ctx *ctx)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	if (PQgetvalue(res, 0, 1)[0] == 't') {
+	if (db_get_bool(res, 0, 1)) {
 		json_t *ev =
 			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "repository",
 				  ctx->repo_name, "github_id", status_id, "deployment_github_id",

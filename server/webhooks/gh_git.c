@@ -65,32 +65,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
 
-#define SHA_HEX 40
-
 /* ---- small helpers ---- */
-
-/* Copies a 40-hex-digit SHA at `path` lowercased into out; false if absent
- * or malformed. */
-static bool get_sha(const json_t *root, const char *path, char out[SHA_HEX + 1])
-{
-	const char *s = wj_str(root, path);
-	if (!s || strlen(s) != SHA_HEX)
-		return false;
-	for (size_t i = 0; i < SHA_HEX; i++) {
-		char ch = s[i];
-		if (ch >= 'A' && ch <= 'F')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-		out[i] = ch;
-	}
-	out[SHA_HEX] = '\0';
-	return true;
-}
 
 static bool is_zero_sha(const char *s)
 {
@@ -125,18 +107,16 @@ static int record_event(struct webhook_ctx *ctx, const char *kind, const char *e
 }
 
 /* A PostgreSQL text[] literal of SHAs (hex only, so no quoting needed). */
-static char *sha_array_literal(char (*shas)[SHA_HEX + 1], size_t n)
+static char *sha_array_literal(char (*shas)[HEX_SHA_LEN + 1], size_t n)
 {
-	char *out = malloc(n * (SHA_HEX + 1) + 3);
-	if (!out)
-		abort();
+	char *out = xmalloc(n * (HEX_SHA_LEN + 1) + 3);
 	char *p = out;
 	*p++ = '{';
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			*p++ = ',';
-		memcpy(p, shas[i], SHA_HEX);
-		p += SHA_HEX;
+		memcpy(p, shas[i], HEX_SHA_LEN);
+		p += HEX_SHA_LEN;
 	}
 	*p++ = '}';
 	*p = '\0';
@@ -145,7 +125,7 @@ static char *sha_array_literal(char (*shas)[SHA_HEX + 1], size_t n)
 
 /* ---- commits ---- */
 
-static bool list_has(char (*shas)[SHA_HEX + 1], size_t n, const char *sha)
+static bool list_has(char (*shas)[HEX_SHA_LEN + 1], size_t n, const char *sha)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(shas[i], sha) == 0)
@@ -214,14 +194,14 @@ struct seq_entry {
 	bool found;
 	int64_t seq;
 	int64_t push_id; /* 0 when none */
-	char sha[SHA_HEX + 1];
+	char sha[HEX_SHA_LEN + 1];
 };
 
 static void seq_entry_read(PGresult *res, struct seq_entry *e)
 {
 	e->found = true;
-	e->seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	e->push_id = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	e->seq = db_get_i64(res, 0, 0);
+	e->push_id = PQgetisnull(res, 0, 1) ? 0 : db_get_i64(res, 0, 1);
 	snprintf(e->sha, sizeof e->sha, "%s", PQgetvalue(res, 0, 2));
 }
 
@@ -261,7 +241,7 @@ static int seq_find(struct db_conn *c, const char *rid, const char *branch, cons
 
 /* Removes from list the SHAs already in the sequence (not left). */
 static int seq_filter_new(struct db_conn *c, const char *rid, const char *branch,
-			  char (*list)[SHA_HEX + 1], size_t *n)
+			  char (*list)[HEX_SHA_LEN + 1], size_t *n)
 {
 	if (*n == 0)
 		return WH_OK;
@@ -284,7 +264,7 @@ static int seq_filter_new(struct db_conn *c, const char *rid, const char *branch
 			known = strcmp(PQgetvalue(res, r, 0), list[i]) == 0;
 		if (!known) {
 			if (kept != i)
-				memcpy(list[kept], list[i], SHA_HEX + 1);
+				memcpy(list[kept], list[i], HEX_SHA_LEN + 1);
 			kept++;
 		}
 	}
@@ -295,7 +275,7 @@ static int seq_filter_new(struct db_conn *c, const char *rid, const char *branch
 
 /* Inserts list as seq base+1, base+2...; base NULL = after the last entry. */
 static int seq_insert(struct db_conn *c, const char *rid, const char *branch, const char *base,
-		      char (*list)[SHA_HEX + 1], size_t n, const char *when, const char *push_id)
+		      char (*list)[HEX_SHA_LEN + 1], size_t n, const char *when, const char *push_id)
 {
 	if (n == 0)
 		return WH_OK;
@@ -379,8 +359,8 @@ static int seq_plan_make(struct db_conn *c, const char *rid, const char *branch,
 		return WH_OK;
 	}
 	pl->act = SEQ_INSERT;
-	pl->fills_push = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	pl->at = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	pl->fills_push = db_get_i64(res, 0, 0);
+	pl->at = db_get_i64(res, 0, 1);
 	PQclear(res);
 	/* is our `before` the entry just before the insertion point? */
 	char at[24];
@@ -402,7 +382,7 @@ static int seq_plan_make(struct db_conn *c, const char *rid, const char *branch,
 /* Applies a plan; list (the push's SHAs, oldest first) is filtered in place.
  * *appended receives how many entries were added. */
 static int seq_apply(struct db_conn *c, const char *rid, const char *branch,
-		     const struct seq_plan *pl, char (*list)[SHA_HEX + 1], size_t n,
+		     const struct seq_plan *pl, char (*list)[HEX_SHA_LEN + 1], size_t n,
 		     const char *when, const char *push_id, size_t *appended)
 {
 	*appended = 0;
@@ -501,7 +481,7 @@ static int branch_pushed(struct webhook_ctx *ctx, const char *name, const char *
 			 "SELECT (NOT EXISTS (SELECT 1 FROM old)) "
 			 " OR ((SELECT deleted_at FROM old) IS NOT NULL AND up.deleted_at IS NULL) FROM up",
 			 5, p, &res);
-	*created = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	*created = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
 }
@@ -528,7 +508,7 @@ static int branch_created(struct webhook_ctx *ctx, const char *name, const char 
 			 "SELECT (NOT EXISTS (SELECT 1 FROM old)) "
 			 " OR ((SELECT deleted_at FROM old) IS NOT NULL AND up.deleted_at IS NULL) FROM up",
 			 3, p, &res);
-	*created = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	*created = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
 }
@@ -590,8 +570,8 @@ static int tag_created(struct webhook_ctx *ctx, const char *name, const char *sh
 		PQclear(res);
 		return n;
 	}
-	bool fresh = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
-	char stored[SHA_HEX + 8] = "";
+	bool fresh = n > 0 && db_get_bool(res, 0, 0);
+	char stored[HEX_SHA_LEN + 8] = "";
 	if (n > 0 && !PQgetisnull(res, 0, 1))
 		snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
@@ -627,7 +607,7 @@ static int tag_deleted(struct webhook_ctx *ctx, const char *name, const char *sh
 			 "SELECT up.deleted_at IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM old) "
 			 " OR (SELECT deleted_at FROM old) IS NULL) FROM up",
 			 5, p, &res);
-	bool fresh = n > 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	bool fresh = n > 0 && db_get_bool(res, 0, 0);
 	PQclear(res);
 	if (n < 0)
 		return n;
@@ -667,10 +647,10 @@ int gh_on_push(struct webhook_ctx *ctx)
 	const char *ref = wj_str(pl, "ref");
 	if (!ref || !*ref || strlen(ref) > 1000)
 		return webhook_bad(ctx, "ref: missing");
-	char before[SHA_HEX + 1] = "", after[SHA_HEX + 1];
-	if (!get_sha(pl, "after", after))
+	char before[HEX_SHA_LEN + 1] = "", after[HEX_SHA_LEN + 1];
+	if (!hex_read_sha(wj_str(pl, "after"), after))
 		return webhook_bad(ctx, "after: missing or not a 40-digit SHA");
-	if (!get_sha(pl, "before", before))
+	if (!hex_read_sha(wj_str(pl, "before"), before))
 		before[0] = '\0';
 	bool deleted = wj_bool(pl, "deleted") == 1 || is_zero_sha(after);
 	bool created = wj_bool(pl, "created") == 1 || (!deleted && is_zero_sha(before));
@@ -682,21 +662,21 @@ int gh_on_push(struct webhook_ctx *ctx)
 	/* the push's commits, oldest first, then `after`; and their rows */
 	const json_t *commits = wj_get(pl, "commits");
 	size_t ncommits = json_is_array(commits) ? json_array_size(commits) : 0;
-	char(*list)[SHA_HEX + 1] = malloc((ncommits + 2) * sizeof *list);
-	if (!list)
-		abort();
+	char(*list)[HEX_SHA_LEN + 1] = xmalloc((ncommits + 2) * sizeof *list);
 	size_t n = 0;
 	json_t *rows = json_array();
 	for (size_t i = 0; i < ncommits; i++) {
 		const json_t *cm = json_array_get(commits, i);
-		char sha[SHA_HEX + 1];
-		if (!get_sha(cm, "id", sha) || is_zero_sha(sha) || list_has(list, n, sha))
+		char sha[HEX_SHA_LEN + 1];
+		if (!hex_read_sha(wj_str(cm, "id"), sha) || is_zero_sha(sha) ||
+		    list_has(list, n, sha))
 			continue;
 		memcpy(list[n++], sha, sizeof sha);
 		commit_row(rows, cm, sha);
 	}
-	char head[SHA_HEX + 1];
-	if (get_sha(pl, "head_commit.id", head) && !is_zero_sha(head) && !list_has(list, n, head))
+	char head[HEX_SHA_LEN + 1];
+	if (hex_read_sha(wj_str(pl, "head_commit.id"), head) && !is_zero_sha(head) &&
+	    !list_has(list, n, head))
 		commit_row(rows, wj_get(pl, "head_commit"), head);
 	if (!deleted && !list_has(list, n, after))
 		memcpy(list[n++], after, sizeof after);
@@ -781,9 +761,9 @@ int gh_on_push(struct webhook_ctx *ctx)
 			}
 		}
 	} else if (tag) {
-		char target[SHA_HEX + 1];
+		char target[HEX_SHA_LEN + 1];
 		/* an annotated tag's `after` is the tag object; head_commit is the commit */
-		const char *sha = get_sha(pl, "head_commit.id", target) ? target : after;
+		const char *sha = hex_read_sha(wj_str(pl, "head_commit.id"), target) ? target : after;
 		rc = deleted ? tag_deleted(ctx, tag, before[0] ? before : NULL, when)
 			     : tag_created(ctx, tag, sha, when, forced);
 	}

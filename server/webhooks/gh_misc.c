@@ -9,50 +9,15 @@
 #include <time.h>
 
 #include "shiplog/clock.h"
-#include "shiplog/crypto.h"
-
-void gh_tiebreak(const char *canonical, char out[65])
-{
-	unsigned char sha[32];
-	crypto_sha256(canonical, strlen(canonical), sha);
-	crypto_hex(sha, sizeof sha, out);
-}
-
-static bool all_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
-}
-
-bool gh_is_commit_sha(const char *s)
-{
-	return s && strlen(s) == 40 && all_hex(s, 40);
-}
+#include "shiplog/hex.h"
 
 bool gh_is_sha256_digest(const char *s)
 {
-	return s && strncmp(s, "sha256:", 7) == 0 && strlen(s) == 7 + 64 && all_hex(s + 7, 64);
+	return s && strncmp(s, "sha256:", 7) == 0 && strlen(s) == 7 + 64 && hex_is_hex(s + 7, 64);
 }
 
 const char *gh_received_at_us(const struct webhook_ctx *ctx, char *buf, size_t size)
 {
 	clock_format_rfc3339_us(ctx->d->received_us, buf, size);
 	return buf;
-}
-
-void gh_canon(char *buf, size_t size, const char *const *parts, size_t n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && used < size; i++) {
-		int w = snprintf(buf + used, size - used, "%s%s", i ? "|" : "",
-				 parts[i] ? parts[i] : "");
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
 }

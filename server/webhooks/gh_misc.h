@@ -13,20 +13,11 @@
 
 #include "webhooks/webhook.h"
 
-/* Lowercase hex SHA-256 of `canonical` (the merge rule's tiebreak). */
-void gh_tiebreak(const char *canonical, char out[65]);
-
-/* A git commit SHA: exactly 40 hex digits. */
-bool gh_is_commit_sha(const char *s);
-
 /* An OCI digest: "sha256:" followed by exactly 64 hex digits. */
 bool gh_is_sha256_digest(const char *s);
 
 /* When the delivery was received, RFC 3339 UTC with microseconds. */
 const char *gh_received_at_us(const struct webhook_ctx *ctx, char *buf, size_t size);
-
-/* Appends "a|b|..." pieces for a canonical string; NULL is written as "". */
-void gh_canon(char *buf, size_t size, const char *const *parts, size_t n);
 
 /* What a registry_package / package delivery says was published. */
 struct gh_package {

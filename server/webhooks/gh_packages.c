@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/result.h"
+#include "shiplog/hex.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -122,9 +124,9 @@ const char *gh_package_describe(const json_t *payload, struct gh_package *out)
 
 	const char *commitish = wj_str(pv, "target_commitish");
 	const char *oid = wj_str(pv, "target_oid");
-	if (gh_is_commit_sha(commitish))
+	if (hex_is_sha(commitish))
 		out->commit = commitish;
-	else if (gh_is_commit_sha(oid))
+	else if (hex_is_sha(oid))
 		out->commit = oid;
 
 	const json_t *files = wj_get(pv, "package_files");
@@ -211,7 +213,7 @@ int gh_on_package(struct webhook_ctx *ctx)
 		return n < 0 ? n : DB_SOFT_ERROR; /* deleted meanwhile: retry the delivery */
 	}
 	const char *id = PQgetvalue(res, 0, 0);
-	const char *stored = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+	const char *stored = db_get_text_or_null(res, 0, 1);
 	if (stored && pkg.digest && strcmp(stored, pkg.digest) != 0) {
 		json_object_set_new(ev, "stored_digest", json_string(stored));
 		json_object_set_new(ev, "offered_digest", json_string(pkg.digest));

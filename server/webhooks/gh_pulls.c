@@ -18,29 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shiplog/crypto.h"
+#include "db/result.h"
+#include "domain/tiebreak.h"
 #include "shiplog/db.h"
+#include "shiplog/hex.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/webhook.h"
-
-#define SHA_HEX 40
-
-static bool get_sha(const json_t *root, const char *path, char out[SHA_HEX + 1])
-{
-	const char *s = wj_str(root, path);
-	if (!s || strlen(s) != SHA_HEX)
-		return false;
-	for (size_t i = 0; i < SHA_HEX; i++) {
-		char ch = s[i];
-		if (ch >= 'A' && ch <= 'F')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-		out[i] = ch;
-	}
-	out[SHA_HEX] = '\0';
-	return true;
-}
 
 /* The label names, in payload order; NULL when the payload has no list. */
 static json_t *label_names(const json_t *pr)
@@ -80,7 +64,7 @@ static int add_sha(struct webhook_ctx *ctx, const char *pr_id, const char *sha, 
 			 "WHERE EXCLUDED.seen_at < s.seen_at "
 			 "RETURNING xmax = 0",
 			 3, p, &res);
-	if (n > 0 && PQgetvalue(res, 0, 0)[0] == 't')
+	if (n > 0 && db_get_bool(res, 0, 0))
 		*added = true;
 	PQclear(res);
 	return n < 0 ? n : WH_OK;
@@ -100,7 +84,7 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	if (rc < 0)
 		return rc;
 
-	char rid[24], num[24], gid[24], head_sha[SHA_HEX + 1], merge_sha[SHA_HEX + 1];
+	char rid[24], num[24], gid[24], head_sha[HEX_SHA_LEN + 1], merge_sha[HEX_SHA_LEN + 1];
 	char opened[40], closed[40], merged_at[40], updated[40];
 	snprintf(rid, sizeof rid, "%lld", (long long)ctx->repo_id);
 	snprintf(num, sizeof num, "%lld", (long long)number);
@@ -119,25 +103,21 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	char *labels_text = labels ? json_dumps(labels, JSON_COMPACT) : NULL;
 	const char *head_ref = wj_str(pr, "head.ref");
 	const char *base_ref = wj_str(pr, "base.ref");
-	const char *head = get_sha(pr, "head.sha", head_sha) ? head_sha : NULL;
-	const char *merge = get_sha(pr, "merge_commit_sha", merge_sha) ? merge_sha : NULL;
+	const char *head = hex_read_sha(wj_str(pr, "head.sha"), head_sha) ? head_sha : NULL;
+	const char *merge = hex_read_sha(wj_str(pr, "merge_commit_sha"), merge_sha) ? merge_sha : NULL;
 	const char *url = wj_str(pr, "html_url");
 	const char *opened_p = wj_time(pr, "created_at", opened, sizeof opened);
 	const char *closed_p = wj_time(pr, "closed_at", closed, sizeof closed);
 	const char *updated_p = wj_time(pr, "updated_at", updated, sizeof updated);
 
 	/* the tiebreak: a canonical string of what the event says */
-	char *canon = NULL;
-	if (asprintf(&canon, "%s|%d|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s", state ? state : "", draft,
-		     merged, title ? title : "", labels_text ? labels_text : "", head ? head : "",
-		     head_ref ? head_ref : "", base_ref ? base_ref : "", merge ? merge : "",
-		     closed_p ? closed_p : "", merged_at_p ? merged_at_p : "",
-		     author ? author : "") < 0)
-		abort();
-	unsigned char digest[32];
+	char *canon = xasprintf("%s|%d|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s", state ? state : "", draft,
+				merged, title ? title : "", labels_text ? labels_text : "",
+				head ? head : "", head_ref ? head_ref : "", base_ref ? base_ref : "",
+				merge ? merge : "", closed_p ? closed_p : "",
+				merged_at_p ? merged_at_p : "", author ? author : "");
 	char tiebreak[65];
-	crypto_sha256(canon, strlen(canon), digest);
-	crypto_hex(digest, sizeof digest, tiebreak);
+	tiebreak_hash(canon, tiebreak);
 	free(canon);
 
 	const char *p[19] = {rid,
@@ -203,12 +183,12 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	char pr_id[24], stored_state[16], stored_head[SHA_HEX + 1];
+	char pr_id[24], stored_state[16], stored_head[HEX_SHA_LEN + 1];
 	snprintf(pr_id, sizeof pr_id, "%s", PQgetvalue(res, 0, 0));
 	snprintf(stored_state, sizeof stored_state, "%s", PQgetvalue(res, 0, 1));
-	bool stored_merged = PQgetvalue(res, 0, 2)[0] == 't';
+	bool stored_merged = db_get_bool(res, 0, 2);
 	snprintf(stored_head, sizeof stored_head, "%s", PQgetvalue(res, 0, 3));
-	bool changed = PQgetvalue(res, 0, 4)[0] == 't';
+	bool changed = db_get_bool(res, 0, 4);
 	PQclear(res);
 
 	/* the head-SHA history: always added to */
@@ -216,8 +196,9 @@ int gh_on_pull_request(struct webhook_ctx *ctx)
 	bool added = false;
 	if (head && (rc = add_sha(ctx, pr_id, head, seen, &added)) < 0)
 		return rc;
-	char after[SHA_HEX + 1];
-	if (strcmp(ctx->action, "synchronize") == 0 && get_sha(ctx->payload, "after", after) &&
+	char after[HEX_SHA_LEN + 1];
+	if (strcmp(ctx->action, "synchronize") == 0 &&
+	    hex_read_sha(wj_str(ctx->payload, "after"), after) &&
 	    (!head || strcmp(after, head) != 0) && (rc = add_sha(ctx, pr_id, after, seen, &added)) < 0)
 		return rc;
 	if (!changed && !added)

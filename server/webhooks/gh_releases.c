@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
+#include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
@@ -65,8 +67,8 @@ int gh_on_release(struct webhook_ctx *ctx)
 	const char *parts[8] = {
 		ctx->action, bool_text(draft), bool_text(prerelease), published_at, tag, name,
 		target,	     html_url};
-	gh_canon(canon, sizeof canon, parts, 8);
-	gh_tiebreak(canon, tiebreak);
+	tiebreak_canon(canon, sizeof canon, parts, 8);
+	tiebreak_hash(canon, tiebreak);
 	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
 	const char *params[16] = {repo,
 				  github_id,
@@ -152,7 +154,7 @@ int gh_on_release(struct webhook_ctx *ctx)
 		json_object_set_new(ev, "prerelease", json_boolean(prerelease));
 	if (draft >= 0)
 		json_object_set_new(ev, "draft", json_boolean(draft));
-	json_object_set_new(ev, "deleted", json_boolean(PQgetvalue(res, 0, 3)[0] == 't'));
+	json_object_set_new(ev, "deleted", json_boolean(db_get_bool(res, 0, 3)));
 	rc = db_event_record(ctx->db, kind, "release", PQgetvalue(res, 0, 0), ctx->actor, ev);
 	json_decref(ev);
 	PQclear(res);

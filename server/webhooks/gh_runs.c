@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "domain/runs_merge.h"
+#include "shiplog/hex.h"
 #include "webhooks/github_events.h"
 
 #define PROVIDER "github-actions"
@@ -74,10 +75,7 @@ static const char *lower_sha(const char *s, char *buf, size_t size)
 {
 	if (!s || strlen(s) >= size)
 		return s;
-	size_t i;
-	for (i = 0; s[i]; i++)
-		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + 32 : s[i]);
-	buf[i] = '\0';
+	hex_lower_copy(buf, s, size - 1);
 	return buf;
 }
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "http/form.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
@@ -67,7 +68,7 @@ int webhook_repo(struct webhook_ctx *ctx)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	ctx->repo_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	ctx->repo_id = db_get_i64(res, 0, 0);
 	snprintf(ctx->repo_name, sizeof ctx->repo_name, "%s", PQgetvalue(res, 0, 1));
 	snprintf(ctx->default_branch, sizeof ctx->default_branch, "%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
@@ -175,7 +176,7 @@ static int insert_attempt(struct db_conn *c, const struct webhook_delivery *d,
 			     16, p, lengths, formats, &res);
 	free(headers);
 	if (n > 0)
-		*row_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*row_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	return n < 0 ? n : DB_OK;
 }
@@ -342,12 +343,12 @@ static unsigned char *stored_delivery(const PGresult *res, int i, int col,
 		.source = PQgetvalue(res, i, col),
 		.event = PQgetvalue(res, i, col + 1),
 		.delivery_id = PQgetvalue(res, i, col + 2),
-		.hook_id = PQgetisnull(res, i, col + 3) ? NULL : PQgetvalue(res, i, col + 3),
-		.content_type = PQgetisnull(res, i, col + 4) ? NULL : PQgetvalue(res, i, col + 4),
+		.hook_id = db_get_text_or_null(res, i, col + 3),
+		.content_type = db_get_text_or_null(res, i, col + 4),
 		.signature = PQgetvalue(res, i, col + 5),
 		.body = (const char *)body,
 		.body_len = body_len,
-		.received_us = strtoll(PQgetvalue(res, i, col + 7), NULL, 10),
+		.received_us = db_get_i64(res, i, col + 7),
 	};
 	return body;
 }
@@ -430,10 +431,10 @@ static int apply_body(struct db_conn *c, void *arg)
 		PQclear(res);
 		return n;
 	}
-	x->first = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	x->first = db_get_i64(res, 0, 0);
 	int rc = DB_OK;
 	for (int i = 0; i < n && rc >= 0; i++) {
-		int64_t row = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		int64_t row = db_get_i64(res, i, 0);
 		struct webhook_result out;
 		memset(&out, 0, sizeof out);
 		if (PQgetisnull(res, i, 7)) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shiplog/clock.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/webhook.h"
 
 const json_t *wj_get(const json_t *root, const char *path)
@@ -37,9 +38,7 @@ size_t wj_replace_nul(json_t *root)
 			nuls += s[i] == '\0';
 		if (!nuls)
 			return 0;
-		char *out = malloc(len + 2 * nuls + 1);
-		if (!out)
-			abort();
+		char *out = xmalloc(len + 2 * nuls + 1);
 		size_t o = 0;
 		for (size_t i = 0; i < len; i++) {
 			if (s[i]) {

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/result.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
@@ -156,7 +157,7 @@ static void write_group(struct pending *group, size_t n)
 				 c ? db_last_error(c) : "no database connection");
 			continue;
 		}
-		p->out->row_id = strtoll(PQgetvalue(res, (int)k, 0), NULL, 10);
+		p->out->row_id = db_get_i64(res, (int)k, 0);
 		bool dup = strcmp(PQgetvalue(res, (int)k, 1), "duplicate") == 0;
 		p->out->outcome = dup ? WEBHOOK_DUPLICATE : WEBHOOK_QUEUED;
 		snprintf(p->out->action, sizeof p->out->action, "%s", p->action ? p->action : "");
@@ -299,7 +300,7 @@ static void count_backlog(struct db_conn *c)
 	PGresult *res = NULL;
 	if (db_query(c, "SELECT count(*) FROM deliveries WHERE status = 'received'", 0, NULL, &res) >
 	    0)
-		metrics_set_webhook_queue(strtol(PQgetvalue(res, 0, 0), NULL, 10));
+		metrics_set_webhook_queue((long)db_get_i64(res, 0, 0));
 	PQclear(res);
 }
 

@@ -26,6 +26,7 @@
 #include "shiplog/db.h"
 #include "shiplog/log.h"
 #include "shiplog/metrics.h"
+#include "shiplog/xalloc.h"
 #include "webhooks/spool.h"
 
 #define SPOOL_SUBDIR "spool"
@@ -164,9 +165,7 @@ static bool apply_file(struct app *app, struct db_conn *c, const char *path, boo
 		close(fd);
 		return true;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		abort();
+	buf = xmalloc((size_t)st.st_size + 1);
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
@@ -255,9 +254,7 @@ int spool_drain(struct app *app)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof *names);
-			if (!names)
-				abort();
+			names = xrealloc(names, cap * sizeof *names);
 		}
 		names[n++] = strdup(e->d_name);
 	}

@@ -21,6 +21,7 @@
 #include "domain/runs_merge.h"
 #include "http/form.h"
 #include "shiplog/config.h"
+#include "shiplog/hex.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/webhook.h"
 
@@ -218,7 +219,7 @@ static void pure_mappers(const json_t *p)
 		FUZZ_CHECK(memchr(pkg.name, '\0', sizeof pkg.name) != NULL);
 		FUZZ_CHECK(memchr(pkg.version, '\0', sizeof pkg.version) != NULL);
 		FUZZ_CHECK(memchr(pkg.uri, '\0', sizeof pkg.uri) != NULL);
-		FUZZ_CHECK(pkg.commit == NULL || gh_is_commit_sha(pkg.commit));
+		FUZZ_CHECK(pkg.commit == NULL || hex_is_sha(pkg.commit));
 		FUZZ_CHECK(pkg.digest == NULL || gh_is_sha256_digest(pkg.digest));
 	}
 

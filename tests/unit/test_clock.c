@@ -321,9 +321,55 @@ static void offsets_cannot_leave_the_supported_range(void **state)
 	assert_int_equal(us, 0);
 }
 
+/* The calendar: days from 1970-01-01 and back agree with timegm()/gmtime_r()
+ * on every day of 1900..2400 (leap centuries included), and the weekday. */
+static void calendar_days_agree_with_the_c_library(void **state)
+{
+	(void)state;
+	assert_int_equal(clock_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(clock_days_from_civil(1969, 12, 31), -1);
+	assert_int_equal(clock_days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(clock_days_from_civil(9999, 12, 31), 2932896);
+	int64_t first = clock_days_from_civil(1900, 1, 1);
+	int64_t last = clock_days_from_civil(2400, 12, 31);
+	for (int64_t day = first; day <= last; day++) {
+		time_t t = (time_t)(day * 86400);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		int y, m, d;
+		clock_civil_from_days(day, &y, &m, &d);
+		if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 || d != tm.tm_mday ||
+		    clock_weekday_of_days(day) != tm.tm_wday)
+			fail_msg("day %lld: %04d-%02d-%02d weekday %d", (long long)day, y, m, d,
+				 clock_weekday_of_days(day));
+		if (clock_days_from_civil(y, m, d) != day)
+			fail_msg("day %lld does not round-trip", (long long)day);
+	}
+	assert_int_equal(clock_weekday_of_days(0), 4); /* a Thursday */
+	assert_int_equal(clock_weekday_of_days(-1), 3);
+}
+
+static void calendar_months_and_leap_years(void **state)
+{
+	(void)state;
+	assert_true(clock_is_leap_year(2024));
+	assert_true(clock_is_leap_year(2000));
+	assert_false(clock_is_leap_year(2100));
+	assert_false(clock_is_leap_year(2026));
+	assert_int_equal(clock_days_in_month(2024, 2), 29);
+	assert_int_equal(clock_days_in_month(2100, 2), 28);
+	assert_int_equal(clock_days_in_month(2026, 1), 31);
+	assert_int_equal(clock_days_in_month(2026, 4), 30);
+	assert_int_equal(clock_days_in_month(2026, 12), 31);
+	assert_int_equal(clock_days_in_month(2026, 0), 0);
+	assert_int_equal(clock_days_in_month(2026, 13), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(calendar_days_agree_with_the_c_library),
+		cmocka_unit_test(calendar_months_and_leap_years),
 		cmocka_unit_test(offsets_cannot_leave_the_supported_range),
 		cmocka_unit_test_teardown(utc_times_parse_to_epoch_microseconds, reset_clock),
 		cmocka_unit_test_teardown(offsets_convert_to_utc, reset_clock),

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "shiplog/db.h"
@@ -82,12 +83,26 @@ static void empty_array_has_no_dimension(void **state)
 	db_array_free(&a);
 }
 
+/* The text form for a $n::text[] parameter: quoted, '"' and '\\' escaped. */
+static void text_literal_quotes_and_escapes(void **state)
+{
+	(void)state;
+	const char *v[4] = {"sha256:ab", "NULL", "say \"hi\"", "back\\slash"};
+	char *s = db_text_array_literal(v, 4);
+	assert_string_equal(s, "{\"sha256:ab\",\"NULL\",\"say \\\"hi\\\"\",\"back\\\\slash\"}");
+	free(s);
+	s = db_text_array_literal(v, 0);
+	assert_string_equal(s, "{}");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_array_with_a_null),
 		cmocka_unit_test(bytea_array_keeps_every_byte),
 		cmocka_unit_test(empty_array_has_no_dimension),
+		cmocka_unit_test(text_literal_quotes_and_escapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "domain/rc.h"
 #include "shiplog/auth.h"
+#include "shiplog/clock.h"
 
 static void manual_rc_transitions_follow_the_table(void **state)
 {
@@ -96,8 +97,8 @@ static void dates_round_trip_and_weekdays_are_right(void **state)
 	(void)state;
 	char buf[16];
 	assert_int_equal(day("1970-01-01"), 0);
-	assert_int_equal(rc_weekday_of_days(day("2023-08-17")), 4); /* a Thursday */
-	assert_int_equal(rc_weekday_of_days(day("1969-12-31")), 3);
+	assert_int_equal(clock_weekday_of_days(day("2023-08-17")), 4); /* a Thursday */
+	assert_int_equal(clock_weekday_of_days(day("1969-12-31")), 3);
 	rc_format_date(day("2024-02-29"), buf, sizeof buf);
 	assert_string_equal(buf, "2024-02-29");
 	rc_format_date(day("1960-03-01"), buf, sizeof buf);
@@ -143,7 +144,7 @@ static void weekly_cadence_without_anchor_uses_the_weekday(void **state)
 	struct config_cadence c = {7, 2, NULL}; /* Tuesdays */
 	int64_t out;
 	assert_true(rc_cadence_next(&c, day("2026-03-05"), &out)); /* a Thursday */
-	assert_int_equal(rc_weekday_of_days(out), 2);
+	assert_int_equal(clock_weekday_of_days(out), 2);
 	assert_int_equal(out - day("2026-03-05"), 5);
 	struct config_cadence none = {0, -1, NULL};
 	assert_false(rc_cadence_next(&none, 0, &out));

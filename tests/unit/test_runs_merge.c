@@ -1,6 +1,6 @@
 /*
  * test_runs_merge.c — the pure parts of the runs merge: status names and
- * ranks, the kind of a run, the tiebreak, and how steps are normalised.
+ * ranks, the kind of a run, and how steps are normalised.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,25 +91,6 @@ static void kind_comes_from_config_rules_then_branch_and_tags(void **state)
 	config_free(cfg);
 }
 
-static void tiebreak_is_sha256_hex_of_the_joined_parts(void **state)
-{
-	(void)state;
-	char a[65], b[65], c[65];
-	const char *p1[3] = {"completed", "success", NULL};
-	const char *p2[3] = {"completed", "success", ""};
-	const char *p3[3] = {"completed", "failure", NULL};
-	runs_tiebreak(p1, 3, a);
-	runs_tiebreak(p2, 3, b);
-	runs_tiebreak(p3, 3, c);
-	assert_int_equal(strlen(a), 64);
-	assert_string_equal(a, b); /* NULL and "" are the same part */
-	assert_string_not_equal(a, c);
-	/* sha256("completed|success|") */
-	assert_string_equal(a, "2b533d368dc2ff1ddd6012f4001174033e77befe395755c3a38a908d9e6b3d13");
-	for (size_t i = 0; i < 64; i++)
-		assert_true((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f'));
-}
-
 static void steps_keep_six_fields_with_utc_times(void **state)
 {
 	(void)state;
@@ -147,7 +128,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statuses_normalise_to_four_names_ranked),
 		cmocka_unit_test(kind_comes_from_config_rules_then_branch_and_tags),
-		cmocka_unit_test(tiebreak_is_sha256_hex_of_the_joined_parts),
 		cmocka_unit_test(steps_keep_six_fields_with_utc_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
