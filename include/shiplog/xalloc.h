@@ -13,6 +13,7 @@
 #ifndef SHIPLOG_XALLOC_H
 #define SHIPLOG_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t n);
@@ -21,6 +22,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* asprintf() that aborts on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Makes jansson use xmalloc/free (json_set_alloc_funcs); before any JSON. */
 void xalloc_init_json(void);

@@ -10,6 +10,7 @@
 
 #include "notify/notify_internal.h"
 #include "shiplog/notify_kinds.h"
+#include "shiplog/xalloc.h"
 
 static const char *str(const json_t *data, const char *key, const char *fallback)
 {
@@ -24,17 +25,6 @@ const char *notify_data_str(const json_t *data, const char *key, const char *fal
 
 /* ---- what a message of each kind says ---- */
 
-__attribute__((format(printf, 1, 2))) static char *say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 static void short_sha(const json_t *data, char out[16])
 {
 	snprintf(out, 16, "%.7s", str(data, "commit", ""));
@@ -44,19 +34,19 @@ static char *rc_cut(const json_t *data)
 {
 	char sha[16];
 	short_sha(data, sha);
-	return say("Release candidate %s of %s was cut%s%s", str(data, "version", "?"),
+	return xasprintf("Release candidate %s of %s was cut%s%s", str(data, "version", "?"),
 		   str(data, "repository", "?"), sha[0] ? " from " : "", sha);
 }
 
 static char *rc_ready(const json_t *data)
 {
-	return say("Release candidate %s of %s is ready: every gate passed",
+	return xasprintf("Release candidate %s of %s is ready: every gate passed",
 		   str(data, "version", "?"), str(data, "repository", "?"));
 }
 
 static char *rc_blocked(const json_t *data)
 {
-	return say("Release candidate %s of %s is blocked by %s%s%s%s%s%s",
+	return xasprintf("Release candidate %s of %s is blocked by %s%s%s%s%s%s",
 		   str(data, "version", "?"), str(data, "repository", "?"),
 		   str(data, "author", "someone"), str(data, "team", NULL) ? " (" : "",
 		   str(data, "team", ""), str(data, "team", NULL) ? ")" : "",
@@ -66,7 +56,7 @@ static char *rc_blocked(const json_t *data)
 static char *rc_released(const json_t *data)
 {
 	const char *version = str(data, "version", "?");
-	return say("Release candidate %s of %s was released as %s", version,
+	return xasprintf("Release candidate %s of %s was released as %s", version,
 		   str(data, "repository", "?"), str(data, "target", version));
 }
 
@@ -74,7 +64,7 @@ static char *main_broken(const json_t *data)
 {
 	char sha[16];
 	short_sha(data, sha);
-	return say("%s of %s is red: %s %s on %s", str(data, "branch", "main"),
+	return xasprintf("%s of %s is red: %s %s on %s", str(data, "branch", "main"),
 		   str(data, "repository", "?"), str(data, "workflow", "a workflow"),
 		   !strcmp(str(data, "conclusion", ""), "timed_out") ? "timed out" : "failed",
 		   sha[0] ? sha : "?");
@@ -84,21 +74,21 @@ static char *main_fixed(const json_t *data)
 {
 	char sha[16];
 	short_sha(data, sha);
-	return say("%s of %s is green again: %s passed on %s", str(data, "branch", "main"),
+	return xasprintf("%s of %s is green again: %s passed on %s", str(data, "branch", "main"),
 		   str(data, "repository", "?"), str(data, "workflow", "a workflow"),
 		   sha[0] ? sha : "?");
 }
 
 static char *deployment_failed(const json_t *data)
 {
-	return say("Deployment to %s failed: %s%s%s", str(data, "environment", "?"),
+	return xasprintf("Deployment to %s failed: %s%s%s", str(data, "environment", "?"),
 		   str(data, "revision", "?"), str(data, "reason", NULL) ? " — " : "",
 		   str(data, "reason", ""));
 }
 
 static char *feedback_new(const json_t *data)
 {
-	return say("New feedback on %s of %s: %s from %s%s%s%s", str(data, "version", "?"),
+	return xasprintf("New feedback on %s of %s: %s from %s%s%s%s", str(data, "version", "?"),
 		   str(data, "repository", "?"), str(data, "verdict", "?"),
 		   str(data, "author", "someone"), str(data, "team", NULL) ? " (" : "",
 		   str(data, "team", ""), str(data, "team", NULL) ? ")" : "");

@@ -11,6 +11,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/dashboard.h"
 #include "shiplog/notify.h"
+#include "shiplog/xalloc.h"
 #include "shiplog/notify_kinds.h"
 
 #ifndef SHIPLOG_VERSION
@@ -34,11 +35,8 @@ __attribute__((format(printf, 2, 3))) static void add_header(struct notify_msg *
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *h = NULL;
-	if (vasprintf(&h, fmt, ap) < 0)
-		abort();
+	m->headers[m->n_headers++] = xvasprintf(fmt, ap);
 	va_end(ap);
-	m->headers[m->n_headers++] = h;
 }
 
 /* The dashboard links of a notification (new object). */
