@@ -58,7 +58,6 @@ static const char *const still_holding_sql[] = {
 	"server/domain/rc_store.c",
 	"server/domain/rc_store_internal.h",
 	"server/domain/runs_merge.c",
-	"server/http/sse.c",
 	"server/notify/outbox.c",
 	"server/notify/readiness.c",
 	"server/notify/sender.c",
