@@ -50,7 +50,6 @@ static const char *const still_holding_sql[] = {
 	"server/api/runs.c",
 	"server/api/stats.c",
 	"server/api/train.c",
-	"server/core/retention.c",
 	"server/domain/deployments.c",
 	"server/domain/deployments_sql.h",
 	"server/domain/rc_changes.c",
