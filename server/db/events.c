@@ -72,6 +72,22 @@ int db_events_after(struct db_conn *c, int64_t after, json_t **rows)
 	return n;
 }
 
+int db_events_newest(struct db_conn *c, long long *max, long long *sum)
+{
+	PGresult *res = NULL;
+	/* LIMIT: DB_EVENTS_NEWEST */
+	int n = db_query(c,
+			 "SELECT coalesce(max(id), 0)::text, coalesce(sum(id), 0)::text FROM"
+			 " (SELECT id FROM events ORDER BY id DESC LIMIT 256) x",
+			 0, NULL, &res);
+	if (n == 1) {
+		*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*sum = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
+	PQclear(res);
+	return n;
+}
+
 /* ---- the listener ---- */
 
 struct db_listener {

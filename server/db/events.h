@@ -30,6 +30,12 @@
  */
 int db_events_after(struct db_conn *c, int64_t after, json_t **rows);
 
+/* The newest DB_EVENTS_NEWEST event ids: the highest, and their sum (an id
+ * that commits late changes the sum even when it is not the highest).  1
+ * and both set, or a failure. */
+#define DB_EVENTS_NEWEST 256
+int db_events_newest(struct db_conn *c, long long *max, long long *sum);
+
 /* ---- the listener: its own connection, outside the pool ---- */
 
 /* A connection that LISTENs on "shiplog_events". */
