@@ -59,7 +59,6 @@ static const char *const still_holding_sql[] = {
 	"server/notify/outbox.c",
 	"server/notify/readiness.c",
 	"server/notify/sinks.c",
-	"server/webhooks/flux.c",
 	"server/webhooks/gh_checks.c",
 	"server/webhooks/gh_deployments.c",
 	"server/webhooks/gh_git.c",
