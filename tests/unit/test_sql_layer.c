@@ -11,7 +11,8 @@
  * Comments are skipped; a literal such as the route method "DELETE" is not
  * SQL.  Files that still hold SQL are listed in still_holding_sql[] below:
  * the test fails when a file outside the list holds SQL and when a listed
- * file no longer does, so the list is always exact.
+ * file no longer does, so the list is always exact.  SQL_LAYER_DEBUG=1 in
+ * the environment prints what was found in each file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,9 +72,10 @@ static const char *const still_holding_sql[] = {
 
 /* Functions whose argument is SQL text (include/shiplog/db.h, libpq). */
 static const char *const sql_functions[] = {
-	"db_query",	     "db_query_bin",	    "db_exec",		   "db_defer",
-	"PQexec",	     "PQexecParams",	    "PQprepare",	   "PQexecPrepared",
-	"PQsendQuery",	     "PQsendQueryParams",   "PQsendPrepare",	   "PQsendQueryPrepared",
+	"db_query",	      "db_query_bin",	"db_exec",
+	"db_defer",	      "PQexec",		"PQexecParams",
+	"PQprepare",	      "PQexecPrepared", "PQsendQuery",
+	"PQsendQueryParams",  "PQsendPrepare",	"PQsendQueryPrepared",
 	"PQdescribePrepared",
 };
 
@@ -93,9 +95,9 @@ static void compile_patterns(void)
 	if (done)
 		return;
 	for (size_t i = 0; i < N_PATTERNS; i++)
-		assert_int_equal(
-			regcomp(&patterns[i], sql_patterns[i], REG_EXTENDED | REG_ICASE | REG_NOSUB),
-			0);
+		assert_int_equal(regcomp(&patterns[i], sql_patterns[i],
+					 REG_EXTENDED | REG_ICASE | REG_NOSUB),
+				 0);
 	done = true;
 }
 
@@ -215,8 +217,8 @@ static void scan_text(const char *src, struct finding *f)
 			while (*after == ' ' || *after == '\t')
 				after++;
 			if (*after == '(' && !isdigit((unsigned char)*s)) {
-				for (size_t i = 0; i < sizeof sql_functions / sizeof sql_functions[0];
-				     i++) {
+				for (size_t i = 0;
+				     i < sizeof sql_functions / sizeof sql_functions[0]; i++) {
 					if (strlen(sql_functions[i]) == n &&
 					    !strncmp(s, sql_functions[i], n)) {
 						f->found = true;
