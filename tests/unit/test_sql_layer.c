@@ -58,7 +58,6 @@ static const char *const still_holding_sql[] = {
 	"server/domain/rc_store_internal.h",
 	"server/domain/runs_merge.c",
 	"server/notify/outbox.c",
-	"server/notify/readiness.c",
 	"server/notify/sinks.c",
 	"server/webhooks/gh_checks.c",
 	"server/webhooks/gh_deployments.c",
