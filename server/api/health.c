@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "db/health.h"
 #include "shiplog/app.h"
 #include "shiplog/db.h"
 #include "shiplog/metrics.h"
@@ -22,7 +23,7 @@ void api_readyz(struct http_request *r)
 		return;
 	}
 	char why[512] = "database: not ready";
-	bool ok = db_exec(c, "SELECT 1") >= 0 && db_schema_compatible(c, why, sizeof why);
+	bool ok = db_ready(c, why, sizeof why);
 	if (!ok && db_last_error(c)[0])
 		snprintf(why, sizeof why, "database: %s", db_last_error(c));
 	db_release(c);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/tokens.h"
 #include "http/internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -49,12 +50,7 @@ static bool session_end(struct http_request *r)
 		return false; /* http_db answered 503 */
 	unsigned char hash[32];
 	auth_session_hash(cookie, hash);
-	const char *p[1] = {(const char *)hash};
-	int l[1] = {32}, f[1] = {1};
-	if (db_query_bin(c,
-			 "UPDATE sessions SET revoked_at = now() "
-			 "WHERE id_hash = $1 AND revoked_at IS NULL",
-			 1, p, l, f, NULL) >= 0)
+	if (db_session_end(c, hash) >= 0)
 		return true;
 	http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not end the session");
 	http_reply_header(r, "Retry-After", "5");
@@ -75,28 +71,20 @@ static bool session_issue(struct http_request *r)
 	};
 	if (r->who.via == AUTH_VIA_NONE)
 		return false;
-	char id[AUTH_SESSION_ID_LEN + 1], token_id[32], expires[32];
+	char id[AUTH_SESSION_ID_LEN + 1];
 	auth_session_generate(id);
-	unsigned char hash[32];
-	auth_session_hash(id, hash);
-	snprintf(token_id, sizeof token_id, "%lld", (long long)r->who.token_id);
-	/* by the service's clock, which SHIPLOG_NOW pins */
-	snprintf(expires, sizeof expires, "%lld",
-		 (long long)(clock_now_s() + r->app->cfg->session_ttl));
 	bool admin = r->who.via == AUTH_VIA_ADMIN_TOKEN;
-	const char *p[6] = {(const char *)hash,
-			    kinds[r->who.via],
-			    r->who.subject,
-			    r->who.via == AUTH_VIA_TOKEN ? token_id : NULL,
-			    admin ? (const char *)r->app->admin_token_hash : NULL,
-			    expires};
-	int l[6] = {32, 0, 0, 0, admin ? 32 : 0, 0}, f[6] = {1, 0, 0, 0, admin, 0};
+	struct db_session_new s = {
+		.kind = kinds[r->who.via],
+		.subject = r->who.subject,
+		.token_id = r->who.via == AUTH_VIA_TOKEN ? r->who.token_id : 0,
+		.admin_token_hash = admin ? r->app->admin_token_hash : NULL,
+		/* by the service's clock, which SHIPLOG_NOW pins */
+		.expires_s = clock_now_s() + r->app->cfg->session_ttl,
+	};
+	auth_session_hash(id, s.id_hash);
 	struct db_conn *c = http_db(r);
-	if (!c || db_query_bin(c,
-			       "INSERT INTO sessions (id_hash, kind, subject, token_id, "
-			       "admin_token_hash, expires_at) "
-			       "VALUES ($1, $2, $3, $4::bigint, $5, to_timestamp($6::bigint))",
-			       6, p, l, f, NULL) < 0) {
+	if (!c || db_session_insert(c, &s) < 0) {
 		if (c) {
 			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not start the session");
 			http_reply_header(r, "Retry-After", "5");

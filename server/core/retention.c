@@ -4,8 +4,8 @@
  * One run: take the advisory lock or skip; fix the cutoff base once
  * (least(shiplog's now, the database's now)); then, for each kind of data,
  * repeat one batch statement, each in its own short transaction, until it
- * changes no row.  Every statement selects at most batch_size rows and
- * re-checks its condition on each row it changes, so a row is counted once.
+ * changes no row.  The statements, and how they count each row once:
+ * db/retention.c.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/retention.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
@@ -23,113 +24,29 @@
 #include "shiplog/metrics.h"
 #include "shiplog/retention.h"
 
-/* A batch that takes longer than this is cancelled (and retried next run);
- * well above what batch_size rows need, and it bounds shutdown. */
-#define BATCH_STATEMENT_TIMEOUT "SET LOCAL statement_timeout = '30s'"
-
-/* $1 cutoff base (timestamptz), $2 days, $3 batch size.  Keep a failed
- * delivery's body while its delivery id has not succeeded (rule 1). */
-static const char sql_prune_bodies[] =
-	"UPDATE deliveries d SET body = NULL "
-	"WHERE d.id IN (SELECT k.id FROM deliveries k "
-	"  WHERE k.body IS NOT NULL "
-	"    AND k.received_at < $1::timestamptz - make_interval(days => $2::int) "
-	"    AND NOT (k.status IN ('failed', 'received') AND NOT EXISTS ("
-	"      SELECT 1 FROM deliveries s WHERE s.source = k.source "
-	"        AND s.delivery_id = k.delivery_id "
-	"        AND s.status IN ('processed', 'ignored', 'unmatched'))) "
-	"  LIMIT $3::int) "
-	"AND d.body IS NOT NULL";
-
-/* Rule 2: a row a replay points at goes after that replay. */
-static const char sql_prune_deliveries[] =
-	"DELETE FROM deliveries d "
-	"WHERE d.id IN (SELECT k.id FROM deliveries k "
-	"  WHERE k.received_at < $1::timestamptz - make_interval(days => $2::int) "
-	"    AND NOT EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = k.id) "
-	"  LIMIT $3::int)";
-
-static const char sql_prune_events[] =
-	"DELETE FROM events e "
-	"WHERE e.id IN (SELECT k.id FROM events k "
-	"  WHERE k.created_at < $1::timestamptz - make_interval(days => $2::int) "
-	"  LIMIT $3::int)";
-
-/* Prepared only once the outbox table exists (checked before each run). */
-static const char sql_prune_notifications[] =
-	"DELETE FROM notifications n "
-	"WHERE n.id IN (SELECT k.id FROM notifications k "
-	"  WHERE k.sent_at IS NOT NULL "
-	"    AND k.sent_at < $1::timestamptz - make_interval(days => $2::int) "
-	"  LIMIT $3::int) "
-	"AND n.sent_at IS NOT NULL";
-
-/* Sessions over (expired or signed out / revoked) for $2 days: nothing can
- * use them again; the days only keep them visible for a while. */
-static const char sql_prune_sessions[] =
-	"DELETE FROM sessions s "
-	"WHERE s.id_hash IN (SELECT k.id_hash FROM sessions k "
-	"  WHERE least(k.expires_at, k.revoked_at) "
-	"        < $1::timestamptz - make_interval(days => $2::int) "
-	"  LIMIT $3::int)";
-
-static const char sql_has_notifications[] =
-	"SELECT 1 FROM pg_attribute "
-	"WHERE attrelid = to_regclass('notifications') AND attname IN ('id', 'sent_at') "
-	"  AND attnum > 0 AND NOT attisdropped "
-	"HAVING count(*) = 2";
-
 static atomic_bool retention_running;  /* the thread is (to be) running */
 static atomic_bool retention_stopping; /* retention_stop() was called: end the run */
 
-struct batch {
-	const char *sql;
-	const char *const *params;
-	int affected;
-};
-
-static int batch_body(struct db_conn *c, void *arg)
-{
-	struct batch *b = arg;
-	int n = db_exec(c, BATCH_STATEMENT_TIMEOUT);
-	if (n < 0)
-		return n;
-	n = db_query(c, b->sql, 3, b->params, NULL);
-	if (n < 0)
-		return n;
-	b->affected = n;
-	return DB_OK;
-}
-
-/* Repeats one batch statement until it changes nothing (or the job is
- * stopping).  false when a batch failed (logged). */
-static bool prune_kind(struct db_conn *c, const char *what, const char *sql, const char *base,
+/* Repeats one batch until it changes nothing (or the job is stopping).
+ * false when a batch failed (logged). */
+static bool prune_kind(struct db_conn *c, const char *what, enum db_prune kind, const char *base,
 		       unsigned days, unsigned batch_size, long long *total)
 {
-	char d[16], lim[16];
-	snprintf(d, sizeof d, "%u", days);
-	snprintf(lim, sizeof lim, "%u", batch_size);
-	const char *params[3] = {base, d, lim};
 	/* shutting down: a batch in progress finishes, the rest can wait */
 	while (!atomic_load(&retention_stopping)) {
-		struct batch b = {sql, params, 0};
-		if (db_transaction(c, batch_body, &b) < 0) {
+		int affected = db_retention_prune_batch(c, kind, base, days, batch_size);
+		if (affected < 0) {
 			log_msg(LOG_WARN,
 				"retention: pruning %s stopped after %lld: %s (SQLSTATE %s)", what,
 				*total, db_last_error(c), db_last_sqlstate(c));
 			return false;
 		}
-		*total += b.affected;
-		metrics_retention_pruned(what, (uint64_t)b.affected);
-		if (b.affected == 0)
+		*total += affected;
+		metrics_retention_pruned(what, (uint64_t)affected);
+		if (affected == 0)
 			break;
 	}
 	return true;
-}
-
-static bool has_notifications(struct db_conn *c)
-{
-	return db_query(c, sql_has_notifications, 0, NULL, NULL) > 0;
 }
 
 static void log_run(const struct retention_counts *out, const char *base, bool ok)
@@ -152,34 +69,26 @@ static void log_run(const struct retention_counts *out, const char *base, bool o
 static bool run_locked(struct db_conn *c, const struct config_retention *cfg, int64_t now_us,
 		       struct retention_counts *out)
 {
-	char now_text[40];
-	clock_format_rfc3339(now_us, now_text, sizeof now_text);
-	const char *p[1] = {now_text};
-	PGresult *res = NULL;
-	if (db_query(c, "SELECT least($1::timestamptz, now())::text", 1, p, &res) != 1) {
-		PQclear(res);
-		return false;
-	}
 	char base[64];
-	snprintf(base, sizeof base, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
+	if (db_retention_base(c, now_us, base, sizeof base) != 1)
+		return false;
 
 	unsigned batch = cfg->batch_size ? cfg->batch_size : 5000;
 	bool ok = true;
 	if (cfg->delivery_bodies_days)
-		ok &= prune_kind(c, "delivery_bodies", sql_prune_bodies, base,
+		ok &= prune_kind(c, "delivery_bodies", DB_PRUNE_DELIVERY_BODIES, base,
 				 cfg->delivery_bodies_days, batch, &out->delivery_bodies);
 	if (cfg->deliveries_days)
-		ok &= prune_kind(c, "deliveries", sql_prune_deliveries, base, cfg->deliveries_days,
+		ok &= prune_kind(c, "deliveries", DB_PRUNE_DELIVERIES, base, cfg->deliveries_days,
 				 batch, &out->deliveries);
 	/* notifications before events: an outbox row may refer to its event */
-	if (cfg->notifications_days && has_notifications(c))
-		ok &= prune_kind(c, "notifications", sql_prune_notifications, base,
+	if (cfg->notifications_days && db_retention_has_notifications(c) > 0)
+		ok &= prune_kind(c, "notifications", DB_PRUNE_NOTIFICATIONS, base,
 				 cfg->notifications_days, batch, &out->notifications);
 	if (cfg->events_days)
-		ok &= prune_kind(c, "events", sql_prune_events, base, cfg->events_days, batch,
+		ok &= prune_kind(c, "events", DB_PRUNE_EVENTS, base, cfg->events_days, batch,
 				 &out->events);
-	ok &= prune_kind(c, "sessions", sql_prune_sessions, base, RETENTION_SESSIONS_DAYS, batch,
+	ok &= prune_kind(c, "sessions", DB_PRUNE_SESSIONS, base, RETENTION_SESSIONS_DAYS, batch,
 			 &out->sessions);
 	log_run(out, base, ok);
 	return ok;
@@ -194,10 +103,8 @@ enum retention_result retention_run(struct db_pool *pool, const struct config_re
 		metrics_retention_run("failed");
 		return RETENTION_FAILED;
 	}
-	PGresult *res = NULL;
-	int n = db_query(c, "SELECT pg_try_advisory_lock(" RETENTION_LOCK_KEY ")", 0, NULL, &res);
-	bool locked = n == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	bool locked = false;
+	int n = db_retention_try_lock(c, &locked);
 	enum retention_result result;
 	if (n != 1) {
 		result = RETENTION_FAILED;
@@ -208,7 +115,7 @@ enum retention_result retention_run(struct db_pool *pool, const struct config_re
 		result = run_locked(c, cfg, now_us, out) ? RETENTION_DONE : RETENTION_FAILED;
 		/* a session lock: give it back before the connection goes to the pool
 		 * (if the connection broke, the lock went with its session) */
-		db_exec(c, "SELECT pg_advisory_unlock(" RETENTION_LOCK_KEY ")");
+		db_retention_unlock(c);
 	}
 	db_release(c);
 	static const char *const result_names[] = {"done", "skipped", "failed"};

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/tokens.h"
 #include "http/internal.h"
 #include "http/netaddr.h"
 #include "shiplog/app.h"
@@ -127,36 +128,22 @@ bool http_authenticate_token(struct http_request *r, const char *token)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return false;
-	const char *params[1] = {(const char *)hash};
-	int lengths[1] = {32}, formats[1] = {1};
-	PGresult *res = NULL;
-	int n = db_query_bin(c,
-			     "SELECT id, owner, scopes FROM api_tokens "
-			     "WHERE token_hash = $1 AND revoked_at IS NULL",
-			     1, params, lengths, formats, &res);
+	struct db_token_auth t;
+	int n = db_token_by_hash(c, hash, &t);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the token");
 		http_reply_header(r, "Retry-After", "5");
 		return false;
 	}
 	if (n == 0) {
-		PQclear(res);
 		http_reply_problem(r, PROBLEM_UNAUTHORIZED, "Authorization: unknown or revoked token");
 		http_reply_header(r, "WWW-Authenticate", "Bearer realm=\"shiplog\", error=\"invalid_token\"");
 		return false;
 	}
-	unsigned scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
-	identity_set(r, PQgetvalue(res, 0, 1), scopes);
-	r->who.token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+	identity_set(r, t.owner, t.scopes);
+	r->who.token_id = t.id;
 	/* last use, at most once a minute, so reads stay cheap */
-	char id[32];
-	snprintf(id, sizeof id, "%lld", (long long)r->who.token_id);
-	const char *p2[1] = {id};
-	db_query(c,
-		 "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND "
-		 "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-		 1, p2, NULL);
+	db_token_touch(c, t.id);
 	return true;
 }
 
@@ -198,66 +185,45 @@ static int session_lookup(struct http_request *r, const char *cookie)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return -1;
-	/* $2: the admin token's hash now (NULL without one); $3: now, by the
-	 * service's clock (SHIPLOG_NOW pins it) */
-	char now[32];
-	snprintf(now, sizeof now, "%lld", (long long)clock_now_s());
-	const char *params[3] = {(const char *)hash,
-				 r->app->have_admin_token ? (const char *)r->app->admin_token_hash
-							  : NULL,
-				 now};
-	int lengths[3] = {32, 32, 0}, formats[3] = {1, 1, 0};
-	PGresult *res = NULL;
-	int n = db_query_bin(c,
-			     "SELECT s.kind, s.subject, t.scopes, "
-			     "coalesce(s.admin_token_hash = $2, false), s.token_id, "
-			     "s.last_seen_at < now() - interval '1 minute' "
-			     "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.token_id "
-			     "WHERE s.id_hash = $1 AND s.revoked_at IS NULL "
-			     "AND s.expires_at > to_timestamp($3::bigint) "
-			     "AND (s.token_id IS NULL OR t.revoked_at IS NULL)",
-			     3, params, lengths, formats, &res);
+	/* by the service's clock (SHIPLOG_NOW pins it) */
+	struct db_session se;
+	int n = db_session_lookup(c, hash,
+				  r->app->have_admin_token ? r->app->admin_token_hash : NULL,
+				  clock_now_s(), &se);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the session");
 		http_reply_header(r, "Retry-After", "5");
 		return -1;
 	}
-	if (n == 0) {
-		PQclear(res);
+	if (n == 0)
 		return 0;
-	}
-	const char *kind = PQgetvalue(res, 0, 0);
-	const char *subject = PQgetvalue(res, 0, 1);
 	bool live = false;
-	if (!strcmp(kind, "token")) {
-		identity_set(r, subject, (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10));
-		r->who.token_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+	if (!strcmp(se.kind, "token")) {
+		identity_set(r, se.subject, se.scopes);
+		r->who.token_id = se.token_id;
 		live = true;
-	} else if (!strcmp(kind, "admin-token")) {
+	} else if (!strcmp(se.kind, "admin-token")) {
 		/* made from SHIPLOG_ADMIN_TOKEN as it is now, not as it was */
-		live = PQgetvalue(res, 0, 3)[0] == 't';
+		live = se.admin_match;
 		if (live) {
-			identity_set(r, subject, AUTH_SCOPE_ADMIN);
+			identity_set(r, se.subject, AUTH_SCOPE_ADMIN);
 			r->who.via = AUTH_VIA_ADMIN_TOKEN;
 		}
-	} else if (!strcmp(kind, "sso")) {
+	} else if (!strcmp(se.kind, "sso")) {
 		/* SSO turned off, or the proxy now says someone else: not this session */
 		const char *now_sso = sso_subject(r);
-		live = r->app->cfg->sso_header && (!now_sso || !strcmp(now_sso, subject));
+		live = r->app->cfg->sso_header && (!now_sso || !strcmp(now_sso, se.subject));
 		if (live) {
-			identity_set(r, subject, SSO_SCOPES);
+			identity_set(r, se.subject, SSO_SCOPES);
 			r->who.via = AUTH_VIA_SSO;
 		}
 	}
-	bool stale = PQgetvalue(res, 0, 5)[0] == 't';
-	PQclear(res);
 	if (!live)
 		return 0;
 	snprintf(r->who.session_id, sizeof r->who.session_id, "%s", cookie);
 	r->via_session = true;
-	if (stale) /* last seen, at most once a minute, so reads stay cheap */
-		db_query_bin(c, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", 1,
-			     params, lengths, formats, NULL);
+	if (se.stale) /* last seen, at most once a minute, so reads stay cheap */
+		db_session_touch(c, hash);
 	return 1;
 }
 

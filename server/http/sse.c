@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "db/event_kinds.h"
+#include "db/events.h"
 #include "http/sse.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -184,36 +185,25 @@ unsigned sse_stream_count(void)
 	return n;
 }
 
-/* Formats one event row as an SSE message (caller frees). */
-static char *format_event(PGresult *res, int i, size_t *len)
+/* Formats one event (a row of db_events_after) as an SSE message (caller
+ * frees). */
+static char *format_event(const json_t *ev, size_t *len)
 {
-	json_t *payload = json_loads(PQgetvalue(res, i, 4), 0, NULL);
-	json_t *data = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-				 (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "kind",
-				 PQgetvalue(res, i, 1), "entity_type", PQgetvalue(res, i, 2),
-				 "entity_id", PQgetvalue(res, i, 3), "payload",
-				 payload ? payload : json_object(), "at", PQgetvalue(res, i, 5),
-				 "actor", PQgetvalue(res, i, 6));
-	char *js = json_dumps(data, JSON_COMPACT);
-	json_decref(data);
+	char *js = json_dumps(ev, JSON_COMPACT);
 	if (!js)
 		return NULL;
-	size_t n = strlen(js) + strlen(PQgetvalue(res, i, 1)) + 64;
+	const char *kind = json_string_value(json_object_get(ev, "kind"));
+	size_t n = strlen(js) + strlen(kind) + 64;
 	char *msg = malloc(n);
 	if (!msg)
 		abort();
-	int w = snprintf(msg, n, "id: %s\nevent: %s\ndata: %s\n\n", PQgetvalue(res, i, 0),
-			 PQgetvalue(res, i, 1), js);
+	int w = snprintf(msg, n, "id: %lld\nevent: %s\ndata: %s\n\n",
+			 (long long)json_integer_value(json_object_get(ev, "id")), kind, js);
 	free(js);
 	*len = (size_t)w;
 	return msg;
 }
 
-#define EVENT_QUERY                                                                             \
-	"SELECT id, kind, entity_type, entity_id, payload::text, "                             \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor "     \
-	"FROM events WHERE id > $1 ORDER BY id LIMIT 1000"
-#define EVENT_PAGE 1000
 /* At most one NOTIFY per this many ms: under load, the commits of that
  * interval share it (and every listener's re-read of the events). */
 #define NOTIFY_GAP_MS 10
@@ -245,75 +235,57 @@ static void end_token_streams(int64_t token_id)
 /* Reads events the hub has not broadcast yet; re-reads a window below the
  * highest id seen, since ids are taken at insert and transactions commit in
  * another order. */
-static void listener_poll_events(PGconn *pg)
+static void listener_poll_events(struct db_listener *l)
 {
 	/* nobody listening: only keep up with where the events are */
 	if (sse_stream_count() == 0) {
-		PGresult *res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM events");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			hub.max_seen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
+		db_listener_max_id(l, &hub.max_seen);
 		return;
 	}
 	/* a page at a time, until one is not full: one NOTIFY may stand for
 	 * many commits */
 	for (int page = 0; page < 64; page++) {
-		char after[32];
 		int64_t from = hub.max_seen > REPLAY_WINDOW ? hub.max_seen - REPLAY_WINDOW : 0;
-		snprintf(after, sizeof after, "%lld", (long long)from);
-		const char *p[1] = {after};
-		PGresult *res = PQexecParams(pg, EVENT_QUERY, 1, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			PQclear(res);
+		json_t *rows = NULL;
+		int count = db_listener_events_after(l, from, &rows);
+		if (count < 0)
 			return;
-		}
-		int rows = PQntuples(res);
 		int64_t before = hub.max_seen;
-		for (int i = 0; i < rows; i++) {
-			int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		size_t i;
+		json_t *ev;
+		json_array_foreach(rows, i, ev) {
+			int64_t id = json_integer_value(json_object_get(ev, "id"));
 			if (recently_sent(id))
 				continue;
 			hub.recent[hub.recent_next] = id;
 			hub.recent_next = (hub.recent_next + 1) % RECENT_IDS;
 			if (id > hub.max_seen)
 				hub.max_seen = id;
+			const char *kind = json_string_value(json_object_get(ev, "kind"));
 			size_t n;
-			char *msg = format_event(res, i, &n);
+			char *msg = format_event(ev, &n);
 			if (msg) {
-				broadcast(msg, n, event_kind_scope(PQgetvalue(res, i, 1)));
+				broadcast(msg, n, event_kind_scope(kind));
 				free(msg);
 			}
-			if (!strcmp(PQgetvalue(res, i, 1), "token.revoked"))
-				end_token_streams(strtoll(PQgetvalue(res, i, 3), NULL, 10));
+			if (!strcmp(kind, "token.revoked"))
+				end_token_streams(
+					strtoll(json_string_value(json_object_get(ev, "entity_id")),
+						NULL, 10));
 		}
-		PQclear(res);
-		if (rows < EVENT_PAGE || hub.max_seen == before)
+		json_decref(rows);
+		if (count < DB_EVENTS_PAGE || hub.max_seen == before)
 			return;
 	}
 }
 
-static PGconn *listener_connect(const char *url)
+static struct db_listener *listener_connect(const char *url)
 {
-	PGconn *pg = PQconnectdb(url);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		PQfinish(pg);
-		return NULL;
-	}
-	PGresult *res = PQexec(pg, "LISTEN shiplog_events");
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok) {
-		PQfinish(pg);
-		return NULL;
-	}
-	if (hub.max_seen == 0) {
-		/* start from now: streams replay older events themselves */
-		res = PQexec(pg, "SELECT coalesce(max(id), 0) FROM events");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			hub.max_seen = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
-	}
-	return pg;
+	struct db_listener *l = db_listener_open(url);
+	/* start from now: streams replay older events themselves */
+	if (l && hub.max_seen == 0)
+		db_listener_max_id(l, &hub.max_seen);
+	return l;
 }
 
 /* The notify hook: runs on the committing request's thread, so it only
@@ -336,13 +308,11 @@ static void listener_poke(void)
  * notification comes back on this connection, and the loop then reads the
  * new events for the local streams.  false: the connection failed (the
  * NOTIFY is sent again once reconnected). */
-static bool listener_send_notify(PGconn *pg)
+static bool listener_send_notify(struct db_listener *l)
 {
 	if (!atomic_exchange(&hub.notify_wanted, false))
 		return true;
-	PGresult *res = PQexec(pg, "NOTIFY shiplog_events");
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
+	bool ok = db_listener_notify(l) >= 0;
 	if (!ok)
 		atomic_store(&hub.notify_wanted, true);
 	return ok;
@@ -351,23 +321,24 @@ static bool listener_send_notify(PGconn *pg)
 static void *listener_main(void *arg)
 {
 	(void)arg;
-	PGconn *pg = NULL;
+	struct db_listener *l = NULL;
 	int64_t next_beat = clock_monotonic_ms() + hub.heartbeat_ms, last_notify = 0;
 	while (atomic_load(&hub.running)) {
-		if (!pg) {
-			pg = listener_connect(hub.app->cfg->database_url);
-			if (!pg) {
+		if (!l) {
+			l = listener_connect(hub.app->cfg->database_url);
+			if (!l) {
 				struct timespec ts = {0, 200 * 1000000L};
 				nanosleep(&ts, NULL);
 			} else {
 				/* whatever happened while we were away */
-				listener_poll_events(pg);
+				listener_poll_events(l);
 			}
 		}
-		if (pg) {
+		if (l) {
 			/* a NOTIFY wanted waits for NOTIFY_GAP_MS after the last one
 			 * (the wake-ups meanwhile are not needed: it is wanted) */
-			struct pollfd pfd[2] = {{PQsocket(pg), POLLIN, 0}, {hub.wake_fd, POLLIN, 0}};
+			struct pollfd pfd[2] = {{db_listener_socket(l), POLLIN, 0},
+						{hub.wake_fd, POLLIN, 0}};
 			bool wanted = atomic_load(&hub.notify_wanted);
 			int64_t now = clock_monotonic_ms(), due = last_notify + NOTIFY_GAP_MS;
 			int timeout = !wanted ? (hub.heartbeat_ms < 250 ? (int)hub.heartbeat_ms : 250)
@@ -383,23 +354,17 @@ static void *listener_main(void *arg)
 			if (send && atomic_load(&hub.notify_wanted))
 				last_notify = clock_monotonic_ms();
 			if ((rc > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
-			     !PQconsumeInput(pg)) ||
-			    (send && !listener_send_notify(pg))) {
-				PQfinish(pg);
-				pg = NULL;
+			     !db_listener_consume(l)) ||
+			    (send && !listener_send_notify(l))) {
+				db_listener_close(l);
+				l = NULL;
 				continue;
 			}
-			bool notified = false;
-			PGnotify *n;
-			while ((n = PQnotifies(pg))) {
-				notified = true;
-				PQfreemem(n);
-			}
-			if (notified)
-				listener_poll_events(pg);
-			if (PQstatus(pg) != CONNECTION_OK) {
-				PQfinish(pg);
-				pg = NULL;
+			if (db_listener_drain(l))
+				listener_poll_events(l);
+			if (!db_listener_ok(l)) {
+				db_listener_close(l);
+				l = NULL;
 			}
 		}
 		if (clock_monotonic_ms() >= next_beat) {
@@ -408,9 +373,9 @@ static void *listener_main(void *arg)
 			next_beat = clock_monotonic_ms() + hub.heartbeat_ms;
 		}
 	}
-	if (pg) {
-		listener_send_notify(pg); /* what the last requests committed */
-		PQfinish(pg);
+	if (l) {
+		listener_send_notify(l); /* what the last requests committed */
+		db_listener_close(l);
 	}
 	return NULL;
 }
@@ -553,24 +518,24 @@ static void replay(struct http_request *r, struct sse_client *c, int64_t last_ev
 	struct db_conn *db = http_db(r);
 	if (!db)
 		return;
-	char after[32];
 	int64_t from = last_event_id > REPLAY_WINDOW ? last_event_id - REPLAY_WINDOW : 0;
-	snprintf(after, sizeof after, "%lld", (long long)from);
-	const char *p[1] = {after};
-	PGresult *res = NULL;
-	if (db_query(db, EVENT_QUERY, 1, p, &res) < 0)
+	json_t *rows = NULL;
+	if (db_events_after(db, from, &rows) < 0)
 		return;
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (!auth_allows(c->scopes, event_kind_scope(PQgetvalue(res, i, 1))))
+	size_t i;
+	json_t *ev;
+	json_array_foreach(rows, i, ev) {
+		const char *kind = json_string_value(json_object_get(ev, "kind"));
+		if (!auth_allows(c->scopes, event_kind_scope(kind)))
 			continue;
 		size_t n;
-		char *msg = format_event(res, i, &n);
+		char *msg = format_event(ev, &n);
 		if (msg) {
 			client_append(c, msg, n);
 			free(msg);
 		}
 	}
-	PQclear(res);
+	json_decref(rows);
 }
 
 void sse_open(struct http_request *r, int64_t last_event_id)

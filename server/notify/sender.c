@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "db/result.h"
+#include "db/events.h"
 #include "notify/notify_internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -237,18 +238,8 @@ struct sender {
  * sum even when it is not the highest. */
 static bool events_moved(struct sender *s, struct db_conn *c, long long *max, long long *sum)
 {
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT coalesce(max(id), 0)::text, coalesce(sum(id), 0)::text FROM"
-			 " (SELECT id FROM events ORDER BY id DESC LIMIT 256) x",
-			 0, NULL, &res);
-	if (n != 1) {
-		PQclear(res);
+	if (db_events_newest(c, max, sum) != 1)
 		return false;
-	}
-	*max = db_get_i64(res, 0, 0);
-	*sum = db_get_i64(res, 0, 1);
-	PQclear(res);
 	return *max != s->seen_max || *sum != s->seen_sum;
 }
 

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "db/result.h"
+#include "db/environments.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
 #include "shiplog/app.h"
@@ -93,22 +94,12 @@ int flux_process(struct webhook_ctx *ctx)
 	if (!flux_is_deployer_kind(kind))
 		return WH_IGNORED; /* sources fetch; they do not deploy */
 
-	const char *lp[3] = {kind, ns, name};
-	PGresult *res = NULL;
-	int n = db_query(ctx->db,
-			 "SELECT id FROM environments WHERE deleted_at IS NULL"
-			 " AND flux @> jsonb_build_array(jsonb_build_object('kind', $1::text,"
-			 "  'namespace', $2::text, 'name', $3::text))"
-			 " ORDER BY sort_order, id LIMIT 1",
-			 3, lp, &res);
+	int64_t env_id = 0;
+	int n = db_environment_by_flux(ctx->db, kind, ns, name, &env_id);
 	if (n < 0)
 		return n;
-	if (n == 0) {
-		PQclear(res);
+	if (n == 0)
 		return WH_UNMATCHED;
-	}
-	int64_t env_id = db_get_i64(res, 0, 0);
-	PQclear(res);
 
 	const char *reason = wj_str(p, "reason");
 	const char *severity = wj_str(p, "severity");

@@ -40,9 +40,9 @@
 #include <unistd.h>
 
 #include "db/result.h"
+#include "db/deliveries.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
-#include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
 #include "shiplog/metrics.h"
@@ -76,78 +76,37 @@ static bool q_writing;
 
 static void applier_kick(void);
 
-enum { C_SOURCE, C_EVENT, C_ACTION, C_DELIVERY, C_HOOK, C_REPO, C_RECEIVED, C_HEADERS, C_BODY,
-       C_SIZE, C_SHA, C_SIGNATURE, N_COLS };
-
 /* Stores a group with one statement (its own transaction: committed, with
  * synchronous_commit on, when the answer arrives); fills every out. */
 static void write_group(struct pending *group, size_t n)
 {
 	struct app *app = group->app;
-	struct db_array cols[N_COLS];
-	for (int i = 0; i < N_COLS; i++)
-		db_array_init(&cols[i], i == C_BODY || i == C_SHA ? DB_OID_BYTEA : DB_OID_TEXT);
+	struct db_delivery_batch batch;
+	db_delivery_batch_init(&batch);
 	struct pending *p = group;
 	for (size_t k = 0; k < n; k++, p = p->next) {
 		const struct webhook_delivery *d = p->d;
-		char received[40], size[24];
-		unsigned char sha[32];
-		clock_format_rfc3339_us(d->received_us, received, sizeof received);
-		snprintf(size, sizeof size, "%zu", d->body_len);
-		crypto_sha256(d->body, d->body_len, sha);
-		char *headers = d->headers ? json_dumps(d->headers, JSON_COMPACT) : NULL;
-		db_array_add_text(&cols[C_SOURCE], d->source);
-		db_array_add_text(&cols[C_EVENT], d->event ? d->event : "");
-		db_array_add_text(&cols[C_ACTION], p->action ? p->action : "");
-		db_array_add_text(&cols[C_DELIVERY], d->delivery_id);
-		db_array_add_text(&cols[C_HOOK], d->hook_id);
-		db_array_add_text(&cols[C_REPO], p->repo);
-		db_array_add_text(&cols[C_RECEIVED], received);
-		db_array_add_text(&cols[C_HEADERS], headers ? headers : "{}");
-		db_array_add(&cols[C_BODY], d->body, (int)d->body_len);
-		db_array_add_text(&cols[C_SIZE], size);
-		db_array_add(&cols[C_SHA], sha, (int)sizeof sha);
-		db_array_add_text(&cols[C_SIGNATURE], d->signature);
-		free(headers);
+		struct db_delivery_new row = {
+			.source = d->source,
+			.event = d->event ? d->event : "",
+			.action = p->action ? p->action : "",
+			.delivery_id = d->delivery_id,
+			.hook_id = d->hook_id,
+			.repository = p->repo,
+			.received_us = d->received_us,
+			.headers = d->headers,
+			.body = d->body,
+			.body_len = d->body_len,
+			.signature = d->signature,
+		};
+		db_delivery_batch_add(&batch, &row);
 	}
-	const char *params[N_COLS];
-	int lengths[N_COLS], formats[N_COLS];
-	for (int i = 0; i < N_COLS; i++) {
-		params[i] = db_array_finish(&cols[i]);
-		lengths[i] = (int)cols[i].len;
-		formats[i] = 1;
-	}
-	PGresult *res = NULL;
+	struct db_delivery_stored stored[GROUP_MAX];
 	int rows = -1;
 	struct db_conn *c = db_acquire(app->db);
-	if (c) {
-		/* RETURNING yields the rows in the order they were inserted: the
-		 * ORDER BY of the SELECT, i.e. the group's order */
-		rows = db_query_bin(
-			c,
-			"INSERT INTO deliveries (source, event, action, delivery_id, hook_id, "
-			" repository, received_at, headers, body, body_size, body_sha256, signature, "
-			" status) "
-			"SELECT u.source, u.event, u.action, u.delivery_id, u.hook_id, u.repository, "
-			" u.received_at::timestamptz, u.headers::jsonb, "
-			" CASE WHEN k.done THEN NULL ELSE u.body END, u.body_size::integer, "
-			" u.body_sha256, u.signature, "
-			" CASE WHEN k.done THEN 'duplicate' ELSE 'received' END "
-			"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-			" $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::bytea[], "
-			" $12::text[]) WITH ORDINALITY AS u(source, event, action, delivery_id, "
-			" hook_id, repository, received_at, headers, body, body_size, body_sha256, "
-			" signature, ord) "
-			"CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM deliveries x "
-			" WHERE x.source = u.source AND x.delivery_id = u.delivery_id "
-			" AND x.status IN ('processed', 'ignored', 'unmatched') "
-			" AND x.replay_of IS NULL) AS done) k "
-			"ORDER BY u.ord "
-			"RETURNING id, status",
-			N_COLS, params, lengths, formats, &res);
-	}
-	for (int i = 0; i < N_COLS; i++)
-		db_array_free(&cols[i]);
+	if (c)
+		rows = db_delivery_batch_insert(c, &batch, stored);
+	db_delivery_batch_free(&batch);
 	p = group;
 	size_t queued = 0;
 	for (size_t k = 0; k < n; k++, p = p->next) {
@@ -157,15 +116,14 @@ static void write_group(struct pending *group, size_t n)
 				 c ? db_last_error(c) : "no database connection");
 			continue;
 		}
-		p->out->row_id = db_get_i64(res, (int)k, 0);
-		bool dup = strcmp(PQgetvalue(res, (int)k, 1), "duplicate") == 0;
+		p->out->row_id = stored[k].id;
+		bool dup = stored[k].duplicate;
 		p->out->outcome = dup ? WEBHOOK_DUPLICATE : WEBHOOK_QUEUED;
 		snprintf(p->out->action, sizeof p->out->action, "%s", p->action ? p->action : "");
 		queued += !dup;
 	}
 	if (rows >= 0 && rows != (int)n)
 		log_msg(LOG_ERROR, "queued deliveries: %d rows stored for %zu", rows, n);
-	PQclear(res);
 	if (c)
 		db_release(c);
 	if (queued) {
@@ -297,11 +255,9 @@ static uint64_t kicks_now(void)
 
 static void count_backlog(struct db_conn *c)
 {
-	PGresult *res = NULL;
-	if (db_query(c, "SELECT count(*) FROM deliveries WHERE status = 'received'", 0, NULL, &res) >
-	    0)
-		metrics_set_webhook_queue((long)db_get_i64(res, 0, 0));
-	PQclear(res);
+	long count = 0;
+	if (db_deliveries_backlog(c, &count) > 0)
+		metrics_set_webhook_queue(count);
 }
 
 static void *applier_main(void *arg)

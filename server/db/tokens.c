@@ -1,0 +1,202 @@
+/*
+ * db/tokens.c — the statements of API tokens and browser sessions (see
+ * db/tokens.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/tokens.h"
+
+#define TOKEN_COLUMNS                                                                  \
+	"id, name, owner, scopes, created_by, "                                        \
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "   \
+	"to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Text or NULL, as JSON. */
+static json_t *text_or_null(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? json_null() : json_string(PQgetvalue(res, i, col));
+}
+
+/* One row of TOKEN_COLUMNS. */
+static json_t *token_row(const PGresult *res, int i)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s}", "id",
+			      (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "name",
+			      PQgetvalue(res, i, 1), "owner", PQgetvalue(res, i, 2), "scopes",
+			      (json_int_t)strtoll(PQgetvalue(res, i, 3), NULL, 10), "created_by",
+			      PQgetvalue(res, i, 4), "created_at", PQgetvalue(res, i, 5));
+	json_object_set_new(o, "last_used_at", text_or_null(res, i, 6));
+	json_object_set_new(o, "revoked_at", text_or_null(res, i, 7));
+	return o;
+}
+
+int db_token_insert(struct db_conn *c, const struct db_token_new *t, json_t **row)
+{
+	char scopes[16];
+	snprintf(scopes, sizeof scopes, "%u", t->scopes);
+	const char *p[5] = {t->name, t->owner, scopes, (const char *)t->hash, t->created_by};
+	int lengths[5] = {0, 0, 0, 32, 0}, formats[5] = {0, 0, 0, 1, 0};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "INSERT INTO api_tokens (name, owner, scopes, token_hash, created_by) "
+			     "VALUES ($1, $2, $3, $4, $5) RETURNING " TOKEN_COLUMNS,
+			     5, p, lengths, formats, &res);
+	if (n >= 0)
+		*row = token_row(res, 0);
+	PQclear(res);
+	return n;
+}
+
+int db_tokens_page(struct db_conn *c, int64_t before_id, int limit, json_t **rows)
+{
+	char before[32], lim[16];
+	snprintf(before, sizeof before, "%lld", (long long)before_id);
+	snprintf(lim, sizeof lim, "%d", limit);
+	const char *p[2] = {before, lim};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE id < $1 "
+			 "ORDER BY id DESC LIMIT $2",
+			 2, p, &res);
+	if (n >= 0) {
+		*rows = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(*rows, token_row(res, i));
+	}
+	PQclear(res);
+	return n;
+}
+
+int db_token_revoke(struct db_conn *c, int64_t id)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%lld", (long long)id);
+	const char *p[1] = {text};
+	int n = db_query(c,
+			 "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) "
+			 "WHERE id = $1",
+			 1, p, NULL);
+	if (n <= 0)
+		return n;
+	/* its browser sessions end with it (a session also checks its token on
+	 * every request; this makes the end visible in the sessions table) */
+	int e = db_query(c,
+			 "UPDATE sessions SET revoked_at = now() "
+			 "WHERE token_id = $1 AND revoked_at IS NULL",
+			 1, p, NULL);
+	return e < 0 ? e : n;
+}
+
+int db_token_bootstrap_lock(struct db_conn *c, bool *have_admin)
+{
+	PGresult *res = NULL;
+	int n = db_query(
+		c,
+		"SELECT pg_advisory_xact_lock(7305681502235702), "
+		"(SELECT count(*) FROM api_tokens WHERE scopes & 8 = 8 AND revoked_at IS NULL)",
+		0, NULL, &res);
+	if (n >= 0)
+		*have_admin = atoi(PQgetvalue(res, 0, 1)) > 0;
+	PQclear(res);
+	return n;
+}
+
+int db_token_by_hash(struct db_conn *c, const unsigned char hash[32], struct db_token_auth *out)
+{
+	const char *p[1] = {(const char *)hash};
+	int lengths[1] = {32}, formats[1] = {1};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "SELECT id, owner, scopes FROM api_tokens "
+			     "WHERE token_hash = $1 AND revoked_at IS NULL",
+			     1, p, lengths, formats, &res);
+	if (n > 0) {
+		out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(out->owner, sizeof out->owner, "%s", PQgetvalue(res, 0, 1));
+		out->scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	PQclear(res);
+	return n;
+}
+
+int db_token_touch(struct db_conn *c, int64_t id)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%lld", (long long)id);
+	const char *p[1] = {text};
+	return db_query(c,
+			"UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND "
+			"(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+			1, p, NULL);
+}
+
+int db_session_insert(struct db_conn *c, const struct db_session_new *s)
+{
+	char token_id[32], expires[32];
+	snprintf(token_id, sizeof token_id, "%lld", (long long)s->token_id);
+	snprintf(expires, sizeof expires, "%lld", (long long)s->expires_s);
+	bool admin = s->admin_token_hash != NULL;
+	const char *p[6] = {(const char *)s->id_hash,
+			    s->kind,
+			    s->subject,
+			    s->token_id ? token_id : NULL,
+			    (const char *)s->admin_token_hash,
+			    expires};
+	int l[6] = {32, 0, 0, 0, admin ? 32 : 0, 0}, f[6] = {1, 0, 0, 0, admin, 0};
+	return db_query_bin(c,
+			    "INSERT INTO sessions (id_hash, kind, subject, token_id, "
+			    "admin_token_hash, expires_at) "
+			    "VALUES ($1, $2, $3, $4::bigint, $5, to_timestamp($6::bigint))",
+			    6, p, l, f, NULL);
+}
+
+int db_session_end(struct db_conn *c, const unsigned char id_hash[32])
+{
+	const char *p[1] = {(const char *)id_hash};
+	int l[1] = {32}, f[1] = {1};
+	return db_query_bin(c,
+			    "UPDATE sessions SET revoked_at = now() "
+			    "WHERE id_hash = $1 AND revoked_at IS NULL",
+			    1, p, l, f, NULL);
+}
+
+int db_session_lookup(struct db_conn *c, const unsigned char id_hash[32],
+		      const unsigned char *admin_token_hash, int64_t now_s, struct db_session *out)
+{
+	/* $2: the admin token's hash now (NULL without one); $3: now */
+	char now[32];
+	snprintf(now, sizeof now, "%lld", (long long)now_s);
+	const char *p[3] = {(const char *)id_hash, (const char *)admin_token_hash, now};
+	int l[3] = {32, 32, 0}, f[3] = {1, 1, 0};
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "SELECT s.kind, s.subject, t.scopes, "
+			     "coalesce(s.admin_token_hash = $2, false), s.token_id, "
+			     "s.last_seen_at < now() - interval '1 minute' "
+			     "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.token_id "
+			     "WHERE s.id_hash = $1 AND s.revoked_at IS NULL "
+			     "AND s.expires_at > to_timestamp($3::bigint) "
+			     "AND (s.token_id IS NULL OR t.revoked_at IS NULL)",
+			     3, p, l, f, &res);
+	if (n > 0) {
+		snprintf(out->kind, sizeof out->kind, "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->subject, sizeof out->subject, "%s", PQgetvalue(res, 0, 1));
+		out->scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+		out->admin_match = PQgetvalue(res, 0, 3)[0] == 't';
+		out->token_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+		out->stale = PQgetvalue(res, 0, 5)[0] == 't';
+	}
+	PQclear(res);
+	return n;
+}
+
+int db_session_touch(struct db_conn *c, const unsigned char id_hash[32])
+{
+	const char *p[1] = {(const char *)id_hash};
+	int l[1] = {32}, f[1] = {1};
+	return db_query_bin(c, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", 1, p,
+			    l, f, NULL);
+}

@@ -1,0 +1,414 @@
+/*
+ * test_sql_layer.c — every SQL statement lives under server/db/ (the query
+ * layer, see ARCHITECTURE.md).  Scans every .c and .h under server/ and
+ * include/ outside server/db/ (and db.h, the layer's own header) for SQL:
+ *  - string literals, adjacent ones joined as the compiler joins them (with
+ *    an ALL_CAPS macro between them, and a macro call's literal arguments,
+ *    taken as part of the run), that hold SELECT … FROM, INSERT INTO,
+ *    UPDATE … SET or DELETE FROM, in any case;
+ *  - calls of the functions that run SQL text: db_query, db_query_bin,
+ *    db_exec, db_defer and libpq's PQexec, PQexecParams, PQprepare, ...
+ * Comments are skipped; a literal such as the route method "DELETE" is not
+ * SQL.  Files that still hold SQL are listed in still_holding_sql[] below:
+ * the test fails when a file outside the list holds SQL and when a listed
+ * file no longer does, so the list is always exact.  SQL_LAYER_DEBUG=1 in
+ * the environment prints what was found in each file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * The files outside server/db/ that still hold SQL, while the statements
+ * move into server/db/ one family at a time.  This list must only shrink:
+ * never add a file to it (put the new statement in server/db/ instead).
+ * The goal is an empty list.
+ */
+static const char *const still_holding_sql[] = {
+	"server/api/artifacts.c",
+	"server/api/deliveries.c",
+	"server/api/deployments.c",
+	"server/api/environments.c",
+	"server/api/feedback.c",
+	"server/api/journey.c",
+	"server/api/notifications.c",
+	"server/api/release_candidates.c",
+	"server/api/releases.c",
+	"server/api/repos.c",
+	"server/api/runs.c",
+	"server/api/stats.c",
+	"server/api/train.c",
+	"server/domain/deployments.c",
+	"server/domain/deployments_sql.h",
+	"server/domain/rc_changes.c",
+	"server/domain/rc_read.c",
+	"server/domain/rc_store.c",
+	"server/domain/rc_store_internal.h",
+	"server/domain/runs_merge.c",
+	"server/notify/outbox.c",
+	"server/notify/sinks.c",
+	"server/webhooks/gh_checks.c",
+	"server/webhooks/gh_deployments.c",
+	"server/webhooks/gh_git.c",
+	"server/webhooks/gh_packages.c",
+	"server/webhooks/gh_pulls.c",
+	"server/webhooks/gh_releases.c",
+	"server/webhooks/ingest.c",
+};
+#define N_LISTED (sizeof still_holding_sql / sizeof still_holding_sql[0])
+
+/* Functions whose argument is SQL text (include/shiplog/db.h, libpq). */
+static const char *const sql_functions[] = {
+	"db_query",	      "db_query_bin",	"db_exec",
+	"db_defer",	      "PQexec",		"PQexecParams",
+	"PQprepare",	      "PQexecPrepared", "PQsendQuery",
+	"PQsendQueryParams",  "PQsendPrepare",	"PQsendQueryPrepared",
+	"PQdescribePrepared",
+};
+
+/* SQL in a run of joined literals (REG_ICASE; "…" may span anything). */
+static const char *const sql_patterns[] = {
+	"(^|[^a-z0-9_])select([^a-z0-9_].*)?[^a-z0-9_]from([^a-z0-9_]|$)",
+	"(^|[^a-z0-9_])insert[[:space:]]+into([^a-z0-9_]|$)",
+	"(^|[^a-z0-9_])update([^a-z0-9_].*)?[^a-z0-9_]set([^a-z0-9_]|$)",
+	"(^|[^a-z0-9_])delete[[:space:]]+from([^a-z0-9_]|$)",
+};
+#define N_PATTERNS (sizeof sql_patterns / sizeof sql_patterns[0])
+static regex_t patterns[N_PATTERNS];
+
+static void compile_patterns(void)
+{
+	static bool done;
+	if (done)
+		return;
+	for (size_t i = 0; i < N_PATTERNS; i++)
+		assert_int_equal(regcomp(&patterns[i], sql_patterns[i],
+					 REG_EXTENDED | REG_ICASE | REG_NOSUB),
+				 0);
+	done = true;
+}
+
+/* The first SQL found in a text, as "line N: what". */
+struct finding {
+	bool found;
+	char what[160];
+};
+
+struct run {
+	char *text;
+	size_t len, cap;
+	int line; /* where it starts */
+};
+
+static void run_add(struct run *r, const char *s, size_t n)
+{
+	if (r->len + n + 2 > r->cap) {
+		r->cap = (r->len + n + 2) * 2;
+		r->text = realloc(r->text, r->cap);
+		assert_non_null(r->text);
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* an escaped newline or tab separates words as a space does */
+		if (s[i] == '\\' && i + 1 < n && strchr("ntr", s[i + 1])) {
+			r->text[r->len++] = ' ';
+			i++;
+		} else {
+			r->text[r->len++] = s[i];
+		}
+	}
+	r->text[r->len++] = ' '; /* a macro or a line between literals */
+	r->text[r->len] = '\0';
+}
+
+/* Checks the run of literals that just ended, then empties it. */
+static void run_end(struct run *r, struct finding *f)
+{
+	if (r->len && !f->found) {
+		for (size_t i = 0; i < N_PATTERNS; i++) {
+			if (regexec(&patterns[i], r->text, 0, NULL, 0) == 0) {
+				f->found = true;
+				snprintf(f->what, sizeof f->what, "line %d: \"%.100s\"", r->line,
+					 r->text);
+				break;
+			}
+		}
+	}
+	r->len = 0;
+	if (r->text)
+		r->text[0] = '\0';
+}
+
+static bool is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Past a comment, a string or a character literal starting at p (p itself
+ * if none starts there); *line counts the newlines passed.  For a string,
+ * its contents go into `r` (joined onto what came before). */
+static const char *skip_lexeme(const char *p, int *line, struct run *r)
+{
+	if (p[0] == '/' && p[1] == '/') {
+		while (*p && *p != '\n')
+			p++;
+		return p;
+	}
+	if (p[0] == '/' && p[1] == '*') {
+		for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+			*line += *p == '\n';
+		return *p ? p + 2 : p;
+	}
+	if (*p == '"' || *p == '\'') {
+		char quote = *p;
+		const char *start = ++p;
+		for (; *p && *p != quote && *p != '\n'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (quote == '"') {
+			if (!r->len)
+				r->line = *line;
+			run_add(r, start, (size_t)(p - start));
+		}
+		return *p == quote ? p + 1 : p;
+	}
+	return p;
+}
+
+/* Scans C source text for SQL; the first finding in f. */
+static void scan_text(const char *src, struct finding *f)
+{
+	compile_patterns();
+	struct run r = {0};
+	int line = 1;
+	const char *p = src;
+	while (*p && !f->found) {
+		const char *q = skip_lexeme(p, &line, &r);
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if (*p == '\n' || isspace((unsigned char)*p) || (*p == '\\' && p[1] == '\n')) {
+			line += *p == '\n' || p[1] == '\n';
+			p += *p == '\\' ? 2 : 1;
+			continue;
+		}
+		if (is_ident(*p) && (p == src || !is_ident(p[-1]))) {
+			const char *s = p;
+			bool caps = true;
+			while (is_ident(*p)) {
+				caps = caps && !islower((unsigned char)*p);
+				p++;
+			}
+			size_t n = (size_t)(p - s);
+			const char *after = p;
+			while (*after == ' ' || *after == '\t')
+				after++;
+			if (*after == '(' && !isdigit((unsigned char)*s)) {
+				for (size_t i = 0;
+				     i < sizeof sql_functions / sizeof sql_functions[0]; i++) {
+					if (strlen(sql_functions[i]) == n &&
+					    !strncmp(s, sql_functions[i], n)) {
+						f->found = true;
+						snprintf(f->what, sizeof f->what, "line %d: %.*s(",
+							 line, (int)n, s);
+					}
+				}
+			}
+			if (caps && r.len && *after == '(') {
+				/* a macro call inside a run of literals, e.g.
+				 * "SELECT " TS("at") " FROM t": its literals join it */
+				int depth = 0;
+				for (p = after; *p; p++) {
+					const char *next = skip_lexeme(p, &line, &r);
+					if (next != p) {
+						p = next - 1;
+						continue;
+					}
+					line += *p == '\n';
+					depth += *p == '(';
+					if (*p == ')' && --depth == 0) {
+						p++;
+						break;
+					}
+				}
+			} else if (!caps) {
+				run_end(&r, f);
+			}
+			continue;
+		}
+		/* anything else ends a run of adjacent literals */
+		run_end(&r, f);
+		p++;
+	}
+	run_end(&r, f);
+	free(r.text);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	size_t got = fread(s, 1, (size_t)n, f);
+	s[got] = '\0';
+	fclose(f);
+	return s;
+}
+
+static bool scan_file(const char *path, struct finding *f)
+{
+	char *src = slurp(path);
+	if (!src)
+		return false;
+	*f = (struct finding){0};
+	scan_text(src, f);
+	free(src);
+	return true;
+}
+
+static bool listed(const char *rel)
+{
+	for (size_t i = 0; i < N_LISTED; i++)
+		if (!strcmp(still_holding_sql[i], rel))
+			return true;
+	return false;
+}
+
+static size_t files_scanned, files_with_sql, unlisted;
+
+/* rel: the path below the source dir. */
+static void scan_dir(const char *rel)
+{
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s/%s", SHIPLOG_SOURCE_DIR, rel);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[1280], sub[512];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		snprintf(sub, sizeof sub, "%s/%s", rel, e->d_name);
+		struct stat st;
+		if (stat(path, &st) != 0)
+			continue;
+		size_t n = strlen(e->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			if (strcmp(sub, "server/db") != 0) /* the query layer */
+				scan_dir(sub);
+			continue;
+		}
+		bool source = n > 2 && e->d_name[n - 2] == '.' &&
+			      (e->d_name[n - 1] == 'c' || e->d_name[n - 1] == 'h');
+		if (!source || !strcmp(sub, "include/shiplog/db.h"))
+			continue;
+		struct finding f;
+		assert_true(scan_file(path, &f));
+		files_scanned++;
+		if (!f.found)
+			continue;
+		files_with_sql++;
+		if (getenv("SQL_LAYER_DEBUG"))
+			print_message("%s: %s\n", sub, f.what);
+		if (!listed(sub)) {
+			unlisted++;
+			print_error("%s holds SQL (%s): move it into server/db/\n", sub, f.what);
+		}
+	}
+	closedir(d);
+}
+
+static void no_sql_outside_the_query_layer_but_in_the_listed_files(void **state)
+{
+	(void)state;
+	scan_dir("server");
+	scan_dir("include");
+	/* the scan read the tree (were it broken, it would find nothing) */
+	assert_true(files_scanned >= 50);
+	if (unlisted)
+		fail_msg("%zu file(s) outside server/db/ hold SQL", unlisted);
+}
+
+static void every_listed_file_still_holds_sql(void **state)
+{
+	(void)state;
+	size_t gone = 0;
+	for (size_t i = 0; i < N_LISTED; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", SHIPLOG_SOURCE_DIR, still_holding_sql[i]);
+		struct finding f;
+		if (!scan_file(path, &f) || !f.found) {
+			gone++;
+			print_error("%s holds no SQL now: take it off still_holding_sql[]\n",
+				    still_holding_sql[i]);
+		}
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(still_holding_sql[j], still_holding_sql[i]);
+	}
+	if (gone)
+		fail_msg("%zu listed file(s) hold no SQL", gone);
+}
+
+static bool holds_sql(const char *src)
+{
+	struct finding f = {0};
+	scan_text(src, &f);
+	return f.found;
+}
+
+static void the_scanner_tells_sql_from_other_text(void **state)
+{
+	(void)state;
+	/* SQL */
+	assert_true(holds_sql("x = \"SELECT id FROM runs\";"));
+	assert_true(holds_sql("x = \"select id \"\n\t\"from runs\";"));
+	assert_true(holds_sql("x = \"SELECT \" COLUMNS \" FROM runs\";"));
+	assert_true(holds_sql("x = \"SELECT \" TS(\"at\") \", id FROM runs\";"));
+	assert_true(holds_sql("#define Q \\\n\t\"SELECT id \" \\\n\t\"FROM runs\"\n"));
+	assert_true(holds_sql("x = \"INSERT INTO runs (id) VALUES ($1)\";"));
+	assert_true(holds_sql("x = \"insert\\n  into runs\";"));
+	assert_true(holds_sql("x = \"UPDATE runs SET x = 1\";"));
+	assert_true(holds_sql("x = \"DELETE FROM runs\";"));
+	assert_true(holds_sql("n = db_query(c, sql, 0, NULL, NULL);"));
+	assert_true(holds_sql("n = db_exec (c, \"BEGIN\");"));
+	assert_true(holds_sql("r = PQexecParams(pg, q, 1, NULL, p, NULL, NULL, 0);"));
+	assert_true(holds_sql("r = PQexec(pg, \"LISTEN x\");"));
+	assert_true(holds_sql("x = \"delete\" LATER(y) \"from t\";"));
+	/* not SQL */
+	assert_false(holds_sql("{\"DELETE\", \"/api/v1/tokens/{id}\", api_tokens_delete},"));
+	assert_false(holds_sql("/* SELECT id FROM runs */ x = 1;"));
+	assert_false(holds_sql("// db_query(c, \"UPDATE runs SET x = 1\")\nx = 1;"));
+	assert_false(holds_sql("log(\"db_query( failed\");"));
+	assert_false(holds_sql("n = my_db_query(c); db_query_count = 1;"));
+	assert_false(holds_sql("x = \"SELECT\", y = \"FROM runs\";"));
+	assert_false(holds_sql("x = \"selection from\"; y = \"updated settings\";"));
+	assert_false(holds_sql("c = '\"'; x = \"DELETE\"; y = \"FROM\";"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_scanner_tells_sql_from_other_text),
+		cmocka_unit_test(no_sql_outside_the_query_layer_but_in_the_listed_files),
+		cmocka_unit_test(every_listed_file_still_holds_sql),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
