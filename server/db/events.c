@@ -10,6 +10,7 @@
 
 #include "db/event_kinds.h"
 #include "db/events.h"
+#include "db/sql_time.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
 
@@ -39,7 +40,7 @@ int db_event_record(struct db_conn *c, const char *kind, const char *entity_type
 
 #define EVENT_QUERY                                                                        \
 	"SELECT id, kind, entity_type, entity_id, payload::text, "                         \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor " \
+	SQL_TS("created_at") ", actor "                                                    \
 	"FROM events WHERE id > $1 ORDER BY id LIMIT 1000" /* DB_EVENTS_PAGE */
 
 /* The rows of EVENT_QUERY, as db_events_after gives them. */

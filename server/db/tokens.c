@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/sql_time.h"
 #include "db/tokens.h"
 
 #define TOKEN_COLUMNS                                                                  \
 	"id, name, owner, scopes, created_by, "                                        \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "   \
-	"to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	SQL_TS("created_at") ", " SQL_TS("last_used_at") ", " SQL_TS("revoked_at")
 
 /* Text or NULL, as JSON. */
 static json_t *text_or_null(const PGresult *res, int i, int col)
