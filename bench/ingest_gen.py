@@ -282,11 +282,11 @@ def cmd_ownsql(a):
     with open(a.out, "w") as f:
         f.write("\n".join(L) + "\n")
 
-    # The queued mode's SQL for one delivery: the group INSERT of server/webhooks/queue.c with
+    # The queued mode's SQL for one delivery: the group INSERT of server/db/deliveries.c with
     # one-element arrays, one delivery per transaction (shiplog stores several per statement and
     # commit when requests arrive together; pgbench's clients each send their own).
     if a.out_queued:
-        queue = c_statements(a.src, "server/webhooks/queue.c")
+        queue = c_statements(a.src, "server/db/deliveries.c")
         qins = find(queue, "INSERT INTO deliveries")
         qconsts = {}
 
