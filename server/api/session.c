@@ -129,13 +129,11 @@ void api_session_create(struct http_request *r)
 		http_reply_field_problem(r, PROBLEM_MISSING_FIELD, "/token", "required");
 		return;
 	}
-	/* a new sign-in ends the session this browser had */
-	if (!session_end(r))
-		return;
-	/* sign-in is a bearer check, then a session */
+	/* sign-in is a bearer check, then a session; a successful one ends the
+	 * session this browser had (a refused one leaves it alone) */
 	r->who = (struct auth_identity){0};
 	r->via_session = false;
-	if (!http_authenticate_token(r, token) || !session_issue(r))
+	if (!http_authenticate_token(r, token) || !session_end(r) || !session_issue(r))
 		return;
 	http_reply_json(r, 200, session_json(r));
 }

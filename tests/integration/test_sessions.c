@@ -251,6 +251,17 @@ static void a_new_sign_in_ends_the_browsers_previous_session(void **state)
 	/* the admin session that browser had is over */
 	assert_int_equal(browser_get(&server, &first, "/api/v1/tokens"), 401);
 	free(tok);
+
+	/* a refused sign-in leaves the browser's session alone */
+	struct browser kept;
+	sign_in(&server, ITEST_ADMIN_TOKEN, &kept);
+	itest_http(&server, "POST", "/api/v1/session",
+		   (const char *const[]){kept.cookie, kept.csrf, "Content-Type: application/json",
+					 "Sec-Fetch-Site: same-origin", NULL},
+		   "{\"token\":\"shiplog_not-a-token-that-anyone-has-0123456789\"}", 58, &r);
+	itest_assert_problem(&r, 401, "/unauthorized", NULL);
+	itest_response_free(&r);
+	assert_int_equal(browser_get(&server, &kept, "/api/v1/tokens"), 200);
 }
 
 static void admin_token_sessions_end_when_the_variable_changes(void **state)
