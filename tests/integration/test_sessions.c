@@ -88,19 +88,6 @@ static long token_id_of(const char *owner)
 	return itest_sql_longf(db_url, "SELECT max(id) FROM api_tokens WHERE owner = '%s'", owner);
 }
 
-static char *token_for(const char *owner, const char *scopes_json)
-{
-	char body[300];
-	snprintf(body, sizeof body, "{\"name\":\"browser\",\"owner\":\"%s\",\"scopes\":%s}", owner,
-		 scopes_json);
-	struct itest_response r;
-	itest_json(&server, "POST", "/api/v1/tokens", ITEST_ADMIN_TOKEN, body, &r);
-	assert_int_equal(r.status, 201);
-	char *t = strdup(json_string_value(json_object_get(r.json, "token")));
-	itest_response_free(&r);
-	return t;
-}
-
 #define ARTIFACT_BODY(name)                                                                        \
 	"{\"repository\":\"itest/sessions\",\"commit\":\"5e55105e55105e55105e55105e55105e55105e55\","  \
 	"\"kind\":\"binary\",\"name\":\"" name "\",\"version\":\"1.0.0\","                        \
@@ -138,7 +125,7 @@ static void the_cookie_is_a_random_id_and_the_database_holds_only_its_hash(void 
 static void revoking_a_token_ends_its_sessions_at_once(void **state)
 {
 	(void)state;
-	char *tok = token_for("carol@example.com", "[\"read\",\"ci\"]");
+	char *tok = itest_token_owned(&server, "carol@example.com", "read,ci");
 	long id = token_id_of("carol@example.com");
 	struct browser b, other;
 	sign_in(&server, tok, &b);
@@ -178,7 +165,7 @@ static void revoking_a_token_ends_its_sessions_at_once(void **state)
 static void a_session_has_its_tokens_scopes_as_they_are_now(void **state)
 {
 	(void)state;
-	char *tok = token_for("dave@example.com", "[\"read\",\"ci\"]");
+	char *tok = itest_token_owned(&server, "dave@example.com", "read,ci");
 	long id = token_id_of("dave@example.com");
 	struct browser b;
 	sign_in(&server, tok, &b);
@@ -236,7 +223,7 @@ static void a_new_sign_in_ends_the_browsers_previous_session(void **state)
 	(void)state;
 	struct browser first;
 	sign_in(&server, ITEST_ADMIN_TOKEN, &first);
-	char *tok = token_for("erin@example.com", "[\"read\"]");
+	char *tok = itest_token_owned(&server, "erin@example.com", "read");
 	char body[300];
 	snprintf(body, sizeof body, "{\"token\":\"%s\"}", tok);
 	struct itest_response r;
@@ -297,7 +284,7 @@ static void sessions_work_across_replicas(void **state)
 	/* two processes on one database */
 	struct itest_server replica;
 	itest_server_start(&replica, db_url, NULL);
-	char *tok = token_for("frank@example.com", "[\"read\"]");
+	char *tok = itest_token_owned(&server, "frank@example.com", "read");
 	struct browser b;
 	sign_in(&server, tok, &b);
 	assert_int_equal(browser_get(&replica, &b, "/api/v1/artifacts"), 200);

@@ -529,7 +529,13 @@ void itest_pg_start(void)
 
 char *itest_token(const struct itest_server *s, const char *scopes)
 {
-	char body[512] = "{\"name\":\"itest\",\"owner\":\"itest@example.com\",\"scopes\":[";
+	return itest_token_owned(s, "itest@example.com", scopes);
+}
+
+char *itest_token_owned(const struct itest_server *s, const char *owner, const char *scopes)
+{
+	char body[512];
+	snprintf(body, sizeof body, "{\"name\":\"itest\",\"owner\":\"%s\",\"scopes\":[", owner);
 	char copy[128];
 	snprintf(copy, sizeof copy, "%s", scopes);
 	bool first = true;

@@ -117,5 +117,7 @@ void itest_config_file(const char *tag, const char *text, char *path, size_t pat
 /* Creates an API token with the given scopes ("read", "ci,feedback" ...);
  * returns the token text (caller frees). */
 char *itest_token(const struct itest_server *s, const char *scopes);
+/* The same for a token of `owner` (an e-mail address). */
+char *itest_token_owned(const struct itest_server *s, const char *owner, const char *scopes);
 
 #endif
