@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: everything from a fresh Debian 12 machine to a verdict.
 #
-# Stages: deps, build (+ unit tests), valgrind (unit tests), asan (clang ASan/UBSan build +
+# Stages: deps, lint (eslint over all JavaScript: tests/lint), build (+ unit tests), valgrind (unit tests), asan (clang ASan/UBSan build +
 # unit tests), fuzz (libFuzzer harnesses, ~2 min: tests/fuzz/README.md),
 # integration (throwaway PostgreSQL + integration tests in the ASan build),
 # compose (docker-compose config -q), deploy (tests/deploy: offline validation of deploy/),
@@ -189,6 +189,7 @@ stage_deps() {
 	local flags=()
 	if [[ -f tests/browser/package.json ]]; then flags+=(--browser); fi
 	if [[ -f tests/deploy/package.json ]]; then flags+=(--node); fi # deploy validation: node + npm
+	if [[ -f tests/lint/package.json ]]; then flags+=(--node); fi   # eslint
 	bash scripts/deps.sh ${flags[@]+"${flags[@]}"}
 }
 
@@ -433,6 +434,36 @@ stage_deploy() {
 	run_deploy_validation
 }
 
+# --- lint (tests/lint) --------------------------------------------------------------------------
+# eslint with the usual correctness rules and Prettier's layout as one rule, over the dashboard's
+# JavaScript and the Node test suites (tests/lint/eslint.config.mjs). Modules from the lock file.
+run_lint() {
+	local dir="$ROOT/tests/lint" log="$RESULTS/lint.log" rc
+	command -v npm >/dev/null 2>&1 || fail "npm is not installed (scripts/deps.sh --node)"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	set +e
+	(cd "$dir" && timeout --kill-after=10 300 npm run --silent lint) >"$log" 2>&1
+	rc=$?
+	set -e
+	if [[ $rc -ne 0 ]]; then
+		tail -n 40 "$log" >&2
+		TOTAL_FAILED=$((TOTAL_FAILED + 1))
+		RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 0 1 0)")
+		fail "eslint found problems (exit $rc; cd tests/lint && npm run fix rewrites the layout); log: ${log#"$ROOT"/}"
+	fi
+	TOTAL_PASSED=$((TOTAL_PASSED + 1))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 1 0 0)")
+	say "   eslint: no problems in web/js, tests/browser, tests/deploy, tests/contract"
+}
+
+stage_lint() {
+	if [[ ! -f tests/lint/package.json ]]; then
+		say "   no tests/lint/package.json: nothing to run"
+		return 0
+	fi
+	run_lint
+}
+
 # --- browser tests ----------------------------------------------------------------------------
 # tests/browser (tests/browser/README.md): the dashboard and the feedback form in Debian's
 # headless Chromium, driven by playwright-core (npm ci from the committed lock file). The tests
@@ -502,6 +533,7 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 
 stage deps stage_deps
+stage lint stage_lint # eslint over all JavaScript (tests/lint)
 stage build stage_build
 stage valgrind stage_valgrind
 stage asan stage_asan

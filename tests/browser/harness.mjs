@@ -19,7 +19,11 @@ export async function launch() {
 
 // A browser context for one person. `token`: signs in through POST /api/v1/session (the
 // cookie lands in the context); `sso`: an SSO proxy's X-Forwarded-Email on every request.
-export async function person(browser, baseURL, { token, sso, phone = false, colorScheme = 'light' } = {}) {
+export async function person(
+	browser,
+	baseURL,
+	{ token, sso, phone = false, colorScheme = 'light' } = {},
+) {
 	const ctx = await browser.newContext({
 		baseURL,
 		viewport: phone ? PHONE : DESKTOP,
@@ -65,7 +69,13 @@ export function problems(page) {
 export async function visit(page, path, ready, { timeout = 15_000 } = {}) {
 	await page.goto(path);
 	await page.waitForSelector(ready, { timeout });
-	await page.waitForFunction(() => !document.querySelector('main[aria-busy="true"]') && !document.querySelector('main .loading'), null, { timeout });
+	await page.waitForFunction(
+		() =>
+			!document.querySelector('main[aria-busy="true"]') &&
+			!document.querySelector('main .loading'),
+		null,
+		{ timeout },
+	);
 }
 
 export async function shot(page, name) {

@@ -48,26 +48,41 @@ function cleanUp() {
 	if (!tmp) return;
 	for (const state of [resolve(tmp, 'state'), defaultStateDir(resolve(tmp, 'shiplog'))]) {
 		if (!existsSync(resolve(state, 'pg'))) continue;
-		const r = spawnSync('bash', [resolve(ROOT, 'scripts/pg.sh'), 'destroy', resolve(state, 'pg')], { encoding: 'utf8', timeout: 90_000 });
-		if (r.status !== 0) console.log(`# pg.sh destroy ${state}/pg failed (exit ${r.status}): ${r.stderr}`);
+		const r = spawnSync(
+			'bash',
+			[resolve(ROOT, 'scripts/pg.sh'), 'destroy', resolve(state, 'pg')],
+			{ encoding: 'utf8', timeout: 90_000 },
+		);
+		if (r.status !== 0)
+			console.log(`# pg.sh destroy ${state}/pg failed (exit ${r.status}): ${r.stderr}`);
 		if (!state.startsWith(tmp)) rmSync(state, { recursive: true, force: true });
 	}
 	rmSync(tmp, { recursive: true, force: true });
 	tmp = null;
 }
 process.once('exit', cleanUp);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => { cleanUp(); process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig]); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+	process.once(sig, () => {
+		cleanUp();
+		process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig]);
+	});
 
-after(async () => {
-	await browser?.close().catch(() => {});
-	cleanUp();
-}, { timeout: 120_000 });
+after(
+	async () => {
+		await browser?.close().catch(() => {});
+		cleanUp();
+	},
+	{ timeout: 120_000 },
+);
 
 // Resolves with the banner's URL and admin token once `make run` has printed them; rejects when
 // it exits first or takes longer than the timeout.
 function waitForBanner(child, output) {
 	return new Promise((ok, fail) => {
-		const timer = setTimeout(() => fail(new Error(`no banner within ${BANNER_TIMEOUT_MS / 1000} s; see ${LOG}`)), BANNER_TIMEOUT_MS);
+		const timer = setTimeout(
+			() => fail(new Error(`no banner within ${BANNER_TIMEOUT_MS / 1000} s; see ${LOG}`)),
+			BANNER_TIMEOUT_MS,
+		);
 		const look = () => {
 			const text = output.join('');
 			const url = /^\s*URL:\s+(\S+)\s*$/m.exec(text);
@@ -82,82 +97,145 @@ function waitForBanner(child, output) {
 		child.stdout.on('data', look);
 		child.once('exit', (code, signal) => {
 			clearTimeout(timer);
-			fail(new Error(`make run exited before its banner (${signal ?? `exit ${code}`}); last lines:\n${output.join('').split('\n').slice(-40).join('\n')}`));
+			fail(
+				new Error(
+					`make run exited before its banner (${signal ?? `exit ${code}`}); last lines:\n${output.join('').split('\n').slice(-40).join('\n')}`,
+				),
+			);
 		});
 	});
 }
 
-test('make run in a clean clone serves the dashboard: sign in with the printed token, see the demo data', { timeout: BANNER_TIMEOUT_MS + 180_000 }, async () => {
-	const started = Date.now();
-	tmp = mkdtempSync('/var/tmp/shiplog-make-run-');
-	chmodSync(tmp, 0o755); // as root, the postgres user must reach state/pg
-	const clone = resolve(tmp, 'shiplog');
-	execFileSync('git', ['clone', '--quiet', ROOT, clone], { stdio: ['ignore', 'ignore', 'pipe'] });
-	const head = execFileSync('git', ['-C', clone, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
-	console.log(`# make run in a clone of ${head}`);
-	if (execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim())
-		console.log('# note: the checkout has uncommitted changes; this test runs what is committed');
+test(
+	'make run in a clean clone serves the dashboard: sign in with the printed token, see the demo data',
+	{ timeout: BANNER_TIMEOUT_MS + 180_000 },
+	async () => {
+		const started = Date.now();
+		tmp = mkdtempSync('/var/tmp/shiplog-make-run-');
+		chmodSync(tmp, 0o755); // as root, the postgres user must reach state/pg
+		const clone = resolve(tmp, 'shiplog');
+		execFileSync('git', ['clone', '--quiet', ROOT, clone], {
+			stdio: ['ignore', 'ignore', 'pipe'],
+		});
+		const head = execFileSync('git', ['-C', clone, 'log', '-1', '--format=%h %s'], {
+			encoding: 'utf8',
+		}).trim();
+		console.log(`# make run in a clone of ${head}`);
+		if (
+			execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], {
+				encoding: 'utf8',
+			}).trim()
+		)
+			console.log(
+				'# note: the checkout has uncommitted changes; this test runs what is committed',
+			);
 
-	const port = await freePort();
-	mkdirSync(dirname(LOG), { recursive: true });
-	const log = createWriteStream(LOG);
-	const env = {
-		PATH: process.env.PATH,
-		HOME: process.env.HOME ?? '/root',
-		PORT: String(port),
-		SHIPLOG_STATE_DIR: resolve(tmp, 'state'),
-		...(process.env.JOBS ? { JOBS: process.env.JOBS } : {}),
-	};
-	make = spawn('make', ['run'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-	const output = [];
-	for (const stream of [make.stdout, make.stderr]) {
-		stream.setEncoding('utf8');
-		stream.on('data', (s) => { output.push(s); log.write(s); });
-	}
-	const { url, token, state } = await waitForBanner(make, output);
-	const base = `http://127.0.0.1:${port}`;
-	console.log(`# banner after ${Math.round((Date.now() - started) / 1000)} s: ${url}`);
-	assert.equal(url, `${base}/`, 'the banner prints the URL of the port asked for');
-	assert.equal(state, env.SHIPLOG_STATE_DIR, 'the state is where SHIPLOG_STATE_DIR says');
+		const port = await freePort();
+		mkdirSync(dirname(LOG), { recursive: true });
+		const log = createWriteStream(LOG);
+		const env = {
+			PATH: process.env.PATH,
+			HOME: process.env.HOME ?? '/root',
+			PORT: String(port),
+			SHIPLOG_STATE_DIR: resolve(tmp, 'state'),
+			...(process.env.JOBS ? { JOBS: process.env.JOBS } : {}),
+		};
+		make = spawn('make', ['run'], {
+			cwd: clone,
+			env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
+		const output = [];
+		for (const stream of [make.stdout, make.stderr]) {
+			stream.setEncoding('utf8');
+			stream.on('data', (s) => {
+				output.push(s);
+				log.write(s);
+			});
+		}
+		const { url, token, state } = await waitForBanner(make, output);
+		const base = `http://127.0.0.1:${port}`;
+		console.log(`# banner after ${Math.round((Date.now() - started) / 1000)} s: ${url}`);
+		assert.equal(url, `${base}/`, 'the banner prints the URL of the port asked for');
+		assert.equal(state, env.SHIPLOG_STATE_DIR, 'the state is where SHIPLOG_STATE_DIR says');
 
-	const root = await fetch(url);
-	assert.equal(root.status, 200, `GET ${url} serves the dashboard: ${(await root.text()).slice(0, 300)}`);
-	assert.doesNotMatch(output.join(''), /NO DASHBOARD/, 'shiplogd found its dashboard');
-	// the example configuration's deployment URL is not this server's
-	const openapi = await (await fetch(`${base}/api/v1/openapi.json`)).json();
-	assert.deepEqual(openapi.servers, [{ url: base }], 'the OpenAPI servers are the printed URL');
+		const root = await fetch(url);
+		assert.equal(
+			root.status,
+			200,
+			`GET ${url} serves the dashboard: ${(await root.text()).slice(0, 300)}`,
+		);
+		assert.doesNotMatch(output.join(''), /NO DASHBOARD/, 'shiplogd found its dashboard');
+		// the example configuration's deployment URL is not this server's
+		const openapi = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+		assert.deepEqual(
+			openapi.servers,
+			[{ url: base }],
+			'the OpenAPI servers are the printed URL',
+		);
 
-	browser = await launch();
-	const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
-	const page = await open(ctx);
-	const landing = await page.goto(url);
-	assert.equal(landing.status(), 200, `GET ${url}`);
-	assert.match(landing.headers()['content-type'] ?? '', /^text\/html/);
-	await page.waitForSelector('#signin-form', { timeout: 15_000 });
-	await page.fill('#token', token);
-	await page.press('#token', 'Enter');
-	// signed in, the app shows the overview where the person was (no navigation of ours)
-	await page.waitForSelector('#health .health-item[data-repo="weaveworks/weave-gitops-enterprise"]', { timeout: 15_000 });
-	await page.waitForFunction(() => !document.querySelector('main[aria-busy="true"]') && !document.querySelector('main .loading'), null, { timeout: 15_000 });
-	assert.equal(page.url(), url, 'signed in, on the overview');
-	const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'shiplog_session');
-	assert.ok(cookie, 'a session cookie');
-	assert.equal(cookie.secure, false, 'the session cookie is not Secure on plain http');
-	// the demo data that scripts/demo-data.sh loaded (tests/browser/seed.mjs's story)
-	assert.match(await page.textContent('#health'), /weaveworks\/weave-gitops\b/);
-	assert.equal(await page.getAttribute('#health .health-item[data-repo="weaveworks/weave-gitops"]', 'data-state'), 'red', 'the open-source sibling is red now');
-	assert.match(await page.textContent('#current-rc'), /v0\.38\.0-rc\.1/, 'the release candidate waiting for Sales');
-	assert.ok(await page.locator('#recent-runs tbody tr').count() > 0, 'recent runs');
-	await shot(page, 'make-run-overview');
-	assert.deepEqual(problems(page), [], 'no console errors or page errors');
-	await ctx.close();
+		browser = await launch();
+		const ctx = await browser.newContext({
+			viewport: { width: 1440, height: 900 },
+			reducedMotion: 'reduce',
+		});
+		const page = await open(ctx);
+		const landing = await page.goto(url);
+		assert.equal(landing.status(), 200, `GET ${url}`);
+		assert.match(landing.headers()['content-type'] ?? '', /^text\/html/);
+		await page.waitForSelector('#signin-form', { timeout: 15_000 });
+		await page.fill('#token', token);
+		await page.press('#token', 'Enter');
+		// signed in, the app shows the overview where the person was (no navigation of ours)
+		await page.waitForSelector(
+			'#health .health-item[data-repo="weaveworks/weave-gitops-enterprise"]',
+			{ timeout: 15_000 },
+		);
+		await page.waitForFunction(
+			() =>
+				!document.querySelector('main[aria-busy="true"]') &&
+				!document.querySelector('main .loading'),
+			null,
+			{ timeout: 15_000 },
+		);
+		assert.equal(page.url(), url, 'signed in, on the overview');
+		const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'shiplog_session');
+		assert.ok(cookie, 'a session cookie');
+		assert.equal(cookie.secure, false, 'the session cookie is not Secure on plain http');
+		// the demo data that scripts/demo-data.sh loaded (tests/browser/seed.mjs's story)
+		assert.match(await page.textContent('#health'), /weaveworks\/weave-gitops\b/);
+		assert.equal(
+			await page.getAttribute(
+				'#health .health-item[data-repo="weaveworks/weave-gitops"]',
+				'data-state',
+			),
+			'red',
+			'the open-source sibling is red now',
+		);
+		assert.match(
+			await page.textContent('#current-rc'),
+			/v0\.38\.0-rc\.1/,
+			'the release candidate waiting for Sales',
+		);
+		assert.ok((await page.locator('#recent-runs tbody tr').count()) > 0, 'recent runs');
+		await shot(page, 'make-run-overview');
+		assert.deepEqual(problems(page), [], 'no console errors or page errors');
+		await ctx.close();
 
-	// Ctrl-C, as in a terminal: the server stops, and so does make run
-	process.kill(-make.pid, 'SIGINT');
-	const deadline = Date.now() + STOP_TIMEOUT_MS;
-	while (groupAlive(make.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-	assert.ok(!groupAlive(make.pid), `make run and shiplogd stopped within ${STOP_TIMEOUT_MS / 1000} s of Ctrl-C`);
-	await assert.rejects(fetch(`${base}/healthz`), 'nothing answers on the port any more');
-	assert.match(output.join(''), /shiplogd exited \(status 0\)/);
-	console.log(`# make run, sign-in and demo data checked in ${Math.round((Date.now() - started) / 1000)} s`);
-});
+		// Ctrl-C, as in a terminal: the server stops, and so does make run
+		process.kill(-make.pid, 'SIGINT');
+		const deadline = Date.now() + STOP_TIMEOUT_MS;
+		while (groupAlive(make.pid) && Date.now() < deadline)
+			await new Promise((r) => setTimeout(r, 100));
+		assert.ok(
+			!groupAlive(make.pid),
+			`make run and shiplogd stopped within ${STOP_TIMEOUT_MS / 1000} s of Ctrl-C`,
+		);
+		await assert.rejects(fetch(`${base}/healthz`), 'nothing answers on the port any more');
+		assert.match(output.join(''), /shiplogd exited \(status 0\)/);
+		console.log(
+			`# make run, sign-in and demo data checked in ${Math.round((Date.now() - started) / 1000)} s`,
+		);
+	},
+);

@@ -43,7 +43,11 @@ function psql(url, sql) {
 
 // `config`: the configuration file (default shiplog.test.yaml); `db`: the database's name
 // (default $SHIPLOG_BROWSER_DB or shiplog_browser), dropped and created anew.
-export async function startServer({ extraEnv = {}, config = resolve(HERE, 'shiplog.test.yaml'), db: dbName } = {}) {
+export async function startServer({
+	extraEnv = {},
+	config = resolve(HERE, 'shiplog.test.yaml'),
+	db: dbName,
+} = {}) {
 	const base = process.env.SHIPLOG_TEST_DATABASE_URL;
 	if (!base) throw new Error('SHIPLOG_TEST_DATABASE_URL is not set (scripts/test.sh sets it)');
 	const db = dbName ?? process.env.SHIPLOG_BROWSER_DB ?? 'shiplog_browser';
@@ -61,7 +65,7 @@ export async function startServer({ extraEnv = {}, config = resolve(HERE, 'shipl
 	const defaultLog = resolve(ROOT, 'test-results/browser-shiplogd.log');
 	const logPath = dbName
 		? resolve(dirname(process.env.SHIPLOG_BROWSER_LOG ?? defaultLog), `${db}-shiplogd.log`)
-		: process.env.SHIPLOG_BROWSER_LOG ?? defaultLog;
+		: (process.env.SHIPLOG_BROWSER_LOG ?? defaultLog);
 	mkdirSync(dirname(logPath), { recursive: true });
 	const dataDir = resolve(dirname(logPath), dbName ? `${db}-data` : 'browser-data');
 	mkdirSync(dataDir, { recursive: true });
@@ -98,7 +102,10 @@ export async function startServer({ extraEnv = {}, config = resolve(HERE, 'shipl
 
 	const deadline = Date.now() + 30_000;
 	for (;;) {
-		if (exited) throw new Error(`shiplogd exited during start-up (${JSON.stringify(exited)}); see ${logPath}`);
+		if (exited)
+			throw new Error(
+				`shiplogd exited during start-up (${JSON.stringify(exited)}); see ${logPath}`,
+			);
 		try {
 			const r = await fetch(url + '/readyz');
 			if (r.ok) break;

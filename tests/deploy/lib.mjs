@@ -1,20 +1,20 @@
 // Helpers for the deploy/ validation tests: YAML loading, schema validation of Kubernetes and
 // Flux objects (kubernetes-models, @kubernetes-models/flux-cd), a strict unknown-field check, and
 // a small Kustomize renderer for the features deploy/kubernetes uses.
-import { spawnSync } from "node:child_process";
-import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import YAML from "yaml";
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 
 const require = createRequire(import.meta.url);
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const ROOT = path.resolve(HERE, "..", "..");
-export const DEPLOY = path.join(ROOT, "deploy");
+export const ROOT = path.resolve(HERE, '..', '..');
+export const DEPLOY = path.join(ROOT, 'deploy');
 
-export const rel = (p) => path.relative(ROOT, p) || ".";
+export const rel = (p) => path.relative(ROOT, p) || '.';
 
 // --- YAML ---------------------------------------------------------------------------------
 
@@ -23,7 +23,7 @@ export function yamlFiles(dir = DEPLOY) {
 	const out = [];
 	const walk = (d) => {
 		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+			if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
 			const p = path.join(d, e.name);
 			if (e.isDirectory()) walk(p);
 			else if (/\.ya?ml$/.test(e.name)) out.push(p);
@@ -41,7 +41,8 @@ export function parseYamlDocs(text, name) {
 	const out = [];
 	for (const doc of list) {
 		const problems = [...doc.errors, ...doc.warnings];
-		if (problems.length) throw new Error(`${name}: ${problems.map((e) => e.message).join("; ")}`);
+		if (problems.length)
+			throw new Error(`${name}: ${problems.map((e) => e.message).join('; ')}`);
 		const value = doc.toJS({ maxAliasCount: 100 });
 		if (value !== null && value !== undefined) out.push(value);
 	}
@@ -49,17 +50,19 @@ export function parseYamlDocs(text, name) {
 }
 
 export function loadYamlFile(file) {
-	return parseYamlDocs(fs.readFileSync(file, "utf8"), rel(file));
+	return parseYamlDocs(fs.readFileSync(file, 'utf8'), rel(file));
 }
 
 // Every `*_env` key of a parsed shiplog.yaml (the name of the variable that holds a secret), with
 // where it is: [{key: "repositories[0].webhook_secret_env", variable: "WGE_GITHUB_SECRET"}].
-export function envKeys(value, where = "") {
+export function envKeys(value, where = '') {
 	if (Array.isArray(value)) return value.flatMap((v, i) => envKeys(v, `${where}[${i}]`));
-	if (value === null || typeof value !== "object") return [];
+	if (value === null || typeof value !== 'object') return [];
 	return Object.entries(value).flatMap(([k, v]) => {
 		const key = where ? `${where}.${k}` : k;
-		return k.endsWith("_env") && typeof v === "string" ? [{ key, variable: v }] : envKeys(v, key);
+		return k.endsWith('_env') && typeof v === 'string'
+			? [{ key, variable: v }]
+			: envKeys(v, key);
 	});
 }
 
@@ -67,14 +70,15 @@ export function envKeys(value, where = "") {
 
 // apiVersion -> module of the package that holds its models.
 function modelModule(apiVersion) {
-	if (!apiVersion.includes("/")) return `kubernetes-models/${apiVersion}`; // core: "v1"
-	if (apiVersion.includes(".toolkit.fluxcd.io/")) return `@kubernetes-models/flux-cd/${apiVersion}`;
+	if (!apiVersion.includes('/')) return `kubernetes-models/${apiVersion}`; // core: "v1"
+	if (apiVersion.includes('.toolkit.fluxcd.io/'))
+		return `@kubernetes-models/flux-cd/${apiVersion}`;
 	return `kubernetes-models/${apiVersion}`;
 }
 
 // The model class for apiVersion + kind, or null when the packages know no such top-level kind.
 export function modelFor(apiVersion, kind) {
-	if (typeof apiVersion !== "string" || typeof kind !== "string") return null;
+	if (typeof apiVersion !== 'string' || typeof kind !== 'string') return null;
 	let mod;
 	try {
 		mod = require(modelModule(apiVersion));
@@ -83,29 +87,36 @@ export function modelFor(apiVersion, kind) {
 	}
 	const Cls = mod[kind];
 	// Only top-level resources carry their own apiVersion/kind (not e.g. v1 "Container").
-	if (typeof Cls !== "function" || Cls.apiVersion !== apiVersion || Cls.kind !== kind) return null;
+	if (typeof Cls !== 'function' || Cls.apiVersion !== apiVersion || Cls.kind !== kind)
+		return null;
 	return Cls;
 }
 
 export const describeObj = (o) =>
-	`${o?.apiVersion ?? "?"} ${o?.kind ?? "?"} ${o?.metadata?.namespace ? o.metadata.namespace + "/" : ""}${
-		o?.metadata?.name ?? o?.metadata?.generateName ?? "?"
+	`${o?.apiVersion ?? '?'} ${o?.kind ?? '?'} ${o?.metadata?.namespace ? o.metadata.namespace + '/' : ''}${
+		o?.metadata?.name ?? o?.metadata?.generateName ?? '?'
 	}`;
 
 // Validates obj against its schema; throws with every schema error. `partial`: obj is a
 // strategic-merge patch, so missing required fields are fine, wrong and unknown ones are not.
 export function validateObject(obj, { partial = false } = {}) {
 	const Cls = modelFor(obj?.apiVersion, obj?.kind);
-	if (!Cls) throw new Error(`${describeObj(obj)}: unknown apiVersion/kind (no model in kubernetes-models or flux-cd)`);
+	if (!Cls)
+		throw new Error(
+			`${describeObj(obj)}: unknown apiVersion/kind (no model in kubernetes-models or flux-cd)`,
+		);
 	try {
 		new Cls(obj).validate();
 	} catch (e) {
-		const errors = (e.errors ?? []).filter((x) => !(partial && x.keyword === "required"));
+		const errors = (e.errors ?? []).filter((x) => !(partial && x.keyword === 'required'));
 		if (!partial || !e.errors || errors.length)
-			throw new Error(`${describeObj(obj)}: ${partial && e.errors ? errors.map((x) => `data${x.instancePath} ${x.message}`).join(", ") : e.message}`);
+			throw new Error(
+				`${describeObj(obj)}: ${partial && e.errors ? errors.map((x) => `data${x.instancePath} ${x.message}`).join(', ') : e.message}`,
+			);
 	}
 	const unknown = unknownFields(Cls, obj);
-	if (unknown.length) throw new Error(`${describeObj(obj)}: unknown field(s): ${unknown.join(", ")}`);
+	if (unknown.length)
+		throw new Error(`${describeObj(obj)}: unknown field(s): ${unknown.join(', ')}`);
 }
 
 // The generated validators, like the API server without strict field validation, accept fields
@@ -120,18 +131,18 @@ export function unknownFields(Cls, obj) {
 	const records = [];
 	const wrap = (v, where) => {
 		if (Array.isArray(v)) return v.map((x, i) => wrap(x, `${where}[${i}]`));
-		if (v === null || typeof v !== "object") return v;
+		if (v === null || typeof v !== 'object') return v;
 		const target = {};
 		for (const [k, x] of Object.entries(v)) target[k] = wrap(x, where ? `${where}.${k}` : k);
 		const rec = { where, keys: Object.keys(v), read: new Set(), enumerated: false };
 		records.push(rec);
 		return new Proxy(target, {
 			get(t, k, r) {
-				if (typeof k === "string") rec.read.add(k);
+				if (typeof k === 'string') rec.read.add(k);
 				return Reflect.get(t, k, r);
 			},
 			has(t, k) {
-				if (typeof k === "string") rec.read.add(k);
+				if (typeof k === 'string') rec.read.add(k);
 				return Reflect.has(t, k);
 			},
 			ownKeys(t) {
@@ -140,7 +151,7 @@ export function unknownFields(Cls, obj) {
 			},
 		});
 	};
-	const proxied = wrap(obj, "");
+	const proxied = wrap(obj, '');
 	try {
 		Cls.prototype.validate.call(proxied);
 	} catch {
@@ -150,21 +161,33 @@ export function unknownFields(Cls, obj) {
 	const unknown = [];
 	for (const rec of records) {
 		if (rec.enumerated || rec.read.size === 0) continue;
-		for (const k of rec.keys) if (!rec.read.has(k)) unknown.push(rec.where ? `${rec.where}.${k}` : k);
+		for (const k of rec.keys)
+			if (!rec.read.has(k)) unknown.push(rec.where ? `${rec.where}.${k}` : k);
 	}
 	return unknown;
 }
 
 // --- quantities -----------------------------------------------------------------------------
 
-const SUFFIX = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+const SUFFIX = {
+	'': 1,
+	m: 1e-3,
+	k: 1e3,
+	M: 1e6,
+	G: 1e9,
+	T: 1e12,
+	Ki: 1024,
+	Mi: 1024 ** 2,
+	Gi: 1024 ** 3,
+	Ti: 1024 ** 4,
+};
 
 // "50m" -> 0.05, "64Mi" -> 67108864, 1 -> 1.
 export function quantity(q) {
-	if (typeof q === "number") return q;
+	if (typeof q === 'number') return q;
 	const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
 	if (!m) throw new Error(`not a quantity: ${q}`);
-	return Number(m[1]) * SUFFIX[m[2] ?? ""];
+	return Number(m[1]) * SUFFIX[m[2] ?? ''];
 }
 
 // --- a small kustomize ----------------------------------------------------------------------
@@ -175,22 +198,41 @@ export function quantity(q) {
 // overlays are only checked where kubectl exists).
 
 const KUSTOMIZATION_KEYS = new Set([
-	"apiVersion", "kind", "resources", "namespace", "labels", "replicas", "images",
-	"configMapGenerator", "patches",
+	'apiVersion',
+	'kind',
+	'resources',
+	'namespace',
+	'labels',
+	'replicas',
+	'images',
+	'configMapGenerator',
+	'patches',
 ]);
 const CLUSTER_SCOPED = new Set([
-	"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
-	"StorageClass", "PersistentVolume", "IngressClass", "ValidatingWebhookConfiguration",
-	"MutatingWebhookConfiguration",
+	'Namespace',
+	'ClusterRole',
+	'ClusterRoleBinding',
+	'CustomResourceDefinition',
+	'PriorityClass',
+	'StorageClass',
+	'PersistentVolume',
+	'IngressClass',
+	'ValidatingWebhookConfiguration',
+	'MutatingWebhookConfiguration',
 ]);
 // Strategic-merge keys of the lists that patches may touch (others are replaced whole).
 const MERGE_KEYS = {
-	containers: "name", initContainers: "name", env: "name", volumes: "name", volumeMounts: "mountPath",
-	ports: "containerPort", imagePullSecrets: "name",
+	containers: 'name',
+	initContainers: 'name',
+	env: 'name',
+	volumes: 'name',
+	volumeMounts: 'mountPath',
+	ports: 'containerPort',
+	imagePullSecrets: 'name',
 };
 
 export function kustomizationFile(dir) {
-	for (const n of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+	for (const n of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
 		const p = path.join(dir, n);
 		if (fs.existsSync(p)) return p;
 	}
@@ -201,13 +243,18 @@ export function loadKustomization(dir) {
 	const file = kustomizationFile(dir);
 	if (!file) throw new Error(`${rel(dir)}: no kustomization.yaml`);
 	const docs = loadYamlFile(file);
-	if (docs.length !== 1) throw new Error(`${rel(file)}: expected one document, found ${docs.length}`);
+	if (docs.length !== 1)
+		throw new Error(`${rel(file)}: expected one document, found ${docs.length}`);
 	const k = docs[0];
-	if (k.apiVersion !== "kustomize.config.k8s.io/v1beta1" || k.kind !== "Kustomization")
-		throw new Error(`${rel(file)}: expected apiVersion kustomize.config.k8s.io/v1beta1, kind Kustomization`);
+	if (k.apiVersion !== 'kustomize.config.k8s.io/v1beta1' || k.kind !== 'Kustomization')
+		throw new Error(
+			`${rel(file)}: expected apiVersion kustomize.config.k8s.io/v1beta1, kind Kustomization`,
+		);
 	for (const key of Object.keys(k))
 		if (!KUSTOMIZATION_KEYS.has(key))
-			throw new Error(`${rel(file)}: "${key}" is not supported by tests/deploy/lib.mjs's renderer; extend render()`);
+			throw new Error(
+				`${rel(file)}: "${key}" is not supported by tests/deploy/lib.mjs's renderer; extend render()`,
+			);
 	return { file, k };
 }
 
@@ -215,19 +262,21 @@ export function loadKustomization(dir) {
 export function kustomizationRefs(dir) {
 	const { k } = loadKustomization(dir);
 	const refs = [];
-	for (const r of k.resources ?? []) refs.push(["resources", path.resolve(dir, r)]);
-	for (const p of k.patches ?? []) if (p.path) refs.push(["patches", path.resolve(dir, p.path)]);
+	for (const r of k.resources ?? []) refs.push(['resources', path.resolve(dir, r)]);
+	for (const p of k.patches ?? []) if (p.path) refs.push(['patches', path.resolve(dir, p.path)]);
 	for (const g of k.configMapGenerator ?? [])
-		for (const f of g.files ?? []) refs.push(["configMapGenerator", path.resolve(dir, f.split("=").pop())]);
+		for (const f of g.files ?? [])
+			refs.push(['configMapGenerator', path.resolve(dir, f.split('=').pop())]);
 	return refs;
 }
 
-const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const clone = (v) => structuredClone(v);
 
-export function strategicMerge(base, patch, where = "") {
+export function strategicMerge(base, patch, where = '') {
 	for (const [k, v] of Object.entries(patch)) {
-		if (k.startsWith("$")) throw new Error(`patch directive ${where}${k} is not supported by the renderer`);
+		if (k.startsWith('$'))
+			throw new Error(`patch directive ${where}${k} is not supported by the renderer`);
 		if (v === null) {
 			delete base[k];
 		} else if (Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(base[k])) {
@@ -246,21 +295,23 @@ export function strategicMerge(base, patch, where = "") {
 	return base;
 }
 
-const podSpecOf = (o) => (o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec);
+const podSpecOf = (o) =>
+	o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
 const allContainers = (spec) => [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
 
 function splitImage(image) {
-	const at = image.indexOf("@");
+	const at = image.indexOf('@');
 	const noDigest = at >= 0 ? image.slice(0, at) : image;
-	const colon = noDigest.lastIndexOf(":");
-	if (colon > noDigest.lastIndexOf("/")) return { name: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
+	const colon = noDigest.lastIndexOf(':');
+	if (colon > noDigest.lastIndexOf('/'))
+		return { name: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
 	return { name: noDigest, tag: null };
 }
 
 export function render(dir) {
 	const { file, k } = loadKustomization(dir);
 	const where = rel(file);
-	let objs = [];
+	const objs = [];
 	for (const r of k.resources ?? []) {
 		const p = path.resolve(dir, r);
 		if (!fs.existsSync(p)) throw new Error(`${where}: resource ${r} does not exist`);
@@ -269,47 +320,71 @@ export function render(dir) {
 	}
 	for (const g of k.configMapGenerator ?? []) {
 		for (const key of Object.keys(g))
-			if (!["name", "files", "literals", "behavior"].includes(key))
-				throw new Error(`${where}: configMapGenerator "${key}" is not supported by the renderer`);
+			if (!['name', 'files', 'literals', 'behavior'].includes(key))
+				throw new Error(
+					`${where}: configMapGenerator "${key}" is not supported by the renderer`,
+				);
 		const data = {};
 		for (const f of g.files ?? []) {
-			const [key, src] = f.includes("=") ? f.split("=") : [path.basename(f), f];
+			const [key, src] = f.includes('=') ? f.split('=') : [path.basename(f), f];
 			const p = path.resolve(dir, src);
-			if (!fs.existsSync(p)) throw new Error(`${where}: configMapGenerator file ${src} does not exist`);
-			data[key] = fs.readFileSync(p, "utf8");
+			if (!fs.existsSync(p))
+				throw new Error(`${where}: configMapGenerator file ${src} does not exist`);
+			data[key] = fs.readFileSync(p, 'utf8');
 		}
 		for (const l of g.literals ?? []) {
-			const i = l.indexOf("=");
+			const i = l.indexOf('=');
 			if (i <= 0) throw new Error(`${where}: literal "${l}" is not KEY=VALUE`);
 			data[l.slice(0, i)] = l.slice(i + 1);
 		}
-		const behavior = g.behavior ?? "create";
-		const existing = objs.find((o) => o.kind === "ConfigMap" && o.metadata?.name === g.name);
-		if (behavior === "create") {
-			if (existing) throw new Error(`${where}: ConfigMap ${g.name} exists already (use behavior: merge)`);
-			objs.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: g.name }, data });
-		} else if (behavior === "merge" || behavior === "replace") {
-			if (!existing) throw new Error(`${where}: behavior ${behavior}: no ConfigMap ${g.name} to ${behavior}`);
-			existing.data = behavior === "merge" ? { ...existing.data, ...data } : data;
+		const behavior = g.behavior ?? 'create';
+		const existing = objs.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === g.name);
+		if (behavior === 'create') {
+			if (existing)
+				throw new Error(
+					`${where}: ConfigMap ${g.name} exists already (use behavior: merge)`,
+				);
+			objs.push({
+				apiVersion: 'v1',
+				kind: 'ConfigMap',
+				metadata: { name: g.name },
+				data,
+			});
+		} else if (behavior === 'merge' || behavior === 'replace') {
+			if (!existing)
+				throw new Error(
+					`${where}: behavior ${behavior}: no ConfigMap ${g.name} to ${behavior}`,
+				);
+			existing.data = behavior === 'merge' ? { ...existing.data, ...data } : data;
 		} else {
 			throw new Error(`${where}: unknown configMapGenerator behavior ${behavior}`);
 		}
 	}
 	for (const p of k.patches ?? []) {
 		for (const key of Object.keys(p))
-			if (key !== "path") throw new Error(`${where}: patches[].${key} is not supported by the renderer (use path:)`);
+			if (key !== 'path')
+				throw new Error(
+					`${where}: patches[].${key} is not supported by the renderer (use path:)`,
+				);
 		const pfile = path.resolve(dir, p.path);
 		if (!fs.existsSync(pfile)) throw new Error(`${where}: patch ${p.path} does not exist`);
 		for (const patch of loadYamlFile(pfile)) {
 			if (!isObj(patch) || !patch.kind || !patch.metadata?.name)
-				throw new Error(`${rel(pfile)}: a strategic-merge patch needs kind and metadata.name`);
-			const target = objs.find((o) => o.kind === patch.kind && o.metadata?.name === patch.metadata.name);
-			if (!target) throw new Error(`${rel(pfile)}: no ${patch.kind} ${patch.metadata.name} to patch`);
+				throw new Error(
+					`${rel(pfile)}: a strategic-merge patch needs kind and metadata.name`,
+				);
+			const target = objs.find(
+				(o) => o.kind === patch.kind && o.metadata?.name === patch.metadata.name,
+			);
+			if (!target)
+				throw new Error(`${rel(pfile)}: no ${patch.kind} ${patch.metadata.name} to patch`);
 			strategicMerge(target, patch);
 		}
 	}
 	for (const r of k.replicas ?? []) {
-		const targets = objs.filter((o) => o.metadata?.name === r.name && o.spec && "template" in o.spec);
+		const targets = objs.filter(
+			(o) => o.metadata?.name === r.name && o.spec && 'template' in o.spec,
+		);
 		if (!targets.length) throw new Error(`${where}: replicas: nothing named ${r.name}`);
 		for (const t of targets) t.spec.replicas = r.count;
 	}
@@ -317,28 +392,37 @@ export function render(dir) {
 		let hit = false;
 		for (const o of objs)
 			for (const c of allContainers(podSpecOf(o))) {
-				const { name, tag } = splitImage(c.image ?? "");
+				const { name, tag } = splitImage(c.image ?? '');
 				if (name !== im.name) continue;
 				hit = true;
 				const newTag = im.newTag ?? tag;
-				c.image = (im.newName ?? name) + (im.digest ? `@${im.digest}` : newTag ? `:${newTag}` : "");
+				c.image =
+					(im.newName ?? name) +
+					(im.digest ? `@${im.digest}` : newTag ? `:${newTag}` : '');
 			}
 		if (!hit) throw new Error(`${where}: images: no container uses ${im.name}`);
 	}
 	for (const l of k.labels ?? []) {
 		if (l.includeSelectors || l.includeTemplates)
-			throw new Error(`${where}: labels with includeSelectors/includeTemplates are not supported by the renderer`);
-		for (const o of objs) o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, ...l.pairs } };
+			throw new Error(
+				`${where}: labels with includeSelectors/includeTemplates are not supported by the renderer`,
+			);
+		for (const o of objs)
+			o.metadata = {
+				...o.metadata,
+				labels: { ...o.metadata?.labels, ...l.pairs },
+			};
 	}
 	if (k.namespace)
-		for (const o of objs) if (!CLUSTER_SCOPED.has(o.kind)) o.metadata = { ...o.metadata, namespace: k.namespace };
+		for (const o of objs)
+			if (!CLUSTER_SCOPED.has(o.kind)) o.metadata = { ...o.metadata, namespace: k.namespace };
 	return objs;
 }
 
 // --- kubectl --------------------------------------------------------------------------------
 
 export function findOnPath(cmd) {
-	for (const d of (process.env.PATH ?? "").split(path.delimiter)) {
+	for (const d of (process.env.PATH ?? '').split(path.delimiter)) {
 		if (!d) continue;
 		const p = path.join(d, cmd);
 		try {
@@ -352,9 +436,10 @@ export function findOnPath(cmd) {
 }
 
 export function kubectlKustomize(kubectl, dir) {
-	const r = spawnSync(kubectl, ["kustomize", dir], { encoding: "utf8", timeout: 60000 });
+	const r = spawnSync(kubectl, ['kustomize', dir], { encoding: 'utf8', timeout: 60000 });
 	if (r.error) throw r.error;
-	if (r.status !== 0) throw new Error(`kubectl kustomize ${rel(dir)} exited ${r.status}: ${r.stderr}`);
+	if (r.status !== 0)
+		throw new Error(`kubectl kustomize ${rel(dir)} exited ${r.status}: ${r.stderr}`);
 	return parseYamlDocs(r.stdout, `kubectl kustomize ${rel(dir)}`);
 }
 
@@ -363,13 +448,13 @@ export function kubectlKustomize(kubectl, dir) {
 export function unhashGeneratedNames(objs, generatorNames) {
 	const map = new Map();
 	for (const o of objs) {
-		const m = /^(.+)-[a-z0-9]{10}$/.exec(o.metadata?.name ?? "");
-		if (o.kind === "ConfigMap" && m && generatorNames.has(m[1])) map.set(o.metadata.name, m[1]);
+		const m = /^(.+)-[a-z0-9]{10}$/.exec(o.metadata?.name ?? '');
+		if (o.kind === 'ConfigMap' && m && generatorNames.has(m[1])) map.set(o.metadata.name, m[1]);
 	}
 	const fix = (v) => {
 		if (Array.isArray(v)) return v.map(fix);
 		if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fix(x)]));
-		return typeof v === "string" && map.has(v) ? map.get(v) : v;
+		return typeof v === 'string' && map.has(v) ? map.get(v) : v;
 	};
 	return { objs: objs.map(fix), renamed: map };
 }
@@ -385,4 +470,4 @@ export function generatorNames(dir, acc = new Set()) {
 	return acc;
 }
 
-export const keyOf = (o) => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+export const keyOf = (o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;

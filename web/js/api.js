@@ -36,8 +36,14 @@ function emit(name, detail) {
 	window.dispatchEvent(new CustomEvent(name, { detail }));
 }
 
-export async function request(path, { method = 'GET', body, signal, quiet = false, headers = {} } = {}) {
-	const url = path.startsWith('/') && !path.startsWith(BASE) && !path.startsWith('/webhooks') ? BASE + path : path;
+export async function request(
+	path,
+	{ method = 'GET', body, signal, quiet = false, headers = {} } = {},
+) {
+	const url =
+		path.startsWith('/') && !path.startsWith(BASE) && !path.startsWith('/webhooks')
+			? BASE + path
+			: path;
 	const h = { Accept: 'application/json', ...headers };
 	if (body !== undefined) h['Content-Type'] = 'application/json';
 	if (method !== 'GET' && method !== 'HEAD' && csrfToken) h['X-CSRF-Token'] = csrfToken;
@@ -52,7 +58,14 @@ export async function request(path, { method = 'GET', body, signal, quiet = fals
 		});
 	} catch (e) {
 		if (e.name === 'AbortError') throw e;
-		const err = new ApiError(0, { title: 'The server did not answer', detail: 'shiplog could not be reached. Check your connection.' }, url);
+		const err = new ApiError(
+			0,
+			{
+				title: 'The server did not answer',
+				detail: 'shiplog could not be reached. Check your connection.',
+			},
+			url,
+		);
 		if (!quiet) emit('shiplog:unreachable', err);
 		throw err;
 	}
@@ -61,7 +74,11 @@ export async function request(path, { method = 'GET', body, signal, quiet = fals
 	const isJson = type.includes('json');
 	const data = isJson ? await res.json().catch(() => null) : await res.text();
 	if (!res.ok) {
-		const err = new ApiError(res.status, isJson ? data : { detail: String(data).slice(0, 200) }, url);
+		const err = new ApiError(
+			res.status,
+			isJson ? data : { detail: String(data).slice(0, 200) },
+			url,
+		);
 		if (!quiet) {
 			if (res.status === 401) emit('shiplog:unauthenticated', err);
 			else if (res.status === 503) emit('shiplog:unavailable', err);

@@ -69,10 +69,12 @@ function renderWho() {
 	document.body.classList.toggle('signed-out', !canRead(s));
 	if (!who) return;
 	if (s?.authenticated) {
-		replace(who,
+		replace(
+			who,
 			h('span', { class: 'who-name', title: s.subject }, s.subject),
 			s.team ? h('span', { class: 'who-team' }, s.team) : null,
-			h('button', { type: 'button', class: 'btn-link', onclick: signOut }, 'Sign out'));
+			h('button', { type: 'button', class: 'btn-link', onclick: signOut }, 'Sign out'),
+		);
 	} else if (s?.public_read) {
 		replace(who, h('a', { href: '/sign-in' }, 'Sign in'));
 	} else {
@@ -125,9 +127,15 @@ function context(params, section) {
 		},
 		// live(['run.updated'], (events) => refetch())
 		live(kinds, fn, opts) {
-			unsubs.push(subscribe(kinds, (batch) => {
-				if (!controller.signal.aborted) fn(batch);
-			}, opts));
+			unsubs.push(
+				subscribe(
+					kinds,
+					(batch) => {
+						if (!controller.signal.aborted) fn(batch);
+					},
+					opts,
+				),
+			);
 		},
 		every(ms, fn) {
 			const t = setInterval(() => {
@@ -167,7 +175,11 @@ export async function render() {
 	if (down) {
 		match = { load: () => Promise.reject(s.error), section: null, params: [] };
 	} else if (!canRead(s) && path !== '/sign-in') {
-		match = { load: PAGES.find((p) => p[0].test('/sign-in'))[1], section: null, params: [] };
+		match = {
+			load: PAGES.find((p) => p[0].test('/sign-in'))[1],
+			section: null,
+			params: [],
+		};
 	}
 	if (!match) match = { load: () => import('./pages/notfound.js'), section: null, params: [] };
 	setNav(match.section);
@@ -212,19 +224,45 @@ async function showError(e, ctx) {
 	}
 	console.warn('shiplog: page failed', e);
 	ctx.title('Something went wrong');
-	main.append(h('div', { class: 'page-narrow' },
-		h('h1', {}, 'Something went wrong'),
-		h('p', {}, e?.message || String(e)),
-		h('p', {}, h('button', { type: 'button', class: 'btn', onclick: () => render() }, 'Try again'))));
+	main.append(
+		h(
+			'div',
+			{ class: 'page-narrow' },
+			h('h1', {}, 'Something went wrong'),
+			h('p', {}, e?.message || String(e)),
+			h(
+				'p',
+				{},
+				h('button', { type: 'button', class: 'btn', onclick: () => render() }, 'Try again'),
+			),
+		),
+	);
 }
 
 // same-origin links route in the page
 document.addEventListener('click', (ev) => {
-	if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+	if (
+		ev.defaultPrevented ||
+		ev.button !== 0 ||
+		ev.metaKey ||
+		ev.ctrlKey ||
+		ev.shiftKey ||
+		ev.altKey
+	)
+		return;
 	const a = ev.target.closest('a');
 	if (!a || a.target || a.hasAttribute('download')) return;
 	const href = a.getAttribute('href');
-	if (!href || !href.startsWith('/') || href.startsWith('//') || href.startsWith('/api/') || href.startsWith('/metrics') || href.startsWith('/healthz') || href.startsWith('/readyz')) return;
+	if (
+		!href ||
+		!href.startsWith('/') ||
+		href.startsWith('//') ||
+		href.startsWith('/api/') ||
+		href.startsWith('/metrics') ||
+		href.startsWith('/healthz') ||
+		href.startsWith('/readyz')
+	)
+		return;
 	ev.preventDefault();
 	closeMenu();
 	if (href === location.pathname + location.search) return;
@@ -268,7 +306,10 @@ onStatus((st) => {
 	el.dataset.state = st;
 	const label = { live: 'Live', connecting: 'Reconnecting…', off: 'Offline' }[st] || st;
 	replace(el, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), label);
-	el.title = st === 'live' ? 'Pages update by themselves as events arrive' : 'Live updates are paused; pages still load';
+	el.title =
+		st === 'live'
+			? 'Pages update by themselves as events arrive'
+			: 'Live updates are paused; pages still load';
 });
 
 setInterval(() => tickTimes(main), 30_000);

@@ -31,7 +31,8 @@ export function niceAxis(v, { format = (x) => String(x), integer = false } = {})
 		for (let tries = 0; !found && tries < 40; tries++, exp++) {
 			for (const m of [1, 2, 2.5, 5]) {
 				const step = m * Math.pow(10, exp);
-				if (step < raw - 1e-9 || (integer && Math.abs(step - Math.round(step)) > 1e-9)) continue;
+				if (step < raw - 1e-9 || (integer && Math.abs(step - Math.round(step)) > 1e-9))
+					continue;
 				const labels = new Set(Array.from({ length: n + 1 }, (_, i) => format(step * i)));
 				if (labels.size === n + 1) {
 					found = step;
@@ -82,21 +83,50 @@ function placeLabels(xs, left, right, minGap = 70) {
 
 // bars: [{label, value (null = no data), part, tone: 'bad'|undefined, title}]; `empty`: what to
 // say when no bar has a value above zero. `integer`: values are counts.
-export function barChart(bars, { width, height = 180, format = (v) => String(v), label, yMax, empty = 'No data in this window.', integer = false } = {}) {
+export function barChart(
+	bars,
+	{
+		width,
+		height = 180,
+		format = (v) => String(v),
+		label,
+		yMax,
+		empty = 'No data in this window.',
+		integer = false,
+	} = {},
+) {
 	if (!bars.some((b) => b.value > 0)) return emptyChart(empty);
-	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(...bars.map((b) => b.value || 0)), { format, integer });
+	const ax = yMax
+		? { max: yMax, ticks: 4 }
+		: niceAxis(Math.max(...bars.map((b) => b.value || 0)), { format, integer });
 	const { ticks, left } = yTicks(ax, format);
-	const right = 8, top = 14, bottom = 26;
-	const plotW = width - left - right, plotH = height - top - bottom;
+	const right = 8,
+		top = 14,
+		bottom = 26;
+	const plotW = width - left - right,
+		plotH = height - top - bottom;
 	const max = ax.max;
 	const bw = plotW / bars.length;
-	const shown = placeLabels(bars.map((b, i) => left + i * bw + bw / 2), left, width - right, 64);
+	const shown = placeLabels(
+		bars.map((b, i) => left + i * bw + bw / 2),
+		left,
+		width - right,
+		64,
+	);
 	const axis = [];
 	const body = [];
 	for (const { v, text } of ticks) {
 		const y = top + plotH - (v / max) * plotH;
-		axis.push(svg('line', { x1: left, x2: width - right, y1: y, y2: y, class: 'grid-line' }),
-			svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'y-tick' }, text));
+		axis.push(
+			svg('line', {
+				x1: left,
+				x2: width - right,
+				y1: y,
+				y2: y,
+				class: 'grid-line',
+			}),
+			svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'y-tick' }, text),
+		);
 	}
 	bars.forEach((b, i) => {
 		const v = b.value || 0;
@@ -104,43 +134,125 @@ export function barChart(bars, { width, height = 180, format = (v) => String(v),
 		// at most 72px wide, centred in its slot
 		const w = Math.min(72, Math.max(2, bw - 2 * Math.min(6, bw * 0.15)));
 		const x = left + i * bw + (bw - w) / 2;
-		body.push(svg('rect', { x, y: top + plotH - bh, width: w, height: Math.max(0, bh), rx: 2, class: b.tone === 'bad' ? 'bar-fail' : 'bar' },
-			svg('title', {}, b.title || `${b.label}: ${format(v)}`)));
+		body.push(
+			svg(
+				'rect',
+				{
+					x,
+					y: top + plotH - bh,
+					width: w,
+					height: Math.max(0, bh),
+					rx: 2,
+					class: b.tone === 'bad' ? 'bar-fail' : 'bar',
+				},
+				svg('title', {}, b.title || `${b.label}: ${format(v)}`),
+			),
+		);
 		if (b.part) {
 			// a part of the bar (e.g. the failed ones), drawn at its foot
 			const ph = (b.part / max) * plotH;
-			body.push(svg('rect', { x, y: top + plotH - ph, width: w, height: Math.max(0, ph), class: 'bar-fail' },
-				svg('title', {}, b.title || `${b.label}: ${format(b.part)}`)));
+			body.push(
+				svg(
+					'rect',
+					{
+						x,
+						y: top + plotH - ph,
+						width: w,
+						height: Math.max(0, ph),
+						class: 'bar-fail',
+					},
+					svg('title', {}, b.title || `${b.label}: ${format(b.part)}`),
+				),
+			);
 		}
 		if (shown.has(i)) {
-			axis.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle', class: 'x-tick' }, b.label));
+			axis.push(
+				svg(
+					'text',
+					{
+						x: shown.get(i),
+						y: height - 8,
+						'text-anchor': 'middle',
+						class: 'x-tick',
+					},
+					b.label,
+				),
+			);
 		}
 	});
-	return svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label || 'Bar chart' },
-		svg('g', { class: 'axis' }, axis), body);
+	return svg(
+		'svg',
+		{
+			class: 'chart',
+			width,
+			height,
+			viewBox: `0 0 ${width} ${height}`,
+			role: 'img',
+			'aria-label': label || 'Bar chart',
+		},
+		svg('g', { class: 'axis' }, axis),
+		body,
+	);
 }
 
 // points: [{label, value (null = no data), title}]; second: optional dashed series; `empty`:
 // what to say when no point has a value
-export function lineChart(points, { width, height = 180, format = (v) => String(v), label, yMax, yMin = 0, second, empty = 'No data in this window.' } = {}) {
-	const vals = points.map((p) => p.value).concat((second || []).map((p) => p.value)).filter((v) => v !== null && v !== undefined);
+export function lineChart(
+	points,
+	{
+		width,
+		height = 180,
+		format = (v) => String(v),
+		label,
+		yMax,
+		yMin = 0,
+		second,
+		empty = 'No data in this window.',
+	} = {},
+) {
+	const vals = points
+		.map((p) => p.value)
+		.concat((second || []).map((p) => p.value))
+		.filter((v) => v !== null && v !== undefined);
 	if (!vals.length) return emptyChart(empty);
 	const ax = yMax ? { max: yMax, ticks: 4 } : niceAxis(Math.max(...vals), { format });
 	const { ticks, left } = yTicks(ax, format, yMin);
-	const right = 10, top = 14, bottom = 26;
-	const plotW = width - left - right, plotH = height - top - bottom;
+	const right = 10,
+		top = 14,
+		bottom = 26;
+	const plotW = width - left - right,
+		plotH = height - top - bottom;
 	const max = ax.max;
 	const n = points.length;
 	const x = (i) => left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
 	const y = (v) => top + plotH - ((v - yMin) / (max - yMin)) * plotH;
 	const axis = [];
 	for (const { v, text } of ticks) {
-		axis.push(svg('line', { x1: left, x2: width - right, y1: y(v), y2: y(v) }),
-			svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'y-tick' }, text));
+		axis.push(
+			svg('line', { x1: left, x2: width - right, y1: y(v), y2: y(v) }),
+			svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'y-tick' }, text),
+		);
 	}
-	const shown = placeLabels(points.map((p, i) => x(i)), left, width - right, 72);
+	const shown = placeLabels(
+		points.map((p, i) => x(i)),
+		left,
+		width - right,
+		72,
+	);
 	points.forEach((p, i) => {
-		if (shown.has(i)) axis.push(svg('text', { x: shown.get(i), y: height - 8, 'text-anchor': 'middle', class: 'x-tick' }, p.label));
+		if (shown.has(i))
+			axis.push(
+				svg(
+					'text',
+					{
+						x: shown.get(i),
+						y: height - 8,
+						'text-anchor': 'middle',
+						class: 'x-tick',
+					},
+					p.label,
+				),
+			);
 	});
 	const path = (pts) => {
 		let d = '';
@@ -162,8 +274,15 @@ export function lineChart(points, { width, height = 180, format = (v) => String(
 		let run = [];
 		const area = (r) => {
 			if (r.length > 1) {
-				const edge = r.map((i) => `L${x(i).toFixed(1)},${y(points[i].value).toFixed(1)}`).join(' ');
-				body.push(svg('path', { class: 'area', d: `M${x(r[0]).toFixed(1)},${y(yMin)} ${edge} L${x(r[r.length - 1]).toFixed(1)},${y(yMin)} Z` }));
+				const edge = r
+					.map((i) => `L${x(i).toFixed(1)},${y(points[i].value).toFixed(1)}`)
+					.join(' ');
+				body.push(
+					svg('path', {
+						class: 'area',
+						d: `M${x(r[0]).toFixed(1)},${y(yMin)} ${edge} L${x(r[r.length - 1]).toFixed(1)},${y(yMin)} Z`,
+					}),
+				);
 			}
 		};
 		points.forEach((p, i) => {
@@ -181,12 +300,35 @@ export function lineChart(points, { width, height = 180, format = (v) => String(
 	}
 	points.forEach((p, i) => {
 		if (p.value === null || p.value === undefined) return;
-		body.push(svg('circle', { cx: x(i), cy: y(p.value), r: 3, class: 'dot' }, svg('title', {}, p.title || `${p.label}: ${format(p.value)}`)));
+		body.push(
+			svg(
+				'circle',
+				{ cx: x(i), cy: y(p.value), r: 3, class: 'dot' },
+				svg('title', {}, p.title || `${p.label}: ${format(p.value)}`),
+			),
+		);
 	});
-	return svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label || 'Line chart' },
-		svg('g', { class: 'axis' }, axis), body);
+	return svg(
+		'svg',
+		{
+			class: 'chart',
+			width,
+			height,
+			viewBox: `0 0 ${width} ${height}`,
+			role: 'img',
+			'aria-label': label || 'Line chart',
+		},
+		svg('g', { class: 'axis' }, axis),
+		body,
+	);
 }
 
 export function legend(items) {
-	return h('div', { class: 'chart-legend' }, items.map(([cls, text]) => h('span', {}, h('span', { class: ['swatch', cls], 'aria-hidden': 'true' }), text)));
+	return h(
+		'div',
+		{ class: 'chart-legend' },
+		items.map(([cls, text]) =>
+			h('span', {}, h('span', { class: ['swatch', cls], 'aria-hidden': 'true' }), text),
+		),
+	);
 }

@@ -54,7 +54,8 @@ export function svg(tag, attrs, ...children) {
 	if (isAttrs(attrs)) {
 		for (const [k, v] of Object.entries(attrs)) {
 			if (v === null || v === undefined || v === false) continue;
-			if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
+			if (k === 'class')
+				el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
 			else el.setAttribute(k, String(v));
 		}
 	} else children.unshift(attrs);

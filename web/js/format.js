@@ -1,11 +1,24 @@
 // format.js — times, durations, SHAs, sizes.
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const abs = new Intl.DateTimeFormat('en-GB', {
-	year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+	year: 'numeric',
+	month: 'short',
+	day: 'numeric',
+	hour: '2-digit',
+	minute: '2-digit',
 	timeZoneName: 'short',
 });
-const dayFmt = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
-const longDay = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const dayFmt = new Intl.DateTimeFormat('en-GB', {
+	weekday: 'short',
+	day: 'numeric',
+	month: 'short',
+});
+const longDay = new Intl.DateTimeFormat('en-GB', {
+	weekday: 'long',
+	day: 'numeric',
+	month: 'long',
+	year: 'numeric',
+});
 
 export function parseTime(t) {
 	if (!t) return null;
@@ -55,7 +68,8 @@ export function duration(seconds) {
 }
 
 export function between(a, b) {
-	const x = parseTime(a), y = parseTime(b);
+	const x = parseTime(a),
+		y = parseTime(b);
 	if (x === null || y === null) return null;
 	return (y - x) / 1000;
 }
@@ -67,18 +81,13 @@ export function shortSha(sha) {
 export function bytes(n) {
 	if (n === null || n === undefined) return '—';
 	const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-	let v = n, i = 0;
+	let v = n,
+		i = 0;
 	while (v >= 1000 && i < units.length - 1) {
 		v /= 1000;
 		i++;
 	}
 	return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
-export function shortDigest(d) {
-	if (!d) return '';
-	const [algo, hex] = String(d).split(':');
-	return hex ? `${algo}:${hex.slice(0, 12)}` : d;
 }
 
 export function plural(n, one, many = one + 's') {

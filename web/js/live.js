@@ -4,16 +4,40 @@
 // The kinds of domain events the server records (db_event_record), each delivered as a named
 // server-sent event: an EventSource hears only the names it listens to.
 const KINDS = [
-	'run.updated', 'job.updated', 'deployment.updated', 'pull_request.updated', 'environment.changed',
-	'artifact.created', 'artifact.updated', 'artifact.conflict', 'tag.created', 'tag.rc', 'tag.deleted',
-	'branch.created', 'branch.deleted', 'push',
+	'run.updated',
+	'job.updated',
+	'deployment.updated',
+	'pull_request.updated',
+	'environment.changed',
+	'artifact.created',
+	'artifact.updated',
+	'artifact.conflict',
+	'tag.created',
+	'tag.rc',
+	'tag.deleted',
+	'branch.created',
+	'branch.deleted',
+	'push',
 	// release.<action> of GitHub's release events, and release.shipped: shiplog recorded a release
-	'release.published', 'release.unpublished', 'release.created', 'release.edited', 'release.deleted',
-	'release.prereleased', 'release.released', 'release.shipped',
-	'rc.created', 'rc.updated', 'rc.state_changed',
-	'feedback.created', 'feedback.updated',
-	'github_deployment.created', 'github_deployment.status', 'check_suite.updated', 'check_run.updated',
-	'token.created', 'token.revoked',
+	'release.published',
+	'release.unpublished',
+	'release.created',
+	'release.edited',
+	'release.deleted',
+	'release.prereleased',
+	'release.released',
+	'release.shipped',
+	'rc.created',
+	'rc.updated',
+	'rc.state_changed',
+	'feedback.created',
+	'feedback.updated',
+	'github_deployment.created',
+	'github_deployment.status',
+	'check_suite.updated',
+	'check_run.updated',
+	'token.created',
+	'token.revoked',
 ];
 
 let source = null;
@@ -50,7 +74,8 @@ export function connect() {
 	source = new EventSource('/api/v1/events');
 	statusListener('connecting');
 	source.onopen = () => statusListener('live');
-	source.onerror = () => statusListener(source.readyState === EventSource.CLOSED ? 'off' : 'connecting');
+	source.onerror = () =>
+		statusListener(source.readyState === EventSource.CLOSED ? 'off' : 'connecting');
 	source.onmessage = dispatch;
 	for (const k of KINDS) source.addEventListener(k, dispatch);
 }
@@ -68,7 +93,8 @@ export function subscribe(kinds, fn, { delay = 400, filter } = {}) {
 	let pending = [];
 	const sub = {
 		matches(kind, data) {
-			if (!patterns.some(([p, prefix]) => (prefix ? kind.startsWith(p) : kind === p))) return false;
+			if (!patterns.some(([p, prefix]) => (prefix ? kind.startsWith(p) : kind === p)))
+				return false;
 			return filter ? filter(data) : true;
 		},
 		fire(data) {

@@ -34,7 +34,9 @@ export function feedbackCounts(rc) {
 	if (f.approve) parts.push(pill('ok', '✓', `${f.approve} approve`));
 	if (f.concern) parts.push(pill('warn', '!', `${f.concern} concern`));
 	if (f.block) parts.push(pill('bad', '✕', `${f.block} block`));
-	return parts.length ? h('span', { class: 'row' }, parts) : h('span', { class: 'muted' }, 'none yet');
+	return parts.length
+		? h('span', { class: 'row' }, parts)
+		: h('span', { class: 'muted' }, 'none yet');
 }
 
 // Readiness.verdict: ready, pending or failed; each gate passed, failed or pending
@@ -44,17 +46,39 @@ export function readinessPill(readiness, { large = false } = {}) {
 	const map = {
 		ready: ['ok', '✓', 'ready to release'],
 		failed: ['bad', '✕', 'not ready'],
-		pending: ['pending', '○', waiting ? `waiting on ${waiting} gate${waiting === 1 ? '' : 's'}` : 'waiting'],
+		pending: [
+			'pending',
+			'○',
+			waiting ? `waiting on ${waiting} gate${waiting === 1 ? '' : 's'}` : 'waiting',
+		],
 	};
-	return h('span', { class: 'readiness', 'data-verdict': v }, pill(...(map[v] || ['muted', '•', v]), large ? 'pill-lg' : null));
+	return h(
+		'span',
+		{ class: 'readiness', 'data-verdict': v },
+		pill(...(map[v] || ['muted', '•', v]), large ? 'pill-lg' : null),
+	);
 }
 
 export function checklist(readiness) {
 	const gates = readiness.gates;
 	if (!gates.length) return h('p', { class: 'empty' }, 'No readiness gates configured.');
-	return h('ul', { class: 'checklist', 'aria-label': 'Readiness gates' }, gates.map((g) => h('li', { 'data-gate': g.gate, 'data-state': g.status },
-		h('span', {}, gatePill(g.status)),
-		h('span', {}, h('span', { class: 'gate-name' }, g.title), g.reason ? h('span', { class: 'gate-reason' }, g.reason) : null))));
+	return h(
+		'ul',
+		{ class: 'checklist', 'aria-label': 'Readiness gates' },
+		gates.map((g) =>
+			h(
+				'li',
+				{ 'data-gate': g.gate, 'data-state': g.status },
+				h('span', {}, gatePill(g.status)),
+				h(
+					'span',
+					{},
+					h('span', { class: 'gate-name' }, g.title),
+					g.reason ? h('span', { class: 'gate-reason' }, g.reason) : null,
+				),
+			),
+		),
+	);
 }
 
 // feedback
@@ -70,21 +94,60 @@ export function fbStatusPill(f) {
 
 export function feedbackItem(f, { fresh = false, showRc = false, actions = null } = {}) {
 	const fixed = f.fixed_in?.version || null;
-	return h('li', { class: ['feedback-item', fresh && 'is-new'], id: `feedback-${f.id}`, 'data-feedback-id': f.id, 'data-verdict': f.verdict, 'data-status': f.status },
-		h('div', { class: 'feedback-meta' },
+	return h(
+		'li',
+		{
+			class: ['feedback-item', fresh && 'is-new'],
+			id: `feedback-${f.id}`,
+			'data-feedback-id': f.id,
+			'data-verdict': f.verdict,
+			'data-status': f.status,
+		},
+		h(
+			'div',
+			{ class: 'feedback-meta' },
 			verdictPill(f.verdict),
 			fbStatusPill(f),
 			h('strong', {}, f.author),
 			f.team ? h('span', { class: 'who-team' }, f.team) : null,
-			f.verified === false ? h('span', { class: 'tag', title: 'This identity is not mapped to a team in the configuration, so it does not count towards a sign-off' }, 'unverified') : null,
-			f.to_recheck ? h('span', { class: 'tag' }, `from ${f.release_candidate.version}`) : null,
-			showRc ? h('a', { href: `/release-candidates/${f.release_candidate.id}` }, f.release_candidate.version) : null,
+			f.verified === false
+				? h(
+						'span',
+						{
+							class: 'tag',
+							title: 'This identity is not mapped to a team in the configuration, so it does not count towards a sign-off',
+						},
+						'unverified',
+					)
+				: null,
+			f.to_recheck
+				? h('span', { class: 'tag' }, `from ${f.release_candidate.version}`)
+				: null,
+			showRc
+				? h(
+						'a',
+						{
+							href: `/release-candidates/${f.release_candidate.id}`,
+						},
+						f.release_candidate.version,
+					)
+				: null,
 			f.severity ? h('span', { class: 'tag' }, `severity: ${f.severity}`) : null,
 			f.area ? h('span', { class: 'tag' }, f.area) : null,
-			h('span', { class: 'muted' }, timeEl(f.given_at))),
-		f.comment ? h('p', { class: 'feedback-comment' }, f.comment) : h('p', { class: 'feedback-comment muted' }, 'No comment.'),
-		f.resolution || fixed ? h('p', { class: 'feedback-note' }, [f.status === 'resolved' ? 'Resolved' : 'Note', fixed ? ` in ${fixed}` : '', f.resolution ? `: ${f.resolution}` : '']) : null,
-		actions ? actions(f) : null);
+			h('span', { class: 'muted' }, timeEl(f.given_at)),
+		),
+		f.comment
+			? h('p', { class: 'feedback-comment' }, f.comment)
+			: h('p', { class: 'feedback-comment muted' }, 'No comment.'),
+		f.resolution || fixed
+			? h('p', { class: 'feedback-note' }, [
+					f.status === 'resolved' ? 'Resolved' : 'Note',
+					fixed ? ` in ${fixed}` : '',
+					f.resolution ? `: ${f.resolution}` : '',
+				])
+			: null,
+		actions ? actions(f) : null,
+	);
 }
 
 // Changes.groups: {enhancement, ui, bug, test, dependencies, uncategorised}, each a list of
@@ -99,8 +162,12 @@ const GROUPS = [
 	['uncategorised', 'Other', 'Other changes'],
 ];
 export function changeGroups(changes) {
-	return GROUPS.map(([key, title, plainTitle]) => ({ key, title, plainTitle, items: changes.groups[key] }))
-		.filter((g) => g.items.length);
+	return GROUPS.map(([key, title, plainTitle]) => ({
+		key,
+		title,
+		plainTitle,
+		items: changes.groups[key],
+	})).filter((g) => g.items.length);
 }
 
 // ---- fetching ----
@@ -111,7 +178,9 @@ export async function listRcs(signal, max = 200) {
 // The candidate people look at now: the newest open one (else the newest)
 export function pickCurrent(rcs) {
 	const open = rcs.filter(isOpen);
-	const sorted = (open.length ? open : rcs).slice().sort((a, b) => parseTime(b.cut_at) - parseTime(a.cut_at) || b.id - a.id);
+	const sorted = (open.length ? open : rcs)
+		.slice()
+		.sort((a, b) => parseTime(b.cut_at) - parseTime(a.cut_at) || b.id - a.id);
 	return sorted[0] || null;
 }
 
@@ -129,16 +198,43 @@ export async function currentRcPanel(signal) {
 	const rc = pickCurrent(rcs);
 	if (!rc) return h('p', { class: 'empty' }, 'No release candidate has been cut yet.');
 	const r = await readiness(rc.id, signal);
-	return h('div', { class: 'stack', 'data-rc': rc.version },
-		h('div', { class: 'rc-head-state' },
+	return h(
+		'div',
+		{ class: 'stack', 'data-rc': rc.version },
+		h(
+			'div',
+			{ class: 'rc-head-state' },
 			h('a', { href: `/release-candidates/${rc.id}`, class: 'stat-value' }, rc.version),
-			rcStatePill(rc)),
-		h('div', { class: 'muted' }, ['Cut ', timeEl(rc.cut_at), rc.commit ? [' from ', shaEl(rc.commit, rc.repository)] : null]),
+			rcStatePill(rc),
+		),
+		h('div', { class: 'muted' }, [
+			'Cut ',
+			timeEl(rc.cut_at),
+			rc.commit ? [' from ', shaEl(rc.commit, rc.repository)] : null,
+		]),
 		feedbackCounts(rc),
-		h('div', {}, h('div', { class: 'row' }, h('strong', {}, 'Readiness'), readinessPill(r)), checklist(r)),
-		h('div', { class: 'row' },
-			isOpen(rc) ? h('a', { class: 'btn btn-primary', href: `/feedback/${rc.id}` }, 'Give feedback') : null,
-			h('a', { class: 'btn', href: `/release-candidates/${rc.id}` }, 'Details')));
+		h(
+			'div',
+			{},
+			h('div', { class: 'row' }, h('strong', {}, 'Readiness'), readinessPill(r)),
+			checklist(r),
+		),
+		h(
+			'div',
+			{ class: 'row' },
+			isOpen(rc)
+				? h(
+						'a',
+						{
+							class: 'btn btn-primary',
+							href: `/feedback/${rc.id}`,
+						},
+						'Give feedback',
+					)
+				: null,
+			h('a', { class: 'btn', href: `/release-candidates/${rc.id}` }, 'Details'),
+		),
+	);
 }
 
 export async function train(signal) {
@@ -156,18 +252,68 @@ function cadenceText(c) {
 
 export async function trainPanel(signal) {
 	const t = await train(signal);
-	if (!t.next_release_date) return h('p', { class: 'empty' }, 'No release cadence is configured.');
+	if (!t.next_release_date)
+		return h('p', { class: 'empty' }, 'No release cadence is configured.');
 	const next = `${t.next_release_date}T12:00:00Z`;
 	const days = t.days_until_next;
 	const past = t.past_releases.filter((r) => r.planned_for).slice(0, 4);
-	return h('div', { class: 'stack', id: 'train-body' },
-		h('div', { class: 'stat' },
+	return h(
+		'div',
+		{ class: 'stack', id: 'train-body' },
+		h(
+			'div',
+			{ class: 'stat' },
 			h('span', { class: 'stat-value' }, longDate(next)),
-			h('span', { class: 'stat-label' }, `next release · ${days === 0 ? 'today' : days === 1 ? 'tomorrow' : days !== null ? `in ${days} days` : relative(next)}`)),
-		cadenceText(t.cadence) ? h('div', { class: 'muted' }, `A release ${cadenceText(t.cadence)}.`) : null,
-		h('div', {}, h('strong', {}, plural(t.on_the_train.count, 'change')), ' on the train', t.current_rc ? [' · candidate ', h('a', { href: `/release-candidates/${t.current_rc.id}` }, t.current_rc.version)] : null),
-		past.length ? h('ul', { class: 'change-list', 'aria-label': 'Past releases against the plan' }, past.map((r) => h('li', {},
-			h('strong', {}, r.version),
-			r.days_late > 0 ? pill('warn', '!', `${plural(r.days_late, 'day')} late`) : pill('ok', '✓', 'on time'),
-			h('span', { class: 'muted' }, `planned ${longDate(`${r.planned_for}T12:00:00Z`)}`)))) : null);
+			h(
+				'span',
+				{ class: 'stat-label' },
+				`next release · ${days === 0 ? 'today' : days === 1 ? 'tomorrow' : days !== null ? `in ${days} days` : relative(next)}`,
+			),
+		),
+		cadenceText(t.cadence)
+			? h('div', { class: 'muted' }, `A release ${cadenceText(t.cadence)}.`)
+			: null,
+		h(
+			'div',
+			{},
+			h('strong', {}, plural(t.on_the_train.count, 'change')),
+			' on the train',
+			t.current_rc
+				? [
+						' · candidate ',
+						h(
+							'a',
+							{
+								href: `/release-candidates/${t.current_rc.id}`,
+							},
+							t.current_rc.version,
+						),
+					]
+				: null,
+		),
+		past.length
+			? h(
+					'ul',
+					{
+						class: 'change-list',
+						'aria-label': 'Past releases against the plan',
+					},
+					past.map((r) =>
+						h(
+							'li',
+							{},
+							h('strong', {}, r.version),
+							r.days_late > 0
+								? pill('warn', '!', `${plural(r.days_late, 'day')} late`)
+								: pill('ok', '✓', 'on time'),
+							h(
+								'span',
+								{ class: 'muted' },
+								`planned ${longDate(`${r.planned_for}T12:00:00Z`)}`,
+							),
+						),
+					),
+				)
+			: null,
+	);
 }

@@ -39,7 +39,10 @@ export async function stageDurations({ days = 30, repo, signal } = {}) {
 	const data = await get(`/stats/stages${query({ repo, days })}`, { signal });
 	return {
 		source: 'GET /api/v1/stats/stages',
-		stages: (data?.stages || []).map((s) => ({ stage: s.stage, seconds: s.median_seconds })),
+		stages: (data?.stages || []).map((s) => ({
+			stage: s.stage,
+			seconds: s.median_seconds,
+		})),
 	};
 }
 

@@ -41,18 +41,26 @@ const VERDICT_TONES = {
 };
 
 export function pill(tone, icon, label, extra) {
-	return h('span', { class: ['pill', `pill-${tone}`, extra] },
-		h('span', { class: 'pill-icon', 'aria-hidden': 'true' }, icon), label);
+	return h(
+		'span',
+		{ class: ['pill', `pill-${tone}`, extra] },
+		h('span', { class: 'pill-icon', 'aria-hidden': 'true' }, icon),
+		label,
+	);
 }
 
 export function runPill(status, conclusion) {
-	const t = status === 'completed' ? RUN_TONES[conclusion] || ['muted', '?', conclusion || 'done']
-		: STATUS_TONES[status] || ['muted', '?', status || 'unknown'];
+	const t =
+		status === 'completed'
+			? RUN_TONES[conclusion] || ['muted', '?', conclusion || 'done']
+			: STATUS_TONES[status] || ['muted', '?', status || 'unknown'];
 	return pill(...t);
 }
 
 export function runTone(status, conclusion) {
-	return status === 'completed' ? (RUN_TONES[conclusion] || ['muted'])[0] : (STATUS_TONES[status] || ['muted'])[0];
+	return status === 'completed'
+		? (RUN_TONES[conclusion] || ['muted'])[0]
+		: (STATUS_TONES[status] || ['muted'])[0];
 }
 
 export function deployPill(status) {
@@ -61,10 +69,6 @@ export function deployPill(status) {
 
 export function gatePill(state) {
 	return pill(...(GATE_TONES[state] || ['muted', '?', state || 'unknown']));
-}
-
-export function gateTone(state) {
-	return (GATE_TONES[state] || ['muted'])[0];
 }
 
 export function verdictPill(verdict) {
@@ -77,7 +81,11 @@ export function statePill(text, tone = 'muted', icon = '•') {
 
 export function timeEl(t, { prefix = '' } = {}) {
 	if (!t) return h('span', { class: 'muted' }, '—');
-	return h('time', { datetime: t, title: absolute(t), class: 'rel', dataset: { prefix } }, prefix + relative(t));
+	return h(
+		'time',
+		{ datetime: t, title: absolute(t), class: 'rel', dataset: { prefix } },
+		prefix + relative(t),
+	);
 }
 
 // keeps every relative time fresh
@@ -91,13 +99,26 @@ export function shaEl(sha, repo) {
 	if (!sha) return h('span', { class: 'muted' }, '—');
 	const code = h('code', { class: 'sha', title: sha }, shortSha(sha));
 	if (!repo) return code;
-	return h('a', { href: `/journey?q=${encodeURIComponent(sha)}&repo=${encodeURIComponent(repo)}`, class: 'sha-link', title: `Where is ${shortSha(sha)}? (${sha})` }, code);
+	return h(
+		'a',
+		{
+			href: `/journey?q=${encodeURIComponent(sha)}&repo=${encodeURIComponent(repo)}`,
+			class: 'sha-link',
+			title: `Where is ${shortSha(sha)}? (${sha})`,
+		},
+		code,
+	);
 }
 
 export function extLink(url, label, attrs = {}) {
 	if (!url || !/^https?:\/\//i.test(url)) return h('span', {}, label);
-	return h('a', { href: url, rel: 'noopener noreferrer', target: '_blank', class: 'ext', ...attrs },
-		label, h('span', { class: 'ext-icon', 'aria-hidden': 'true' }, ' ↗'), h('span', { class: 'visually-hidden' }, ' (opens GitHub in a new tab)'));
+	return h(
+		'a',
+		{ href: url, rel: 'noopener noreferrer', target: '_blank', class: 'ext', ...attrs },
+		label,
+		h('span', { class: 'ext-icon', 'aria-hidden': 'true' }, ' ↗'),
+		h('span', { class: 'visually-hidden' }, ' (opens GitHub in a new tab)'),
+	);
 }
 
 export function durationEl(seconds) {
@@ -107,33 +128,85 @@ export function durationEl(seconds) {
 // columns: [{label, cell(row) -> node|string, class, head class}]
 export function table(columns, rows, { caption, rowClass, empty = 'Nothing here yet.', id } = {}) {
 	if (!rows.length) return h('p', { class: 'empty' }, empty);
-	return h('div', { class: 'table-wrap' },
-		h('table', { class: 'grid', id },
+	return h(
+		'div',
+		{ class: 'table-wrap' },
+		h(
+			'table',
+			{ class: 'grid', id },
 			caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
-			h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class }, c.label)))),
-			h('tbody', {}, rows.map((r) => h('tr', { class: rowClass ? rowClass(r) : null },
-				columns.map((c) => h('td', { class: c.class, 'data-label': c.label }, c.cell(r))))))));
+			h(
+				'thead',
+				{},
+				h(
+					'tr',
+					{},
+					columns.map((c) => h('th', { scope: 'col', class: c.class }, c.label)),
+				),
+			),
+			h(
+				'tbody',
+				{},
+				rows.map((r) =>
+					h(
+						'tr',
+						{ class: rowClass ? rowClass(r) : null },
+						columns.map((c) =>
+							h(
+								'td',
+								{
+									class: c.class,
+									'data-label': c.label,
+								},
+								c.cell(r),
+							),
+						),
+					),
+				),
+			),
+		),
+	);
 }
 
 export function section(title, body, { id, actions, level = 2, className } = {}) {
 	const head = h(`h${level}`, { id: id ? `${id}-title` : null }, title);
-	return h('section', { class: ['panel', className], id, 'aria-labelledby': id ? `${id}-title` : null },
-		h('header', { class: 'panel-head' }, head, actions ? h('div', { class: 'panel-actions' }, actions) : null),
-		h('div', { class: 'panel-body' }, body));
+	return h(
+		'section',
+		{ class: ['panel', className], id, 'aria-labelledby': id ? `${id}-title` : null },
+		h(
+			'header',
+			{ class: 'panel-head' },
+			head,
+			actions ? h('div', { class: 'panel-actions' }, actions) : null,
+		),
+		h('div', { class: 'panel-body' }, body),
+	);
 }
 
 export function loading(label = 'Loading…') {
-	return h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), label);
+	return h(
+		'p',
+		{ class: 'loading', role: 'status' },
+		h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+		label,
+	);
 }
 
 export function errorBox(err, retry) {
-	return h('div', { class: 'callout callout-bad', role: 'alert' },
+	return h(
+		'div',
+		{ class: 'callout callout-bad', role: 'alert' },
 		h('p', {}, h('strong', {}, 'Could not load this. '), err?.message || String(err)),
-		retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null);
+		retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null,
+	);
 }
 
 export function kv(pairs) {
-	return h('dl', { class: 'kv' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+	return h(
+		'dl',
+		{ class: 'kv' },
+		pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+	);
 }
 
 export function repoShort(full) {
@@ -141,16 +214,26 @@ export function repoShort(full) {
 }
 
 export function pageHead({ eyebrow, title, sub, actions, status } = {}) {
-	return h('div', { class: 'page-head' },
-		h('div', { class: 'page-title' },
+	return h(
+		'div',
+		{ class: 'page-head' },
+		h(
+			'div',
+			{ class: 'page-title' },
 			eyebrow ? h('p', { class: 'eyebrow' }, eyebrow) : null,
 			h('div', { class: 'row' }, h('h1', {}, title), status || null),
-			sub ? h('p', { class: 'sub' }, sub) : null),
-		actions ? h('div', { class: 'actions' }, actions) : null);
+			sub ? h('p', { class: 'sub' }, sub) : null,
+		),
+		actions ? h('div', { class: 'actions' }, actions) : null,
+	);
 }
 
 export function labelTag(label) {
-	const cls = 'tag-' + String(label).toLowerCase().replace(/[^a-z]+/g, '-');
+	const cls =
+		'tag-' +
+		String(label)
+			.toLowerCase()
+			.replace(/[^a-z]+/g, '-');
 	return h('span', { class: ['tag', cls] }, label);
 }
 
@@ -168,11 +251,19 @@ export function refreshable(container, fn) {
 			try {
 				const node = await fn();
 				if (node !== undefined) {
-					container.replaceChildren(...(Array.isArray(node) ? node : [node]).filter(Boolean));
+					container.replaceChildren(
+						...(Array.isArray(node) ? node : [node]).filter(Boolean),
+					);
 				}
 			} catch (e) {
 				if (e?.name === 'AbortError') return;
-				if (e?.status === 401 || e?.status === 503 || e?.status === 0 || (first && e?.status === 404)) throw e;
+				if (
+					e?.status === 401 ||
+					e?.status === 503 ||
+					e?.status === 0 ||
+					(first && e?.status === 404)
+				)
+					throw e;
 				container.replaceChildren(errorBox(e, () => run().catch(() => {})));
 			} finally {
 				running = null;
@@ -188,7 +279,15 @@ export function refreshable(container, fn) {
 	return run;
 }
 
-const STAGE_LABELS = { lint: 'Lint', unit: 'Unit tests', integration: 'Integration tests', build: 'Build', publish: 'Publish', e2e: 'End-to-end', other: 'Other' };
+const STAGE_LABELS = {
+	lint: 'Lint',
+	unit: 'Unit tests',
+	integration: 'Integration tests',
+	build: 'Build',
+	publish: 'Publish',
+	e2e: 'End-to-end',
+	other: 'Other',
+};
 export function stageLabel(stage) {
 	return STAGE_LABELS[stage] || stage;
 }
