@@ -43,13 +43,20 @@ PGconn *db_pg(struct db_conn *c);
  * of rows (or affected rows) and, if res is not NULL, hands over the result
  * (caller PQclear()s it).  Errors are logged with their SQLSTATE.
  */
-int db_query(struct db_conn *c, const char *sql, int n, const char *const *params,
-	     PGresult **res);
+#define db_query(c, sql, n, params, res) db_query_at(__func__, c, sql, n, params, res)
 
 /* Like db_query with binary-format parameters where lengths[i] > 0
  * (for raw bytes: bytea). formats[i] = 1 for binary. */
-int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
-		 const int *lengths, const int *formats, PGresult **res);
+#define db_query_bin(c, sql, n, params, lengths, formats, res)                                     \
+	db_query_bin_at(__func__, c, sql, n, params, lengths, formats, res)
+
+/* What the macros call: `where` names the statement in logs and in
+ * db_failure_last() (the function that runs it: __func__). */
+int db_query_at(const char *where, struct db_conn *c, const char *sql, int n,
+		const char *const *params, PGresult **res);
+int db_query_bin_at(const char *where, struct db_conn *c, const char *sql, int n,
+		    const char *const *params, const int *lengths, const int *formats,
+		    PGresult **res);
 
 /*
  * A one-dimensional array parameter in PostgreSQL's binary format, built
@@ -78,7 +85,8 @@ void db_array_free(struct db_array *a);
 char *db_text_array_literal(const char *const *v, size_t n);
 
 /* Runs a simple command with no parameters (BEGIN, COMMIT, SET ...). */
-int db_exec(struct db_conn *c, const char *sql);
+#define db_exec(c, sql) db_exec_at(__func__, c, sql)
+int db_exec_at(const char *where, struct db_conn *c, const char *sql);
 
 /* Defers a command with no parameters and no result worth reading (BEGIN,
  * SAVEPOINT, RELEASE SAVEPOINT) to the next db_query/db_exec on this
@@ -99,6 +107,43 @@ void db_set_notify_hook(void (*hook)(void));
 /* The SQLSTATE of the last error on this connection ("" if none). */
 const char *db_last_sqlstate(const struct db_conn *c);
 const char *db_last_error(const struct db_conn *c);
+
+/*
+ * What went wrong, for the answer a request gets (http_reply_db_failure):
+ * every failing statement records it for its thread, and so does
+ * db_acquire when it finds no connection.  Per thread, because a request is
+ * served by one thread from its first statement to its reply; the
+ * dispatcher clears it before each handler.
+ */
+enum db_failure_kind {
+	DB_FAILURE_NONE = 0,
+	/* try again later: no connection, the connection lost, the database
+	 * shutting down or read-only (a standby), too many connections or out
+	 * of resources, a lock or statement timeout, serialization failures
+	 * that outlasted the retries */
+	DB_FAILURE_UNAVAILABLE,
+	DB_FAILURE_CONFLICT, /* unique, exclusion or foreign-key violation */
+	DB_FAILURE_INVALID,  /* not-null or check violation */
+	DB_FAILURE_BUG,      /* anything else: shiplog's own mistake */
+};
+struct db_failure {
+	enum db_failure_kind kind;
+	char sqlstate[6];
+	/* the column(s) at fault ("name", "repo_id, name"), else the
+	 * constraint's name, else "" */
+	char field[128];
+	char statement[64]; /* the function that ran the statement */
+};
+/* DB_FAILURE_NONE when this thread has no failure recorded since the last
+ * db_failure_clear(). */
+const struct db_failure *db_failure_last(void);
+void db_failure_clear(void);
+/* The kind of a SQLSTATE ("" or NULL: none was sent); connection_lost: the
+ * connection is gone, whatever the state says. */
+enum db_failure_kind db_failure_classify(const char *sqlstate, bool connection_lost);
+/* The columns of PostgreSQL's "Key (a, b)=(1, 2) already exists." detail:
+ * "a, b" into out; false when the detail is not of that form. */
+bool db_failure_key_columns(const char *detail, char *out, size_t size);
 
 /*
  * Runs fn inside BEGIN ... COMMIT, retrying serialization failures and

@@ -190,6 +190,19 @@ void http_reply_problem(struct http_request *r, enum problem_code code, const ch
  */
 void http_reply_field_problem(struct http_request *r, enum problem_code code, const char *field,
 			      const char *reason_fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * The answer to a request whose database work failed (a negative enum
+ * db_status), from what the failure was (db_failure_last(), one mapping for
+ * every handler): the database unavailable (or nothing recorded) → 503
+ * database-unavailable with Retry-After; a unique, exclusion or foreign-key
+ * violation → 409 conflict, a not-null or check violation → 400
+ * invalid-field, each naming the column(s) (or the constraint) at fault in
+ * the detail and in `errors`; anything else → 500 internal, logged with the
+ * statement's name and its SQLSTATE.  `what_fmt` says what could not be
+ * done ("could not create the environment") and starts the detail.
+ */
+void http_reply_db_failure(struct http_request *r, const char *what_fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The problem reply under it all: `members` (stolen, may be NULL) are added
  * to the problem object; detail may be NULL. */
 void http_reply_problem_members(struct http_request *r, enum problem_code code, const char *detail,

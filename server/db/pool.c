@@ -18,6 +18,7 @@
 
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
+#include "db/failure.h"
 #include "shiplog/log.h"
 #include "shiplog/xalloc.h"
 
@@ -37,6 +38,7 @@ struct db_conn {
 	size_t n_prepared;
 	char sqlstate[6];
 	char error[256];
+	const char *where; /* the function running the current statement */
 };
 
 struct db_pool {
@@ -157,11 +159,13 @@ struct db_conn *db_acquire(struct db_pool *p)
 	pthread_mutex_unlock(&p->lock);
 	if (!c) {
 		log_msg(LOG_WARN, "no database connection free within %u ms", p->timeout_ms);
+		db_failure_note("db_acquire", NULL, true);
 		return NULL;
 	}
 	if (!c->pg || c->broken || PQstatus(c->pg) != CONNECTION_OK) {
 		if (!conn_open(c)) {
 			db_release(c);
+			db_failure_note("db_acquire", NULL, true);
 			return NULL;
 		}
 	}
@@ -229,12 +233,13 @@ static int result_status(struct db_conn *c, PGresult *res, const char *sql)
 	atomic_fetch_add(&metric_errors, 1);
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		c->broken = true;
+	db_failure_note(c->where, res, c->broken);
 	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
 		return DB_SOFT_ERROR;
 	/* constraint violations are answers, not failures: callers decide */
 	bool expected = state && !strncmp(state, "23", 2);
-	log_msg(expected ? LOG_DEBUG : LOG_ERROR, "database error %s: %s (in: %.120s)",
-		c->sqlstate, c->error, sql);
+	log_msg(expected ? LOG_DEBUG : LOG_ERROR, "database error %s in %s: %s (in: %.120s)",
+		c->sqlstate, c->where ? c->where : "?", c->error, sql);
 	return DB_HARD_ERROR;
 }
 
@@ -249,9 +254,11 @@ static int prepared_index(struct db_conn *c, const char *sql)
 static int query_once(struct db_conn *c, const char *sql, int n, const char *const *params,
 		      const int *lengths, const int *formats, PGresult **out);
 
-int db_query_bin(struct db_conn *c, const char *sql, int n, const char *const *params,
-		 const int *lengths, const int *formats, PGresult **out)
+int db_query_bin_at(const char *where, struct db_conn *c, const char *sql, int n,
+		    const char *const *params, const int *lengths, const int *formats,
+		    PGresult **out)
 {
+	c->where = where;
 	/* After the database restarts, every pooled connection is dead but does
 	 * not know it until used.  Outside a transaction nothing is lost by
 	 * reconnecting and trying once more (deferred commands included), so
@@ -336,6 +343,7 @@ static int query_once(struct db_conn *c, const char *sql, int n, const char *con
 		*out = NULL;
 	if (!c->pg || c->broken) {
 		snprintf(c->error, sizeof c->error, "connection is broken");
+		db_failure_note(c->where, NULL, true);
 		return DB_HARD_ERROR;
 	}
 	char name[16];
@@ -372,18 +380,21 @@ static int query_once(struct db_conn *c, const char *sql, int n, const char *con
 	return rows;
 }
 
-int db_query(struct db_conn *c, const char *sql, int n, const char *const *params,
-	     PGresult **res)
+int db_query_at(const char *where, struct db_conn *c, const char *sql, int n,
+		const char *const *params, PGresult **res)
 {
-	return db_query_bin(c, sql, n, params, NULL, NULL, res);
+	return db_query_bin_at(where, c, sql, n, params, NULL, NULL, res);
 }
 
-int db_exec(struct db_conn *c, const char *sql)
+int db_exec_at(const char *where, struct db_conn *c, const char *sql)
 {
-	if (!c->pg || c->broken)
+	c->where = where;
+	if (!c->pg || c->broken) {
+		db_failure_note(where, NULL, true);
 		return DB_HARD_ERROR;
+	}
 	if (c->n_deferred) /* one round trip with them, through the query path */
-		return db_query(c, sql, 0, NULL, NULL);
+		return db_query_at(where, c, sql, 0, NULL, NULL);
 	bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	PGresult *res = PQexec(c->pg, sql);
 	int st = result_status(c, res, sql);

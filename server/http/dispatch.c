@@ -378,6 +378,7 @@ static void run_route(struct request_state *st)
 		too_many(r, retry, "too many posts from this client");
 		return;
 	}
+	db_failure_clear(); /* what the handler's statements meet, for http_reply_db_failure */
 	r->route->handler(r);
 	if (!r->reply.status)
 		http_reply_problem(r, PROBLEM_INTERNAL, "the handler gave no answer");

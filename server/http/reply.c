@@ -105,6 +105,49 @@ void http_reply_problem(struct http_request *r, enum problem_code code, const ch
 	http_reply_problem_members(r, code, detail_fmt ? detail : NULL, NULL);
 }
 
+void http_reply_db_failure(struct http_request *r, const char *what_fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, what_fmt);
+	vsnprintf(what, sizeof what, what_fmt, ap);
+	va_end(ap);
+	const struct db_failure *f = db_failure_last();
+	switch (f->kind) {
+	case DB_FAILURE_CONFLICT:
+	case DB_FAILURE_INVALID: {
+		bool conflict = f->kind == DB_FAILURE_CONFLICT;
+		const char *why = conflict ? "conflicts with what is stored"
+					   : "is a value the database refuses";
+		char pointer[160], detail[800];
+		json_t *members = NULL;
+		if (f->field[0]) {
+			/* the column(s) as a pointer: a JSON body field of the same name
+			 * where there is one */
+			snprintf(pointer, sizeof pointer, "/%s", f->field);
+			members = json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", pointer,
+					    "detail", why);
+			snprintf(detail, sizeof detail, "%s: %s %s", what, f->field, why);
+		} else {
+			snprintf(detail, sizeof detail, "%s: the record %s", what, why);
+		}
+		http_reply_problem_members(r, conflict ? PROBLEM_CONFLICT : PROBLEM_INVALID_FIELD,
+					   detail, members);
+		return;
+	}
+	case DB_FAILURE_BUG:
+		log_msg(LOG_ERROR, "request %s %s: statement of %s failed with SQLSTATE %s",
+			r->method, r->path, f->statement[0] ? f->statement : "?", f->sqlstate);
+		http_reply_problem(r, PROBLEM_INTERNAL, "%s: an internal error (logged)", what);
+		return;
+	case DB_FAILURE_NONE:
+	case DB_FAILURE_UNAVAILABLE:
+		break;
+	}
+	http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "%s", what);
+	http_reply_header(r, "Retry-After", "5");
+}
+
 static bool is_parameter_problem(enum problem_code code)
 {
 	return code == PROBLEM_INVALID_PARAMETER || code == PROBLEM_UNKNOWN_PARAMETER;
