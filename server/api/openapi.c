@@ -17,8 +17,10 @@
  * (CSRF with a session cookie), 404 with path parameters, 413/415 with a
  * body, 429 where credentials are presented (past the failed-authentication
  * limit a failure gets 429) or a route is rate-limited, 503 everywhere
- * (database, shutdown, the body memory budget); and `default` for what is rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500, other
- * success codes, headers, non-JSON answers) is in its route's `openapi` field.
+ * (database, shutdown, the body memory budget); and `default` for what is
+ * rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500,
+ * other success codes, headers, non-JSON answers) is in its route's
+ * `openapi` field.
  */
 #include <ctype.h>
 #include <stdio.h>
