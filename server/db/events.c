@@ -10,6 +10,7 @@
 
 #include "db/event_kinds.h"
 #include "db/events.h"
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
@@ -51,7 +52,7 @@ static json_t *event_rows(const PGresult *res)
 		json_t *payload = json_loads(PQgetvalue(res, i, 4), 0, NULL);
 		json_array_append_new(
 			rows, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-					(json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+					(json_int_t)db_get_i64(res, i, 0),
 					"kind", PQgetvalue(res, i, 1), "entity_type",
 					PQgetvalue(res, i, 2), "entity_id", PQgetvalue(res, i, 3),
 					"payload", payload ? payload : json_object(), "at",
@@ -82,8 +83,8 @@ int db_events_newest(struct db_conn *c, long long *max, long long *sum)
 			 " (SELECT id FROM events ORDER BY id DESC LIMIT 256) x",
 			 0, NULL, &res);
 	if (n == 1) {
-		*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*sum = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*max = db_get_i64(res, 0, 0);
+		*sum = db_get_i64(res, 0, 1);
 	}
 	PQclear(res);
 	return n;
@@ -166,7 +167,7 @@ int db_listener_max_id(struct db_listener *l, int64_t *max)
 	PGresult *res = PQexec(l->pg, "SELECT coalesce(max(id), 0) FROM events");
 	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (ok)
-		*max = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*max = db_get_i64(res, 0, 0);
 	PQclear(res);
 	return ok ? 1 : DB_HARD_ERROR;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "db/sql_time.h"
 #include "db/tokens.h"
 
@@ -23,9 +24,9 @@ static json_t *text_or_null(const PGresult *res, int i, int col)
 static json_t *token_row(const PGresult *res, int i)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s}", "id",
-			      (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10), "name",
+			      (json_int_t)db_get_i64(res, i, 0), "name",
 			      PQgetvalue(res, i, 1), "owner", PQgetvalue(res, i, 2), "scopes",
-			      (json_int_t)strtoll(PQgetvalue(res, i, 3), NULL, 10), "created_by",
+			      (json_int_t)db_get_i64(res, i, 3), "created_by",
 			      PQgetvalue(res, i, 4), "created_at", PQgetvalue(res, i, 5));
 	json_object_set_new(o, "last_used_at", text_or_null(res, i, 6));
 	json_object_set_new(o, "revoked_at", text_or_null(res, i, 7));
@@ -98,7 +99,7 @@ int db_token_bootstrap_lock(struct db_conn *c, bool *have_admin)
 		"(SELECT count(*) FROM api_tokens WHERE scopes & 8 = 8 AND revoked_at IS NULL)",
 		0, NULL, &res);
 	if (n >= 0)
-		*have_admin = atoi(PQgetvalue(res, 0, 1)) > 0;
+		*have_admin = db_get_i64(res, 0, 1) > 0;
 	PQclear(res);
 	return n;
 }
@@ -113,7 +114,7 @@ int db_token_by_hash(struct db_conn *c, const unsigned char hash[32], struct db_
 			     "WHERE token_hash = $1 AND revoked_at IS NULL",
 			     1, p, lengths, formats, &res);
 	if (n > 0) {
-		out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		out->id = db_get_i64(res, 0, 0);
 		snprintf(out->owner, sizeof out->owner, "%s", PQgetvalue(res, 0, 1));
 		out->scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
 	}
@@ -185,7 +186,7 @@ int db_session_lookup(struct db_conn *c, const unsigned char id_hash[32],
 		snprintf(out->subject, sizeof out->subject, "%s", PQgetvalue(res, 0, 1));
 		out->scopes = (unsigned)strtoul(PQgetvalue(res, 0, 2), NULL, 10);
 		out->admin_match = PQgetvalue(res, 0, 3)[0] == 't';
-		out->token_id = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+		out->token_id = db_get_i64(res, 0, 4);
 		out->stale = PQgetvalue(res, 0, 5)[0] == 't';
 	}
 	PQclear(res);
