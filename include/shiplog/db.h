@@ -129,9 +129,8 @@ enum db_failure_kind {
 struct db_failure {
 	enum db_failure_kind kind;
 	char sqlstate[6];
-	/* the column(s) at fault ("name", "repo_id, name"), else the
-	 * constraint's name, else "" */
-	char field[128];
+	char column[128];    /* the column(s) at fault ("name", "repo_id, name") or "" */
+	char constraint[64]; /* the constraint violated, or "" */
 	char statement[64]; /* the function that ran the statement */
 };
 /* DB_FAILURE_NONE when this thread has no failure recorded since the last

@@ -195,10 +195,10 @@ void http_reply_field_problem(struct http_request *r, enum problem_code code, co
  * db_status), from what the failure was (db_failure_last(), one mapping for
  * every handler): the database unavailable (or nothing recorded) → 503
  * database-unavailable with Retry-After; a unique, exclusion or foreign-key
- * violation → 409 conflict, a not-null or check violation → 400
- * invalid-field, each naming the column(s) (or the constraint) at fault in
- * the detail and in `errors`; anything else → 500 internal, logged with the
- * statement's name and its SQLSTATE.  `what_fmt` says what could not be
+ * violation → 409 conflict naming the key's column(s) (or the constraint); a
+ * not-null or check violation → 400 invalid-field naming the column in
+ * `errors` (a check names no column: the constraint, pointer ""); anything
+ * else → 500 internal, logged with the statement's name and its SQLSTATE.  `what_fmt` says what could not be
  * done ("could not create the environment") and starts the detail.
  */
 void http_reply_db_failure(struct http_request *r, const char *what_fmt, ...)

@@ -15,8 +15,10 @@
  * (server/http/dispatch.c): 400 everywhere (an unknown query parameter is
  * refused on every route), 401/403 where a scope is needed, 403 on writes
  * (CSRF with a session cookie), 404 with path parameters, 413/415 with a
- * body, 429 where credentials are presented (past the failed-authentication
- * limit a failure gets 429) or a route is rate-limited, 503 everywhere
+ * body, 409 on API writes (a stored record with the same key:
+ * http_reply_db_failure), 429 where credentials are presented (past the
+ * failed-authentication limit a failure gets 429) or a route is
+ * rate-limited, 503 everywhere
  * (database, shutdown, the body memory budget); and `default` for what is
  * rare everywhere (405, 414, 500).  What a handler adds (409, 429, 500,
  * other success codes, headers, non-JSON answers) is in its route's
@@ -283,8 +285,11 @@ static json_t *responses_of(const struct route *r, const struct route_openapi *n
 	static const unsigned all[] = {400, 401, 403, 404, 409, 413, 415, 429, 500, 503};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		unsigned s = all[i];
+		/* 409 on API writes: a stored record with the same key
+		 * (http_reply_db_failure) */
 		bool give = has_problem(note, s) || s == 400 || s == 503 || (s == 401 && scoped) ||
 			    (s == 403 && (scoped || write)) || (s == 404 && has_path) ||
+			    (s == 409 && write && !strncmp(r->pattern, "/api/", 5)) ||
 			    ((s == 413 || s == 415) && r->body != BODY_NONE) ||
 			    (s == 429 && limited);
 		if (give)
@@ -310,15 +315,18 @@ static json_t *problem_responses(void)
 		      "e.g. feedback that is not its own or its team's), or a write with the "
 		      "session cookie lacks its X-CSRF-Token"},
 		{404, "Not found: the detail names what"},
-		{409, "Conflict with the current state (e.g. a published record is immutable)"},
+		{409, "Conflict with the current state (e.g. a published record is immutable, or "
+		      "another record already has that key: the detail names it)"},
 		{413, "The body is larger than this endpoint takes"},
 		{415, "Unsupported content type (or a body where none is taken)"},
 		{429,
 		 "Too many failed authentications (or posts) from this client, or too many open "
 		 "event streams; try again after Retry-After"},
-		{500, "Internal error; a webhook delivery is kept for replay"},
-		{503, "The database is unreachable, the server is shutting down, or it holds too "
-		      "many request bodies; retry after Retry-After"},
+		{500, "Internal error (logged with the statement that failed); a webhook delivery "
+		      "is kept for replay"},
+		{503, "The database is unreachable (or read-only, out of connections, timed out), "
+		      "the server is shutting down, or it holds too many request bodies; retry "
+		      "after Retry-After"},
 	};
 	json_t *out = json_object();
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

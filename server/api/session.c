@@ -52,8 +52,7 @@ static bool session_end(struct http_request *r)
 	auth_session_hash(cookie, hash);
 	if (db_session_end(c, hash) >= 0)
 		return true;
-	http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not end the session");
-	http_reply_header(r, "Retry-After", "5");
+	http_reply_db_failure(r, "could not end the session");
 	return false;
 }
 
@@ -86,8 +85,7 @@ static bool session_issue(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c || db_session_insert(c, &s) < 0) {
 		if (c) {
-			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not start the session");
-			http_reply_header(r, "Retry-After", "5");
+			http_reply_db_failure(r, "could not start the session");
 		}
 		return false;
 	}

@@ -79,7 +79,7 @@ void api_tokens_create(struct http_request *r)
 	int n = db_transaction(c, create_tx, &x);
 	if (n < 0) {
 		json_decref(x.row);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the token");
+		http_reply_db_failure(r, "could not store the token");
 		return;
 	}
 	json_t *o = token_json(x.row);
@@ -102,7 +102,7 @@ void api_tokens_list(struct http_request *r)
 	json_t *rows = NULL;
 	int n = db_tokens_page(c, pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit + 1, &rows);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list tokens");
+		http_reply_db_failure(r, "could not list tokens");
 		return;
 	}
 	json_t *items = json_array();
@@ -142,7 +142,7 @@ void api_tokens_delete(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, revoke_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not revoke the token");
+		http_reply_db_failure(r, "could not revoke the token");
 		return;
 	}
 	if (!x.found) {

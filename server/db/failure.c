@@ -79,10 +79,12 @@ void db_failure_note(const char *where, const PGresult *res, bool connection_los
 		return;
 	const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
 	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	snprintf(last.constraint, sizeof last.constraint, "%s", constraint ? constraint : "");
+	/* not null: the column; unique, exclusion, foreign key: the key's
+	 * columns from the detail; check: only the constraint is known */
 	if (column && column[0])
-		snprintf(last.field, sizeof last.field, "%s", column);
-	else if (!db_failure_key_columns(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
-					 last.field, sizeof last.field) &&
-		 constraint)
-		snprintf(last.field, sizeof last.field, "%s", constraint);
+		snprintf(last.column, sizeof last.column, "%s", column);
+	else
+		db_failure_key_columns(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
+				       last.column, sizeof last.column);
 }

@@ -115,26 +115,28 @@ void http_reply_db_failure(struct http_request *r, const char *what_fmt, ...)
 	const struct db_failure *f = db_failure_last();
 	switch (f->kind) {
 	case DB_FAILURE_CONFLICT:
-	case DB_FAILURE_INVALID: {
-		bool conflict = f->kind == DB_FAILURE_CONFLICT;
-		const char *why = conflict ? "conflicts with what is stored"
-					   : "is a value the database refuses";
-		char pointer[160], detail[800];
-		json_t *members = NULL;
-		if (f->field[0]) {
-			/* the column(s) as a pointer: a JSON body field of the same name
-			 * where there is one */
-			snprintf(pointer, sizeof pointer, "/%s", f->field);
-			members = json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", pointer,
-					    "detail", why);
-			snprintf(detail, sizeof detail, "%s: %s %s", what, f->field, why);
-		} else {
-			snprintf(detail, sizeof detail, "%s: the record %s", what, why);
-		}
-		http_reply_problem_members(r, conflict ? PROBLEM_CONFLICT : PROBLEM_INVALID_FIELD,
-					   detail, members);
+		if (f->column[0])
+			http_reply_problem(r, PROBLEM_CONFLICT,
+					   "%s: another record already has this %s", what, f->column);
+		else
+			http_reply_problem(r, PROBLEM_CONFLICT,
+					   "%s: it conflicts with a stored record (constraint %s)", what,
+					   f->constraint[0] ? f->constraint : "unknown");
 		return;
-	}
+	case DB_FAILURE_INVALID:
+		if (f->column[0] && !strchr(f->column, ',')) {
+			/* one column: the body field of that name, as every field
+			 * problem says which */
+			char pointer[160];
+			snprintf(pointer, sizeof pointer, "/%s", f->column);
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, pointer,
+						 "the database refuses this value (%s)", what);
+		} else {
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "",
+						 "%s: the database refuses this record (constraint %s)",
+						 what, f->constraint[0] ? f->constraint : "unknown");
+		}
+		return;
 	case DB_FAILURE_BUG:
 		log_msg(LOG_ERROR, "request %s %s: statement of %s failed with SQLSTATE %s",
 			r->method, r->path, f->statement[0] ? f->statement : "?", f->sqlstate);

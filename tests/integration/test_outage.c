@@ -40,6 +40,10 @@ static void readyz_follows_the_database_and_nothing_hangs(void **state)
 		itest_get(&s, "/api/v1/tokens", ITEST_ADMIN_TOKEN, &r);
 		assert_int_equal(r.curl_error, 0);
 		itest_assert_problem(&r, 503, "/database-unavailable", NULL);
+		/* whether the pool found no connection or the statement lost
+		 * it (the first time: the warm connection breaks mid-request),
+		 * the client is told when to try again */
+		assert_true(itest_header(&r, "Retry-After", ra, sizeof ra));
 		itest_response_free(&r);
 	}
 	/* the process itself stays healthy */
