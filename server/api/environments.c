@@ -17,33 +17,10 @@
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/validate.h"
 #include "shiplog/xalloc.h"
 
 /* ---- shared checks ---- */
-
-static bool is_k8s_name(const char *s)
-{
-	size_t n = strlen(s);
-	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == n &&
-	       s[0] != '-' && s[0] != '.';
-}
-
-static bool is_slug(const char *s)
-{
-	size_t n = strlen(s);
-	return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
-}
-
-static bool is_http_url(const char *s)
-{
-	const char *host = !strncmp(s, "https://", 8) ? s + 8 : !strncmp(s, "http://", 7) ? s + 7 : NULL;
-	if (!host || !*host || *host == '/')
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= ' ')
-			return false;
-	return true;
-}
 
 static const struct config_environment *config_env(const struct config *cfg, const char *name)
 {
@@ -62,8 +39,6 @@ static const struct config_environment *config_env(const struct config *cfg, con
 static json_t *flux_canonical(const json_t *list, char *pointer, size_t pointer_size, char *err,
 			      size_t err_size)
 {
-	static const char name_rule[] =
-		"expected a Kubernetes name (lower-case letters, digits, '-' and '.')";
 	json_t *out = json_array();
 	size_t i;
 	const json_t *o;
@@ -103,13 +78,14 @@ static json_t *flux_canonical(const json_t *list, char *pointer, size_t pointer_
 		at = "namespace";
 		if (!ns)
 			ns = "flux-system";
-		if (!is_k8s_name(ns)) {
-			snprintf(err, err_size, "%s", name_rule);
+		const char *why = validate_k8s_name(ns);
+		if (why) {
+			snprintf(err, err_size, "%s", why);
 			goto bad;
 		}
 		at = "name";
-		if (!name || !is_k8s_name(name)) {
-			snprintf(err, err_size, "%s", name ? name_rule : "required");
+		if (!name || (why = validate_k8s_name(name))) {
+			snprintf(err, err_size, "%s", name ? why : "required");
 			goto bad;
 		}
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "kind", kind, "namespace", ns,
@@ -378,9 +354,9 @@ static bool read_fields(struct http_request *r, struct env_write *w, char **flux
 	if ((v = json_object_get(b, "url"))) {
 		w->f.set_url = true;
 		w->f.url = json_string_value(v); /* null clears */
-		if (w->f.url && !is_http_url(w->f.url)) {
-			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/url",
-						 "expected an http:// or https:// URL");
+		const char *why = w->f.url ? validate_http_url(w->f.url) : NULL;
+		if (why) {
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/url", "%s", why);
 			return false;
 		}
 	}
@@ -405,9 +381,9 @@ static bool read_fields(struct http_request *r, struct env_write *w, char **flux
 void api_environments_create(struct http_request *r)
 {
 	const char *name = json_string_value(json_object_get(r->json, "name"));
-	if (!is_slug(name)) {
-		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/name",
-					 "expected letters, digits, '.', '_' or '-'");
+	const char *why = validate_slug(name);
+	if (why) {
+		http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/name", "%s", why);
 		return;
 	}
 	struct env_write w = {0};

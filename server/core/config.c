@@ -13,6 +13,7 @@
 #include <shiplog/clock.h>
 #include <shiplog/config.h>
 #include <shiplog/notify_kinds.h>
+#include <shiplog/validate.h>
 #include <shiplog/xalloc.h>
 
 #include <arpa/inet.h>
@@ -339,15 +340,6 @@ static bool parse_bool(const char *s, bool *out)
 	return false;
 }
 
-static bool valid_hostname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len > 253)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == len;
-}
-
 /*
  * "host:port", ":port" (all IPv4 interfaces, "0.0.0.0") or "[v6addr]:port".
  * A bare IPv6 address is refused: "::1:80" is ambiguous.
@@ -383,7 +375,7 @@ static bool parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 		host[len] = '\0';
 		if (!len)
 			snprintf(host, host_size, "0.0.0.0");
-		else if (!valid_hostname(host))
+		else if (!validate_is_hostname(host))
 			return false;
 	}
 	p = colon + 1;
@@ -418,183 +410,6 @@ static bool parse_date(const char *s, int *y, int *m, int *d)
 static const char *const weekday_names[] = {
 	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 };
-
-/* ---- string validators: NULL when fine, else what was expected ---- */
-
-static const char *check_repo_name(const char *s)
-{
-	static const char *const expected = "expected owner/name (e.g. weaveworks/weave-gitops)";
-	const char *slash = strchr(s, '/');
-	size_t owner = slash ? (size_t)(slash - s) : 0, name;
-
-	if (!slash || !owner || owner > 39 || s[0] == '-')
-		return expected;
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != owner)
-		return expected;
-	name = strlen(slash + 1);
-	if (!name || name > 100 || !strcmp(slash + 1, ".") || !strcmp(slash + 1, ".."))
-		return expected;
-	if (strspn(slash + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-	    name)
-		return expected;
-	return NULL;
-}
-
-static bool has_space_or_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static const char *check_branch(const char *s)
-{
-	if (has_space_or_control(s) || s[0] == '-' || strstr(s, ".."))
-		return "expected a git branch name";
-	return NULL;
-}
-
-static const char *check_url(const char *s)
-{
-	const char *host;
-
-	if (!strncmp(s, "https://", 8))
-		host = s + 8;
-	else if (!strncmp(s, "http://", 7))
-		host = s + 7;
-	else
-		return "expected an http:// or https:// URL";
-	if (!*host || *host == '/' || has_space_or_control(s))
-		return "expected an http:// or https:// URL";
-	return NULL;
-}
-
-static const char *check_database_url(const char *s)
-{
-	if (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11) || strchr(s, '='))
-		return NULL;
-	return "expected a PostgreSQL URL (postgresql://...) or a key=value connection string";
-}
-
-static const char *check_header_name(const char *s)
-{
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-	    strlen(s))
-		return "expected an HTTP header name (e.g. X-Forwarded-Email)";
-	return NULL;
-}
-
-/* Environment names, teams: simple identifiers that show up in URLs. */
-static const char *check_slug(const char *s)
-{
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-	    strlen(s))
-		return "expected letters, digits, '.', '_' or '-'";
-	return NULL;
-}
-
-/* Kubernetes object names and namespaces (DNS-1123). */
-static const char *check_k8s_name(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len > 253 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") != len ||
-	    s[0] == '-' || s[0] == '.')
-		return "expected a Kubernetes name (lower-case letters, digits, '-' and '.')";
-	return NULL;
-}
-
-static const char *check_not_blank(const char *s)
-{
-	if (strspn(s, " \t") == strlen(s))
-		return "expected a non-empty value";
-	return NULL;
-}
-
-/* An IP address or CIDR: its prefix length (the address's full length
- * without one) and that full length (32 or 128) into *bits and *max. */
-static bool parse_proxy(const char *s, long *bits, long *max)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (!len || len >= sizeof(addr))
-		return false;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	if (inet_pton(AF_INET, addr, buf) == 1)
-		*max = 32;
-	else if (inet_pton(AF_INET6, addr, buf) == 1)
-		*max = 128;
-	else
-		return false;
-	*bits = *max;
-	if (slash) {
-		size_t digits = strlen(slash + 1);
-
-		if (!digits || digits > 3 || strspn(slash + 1, "0123456789") != digits)
-			return false;
-		*bits = strtol(slash + 1, NULL, 10);
-	}
-	return *bits <= *max;
-}
-
-static const char *check_proxy(const char *s)
-{
-	long bits, max;
-
-	if (!parse_proxy(s, &bits, &max))
-		return "expected an IP address or CIDR (e.g. 10.0.0.0/8)";
-	/* whoever can reach the port would be whoever they claim to be */
-	if (bits == 0)
-		return "a /0 range trusts every address to set the SSO header and "
-		       "X-Forwarded-For: list the proxy's own address (\"127.0.0.1\" for a "
-		       "sidecar)";
-	return NULL;
-}
-
-/* "name@domain" or "*@domain". */
-static const char *check_member(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	if (!at || at == s || strchr(at + 1, '@') || !valid_hostname(at + 1) ||
-	    has_space_or_control(s) || (strchr(s, '*') && (at != s + 1 || s[0] != '*')))
-		return "expected an email address or \"*@domain\"";
-	return NULL;
-}
-
-static const char *const artifact_kinds[] = { "image", "chart", "npm", "binary", "other", NULL };
-
-/* "kind:name", e.g. "chart:mccp". */
-static const char *check_artifact(const char *s)
-{
-	static const char *const expected =
-		"expected kind:name with kind one of image, chart, npm, binary, other";
-	const char *colon = strchr(s, ':');
-	size_t i;
-
-	if (!colon || !colon[1] || has_space_or_control(s))
-		return expected;
-	for (i = 0; artifact_kinds[i]; i++)
-		if (strlen(artifact_kinds[i]) == (size_t)(colon - s) &&
-		    !strncmp(s, artifact_kinds[i], (size_t)(colon - s)))
-			return NULL;
-	return expected;
-}
-
-/* Secrets are never inline: the value names the variable that holds one. */
-static const char *check_env_name(const char *s)
-{
-	if (!*s || (s[0] >= '0' && s[0] <= '9') ||
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s))
-		return "expected the name of an environment variable that holds the secret "
-		       "(secrets are never written in the file)";
-	return NULL;
-}
 
 /* ---- scalar handlers ---- */
 
@@ -725,7 +540,7 @@ static bool env_value(struct loader *ld, const char *name, const char **value)
 static bool set_secret_env(struct loader *ld, const struct directive *d, const char *v,
 			   void *base)
 {
-	const char *problem = check_env_name(v), *secret;
+	const char *problem = validate_env_name(v), *secret;
 
 	if (problem)
 		return bad_value(ld, d, v, "%s", problem);
@@ -917,7 +732,7 @@ static bool set_string_list(struct loader *ld, const struct directive *d, yaml_n
 
 /* auth.trusted_proxies: each entry may set the SSO header and X-Forwarded-For,
  * so a range (rather than the proxy's own address) is worth a warning; a /0 is
- * refused by check_proxy. */
+ * refused by validate_proxy. */
 static bool set_trusted_proxies(struct loader *ld, const struct directive *d, yaml_node_t *node,
 				void *base)
 {
@@ -930,7 +745,7 @@ static bool set_trusted_proxies(struct loader *ld, const struct directive *d, ya
 	for (i = 0; i < cfg->n_trusted_proxies; i++) {
 		char w[512];
 
-		if (!parse_proxy(cfg->trusted_proxies[i], &bits, &max) || bits == max)
+		if (!validate_parse_cidr(cfg->trusted_proxies[i], &bits, &max) || bits == max)
 			continue;
 		snprintf(w, sizeof w,
 			 "%s[%zu]: \"%s\" trusts a range of 2^%ld addresses, not one proxy: any of "
@@ -1186,10 +1001,10 @@ static const struct list_spec job_rule_list = {
 };
 
 static const struct directive repository_fields[] = {
-	{ .name = "name", .scalar = set_string, .offset = REPO(name), .check = check_repo_name,
+	{ .name = "name", .scalar = set_string, .offset = REPO(name), .check = validate_repo_name,
 	  .required = true },
 	{ .name = "default_branch", .scalar = set_string, .offset = REPO(default_branch),
-	  .check = check_branch },
+	  .check = validate_branch },
 	{ .name = "webhook_secret_env", .scalar = set_secret_env, .offset = REPO(webhook_secret) },
 	{ .name = "workflows", .node = set_list, .offset = REPO(workflows),
 	  .count_offset = REPO(n_workflows), .arg = &workflow_rule_list },
@@ -1201,8 +1016,8 @@ static const struct directive repository_fields[] = {
 static const struct directive flux_fields[] = {
 	{ .name = "kind", .scalar = set_flux_kind, .offset = FLUX(kind), .required = true },
 	{ .name = "namespace", .scalar = set_string, .offset = FLUX(namespace_),
-	  .check = check_k8s_name },
-	{ .name = "name", .scalar = set_string, .offset = FLUX(name), .check = check_k8s_name,
+	  .check = validate_k8s_name },
+	{ .name = "name", .scalar = set_string, .offset = FLUX(name), .check = validate_k8s_name,
 	  .required = true },
 	{ 0 },
 };
@@ -1214,10 +1029,10 @@ static const struct list_spec flux_list = {
 };
 
 static const struct directive environment_fields[] = {
-	{ .name = "name", .scalar = set_string, .offset = ENV(name), .check = check_slug,
+	{ .name = "name", .scalar = set_string, .offset = ENV(name), .check = validate_slug,
 	  .required = true },
 	{ .name = "tier", .scalar = set_tier, .offset = ENV(tier) },
-	{ .name = "url", .scalar = set_string, .offset = ENV(url), .check = check_url },
+	{ .name = "url", .scalar = set_string, .offset = ENV(url), .check = validate_http_url },
 	{ .name = "description", .scalar = set_string, .offset = ENV(description) },
 	{ .name = "order", .scalar = set_int, .offset = ENV(order), .min = 0, .max = 1000000 },
 	{ .name = "flux", .node = set_list, .offset = ENV(flux), .count_offset = ENV(n_flux),
@@ -1226,10 +1041,10 @@ static const struct directive environment_fields[] = {
 };
 
 static const struct directive team_fields[] = {
-	{ .name = "name", .scalar = set_string, .offset = TEAM(name), .check = check_slug,
+	{ .name = "name", .scalar = set_string, .offset = TEAM(name), .check = validate_slug,
 	  .required = true },
 	{ .name = "members", .node = set_string_list, .offset = TEAM(members),
-	  .count_offset = TEAM(n_members), .check = check_member },
+	  .count_offset = TEAM(n_members), .check = validate_member },
 	{ 0 },
 };
 
@@ -1273,7 +1088,7 @@ static const struct directive server_directives[] = {
 	  .min = 0, .max = MAX_BODY_MEMORY },
 	{ .name = "per_ip_body_memory", .scalar = set_size, .offset = CFG(per_ip_body_memory),
 	  .min = 0, .max = MAX_BODY_MEMORY },
-	{ .name = "base_url", .scalar = set_string, .offset = CFG(base_url), .check = check_url },
+	{ .name = "base_url", .scalar = set_string, .offset = CFG(base_url), .check = validate_http_url },
 	{ .name = "web_dir", .scalar = set_string, .offset = CFG(web_dir) },
 	{ .name = "data_dir", .scalar = set_string, .offset = CFG(data_dir) },
 	{ 0 },
@@ -1281,7 +1096,7 @@ static const struct directive server_directives[] = {
 
 static const struct directive database_directives[] = {
 	{ .name = "url", .scalar = set_string, .offset = CFG(database_url),
-	  .check = check_database_url, .secret = true },
+	  .check = validate_database_url, .secret = true },
 	{ .name = "timeout_ms", .scalar = set_uint, .offset = CFG(db_timeout_ms), .min = 1,
 	  .max = 600000 },
 	{ 0 },
@@ -1292,9 +1107,9 @@ static const struct directive auth_directives[] = {
 	{ .name = "session_ttl", .scalar = set_uint, .offset = CFG(session_ttl), .min = 60,
 	  .max = 30 * 86400 },
 	{ .name = "sso_header", .scalar = set_string, .offset = CFG(sso_header),
-	  .check = check_header_name },
+	  .check = validate_header_name },
 	{ .name = "trusted_proxies", .node = set_trusted_proxies, .offset = CFG(trusted_proxies),
-	  .count_offset = CFG(n_trusted_proxies), .check = check_proxy },
+	  .count_offset = CFG(n_trusted_proxies), .check = validate_proxy },
 	{ 0 },
 };
 
@@ -1317,7 +1132,7 @@ static const struct directive cadence_directives[] = {
 };
 
 static const struct directive approval_fields[] = {
-	{ .name = "team", .scalar = set_string, .offset = APPROVAL(team), .check = check_slug,
+	{ .name = "team", .scalar = set_string, .offset = APPROVAL(team), .check = validate_slug,
 	  .required = true },
 	{ .name = "min", .scalar = set_int, .offset = APPROVAL(min), .min = 1, .max = 1000,
 	  .required = true },
@@ -1333,7 +1148,7 @@ static const struct list_spec approval_list = {
 static const struct directive staging_gate_directives[] = {
 	{ .name = "enabled", .scalar = set_bool, .offset = CFG(gates.staging) },
 	{ .name = "environment", .scalar = set_string, .offset = CFG(gates.staging_environment),
-	  .check = check_slug },
+	  .check = validate_slug },
 	{ .name = "soak", .scalar = set_duration, .offset = CFG(gates.soak_seconds), .min = 0,
 	  .max = 30 * 86400 },
 	{ .name = "descendant", .scalar = set_bool, .offset = CFG(gates.staging_descendant) },
@@ -1352,11 +1167,11 @@ static const struct directive gate_directives[] = {
 
 static const struct directive release_directives[] = {
 	{ .name = "rc_pattern", .scalar = set_string, .offset = CFG(rc_pattern),
-	  .check = check_not_blank },
+	  .check = validate_not_blank },
 	{ .name = "cadence", .node = set_cadence, .offset = CFG(cadence) },
 	{ .name = "required_artifacts", .node = set_string_list,
 	  .offset = CFG(required_artifacts), .count_offset = CFG(n_required_artifacts),
-	  .check = check_artifact },
+	  .check = validate_artifact },
 	{ .name = "gates", .node = set_section, .arg = gate_directives },
 	{ 0 },
 };
@@ -1413,7 +1228,7 @@ static const char *check_notify_event(const char *s)
 
 static const char *check_status_context(const char *s)
 {
-	if (strlen(s) > 100 || check_not_blank(s) || strpbrk(s, "\r\n"))
+	if (strlen(s) > 100 || validate_not_blank(s) || strpbrk(s, "\r\n"))
 		return "expected a commit status context of at most 100 characters "
 		       "(e.g. shiplog/readiness)";
 	return NULL;
@@ -1434,7 +1249,7 @@ static bool set_sink_url_env(struct loader *ld, const struct directive *d, const
 			     void *base)
 {
 	struct config_notify_sink *sink = base;
-	const char *problem = check_env_name(v), *url;
+	const char *problem = validate_env_name(v), *url;
 
 	if (problem)
 		return bad_value(ld, d, v, "%s", problem);
@@ -1443,7 +1258,7 @@ static bool set_sink_url_env(struct loader *ld, const struct directive *d, const
 		return false;
 	if (!url)
 		return true;
-	if (check_url(url)) {
+	if (validate_http_url(url)) {
 		snprintf(ld->why, sizeof(ld->why),
 			 "environment variable %s: expected an http:// or https:// URL", v);
 		return false;
@@ -1518,7 +1333,7 @@ static bool check_notify_sink(struct loader *ld, yaml_node_t *item, const void *
 #define NOTIFY_BACKOFF_MAX_MS 3600000
 
 static const struct directive notify_sink_fields[] = {
-	{ .name = "name", .scalar = set_string, .offset = SINK(name), .check = check_slug,
+	{ .name = "name", .scalar = set_string, .offset = SINK(name), .check = validate_slug,
 	  .required = true },
 	{ .name = "type", .scalar = set_sink_type, .offset = SINK(type), .required = true },
 	{ .name = "url_env", .scalar = set_sink_url_env, .required = true },
@@ -1538,7 +1353,7 @@ static const struct directive github_status_directives[] = {
 	{ .name = "token_env", .scalar = set_secret_env, .offset = CFG(notifications.github.token),
 	  .required = true },
 	{ .name = "api_url", .scalar = set_string, .offset = CFG(notifications.github.api_url),
-	  .check = check_url },
+	  .check = validate_http_url },
 	{ .name = "context", .scalar = set_string, .offset = CFG(notifications.github.context),
 	  .check = check_status_context },
 	{ 0 },
@@ -1582,7 +1397,7 @@ static const struct directive top_directives[] = {
 /* Environment overrides, applied after the file: same handlers, same limits. */
 static const struct directive env_directives[] = {
 	{ .name = "DATABASE_URL", .scalar = set_string, .offset = CFG(database_url),
-	  .check = check_database_url, .secret = true },
+	  .check = validate_database_url, .secret = true },
 	{ .name = "SHIPLOG_LISTEN", .scalar = set_listen },
 	{ .name = "SHIPLOG_ADMIN_TOKEN", .scalar = set_string, .offset = CFG(admin_token),
 	  .secret = true },
@@ -1606,11 +1421,11 @@ static const struct directive env_directives[] = {
 	{ .name = "SHIPLOG_PER_IP_BODY_MEMORY", .scalar = set_size,
 	  .offset = CFG(per_ip_body_memory), .min = 0, .max = MAX_BODY_MEMORY },
 	{ .name = "SHIPLOG_BASE_URL", .scalar = set_string, .offset = CFG(base_url),
-	  .check = check_url },
+	  .check = validate_http_url },
 	{ .name = "SHIPLOG_WEB_DIR", .scalar = set_string, .offset = CFG(web_dir) },
 	{ .name = "SHIPLOG_DATA_DIR", .scalar = set_string, .offset = CFG(data_dir) },
 	{ .name = "SHIPLOG_SSO_HEADER", .scalar = set_string, .offset = CFG(sso_header),
-	  .check = check_header_name },
+	  .check = validate_header_name },
 	{ .name = "SHIPLOG_RETENTION_DELIVERY_BODIES_DAYS", .scalar = set_days,
 	  .offset = CFG(retention.delivery_bodies_days), .min = 1, .max = RETENTION_MAX_DAYS },
 	{ .name = "SHIPLOG_RETENTION_DELIVERIES_DAYS", .scalar = set_days,
