@@ -18,8 +18,10 @@
 	" 'labels', a.labels, 'source', a.source, 'created_by', a.created_by,"                  \
 	" 'created_at', " SQL_TS("a.created_at") ")"
 
-int db_artifact_insert_api(struct db_conn *c, const struct db_artifact *a, const char *actor,
-			   char id[24])
+/* The API's statement stores the CI run's id and source 'api'; GitHub's
+ * has no run id and source 'github'. */
+static int insert(struct db_conn *c, const struct db_artifact *a, const char *actor, char id[24],
+		  bool api)
 {
 	char repo[24];
 	snprintf(repo, sizeof repo, "%lld", (long long)a->repository_id);
@@ -30,50 +32,40 @@ int db_artifact_insert_api(struct db_conn *c, const struct db_artifact *a, const
 			     a->uri,
 			     a->size,
 			     a->repository_id ? repo : NULL,
-			     a->commit,
-			     a->run_external_id,
-			     a->labels ? a->labels : "{}",
-			     actor};
+			     a->commit};
+	int np = 8;
+	if (api)
+		p[np++] = a->run_external_id;
+	p[np++] = a->labels ? a->labels : "{}";
+	p[np++] = actor;
 	PGresult *res = NULL;
 	int n = db_query(c,
-			 "INSERT INTO artifacts (kind, name, version, digest, uri, size, repository_id,"
-			 " commit_sha, run_external_id, labels, source, created_by)"
-			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 'api', $11)"
-			 " ON CONFLICT (kind, name, version) DO NOTHING RETURNING id",
-			 11, p, &res);
+			 api ? "INSERT INTO artifacts (kind, name, version, digest, uri, size, repository_id,"
+			       " commit_sha, run_external_id, labels, source, created_by)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 'api', $11)"
+			       " ON CONFLICT (kind, name, version) DO NOTHING RETURNING id"
+			     : "INSERT INTO artifacts (kind, name, version, digest, uri, size, repository_id,"
+			       " commit_sha, labels, source, created_by)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, 'github', $10)"
+			       " ON CONFLICT (kind, name, version) DO NOTHING"
+			       " RETURNING id",
+			 np, p, &res);
 	if (n > 0)
 		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return n;
 }
 
+int db_artifact_insert_api(struct db_conn *c, const struct db_artifact *a, const char *actor,
+			   char id[24])
+{
+	return insert(c, a, actor, id, true);
+}
+
 int db_artifact_insert_github(struct db_conn *c, const struct db_artifact *a, const char *actor,
 			      char id[24])
 {
-	char repo[24];
-	snprintf(repo, sizeof repo, "%lld", (long long)a->repository_id);
-	const char *p[10] = {a->kind,
-			     a->name,
-			     a->version,
-			     a->digest,
-			     a->uri,
-			     a->size,
-			     a->repository_id ? repo : NULL,
-			     a->commit,
-			     a->labels ? a->labels : "{}",
-			     actor};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "INSERT INTO artifacts (kind, name, version, digest, uri, size, repository_id,"
-			 " commit_sha, labels, source, created_by)"
-			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, 'github', $10)"
-			 " ON CONFLICT (kind, name, version) DO NOTHING"
-			 " RETURNING id",
-			 10, p, &res);
-	if (n > 0)
-		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return n;
+	return insert(c, a, actor, id, false);
 }
 
 int db_artifact_lock(struct db_conn *c, const char *kind, const char *name, const char *version,
@@ -124,8 +116,7 @@ int db_artifacts_page(struct db_conn *c, const struct db_artifacts_filter *f,
 		      const struct db_page_query *q, struct db_page *page)
 {
 	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld", (long long)q->before_id);
-	snprintf(limit, sizeof limit, "%d", q->limit + 1);
+	db_page_query_text(q, before, limit);
 	const char *p[8] = {f->kind,	      f->name,	     f->version, f->digest,
 			    f->commit_prefix, f->repository, before,	 limit};
 	PGresult *res = NULL;

@@ -400,8 +400,7 @@ int db_deployments_page(struct db_conn *c, const struct db_deployments_filter *f
 			const struct db_page_query *q, struct db_page *page)
 {
 	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld", (long long)q->before_id);
-	snprintf(limit, sizeof limit, "%d", q->limit + 1);
+	db_page_query_text(q, before, limit);
 	const char *p[8] = {f->environment, f->status, f->commit_prefix, f->repository,
 			    q->before_time,  before,	limit,		  f->source};
 	PGresult *res = NULL;

@@ -219,8 +219,7 @@ int db_environment_deployments_page(struct db_conn *c, const char *name,
 				    const struct db_page_query *q, struct db_page *page)
 {
 	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld", (long long)q->before_id);
-	snprintf(limit, sizeof limit, "%d", q->limit + 1);
+	db_page_query_text(q, before, limit);
 	const char *p[4] = {name, q->before_time, before, limit};
 	PGresult *res = NULL;
 	int n = db_query(c,

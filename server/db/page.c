@@ -7,6 +7,12 @@
 #include "db/page.h"
 #include "db/result.h"
 
+void db_page_query_text(const struct db_page_query *q, char before[24], char limit[16])
+{
+	snprintf(before, 24, "%lld", (long long)q->before_id);
+	snprintf(limit, 16, "%d", q->limit + 1);
+}
+
 void db_page_fill(struct db_page *p, const PGresult *res, int n, int limit, int json_col,
 		  int id_col, int time_col)
 {

@@ -29,6 +29,10 @@ struct db_page {
 	char last_time[48];  /* "" for an id-keyed list */
 };
 
+/* The query's before id and limit + 1 (the rows to read) as statement
+ * parameters. */
+void db_page_query_text(const struct db_page_query *q, char before[24], char limit[16]);
+
 /*
  * Fills p from the n rows of res, read with LIMIT limit + 1: the JSON text
  * of each row is in column json_col, its id in id_col and (time_col >= 0)
