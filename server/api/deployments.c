@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "db/result.h"
+#include "api/page_reply.h"
+#include "db/deployments.h"
+#include "db/environments.h"
 #include "domain/deployments.h"
-#include "domain/deployments_sql.h"
 #include "domain/flux_revision.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
@@ -27,70 +28,40 @@ void api_deployments_list(struct http_request *r)
 	if (!c)
 		return;
 	deployments_settle(c);
-	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld", pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
-	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
-	const char *p[8] = {http_param(r, "environment"),
-			    http_param(r, "status"),
-			    http_param(r, "commit"),
-			    http_param(r, "repo"),
-			    pg.has_cursor && pg.before_time[0] ? pg.before_time : "infinity",
-			    before,
-			    limit,
-			    http_param(r, "source")};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT " SQL_DEPLOYMENT_JSON "::text, d.id, " SQL_TS_US("d.started_at")
-			 " FROM deployments d JOIN environments e ON e.id = d.environment_id"
-			 " WHERE ($1::text IS NULL OR lower(e.name) = lower($1))"
-			 " AND ($2::text IS NULL OR d.status = $2)"
-			 " AND ($3::text IS NULL OR d.commit_sha LIKE lower($3) || '%')"
-			 " AND ($4::text IS NULL OR d.repository_id = (SELECT id FROM repositories"
-			 "  WHERE lower(full_name) = lower($4)))"
-			 " AND ($8::text IS NULL OR d.source = $8)"
-			 " AND (d.started_at, d.id) < ($5::timestamptz, $6::bigint)"
-			 " ORDER BY d.started_at DESC, d.id DESC LIMIT $7",
-			 8, p, &res);
-	if (n < 0) {
+	struct db_deployments_filter f = {
+		.environment = http_param(r, "environment"),
+		.status = http_param(r, "status"),
+		.commit_prefix = http_param(r, "commit"),
+		.repository = http_param(r, "repo"),
+		.source = http_param(r, "source"),
+	};
+	struct db_page_query q = api_page_query(&pg);
+	struct db_page page;
+	if (db_deployments_page(c, &f, &q, &page) < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list deployments");
 		return;
 	}
-	api_reply_page(r, res, n, &pg, 0, 1, 2);
+	api_reply_db_page(r, &page);
 }
 
 /* One deployment with its status history (oldest first). */
 static void reply_deployment(struct http_request *r, struct db_conn *c, const char *id,
 			     unsigned status)
 {
-	const char *p[1] = {id};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT " SQL_DEPLOYMENT_JSON "::text,"
-			 " (SELECT coalesce(json_agg(json_build_object('status', s.status,"
-			 "  'at', " SQL_TS("s.event_at") ", 'reason', nullif(s.reason, ''),"
-			 "  'message', s.message) ORDER BY s.event_at, s.id), '[]'::json)"
-			 "  FROM deployment_statuses s WHERE s.deployment_id = d.id)::text"
-			 " FROM deployments d JOIN environments e ON e.id = d.environment_id"
-			 " WHERE d.id = $1",
-			 1, p, &res);
+	json_t *o = NULL;
+	int n = db_deployment_get(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the deployment");
 		return;
 	}
 	if (n == 0) {
-		PQclear(res);
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no deployment %s", id);
 		return;
 	}
-	json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	json_t *h = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-	PQclear(res);
 	if (!o) {
-		json_decref(h);
 		http_reply_problem(r, PROBLEM_INTERNAL, "could not render the deployment");
 		return;
 	}
-	json_object_set_new(o, "history", h ? h : json_array());
 	http_reply_json(r, status, o);
 }
 
@@ -117,26 +88,19 @@ static int report_tx(struct db_conn *c, void *arg)
 {
 	struct report_tx *x = arg;
 	x->env_missing = false;
-	const char *p[1] = {x->environment};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT id FROM environments WHERE deleted_at IS NULL AND lower(name) = lower($1)",
-			 1, p, &res);
+	int n = db_environment_id(c, x->environment, &x->f.environment_id);
 	if (n < 0)
 		return n;
 	if (n == 0) {
-		PQclear(res);
 		x->env_missing = true;
 		return DB_OK;
 	}
-	x->f.environment_id = db_get_i64(res, 0, 0);
-	PQclear(res);
 	if (x->repository) {
-		n = deployments_repository_id(c, x->repository, &x->f.repository_id);
+		n = db_deployments_repository_id(c, x->repository, &x->f.repository_id);
 		if (n < 0)
 			return n;
 	}
-	return deployments_record(c, &x->f, x->actor, &x->id, &x->created);
+	return db_deployments_record(c, &x->f, x->actor, &x->id, &x->created);
 }
 
 void api_deployments_create(struct http_request *r)
@@ -193,12 +157,7 @@ void api_deployments_create(struct http_request *r)
 	}
 	char now[40];
 	clock_format_rfc3339(clock_now_us(), now, sizeof now);
-	/* when the report was true: the end of a finished deployment, else its
-	 * start; a final status without an end is true now */
-	x.f.event_at = x.f.finished_at ? x.f.finished_at
-		       : deployment_status_rank(x.f.status) == 3 ? now
-		       : x.f.started_at ? x.f.started_at
-					: now;
+	x.f.event_at = deployment_report_event_at(&x.f, now);
 	x.f.reason = "reported";
 	const json_t *arts = json_object_get(b, "artifacts");
 	const char *digests[50];

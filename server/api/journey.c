@@ -23,7 +23,7 @@
 #include "api/api.h"
 #include "db/result.h"
 #include "db/sql_time.h"
-#include "domain/deployments.h"
+#include "db/deployments.h"
 #include "domain/rc_store.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "db/result.h"
-#include "domain/deployments.h"
+#include "db/deployments.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "db/result.h"
+#include "db/deployments.h"
 #include "db/environments.h"
 #include "domain/deployments.h"
 #include "domain/flux_revision.h"
@@ -129,7 +129,7 @@ int flux_process(struct webhook_ctx *ctx)
 	f.event_at = event_at ? event_at : ctx->received_at;
 	f.reason = reason;
 	f.message = wj_str(p, "message");
-	n = deployments_record(ctx->db, &f, ctx->actor, NULL, NULL);
+	n = db_deployments_record(ctx->db, &f, ctx->actor, NULL, NULL);
 	return n < 0 ? n : WH_OK;
 }
 

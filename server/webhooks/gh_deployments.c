@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/result.h"
+#include "db/deployments.h"
 #include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
 
 /* Upserts payload.deployment; *inserted tells whether it is new. */
-static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, char *row_id,
-			     size_t row_id_size, bool *inserted)
+static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, char row_id[24],
+			     bool *inserted)
 {
 	const json_t *p = ctx->payload;
 	const char *environment = wj_str(p, "deployment.environment");
@@ -28,56 +28,26 @@ static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, cha
 	const char *task = wj_str(p, "deployment.task");
 	const char *creator = wj_str(p, "deployment.creator.login");
 	const char *description = wj_str(p, "deployment.description");
-	char created[40], updated[40], repo[24], canon[2048], tiebreak[65];
+	char created[40], updated[40], canon[2048], tiebreak[65];
 	const char *created_at = wj_time(p, "deployment.created_at", created, sizeof created);
 	const char *updated_at = wj_time(p, "deployment.updated_at", updated, sizeof updated);
 	const char *parts[5] = {environment, sha, ref, task, description};
 	tiebreak_canon(canon, sizeof canon, parts, 5);
 	tiebreak_hash(canon, tiebreak);
-	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
-	const char *params[11] = {repo,	   github_id,  environment, sha,	ref,	 task,
-				  creator, created_at, description, updated_at, tiebreak};
-	PGresult *res = NULL;
-	int n = db_query(
-		ctx->db,
-		"INSERT INTO github_deployments AS t (repository_id, github_id, environment, sha,"
-		" ref, task, creator, created_at, description, updated_at, tiebreak)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-		" ON CONFLICT (repository_id, github_id) DO UPDATE SET"
-		"  environment = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.environment, t.environment)"
-		"   ELSE coalesce(t.environment, EXCLUDED.environment) END,"
-		"  sha = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.sha, t.sha) ELSE coalesce(t.sha, EXCLUDED.sha) END,"
-		"  ref = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.ref, t.ref) ELSE coalesce(t.ref, EXCLUDED.ref) END,"
-		"  task = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.task, t.task) ELSE coalesce(t.task, EXCLUDED.task) END,"
-		"  description = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.description, t.description)"
-		"   ELSE coalesce(t.description, EXCLUDED.description) END,"
-		"  creator = coalesce(t.creator, EXCLUDED.creator),"
-		"  created_at = coalesce(least(t.created_at, EXCLUDED.created_at), t.created_at,"
-		"   EXCLUDED.created_at),"
-		"  updated_at = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN EXCLUDED.updated_at ELSE t.updated_at END,"
-		"  tiebreak = CASE WHEN (coalesce(EXCLUDED.updated_at, '-infinity'),"
-		"   EXCLUDED.tiebreak) > (coalesce(t.updated_at, '-infinity'), t.tiebreak)"
-		"   THEN EXCLUDED.tiebreak ELSE t.tiebreak END"
-		" RETURNING t.id, (xmax = 0), t.environment, t.sha, t.ref",
-		11, params, &res);
-	if (n <= 0) {
-		PQclear(res);
-		return n < 0 ? n : DB_HARD_ERROR;
-	}
-	snprintf(row_id, row_id_size, "%s", PQgetvalue(res, 0, 0));
-	*inserted = db_get_bool(res, 0, 1);
+	struct db_github_deployment d = {.repository_id = ctx->repo_id,
+					 .github_id = github_id,
+					 .environment = environment,
+					 .sha = sha,
+					 .ref = ref,
+					 .task = task,
+					 .creator = creator,
+					 .created_at = created_at,
+					 .description = description,
+					 .updated_at = updated_at,
+					 .tiebreak = tiebreak};
+	int n = db_github_deployment_upsert(ctx->db, &d, row_id, inserted);
+	if (n < 0)
+		return n;
 	int rc = DB_OK;
 	if (*inserted) {
 		json_t *ev = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "repository",
@@ -87,7 +57,6 @@ static int upsert_deployment(struct webhook_ctx *ctx, const char *github_id, cha
 				     row_id, ctx->actor, ev);
 		json_decref(ev);
 	}
-	PQclear(res);
 	return rc < 0 ? rc : WH_OK;
 }
 
@@ -104,7 +73,7 @@ int gh_on_deployment(struct webhook_ctx *ctx)
 		return rc;
 	char row[24];
 	bool inserted;
-	return upsert_deployment(ctx, github_id, row, sizeof row, &inserted);
+	return upsert_deployment(ctx, github_id, row, &inserted);
 }
 
 int gh_on_deployment_status(struct webhook_ctx *ctx)
@@ -127,7 +96,7 @@ int gh_on_deployment_status(struct webhook_ctx *ctx)
 		return rc;
 	char row[24];
 	bool inserted;
-	if ((rc = upsert_deployment(ctx, deployment_id, row, sizeof row, &inserted)) < 0)
+	if ((rc = upsert_deployment(ctx, deployment_id, row, &inserted)) < 0)
 		return rc;
 
 	const char *environment = wj_str(p, "deployment_status.environment");
@@ -140,31 +109,23 @@ int gh_on_deployment_status(struct webhook_ctx *ctx)
 	if (log_url && !*log_url)
 		log_url = NULL;
 	const char *description = wj_str(p, "deployment_status.description");
-	char created[40], repo[24];
+	char created[40];
 	const char *created_at =
 		wj_time(p, "deployment_status.created_at", created, sizeof created);
-	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
-	const char *params[9] = {repo,	     status_id,	  deployment_id, state,	 environment,
-				 target_url, description, created_at,	 log_url};
-	PGresult *res = NULL;
-	int n = db_query(ctx->db,
-			 "INSERT INTO github_deployment_statuses AS t (repository_id, github_id,"
-			 " deployment_github_id, state, environment, target_url, description,"
-			 " created_at, log_url)"
-			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-			 " ON CONFLICT (repository_id, github_id) DO UPDATE SET"
-			 "  environment = coalesce(t.environment, EXCLUDED.environment),"
-			 "  target_url = coalesce(t.target_url, EXCLUDED.target_url),"
-			 "  description = coalesce(t.description, EXCLUDED.description),"
-			 "  created_at = coalesce(t.created_at, EXCLUDED.created_at),"
-			 "  log_url = coalesce(t.log_url, EXCLUDED.log_url)"
-			 " RETURNING t.id, (xmax = 0)",
-			 9, params, &res);
-	if (n <= 0) {
-		PQclear(res);
-		return n < 0 ? n : DB_HARD_ERROR;
-	}
-	if (db_get_bool(res, 0, 1)) {
+	struct db_github_deployment_status st = {.repository_id = ctx->repo_id,
+						 .github_id = status_id,
+						 .deployment_github_id = deployment_id,
+						 .state = state,
+						 .environment = environment,
+						 .target_url = target_url,
+						 .description = description,
+						 .created_at = created_at,
+						 .log_url = log_url};
+	bool new_status = false;
+	int n = db_github_deployment_status_insert(ctx->db, &st, &new_status);
+	if (n < 0)
+		return n;
+	if (new_status) {
 		json_t *ev =
 			json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "repository",
 				  ctx->repo_name, "github_id", status_id, "deployment_github_id",
@@ -174,6 +135,5 @@ int gh_on_deployment_status(struct webhook_ctx *ctx)
 				     ctx->actor, ev);
 		json_decref(ev);
 	}
-	PQclear(res);
 	return rc < 0 ? rc : WH_OK;
 }

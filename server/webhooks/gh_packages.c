@@ -15,7 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "db/result.h"
+#include "db/artifacts.h"
+#include "domain/deployments.h"
 #include "shiplog/hex.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
@@ -158,34 +159,23 @@ int gh_on_package(struct webhook_ctx *ctx)
 		if (rc < 0)
 			return rc;
 	}
-	char repo[24], size[24];
-	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
+	char size[24];
 	snprintf(size, sizeof size, "%lld", (long long)pkg.size);
 	char *labels = pkg.labels ? json_dumps(pkg.labels, JSON_COMPACT) : NULL;
-	const char *params[10] = {pkg.kind,
-				  pkg.name,
-				  pkg.version,
-				  pkg.digest,
-				  pkg.uri[0] ? pkg.uri : NULL,
-				  pkg.size >= 0 ? size : NULL,
-				  ctx->repo_id ? repo : NULL,
-				  pkg.commit,
-				  labels ? labels : "{}",
-				  ctx->actor};
-	PGresult *res = NULL;
-	int n = db_query(
-		ctx->db,
-		"INSERT INTO artifacts (kind, name, version, digest, uri, size, repository_id,"
-		" commit_sha, labels, source, created_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, 'github', $10)"
-		" ON CONFLICT (kind, name, version) DO NOTHING"
-		" RETURNING id",
-		10, params, &res);
+	struct db_artifact a = {.kind = pkg.kind,
+				.name = pkg.name,
+				.version = pkg.version,
+				.digest = pkg.digest,
+				.uri = pkg.uri[0] ? pkg.uri : NULL,
+				.size = pkg.size >= 0 ? size : NULL,
+				.repository_id = ctx->repo_id,
+				.commit = pkg.commit,
+				.labels = labels};
+	char id[24];
+	int n = db_artifact_insert_github(ctx->db, &a, ctx->actor, id);
 	free(labels);
-	if (n < 0) {
-		PQclear(res);
+	if (n < 0)
 		return n;
-	}
 	json_t *ev = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "kind", pkg.kind, "name",
 			       pkg.name, "version", pkg.version, "digest", pkg.digest, "uri",
 			       pkg.uri[0] ? pkg.uri : NULL, "commit", pkg.commit);
@@ -193,42 +183,34 @@ int gh_on_package(struct webhook_ctx *ctx)
 		json_object_set_new(ev, "repository", json_string(ctx->repo_name));
 	int rc = DB_OK;
 	if (n > 0) {
-		rc = db_event_record(ctx->db, "artifact.created", "artifact", PQgetvalue(res, 0, 0),
-				     ctx->actor, ev);
-		PQclear(res);
+		rc = db_event_record(ctx->db, "artifact.created", "artifact", id, ctx->actor, ev);
 		json_decref(ev);
 		return rc < 0 ? rc : WH_OK;
 	}
-	PQclear(res);
 	/* it exists: immutable, except that a digest never known may be learnt */
-	res = NULL;
-	n = db_query(
-		ctx->db,
-		"SELECT id, digest FROM artifacts WHERE kind = $1 AND name = $2 AND version = $3"
-		" FOR UPDATE",
-		3, params, &res);
+	struct db_artifact_stored stored;
+	n = db_artifact_lock(ctx->db, pkg.kind, pkg.name, pkg.version, &stored);
 	if (n <= 0) {
-		PQclear(res);
 		json_decref(ev);
 		return n < 0 ? n : DB_SOFT_ERROR; /* deleted meanwhile: retry the delivery */
 	}
-	const char *id = PQgetvalue(res, 0, 0);
-	const char *stored = db_get_text_or_null(res, 0, 1);
-	if (stored && pkg.digest && strcmp(stored, pkg.digest) != 0) {
-		json_object_set_new(ev, "stored_digest", json_string(stored));
+	switch (artifact_offer_verdict(stored.has_digest ? stored.digest : NULL, pkg.digest)) {
+	case ARTIFACT_OTHER_DIGEST:
+		json_object_set_new(ev, "stored_digest", json_string(stored.digest));
 		json_object_set_new(ev, "offered_digest", json_string(pkg.digest));
 		json_object_set_new(ev, "delivery", json_string(ctx->d->delivery_id));
-		rc = db_event_record(ctx->db, "artifact.conflict", "artifact", id, ctx->actor, ev);
-	} else if (!stored && pkg.digest) {
-		const char *up[2] = {id, pkg.digest};
-		rc = db_query(ctx->db,
-			      "UPDATE artifacts SET digest = $2 WHERE id = $1 AND digest IS NULL",
-			      2, up, NULL);
+		rc = db_event_record(ctx->db, "artifact.conflict", "artifact", stored.id, ctx->actor,
+				     ev);
+		break;
+	case ARTIFACT_DIGEST_LEARNT:
+		rc = db_artifact_learn_digest(ctx->db, stored.id, pkg.digest);
 		if (rc > 0)
-			rc = db_event_record(ctx->db, "artifact.updated", "artifact", id,
+			rc = db_event_record(ctx->db, "artifact.updated", "artifact", stored.id,
 					     ctx->actor, ev);
+		break;
+	case ARTIFACT_SAME:
+		break;
 	}
-	PQclear(res);
 	json_decref(ev);
 	return rc < 0 ? rc : WH_OK;
 }

@@ -1,7 +1,8 @@
 /*
- * domain/deployments_sql.h — SQL fragments (string literals, so statements
+ * db/deployments_sql.h — SQL fragments (string literals, so statements
  * stay literals) that render deployments and environments as JSON in the
- * database: one query per list, no per-row round trips.
+ * database: one query per list, no per-row round trips.  Shared by
+ * db/deployments.c and db/environments.c; not for use outside server/db/.
  */
 #ifndef SHIPLOG_DEPLOYMENTS_SQL_H
 #define SHIPLOG_DEPLOYMENTS_SQL_H
