@@ -38,7 +38,7 @@ void api_artifacts_list(struct http_request *r)
 	struct db_page_query q = api_page_query(&pg);
 	struct db_page page;
 	if (db_artifacts_page(c, &f, &q, &page) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list artifacts");
+		http_reply_db_failure(r, "could not list artifacts");
 		return;
 	}
 	api_reply_db_page(r, &page);
@@ -52,7 +52,7 @@ static void reply_artifact(struct http_request *r, struct db_conn *c, const char
 	json_t *o = NULL;
 	int n = db_artifact_get(c, id, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the artifact");
+		http_reply_db_failure(r, "could not read the artifact");
 		return;
 	}
 	if (n == 0) {
@@ -165,7 +165,7 @@ void api_artifacts_create(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, create_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the artifact");
+		http_reply_db_failure(r, "could not store the artifact");
 		return;
 	}
 	if (x.outcome == 409) {

@@ -38,7 +38,7 @@ void api_deployments_list(struct http_request *r)
 	struct db_page_query q = api_page_query(&pg);
 	struct db_page page;
 	if (db_deployments_page(c, &f, &q, &page) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list deployments");
+		http_reply_db_failure(r, "could not list deployments");
 		return;
 	}
 	api_reply_db_page(r, &page);
@@ -51,7 +51,7 @@ static void reply_deployment(struct http_request *r, struct db_conn *c, const ch
 	json_t *o = NULL;
 	int n = db_deployment_get(c, id, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the deployment");
+		http_reply_db_failure(r, "could not read the deployment");
 		return;
 	}
 	if (n == 0) {
@@ -176,7 +176,7 @@ void api_deployments_create(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, report_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not record the deployment");
+		http_reply_db_failure(r, "could not record the deployment");
 		return;
 	}
 	if (x.env_missing) {

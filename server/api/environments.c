@@ -221,7 +221,7 @@ static void reply_environment(struct http_request *r, struct db_conn *c, const c
 	json_t *o = NULL;
 	int n = db_environment_get(c, now, name, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the environment");
+		http_reply_db_failure(r, "could not read the environment");
 		return;
 	}
 	if (n == 0) {
@@ -245,7 +245,7 @@ void api_environments_list(struct http_request *r)
 	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	json_t *items = NULL;
 	if (db_environments_list(c, now, http_param(r, "tier"), &items) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list environments");
+		http_reply_db_failure(r, "could not list environments");
 		return;
 	}
 	http_reply_list(r, items, NULL);
@@ -273,7 +273,7 @@ void api_environments_deployments(struct http_request *r)
 	int64_t id;
 	int n = db_environment_id(c, name, &id);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the environment");
+		http_reply_db_failure(r, "could not read the environment");
 		return;
 	}
 	if (n == 0) {
@@ -283,7 +283,7 @@ void api_environments_deployments(struct http_request *r)
 	struct db_page_query q = api_page_query(&pg);
 	struct db_page page;
 	if (db_environment_deployments_page(c, name, &q, &page) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list deployments");
+		http_reply_db_failure(r, "could not list deployments");
 		return;
 	}
 	api_reply_db_page(r, &page);
@@ -412,7 +412,7 @@ void api_environments_create(struct http_request *r)
 	if (n != 0) {
 		free(flux_text);
 		if (n < 0)
-			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the Flux objects");
+			http_reply_db_failure(r, "could not check the Flux objects");
 		else
 			http_reply_problem(r, PROBLEM_CONFLICT, "flux: %s", other);
 		return;
@@ -420,7 +420,7 @@ void api_environments_create(struct http_request *r)
 	n = db_transaction(c, create_tx, &w);
 	free(flux_text);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not create the environment");
+		http_reply_db_failure(r, "could not create the environment");
 		return;
 	}
 	if (w.outcome == 1) {
@@ -496,7 +496,7 @@ void api_environments_update(struct http_request *r)
 	if (n != 0) {
 		free(flux_text);
 		if (n < 0)
-			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not check the Flux objects");
+			http_reply_db_failure(r, "could not check the Flux objects");
 		else
 			http_reply_problem(r, PROBLEM_CONFLICT, "flux: %s", other);
 		return;
@@ -504,7 +504,7 @@ void api_environments_update(struct http_request *r)
 	n = db_transaction(c, update_tx, &w);
 	free(flux_text);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not change the environment");
+		http_reply_db_failure(r, "could not change the environment");
 		return;
 	}
 	if (w.outcome) {
@@ -538,7 +538,7 @@ void api_environments_delete(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, delete_tx, &w) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not delete the environment");
+		http_reply_db_failure(r, "could not delete the environment");
 		return;
 	}
 	if (w.outcome) {
