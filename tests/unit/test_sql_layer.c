@@ -61,7 +61,6 @@ static const char *const still_holding_sql[] = {
 	"server/notify/sinks.c",
 	"server/webhooks/gh_checks.c",
 	"server/webhooks/gh_deployments.c",
-	"server/webhooks/gh_git.c",
 	"server/webhooks/gh_packages.c",
 	"server/webhooks/gh_pulls.c",
 	"server/webhooks/gh_releases.c",
