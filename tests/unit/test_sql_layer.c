@@ -62,7 +62,6 @@ static const char *const still_holding_sql[] = {
 	"server/webhooks/gh_checks.c",
 	"server/webhooks/gh_deployments.c",
 	"server/webhooks/gh_packages.c",
-	"server/webhooks/gh_pulls.c",
 	"server/webhooks/gh_releases.c",
 	"server/webhooks/ingest.c",
 };
