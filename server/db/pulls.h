@@ -16,6 +16,7 @@
 #ifndef SHIPLOG_DB_PULLS_H
 #define SHIPLOG_DB_PULLS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,5 +55,28 @@ int db_pulls_upsert(struct db_conn *c, int64_t repo_id, const struct db_pull_eve
  * with *added set to true (never to false) when the SHA is new to it. */
 int db_pulls_add_sha(struct db_conn *c, int64_t pr_id, const char *sha, const char *seen_at,
 		     bool *added);
+
+/* ---- what the API reads (GET .../pulls/{number}) ---- */
+
+/* Pull request `number` (the path's digits, as text) of the repository. */
+struct db_pull_detail {
+	int64_t id;
+	json_t *json;             /* the answer's object without its runs; NULL if unreadable */
+	char *head_ref, *base_ref; /* NULL when unknown */
+	char closed_at[40];       /* RFC 3339, "" while open */
+};
+
+/* 1 and *d (its json, head_ref and base_ref the caller's: free with
+ * db_pull_detail_free), or 0 when there is no such pull request.
+ * default_branch: where its merge commit's sequence entry is looked up. */
+int db_pulls_detail(struct db_conn *c, int64_t repo_id, const char *number,
+		    const char *default_branch, struct db_pull_detail *d);
+void db_pull_detail_free(struct db_pull_detail *d);
+
+/* The runs of pull request d (the rule is the comment in api/repos.c),
+ * newest first, at most 201: *runs a new array of run objects with
+ * "linked_by" (NULL if unreadable) and *count how many there are. */
+int db_pulls_runs(struct db_conn *c, int64_t repo_id, const struct db_pull_detail *d,
+		  const char *number, const char *default_branch, json_t **runs, int64_t *count);
 
 #endif
