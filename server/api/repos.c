@@ -6,13 +6,12 @@
  * runs never cost one query per item; they are in db/repos.c and (a pull
  * request's) db/pulls.c.
  *
- * Branch health (GET .../branches/{branch}/health): per workflow (runs on
- * that branch grouped by workflow path, else name), the latest run whose
- * latest attempt COMPLETED with a verdict: success is green; failure,
- * timed_out and startup_failure are red.  cancelled, skipped, neutral,
- * stale and action_required carry no verdict (a cancelled run is usually
- * superseded by a newer push) and are passed over.  The branch is red if
- * any workflow is red, green if every workflow with a verdict is green,
+ * Branch health (GET .../branches/{branch}/health): per workflow of the
+ * branch, the verdict of its latest run that has one (the red/green rule,
+ * which workflow a run belongs to and which runs are green, red or carry no
+ * verdict, is said once in migrations/017_branch_verdict.sql and shared
+ * with the main.broken/main.fixed notifications).  The branch is red if any
+ * workflow is red, green if every workflow with a verdict is green,
  * unknown when none has one.  When red: the workflow that turned red first
  * gives red_since (the created_at of its first failing run after its last
  * green run), that first failing run, the last green run, and the suspect

@@ -156,19 +156,22 @@ int db_repos_commit_json(struct db_conn *c, const struct db_repo *repo, const ch
 	"'attempt', " a ".att, 'url', " a ".url, 'event', " a ".event, 'kind', " a ".kind, "    \
 	"'run_number', " a ".run_number, 'created_at', " SQL_TS(a ".created_at") ") END"
 
-/* Branch health: the workflow a run belongs to (runs_branch_workflow's expression), and
- * the decisive runs of the branch with their latest attempt, as the rows of its CTEs. */
-#define HEALTH_WF "coalesce(r.workflow_path, r.workflow_name, r.workflow_id::text, '')"
+/* Branch health: the workflow a run belongs to and the decisive runs of the branch with
+ * their latest attempt and verdict, as the rows of its CTEs.  run_workflow_key() and
+ * run_verdict() are the red/green rule (migrations/017_branch_verdict.sql), which the
+ * main.broken/main.fixed notifications apply too; the planner inlines them, so the
+ * runs_branch_workflow index still serves the workflow key. */
+#define HEALTH_WF "run_workflow_key(r.workflow_path, r.workflow_name, r.workflow_id)"
+#define HEALTH_VERDICT                                                                           \
+	"run_verdict(coalesce(la.status, r.status), coalesce(la.conclusion, r.conclusion))"
 #define HEALTH_X                                                                                 \
 	"r.id, r.workflow_name, r.workflow_path, r.head_sha, r.event, r.kind, r.run_number, "    \
 	" r.created_at, coalesce(la.attempt, r.latest_attempt) AS att, "                         \
 	" coalesce(la.status, r.status) AS st, coalesce(la.conclusion, r.conclusion) AS co, "    \
 	" coalesce(la.html_url, r.html_url) AS url, " HEALTH_WF " AS wf, "                      \
-	" CASE WHEN coalesce(la.conclusion, r.conclusion) = 'success' THEN 'green' ELSE 'red' END" \
-	" AS verdict FROM runs r " LATEST_ATTEMPT " WHERE r.repository_id = $1"                  \
-	" AND r.head_branch = $2 AND coalesce(la.status, r.status) = 'completed'"                \
-	" AND coalesce(la.conclusion, r.conclusion) IN ('success', 'failure', 'timed_out',"      \
-	" 'startup_failure')"
+	" " HEALTH_VERDICT " AS verdict FROM runs r " LATEST_ATTEMPT                            \
+	" WHERE r.repository_id = $1"                                                            \
+	" AND r.head_branch = $2 AND " HEALTH_VERDICT " IS NOT NULL"
 
 int db_repos_branch_health(struct db_conn *c, int64_t repo_id, const char *branch,
 			   struct db_branch_health *h)
@@ -192,10 +195,10 @@ int db_repos_branch_health(struct db_conn *c, int64_t repo_id, const char *branc
 		"lt AS (SELECT x.* FROM w CROSS JOIN LATERAL (SELECT " HEALTH_X " AND " HEALTH_WF
 		"  = w.wf ORDER BY r.created_at DESC, r.id DESC LIMIT 1) x WHERE w.wf IS NOT NULL), "
 		"lg AS (SELECT x.* FROM lt CROSS JOIN LATERAL (SELECT " HEALTH_X " AND " HEALTH_WF
-		"  = lt.wf AND coalesce(la.conclusion, r.conclusion) = 'success' "
+		"  = lt.wf AND " HEALTH_VERDICT " = 'green' "
 		"  ORDER BY r.created_at DESC, r.id DESC LIMIT 1) x), "
 		"fr AS (SELECT x.* FROM lt LEFT JOIN lg ON lg.wf = lt.wf CROSS JOIN LATERAL (SELECT "
-		HEALTH_X " AND " HEALTH_WF " = lt.wf AND coalesce(la.conclusion, r.conclusion) <> 'success' "
+		HEALTH_X " AND " HEALTH_WF " = lt.wf AND " HEALTH_VERDICT " = 'red' "
 		"  AND r.created_at >= coalesce(lg.created_at, '-infinity') "
 		"  AND (lg.id IS NULL OR (r.created_at, r.id) > (lg.created_at, lg.id)) "
 		"  ORDER BY r.created_at, r.id LIMIT 1) x) "
