@@ -45,4 +45,13 @@ static inline json_t *db_get_json_int(const PGresult *res, int row, int col)
 					  : json_integer((json_int_t)db_get_i64(res, row, col));
 }
 
+/* A json/jsonb cell (or text holding JSON) parsed: a new reference, or NULL
+ * for SQL NULL and for text that is no JSON. */
+static inline json_t *db_get_json(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+}
+
 #endif

@@ -43,7 +43,6 @@ static const char *const still_holding_sql[] = {
 	"server/api/notifications.c",
 	"server/api/release_candidates.c",
 	"server/api/releases.c",
-	"server/api/repos.c",
 	"server/api/runs.c",
 	"server/api/stats.c",
 	"server/api/train.c",
@@ -55,8 +54,6 @@ static const char *const still_holding_sql[] = {
 	"server/notify/outbox.c",
 	"server/notify/sinks.c",
 	"server/webhooks/gh_checks.c",
-	"server/webhooks/gh_git.c",
-	"server/webhooks/gh_pulls.c",
 	"server/webhooks/gh_releases.c",
 	"server/webhooks/ingest.c",
 };
