@@ -37,7 +37,7 @@ static bool repo_lookup(struct http_request *r, struct db_conn *c, struct db_rep
 	snprintf(full, sizeof full, "%s/%s", http_param(r, "owner"), http_param(r, "name"));
 	int n = db_repos_find(c, full, out);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the repository");
+		http_reply_db_failure(r, "could not read the repository");
 		return false;
 	}
 	if (n == 0) {
@@ -60,7 +60,7 @@ void api_repos_list(struct http_request *r)
 	json_t *rows = NULL;
 	int n = db_repos_page(c, pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit + 1, &rows);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list repositories");
+		http_reply_db_failure(r, "could not list repositories");
 		return;
 	}
 	json_t *items = json_array();
@@ -89,7 +89,7 @@ json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 	struct db_pull_detail d;
 	int n = db_pulls_detail(c, repo.id, number, repo.default_branch, &d);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the pull request");
+		http_reply_db_failure(r, "could not read the pull request");
 		return NULL;
 	}
 	if (n == 0) {
@@ -117,7 +117,7 @@ json_t *repos_pull_json(struct http_request *r, struct db_conn *c)
 	db_pull_detail_free(&d);
 	if (n < 0) {
 		json_decref(pr);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the pull request's runs");
+		http_reply_db_failure(r, "could not read the pull request's runs");
 		return NULL;
 	}
 	if (!runs)
@@ -155,7 +155,7 @@ void api_commits_get(struct http_request *r)
 	char found[2][HEX_SHA_LEN + 1];
 	int n = db_repos_commit_find(c, repo.id, prefix, found);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the commit");
+		http_reply_db_failure(r, "could not read the commit");
 		return;
 	}
 	if (n == 0) {
@@ -172,7 +172,7 @@ void api_commits_get(struct http_request *r)
 	json_t *o = NULL;
 	n = db_repos_commit_json(c, &repo, found[0], &o);
 	if (n <= 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the commit");
+		http_reply_db_failure(r, "could not read the commit");
 		return;
 	}
 	if (!o) {
@@ -196,7 +196,7 @@ void api_branch_health(struct http_request *r)
 	struct db_branch_health h;
 	int n = db_repos_branch_health(c, repo.id, branch, &h);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the branch's runs");
+		http_reply_db_failure(r, "could not read the branch's runs");
 		return;
 	}
 	json_t *o = json_pack("{s:s, s:s, s:b}", "repository", repo.full_name, "branch", branch,
@@ -224,7 +224,7 @@ void api_branch_health(struct http_request *r)
 					     h.red_sha, &suspects);
 		if (n < 0) {
 			json_decref(o);
-			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the suspects");
+			http_reply_db_failure(r, "could not read the suspects");
 			return;
 		}
 	}
@@ -235,7 +235,7 @@ void api_branch_health(struct http_request *r)
 	n = db_repos_branch_gaps(c, repo.id, branch, &gaps);
 	if (n < 0) {
 		json_decref(o);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the branch's pushes");
+		http_reply_db_failure(r, "could not read the branch's pushes");
 		return;
 	}
 	json_object_set_new(o, "gaps", gaps ? gaps : json_array());
