@@ -16,7 +16,7 @@
                        [--clients C]
       The own-SQL baseline: a pgbench script running, for one delivery, the statements shiplog runs
       for a workflow_job delivery of a known repository (webhooks/ingest.c, webhooks/gh_runs.c,
-      domain/runs_merge.c, db/events.c), their SQL text taken from the C sources of DIR through the
+      db/runs.c, db/events.c), their SQL text taken from the C sources of DIR through the
       preprocessor (so it follows the code), parameters replaced by pgbench expressions with the
       same values shiplog would send.  SETUP creates its 100 repositories with shiplog's own
       upsert (run once before).  No NOTIFY: shiplog sends one per many commits, from its listener
@@ -169,10 +169,10 @@ def cmd_ownsql(a):
     fixture = json.load(open(a.fixture))
     wj = fixture["workflow_job"]
     ingest = c_statements(a.src, "server/webhooks/ingest.c")
-    merge = c_statements(a.src, "server/domain/runs_merge.c")
+    merge = c_statements(a.src, "server/db/runs.c")
     events = c_statements(a.src, "server/db/events.c")
 
-    # what shiplog sends (see gh_on_workflow_job, runs_merge_*, insert_attempt, webhook_repo)
+    # what shiplog sends (see gh_on_workflow_job, db_runs_merge_*, insert_attempt, webhook_repo)
     did = "'own-' || :key::text"
     repo = "'bench-org/own-' || (:g % 100)::text"
     steps = compact([{"number": s.get("number"), "name": s.get("name"), "status": "completed",

@@ -4,7 +4,7 @@
  * report endpoint for CI systems other than GitHub Actions.
  *
  * Reports go through the same merge as GitHub's events
- * (domain/runs_merge.c; the rule is at the top of webhooks/gh_runs.c).
+ * (db/runs.c; the rule is at the top of webhooks/gh_runs.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "db/result.h"
+#include "db/runs.h"
 #include "db/sql_time.h"
 #include "domain/runs_merge.h"
 #include "shiplog/app.h"
@@ -491,7 +492,7 @@ static int report_tx(struct db_conn *c, void *arg)
 	PQclear(res);
 
 	struct run_merge_state st;
-	int rc = runs_merge_run(c, &x->f, &st);
+	int rc = db_runs_merge_run(c, &x->f, &st);
 	if (rc < 0)
 		return rc;
 	const char *actor = x->r->who.subject[0] ? x->r->who.subject : "api";
@@ -524,11 +525,11 @@ static int report_tx(struct db_conn *c, void *arg)
 		j.event_time = x->event_time;
 		j.runner_name = body_str(item, "runner");
 		j.html_url = body_str(item, "url");
-		rc = runs_merge_job(c, &st, &j, actor);
+		rc = db_runs_merge_job(c, &st, &j, actor);
 		if (rc < 0)
 			return rc;
 	}
-	rc = runs_merge_finish(c, &st, actor);
+	rc = db_runs_merge_finish(c, &st, actor);
 	if (rc < 0)
 		return rc;
 	x->run_id = st.run_id;

@@ -56,7 +56,6 @@ static const char *const still_holding_sql[] = {
 	"server/domain/rc_read.c",
 	"server/domain/rc_store.c",
 	"server/domain/rc_store_internal.h",
-	"server/domain/runs_merge.c",
 	"server/notify/outbox.c",
 	"server/notify/sinks.c",
 	"server/webhooks/gh_checks.c",
@@ -85,8 +84,6 @@ static const char *const domain_not_pure_yet[] = {
 	"server/domain/rc_store.c",
 	"server/domain/rc_store.h",
 	"server/domain/rc_store_internal.h",
-	"server/domain/runs_merge.c",
-	"server/domain/runs_merge.h",
 };
 #define N_IMPURE (sizeof domain_not_pure_yet / sizeof domain_not_pure_yet[0])
 
