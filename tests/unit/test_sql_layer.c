@@ -56,7 +56,6 @@ static const char *const still_holding_sql[] = {
 	"server/domain/rc_store_internal.h",
 	"server/notify/outbox.c",
 	"server/notify/sinks.c",
-	"server/webhooks/gh_checks.c",
 	"server/webhooks/gh_deployments.c",
 	"server/webhooks/gh_git.c",
 	"server/webhooks/gh_packages.c",
