@@ -43,7 +43,8 @@ static void reply_one(struct http_request *r, stats_query query, const char *cou
 
 void api_stats_default_branch(struct http_request *r)
 {
-	reply_one(r, db_stats_default_branch, "days", 30, "repo", "the default branch's statistics");
+	reply_one(r, db_stats_default_branch, "days", 30, "repo",
+		  "the default branch's statistics");
 }
 
 void api_stats_stages(struct http_request *r)

@@ -96,7 +96,8 @@ void db_delivery_process_end(struct db_conn *c, bool keep);
 
 /* What an attempt came to (borrowed strings). */
 struct db_delivery_outcome {
-	const char *status;     /* final: processed, ignored, unmatched, failed, duplicate, rejected */
+	const char *status;     /* final: processed, ignored, unmatched, failed,
+				 * duplicate, rejected */
 	const char *action;     /* NULL: "" */
 	const char *repository; /* NULL: not known */
 	const char *error;      /* or NULL */
