@@ -15,12 +15,13 @@
   ingest_gen.py ownsql --src DIR --fixture F --out SCRIPT --out-setup SETUP --bodies FILE
                        [--clients C]
       The own-SQL baseline: a pgbench script running, for one delivery, the statements shiplog runs
-      for a workflow_job delivery of a known repository (webhooks/ingest.c, webhooks/gh_runs.c,
-      domain/runs_merge.c, db/events.c), their SQL text taken from the C sources of DIR through the
-      preprocessor (so it follows the code), parameters replaced by pgbench expressions with the
-      same values shiplog would send.  SETUP creates its 100 repositories with shiplog's own
-      upsert (run once before).  No NOTIFY: shiplog sends one per many commits, from its listener
-      thread, not per delivery.  FILE gets 1000 sample bodies (COPY format) for bench_bodies.
+      for a workflow_job delivery of a known repository (webhooks/ingest.c and gh_runs.c run them;
+      they are in db/deliveries.c, db/runs.c, db/events.c), their SQL text taken from the C
+      sources of DIR through the preprocessor (so it follows the code), parameters replaced by
+      pgbench expressions with the same values shiplog would send.  SETUP creates its 100
+      repositories with shiplog's own upsert (run once before).  No NOTIFY: shiplog sends one per
+      many commits, from its listener thread, not per delivery.  FILE gets 1000 sample bodies
+      (COPY format) for bench_bodies.
 """
 import argparse
 import hashlib
@@ -86,10 +87,11 @@ def c_statements(src, path):
     return out
 
 
-def find(stmts, prefix):
-    hits = [s for s in stmts if s.lstrip().startswith(prefix)]
+def find(stmts, prefix, containing=""):
+    hits = [s for s in stmts if s.lstrip().startswith(prefix) and containing in s]
     if len(hits) != 1:
-        sys.exit(f"ingest_gen.py: expected one statement starting with {prefix!r}, found {len(hits)}")
+        sys.exit(f"ingest_gen.py: expected one statement starting with {prefix!r}"
+                 f"{f' containing {containing!r}' if containing else ''}, found {len(hits)}")
     return hits[0]
 
 
@@ -168,11 +170,12 @@ def returning_alias(sql, first_alias):
 def cmd_ownsql(a):
     fixture = json.load(open(a.fixture))
     wj = fixture["workflow_job"]
-    ingest = c_statements(a.src, "server/webhooks/ingest.c")
-    merge = c_statements(a.src, "server/domain/runs_merge.c")
+    ingest = c_statements(a.src, "server/db/deliveries.c")
+    merge = c_statements(a.src, "server/db/runs.c")
     events = c_statements(a.src, "server/db/events.c")
 
-    # what shiplog sends (see gh_on_workflow_job, runs_merge_*, insert_attempt, webhook_repo)
+    # what shiplog sends (see gh_on_workflow_job, db_runs_merge_*, db_delivery_insert_attempt,
+    # db_delivery_repository)
     did = "'own-' || :key::text"
     repo = "'bench-org/own-' || (:g % 100)::text"
     steps = compact([{"number": s.get("number"), "name": s.get("name"), "status": "completed",
@@ -188,7 +191,7 @@ def cmd_ownsql(a):
 
     lock = find(ingest, "SELECT pg_advisory_xact_lock")
     dup = find(ingest, "SELECT count(*) FILTER (WHERE status IN")
-    ins = find(ingest, "INSERT INTO deliveries")
+    ins = find(ingest, "INSERT INTO deliveries", "VALUES (")
     known = find(ingest, "SELECT id, full_name, default_branch FROM repositories")
     rep = find(ingest, "INSERT INTO repositories")
     run = find(merge, "INSERT INTO runs AS t")
@@ -287,7 +290,7 @@ def cmd_ownsql(a):
     # commit when requests arrive together; pgbench's clients each send their own).
     if a.out_queued:
         queue = c_statements(a.src, "server/db/deliveries.c")
-        qins = find(queue, "INSERT INTO deliveries")
+        qins = find(queue, "INSERT INTO deliveries", "unnest(")
         qconsts = {}
 
         def Q(value):

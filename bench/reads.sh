@@ -4,8 +4,8 @@
 #   GET /api/v1/runs?repo=bench-org/app-K&limit=50   (K = 1..50 in turn)   vs the list query
 #   GET /api/v1/runs/{id}                             (10,000 ids in turn)  vs the 4 detail queries
 # Both include the bearer-token lookup every request makes (and its at-most-once-a-minute
-# last_used_at update).  The SQL of the baseline is taken from server/api/runs.c and
-# server/http/request.c through the preprocessor (bench/reads_gen.py).
+# last_used_at update).  The SQL of the baseline is taken from server/db/runs.c and
+# server/db/tokens.c through the preprocessor (bench/reads_gen.py).
 # Target: shiplog >= 0.5x the pgbench rate; p99 printed.
 #
 #   bench/reads.sh [--smoke] [--keep]

@@ -4,7 +4,7 @@
   reads_gen.py --src DIR --token-hash HEX --lo ID --hi ID --out-dir DIR
 
 Writes list.sql (GET /api/v1/runs?repo=bench-org/app-K&limit=50) and detail.sql
-(GET /api/v1/runs/{id}, ids LO..HI), each with the token lookup of server/http/request.c.  The SQL
+(GET /api/v1/runs/{id}, ids LO..HI), each with the token lookup of server/db/tokens.c.  The SQL
 texts come from the C sources through the preprocessor (ingest_gen.c_statements), so they follow
 the code.  Parameters stay parameters: a NULL shiplog sends is NULLIF(:e::text, 'none') with -D e=none,
 never a literal NULL the planner could fold away in a generic plan.
@@ -34,8 +34,8 @@ def main():
     p.add_argument("--hi", type=int, required=True)
     p.add_argument("--out-dir", required=True)
     a = p.parse_args()
-    runs = c_statements(a.src, "server/api/runs.c")
-    req = c_statements(a.src, "server/http/request.c")
+    runs = c_statements(a.src, "server/db/runs.c")
+    req = c_statements(a.src, "server/db/tokens.c")
     token = pick(req, "FROM api_tokens WHERE token_hash")
     touch = pick(req, "SET last_used_at", start="UPDATE")
     auth = [

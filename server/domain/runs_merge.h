@@ -1,13 +1,13 @@
 /*
- * domain/runs_merge.h — storing what is learnt about pipeline runs, their
- * attempts and their jobs, whatever the order it arrives in.
+ * domain/runs_merge.h — what one event says about a pipeline run, one of its
+ * attempts and its jobs, and the inputs of the merge rule computed from it:
+ * status names and ranks, the kind of a run, normalised steps, and each
+ * fact's (rank, event time, tiebreak).  Pure: the statements that apply the
+ * rule are db/runs.h (the rule itself is written out at the top of
+ * webhooks/gh_runs.c).
  *
  * Shared by the GitHub mapper (webhooks/gh_runs.c: workflow_run and
- * workflow_job) and the CI report endpoint (POST /api/v1/runs).  The merge
- * rule is written out at the top of webhooks/gh_runs.c.
- *
- * Every function runs inside the caller's transaction and records the
- * domain events of what it changed ("run.updated", "job.updated").
+ * workflow_job) and the CI report endpoint (POST /api/v1/runs).
  */
 #ifndef SHIPLOG_RUNS_MERGE_H
 #define SHIPLOG_RUNS_MERGE_H
@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "shiplog/config.h"
-#include "shiplog/db.h"
 
 /* What one event says about a run and one of its attempts.  All strings are
  * borrowed; NULL means "not known" (never "clear it"). */
@@ -73,14 +72,6 @@ struct job_fact {
 	const json_t *steps;  /* normalised steps (runs_steps_normalise), or NULL */
 };
 
-struct run_merge_state {
-	int64_t run_id;
-	int64_t attempt_id;
-	int attempt;
-	bool run_created;     /* the run row was inserted by this event */
-	bool changed;         /* the run or the attempt changed: "run.updated" is due */
-};
-
 /* queued/requested/pending -> "queued"; in_progress, waiting, completed kept;
  * anything else NULL. */
 const char *runs_status_normalise(const char *status);
@@ -94,27 +85,40 @@ const char *runs_classify_kind(const struct config *cfg, const char *repo, const
 			       const char *name, const char *head_branch, const char *event,
 			       const char *default_branch);
 
-
 /* Steps as stored: [{number, name, status, conclusion, started_at,
  * completed_at}] with times in RFC 3339 UTC; items that are not objects are
  * dropped.  New reference. */
 json_t *runs_steps_normalise(const json_t *steps);
 
-/* Upserts the run and the attempt the fact is about (the attempt is
- * created with an unknown state when the fact is not run_level).  The run's
- * kind is kind_given as merged, else runs_classify_kind() of the MERGED
- * workflow path, name, head branch and event. */
-int runs_merge_run(struct db_conn *c, const struct run_fact *f, struct run_merge_state *st);
+/* The merge inputs of a run fact (for db_runs_merge_run). */
+struct run_merge_key {
+	int attempt;	     /* the fact's attempt, at least 1 */
+	int rank;	     /* the attempt's status rank; 0 unless run_level */
+	long long info_rank; /* the run row's: attempt * 10 + rank, so later attempts
+			      * win; 0 unless run_level */
+	char tiebreak[65];   /* of "status|conclusion|completed_at"; "" unless run_level */
+	const char *kind;    /* the kind this fact alone tells (for a new row):
+			      * kind_given, else runs_classify_kind() of its fields */
+	/* the attempt's state as the fact tells it: all NULL unless run_level
+	 * (a job only tells that the attempt exists) */
+	const char *status, *conclusion, *event_time, *queued_at, *started_at, *completed_at,
+		*html_url;
+};
+/* Strings in k are borrowed from f (or static). */
+void runs_run_key(const struct run_fact *f, struct run_merge_key *k);
 
-/* Links the run to a pull request number (explicit link). */
-int runs_link_pull_request(struct db_conn *c, struct run_merge_state *st, int64_t number);
+/* The kind of a run once merged: the merged kind_given when known, else
+ * runs_classify_kind() of the MERGED workflow path, name, head branch and
+ * event (f gives the config, repository and default branch). */
+const char *runs_merged_kind(const struct run_fact *f, const char *kind_given, const char *path,
+			     const char *name, const char *head_branch, const char *event);
 
-/* Upserts one job of st's attempt; records "job.updated" when it changed. */
-int runs_merge_job(struct db_conn *c, struct run_merge_state *st, const struct job_fact *j,
-		   const char *actor);
-
-/* Refreshes the run's mirror of its latest attempt and records
- * "run.updated" when anything about the run changed.  Call last. */
-int runs_merge_finish(struct db_conn *c, struct run_merge_state *st, const char *actor);
+/* The merge inputs of a job fact (for db_runs_merge_job). */
+struct job_merge_key {
+	int rank;          /* the job's status rank */
+	char tiebreak[65]; /* of "status|conclusion|started_at|completed_at|runner_name|name" */
+	const char *stage; /* j->stage, else "other" */
+};
+void runs_job_key(const struct job_fact *j, struct job_merge_key *k);
 
 #endif

@@ -5,8 +5,9 @@
  * THE MERGE RULE (order independence) — runs, attempts, jobs
  * ----------------------------------------------------------
  * Events arrive late, twice and out of order; the final state depends only
- * on the set of events, not on their order.  The storage is in
- * domain/runs_merge.c and is shared with POST /api/v1/runs.
+ * on the set of events, not on their order.  The statements that apply it
+ * are in db/runs.c, their inputs (ranks, event times, tiebreaks, the kind)
+ * in domain/runs_merge.c; both are shared with POST /api/v1/runs.
  *
  * 1. Status rank: queued (requested, pending) = 1 < in_progress, waiting = 2
  *    < completed = 3; unknown = 0.
@@ -60,6 +61,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/runs.h"
 #include "domain/runs_merge.h"
 #include "shiplog/hex.h"
 #include "webhooks/github_events.h"
@@ -139,7 +141,7 @@ int gh_on_workflow_run(struct webhook_ctx *ctx)
 	f.event_time = updated_at;
 
 	struct run_merge_state st;
-	rc = runs_merge_run(ctx->db, &f, &st);
+	rc = db_runs_merge_run(ctx->db, &f, &st);
 	if (rc < 0)
 		return rc;
 	const json_t *prs = wj_get(wr, "pull_requests");
@@ -150,11 +152,11 @@ int gh_on_workflow_run(struct webhook_ctx *ctx)
 		int64_t number;
 		if (!wj_int(pr, "number", &number) || number < 1 || number > 2147483647)
 			continue;
-		rc = runs_link_pull_request(ctx->db, &st, number);
+		rc = db_runs_link_pull_request(ctx->db, &st, number);
 		if (rc < 0)
 			return rc;
 	}
-	rc = runs_merge_finish(ctx->db, &st, ctx->actor);
+	rc = db_runs_merge_finish(ctx->db, &st, ctx->actor);
 	return rc < 0 ? rc : WH_OK;
 }
 
@@ -204,7 +206,7 @@ int gh_on_workflow_job(struct webhook_ctx *ctx)
 	f.created_at = created_at ? created_at : ctx->received_at;
 
 	struct run_merge_state st;
-	rc = runs_merge_run(ctx->db, &f, &st);
+	rc = db_runs_merge_run(ctx->db, &f, &st);
 	if (rc < 0)
 		return rc;
 
@@ -237,11 +239,11 @@ int gh_on_workflow_job(struct webhook_ctx *ctx)
 	j.html_url = nonempty(wj_str(wj, "html_url"));
 	j.labels = labels;
 	j.steps = steps;
-	rc = runs_merge_job(ctx->db, &st, &j, ctx->actor);
+	rc = db_runs_merge_job(ctx->db, &st, &j, ctx->actor);
 	json_decref(labels);
 	json_decref(steps);
 	if (rc < 0)
 		return rc;
-	rc = runs_merge_finish(ctx->db, &st, ctx->actor);
+	rc = db_runs_merge_finish(ctx->db, &st, ctx->actor);
 	return rc < 0 ? rc : WH_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * test_runs_merge.c — the pure parts of the runs merge: status names and
- * ranks, the kind of a run, and how steps are normalised.
+ * ranks, the kind of a run, how steps are normalised, and the merge inputs
+ * of a run or job fact (rank, event time, tiebreak, kind, stage).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "domain/runs_merge.h"
+#include "domain/tiebreak.h"
 
 static char *no_env(const char *name)
 {
@@ -123,12 +125,123 @@ static void steps_keep_six_fields_with_utc_times(void **state)
 	json_decref(out);
 }
 
+static void run_key_of_a_run_event_ranks_later_attempts_higher(void **state)
+{
+	(void)state;
+	struct run_fact f = {0};
+	f.repo_name = "a/b";
+	f.default_branch = "main";
+	f.attempt = 2;
+	f.run_level = true;
+	f.head_branch = "main";
+	f.status = "completed";
+	f.conclusion = "success";
+	f.queued_at = "2024-01-01T00:00:00Z";
+	f.started_at = "2024-01-01T00:00:01Z";
+	f.completed_at = "2024-01-01T00:00:09Z";
+	f.event_time = "2024-01-01T00:00:09Z";
+	f.html_url = "https://ci/2";
+	struct run_merge_key k;
+	runs_run_key(&f, &k);
+	assert_int_equal(k.attempt, 2);
+	assert_int_equal(k.rank, 3);
+	assert_int_equal(k.info_rank, 23); /* attempt 2 completed beats attempt 1 of any rank */
+	char want[65];
+	tiebreak_hash("completed|success|2024-01-01T00:00:09Z", want);
+	assert_string_equal(k.tiebreak, want);
+	assert_string_equal(k.kind, "main");
+	assert_string_equal(k.status, "completed");
+	assert_string_equal(k.conclusion, "success");
+	assert_string_equal(k.event_time, "2024-01-01T00:00:09Z");
+	assert_string_equal(k.queued_at, "2024-01-01T00:00:00Z");
+	assert_string_equal(k.started_at, "2024-01-01T00:00:01Z");
+	assert_string_equal(k.completed_at, "2024-01-01T00:00:09Z");
+	assert_string_equal(k.html_url, "https://ci/2");
+
+	/* a kind the sender named is kept as it is */
+	f.kind_given = "release";
+	runs_run_key(&f, &k);
+	assert_string_equal(k.kind, "release");
+}
+
+static void run_key_of_a_job_leaves_the_attempt_unknown(void **state)
+{
+	(void)state;
+	struct run_fact f = {0};
+	f.repo_name = "a/b";
+	f.default_branch = "main";
+	f.attempt = 0; /* read as attempt 1 */
+	f.run_level = false;
+	f.head_branch = "feature";
+	f.status = "completed"; /* ignored: a job does not know its run's state */
+	f.conclusion = "failure";
+	f.completed_at = "2024-01-01T00:00:09Z";
+	f.event_time = "2024-01-01T00:00:09Z";
+	f.html_url = "https://ci/job";
+	struct run_merge_key k;
+	runs_run_key(&f, &k);
+	assert_int_equal(k.attempt, 1);
+	assert_int_equal(k.rank, 0);
+	assert_int_equal(k.info_rank, 0); /* any run event beats it */
+	assert_string_equal(k.tiebreak, "");
+	assert_null(k.status);
+	assert_null(k.conclusion);
+	assert_null(k.event_time);
+	assert_null(k.queued_at);
+	assert_null(k.started_at);
+	assert_null(k.completed_at);
+	assert_null(k.html_url);
+	assert_string_equal(k.kind, "pr"); /* still classified, for a new row */
+}
+
+static void merged_kind_is_the_given_one_else_classified_on_merged_fields(void **state)
+{
+	(void)state;
+	struct run_fact f = {0};
+	f.repo_name = "a/b";
+	f.default_branch = "trunk";
+	f.head_branch = "feature"; /* what this event said; the merged row says more */
+	assert_string_equal(runs_merged_kind(&f, "other", NULL, NULL, "trunk", NULL), "other");
+	assert_string_equal(runs_merged_kind(&f, NULL, NULL, NULL, "trunk", "push"), "main");
+	assert_string_equal(runs_merged_kind(&f, NULL, NULL, NULL, "feature", "push"), "pr");
+	assert_string_equal(runs_merged_kind(&f, NULL, NULL, NULL, NULL, "release"), "release");
+}
+
+static void job_key_hashes_six_parts_and_defaults_the_stage(void **state)
+{
+	(void)state;
+	struct job_fact j = {0};
+	j.name = "build";
+	j.status = "in_progress";
+	j.started_at = "2024-01-01T00:00:01Z";
+	j.runner_name = "r1";
+	struct job_merge_key k;
+	runs_job_key(&j, &k);
+	assert_int_equal(k.rank, 2);
+	assert_string_equal(k.stage, "other");
+	char want[65];
+	tiebreak_hash("in_progress||2024-01-01T00:00:01Z||r1|build", want);
+	assert_string_equal(k.tiebreak, want);
+
+	j.stage = "unit";
+	j.status = NULL;
+	runs_job_key(&j, &k);
+	assert_int_equal(k.rank, 0);
+	assert_string_equal(k.stage, "unit");
+	tiebreak_hash("||2024-01-01T00:00:01Z||r1|build", want);
+	assert_string_equal(k.tiebreak, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statuses_normalise_to_four_names_ranked),
 		cmocka_unit_test(kind_comes_from_config_rules_then_branch_and_tags),
 		cmocka_unit_test(steps_keep_six_fields_with_utc_times),
+		cmocka_unit_test(run_key_of_a_run_event_ranks_later_attempts_higher),
+		cmocka_unit_test(run_key_of_a_job_leaves_the_attempt_unknown),
+		cmocka_unit_test(merged_kind_is_the_given_one_else_classified_on_merged_fields),
+		cmocka_unit_test(job_key_hashes_six_parts_and_defaults_the_stage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
