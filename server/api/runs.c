@@ -57,7 +57,7 @@ void api_runs_list(struct http_request *r)
 				   .limit = pg.limit};
 	struct db_runs_page page;
 	if (db_runs_list(c, &f, &page) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list runs");
+		http_reply_db_failure(r, "could not list runs");
 		return;
 	}
 	char *next = page.more ? api_cursor_make(page.next_id, page.next_time) : NULL;
@@ -76,7 +76,7 @@ void api_runs_get(struct http_request *r)
 	json_t *run;
 	int rc = db_runs_get(c, http_param_int(r, "id", 0), &run);
 	if (rc < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the run");
+		http_reply_db_failure(r, "could not read the run");
 		return;
 	}
 	if (rc == 0) {
@@ -325,12 +325,12 @@ void api_runs_report(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, report_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the run");
+		http_reply_db_failure(r, "could not store the run");
 		return;
 	}
 	json_t *run;
 	if (db_runs_get(c, x.run_id, &run) != 1) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "stored the run but could not read it");
+		http_reply_db_failure(r, "stored the run but could not read it");
 		return;
 	}
 	char loc[64];

@@ -31,7 +31,7 @@ static void reply_one(struct http_request *r, stats_query query, const char *cou
 	json_t *o;
 	int rows = query(c, now, count, http_param(r, scope_param), &o);
 	if (rows <= 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not compute %s", what);
+		http_reply_db_failure(r, "could not compute %s", what);
 		return;
 	}
 	if (!o) {
