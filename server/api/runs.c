@@ -4,7 +4,7 @@
  * report endpoint for CI systems other than GitHub Actions.
  *
  * Reports go through the same merge as GitHub's events
- * (db/runs.c; the rule is at the top of webhooks/gh_runs.c).
+ * (db/runs.c; the rule is written out in db/runs.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

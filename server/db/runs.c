@@ -3,7 +3,7 @@
  * db/runs.h).
  *
  * The merge: one upsert per row, following the merge rule written out in
- * webhooks/gh_runs.c, with its inputs from domain/runs_merge.c.
+ * db/runs.h, with its inputs from domain/runs_merge.c.
  * Concurrency: every event first upserts its run row (ON CONFLICT DO UPDATE
  * always locks the row), so the events of one run are serialised by that
  * lock until their transactions end; the attempt and job upserts are each

@@ -7,7 +7,61 @@
  * API's shape (openapi_schemas.json: Run).
  *
  * The merge: the one place the merge rule of runs, attempts and jobs is
- * applied (the rule is written out at the top of webhooks/gh_runs.c).
+ * applied; the rule follows.
+ *
+ * THE MERGE RULE (order independence) — runs, attempts, jobs
+ * ----------------------------------------------------------
+ * Events arrive late, twice and out of order; the final state depends only
+ * on the set of events, not on their order.  The statements that apply it
+ * are in db/runs.c, their inputs (ranks, event times, tiebreaks, the kind)
+ * in domain/runs_merge.c; both are shared with POST /api/v1/runs.
+ *
+ * 1. Status rank: queued (requested, pending) = 1 < in_progress, waiting = 2
+ *    < completed = 3; unknown = 0.
+ * 2. An event replaces the stored state (status, conclusion, completed_at)
+ *    of an attempt or a job only if (rank, event_time, tiebreak) is GREATER
+ *    than the stored triple, compared in that order, NULL times as
+ *    -infinity.  event_time: workflow_run.updated_at for an attempt; for a
+ *    job, completed_at when completed, started_at when in_progress, else
+ *    created_at; for POST /api/v1/runs, its updated_at (default now).
+ *    tiebreak: lowercase hex SHA-256 of "status|conclusion|completed_at"
+ *    (a job: "status|conclusion|started_at|completed_at|runner_name|name"),
+ *    NULL as "", compared bytewise (COLLATE "C"), so equal (rank, time)
+ *    pairs resolve the same way in any order.
+ * 3. queued_at and started_at keep the EARLIEST non-null value seen (least()).
+ *    An attempt is queued at workflow_run.created_at (attempt 1) or
+ *    run_started_at (a re-run), and started at run_started_at once it is
+ *    in_progress or completed; a job is queued at created_at and started at
+ *    started_at once in_progress or completed (GitHub fills started_at in
+ *    queued and waiting events too, with the creation time).  completed_at
+ *    comes from the winning event (workflow_run.updated_at for a run).
+ * 4. Descriptive fields (names, URLs, branch, SHA, workflow path, runner)
+ *    take the winner's value but never replace a known value with NULL;
+ *    a losing event fills only fields still unknown.
+ * 5. Steps of a job merge by step number: the union of every snapshot, each
+ *    step the one furthest along (rank, completed_at, started_at, then its
+ *    canonical text) — a lattice join, so exact in any order.
+ * 6. A run row holds the run-level facts (workflow, branch, SHA,
+ *    created_at) and is merged with its own triple (attempt * 10 + rank,
+ *    updated_at, tiebreak): the latest attempt's newest event wins.  A job
+ *    that arrives before its run creates the run and the attempt with rank 0
+ *    (state unknown); any run event then beats it, and a job only fills
+ *    fields still unknown.  The kind is not merged but derived from the
+ *    MERGED fields (config rules on path then name; else branch/tag/event
+ *    heuristics), or is the kind a CI report named.  created_at is
+ *    workflow_run.created_at (the earliest seen), else the earliest job
+ *    created_at.
+ * 7. The run mirrors its LATEST attempt (the highest number seen):
+ *    latest_attempt = greatest(); status, conclusion and the times are a
+ *    copy of that attempt's row, refreshed after every event, so an
+ *    attempt-1 event arriving after attempt 2 cannot touch the mirror.
+ * 8. Pull request links (workflow_run.pull_requests) only accumulate.
+ * 9. Each row is written by ONE statement (INSERT ... ON CONFLICT DO UPDATE
+ *    SET col = CASE WHEN (EXCLUDED.rank, EXCLUDED.time, EXCLUDED.tiebreak) >
+ *    (t.rank, t.time, t.tiebreak) THEN ... END).  Every event upserts its
+ *    run row first, which locks it until the transaction ends, so the
+ *    events of one run on several replicas are serialised.
+ *
  * Each row is written by one INSERT ... ON CONFLICT DO UPDATE statement
  * whose CASEs keep the winner's facts, so replicas stay atomic; its inputs
  * (ranks, event times, tiebreaks, the kind) come from domain/runs_merge.h.

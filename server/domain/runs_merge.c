@@ -1,7 +1,7 @@
 /*
  * runs_merge.c — the pure inputs of the runs merge (see domain/runs_merge.h;
  * the statements that apply it are in db/runs.c, the rule is written out in
- * webhooks/gh_runs.c).
+ * db/runs.h).
  */
 #include "domain/runs_merge.h"
 

@@ -3,8 +3,7 @@
  * attempts and its jobs, and the inputs of the merge rule computed from it:
  * status names and ranks, the kind of a run, normalised steps, and each
  * fact's (rank, event time, tiebreak).  Pure: the statements that apply the
- * rule are db/runs.h (the rule itself is written out at the top of
- * webhooks/gh_runs.c).
+ * rule, and the rule itself written out, are in db/runs.h.
  *
  * Shared by the GitHub mapper (webhooks/gh_runs.c: workflow_run and
  * workflow_job) and the CI report endpoint (POST /api/v1/runs).

@@ -2,7 +2,7 @@
  * gh_checks.c — check_suite and check_run: what CI systems other than
  * GitHub Actions report about a commit, stored against its head SHA.
  *
- * The merge rule (the same shape as for runs, gh_runs.c): an event replaces
+ * The merge rule (the same shape as for runs, db/runs.h): an event replaces
  * the stored status/conclusion only if (status rank, event time, tiebreak)
  * is greater than the stored triple.  Event time: check_suite.updated_at;
  * for a check run (which has no updated_at) completed_at when completed,
