@@ -53,7 +53,7 @@ static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no feedback %lld", (long long)id);
 		return;
 	}
-	json_t *o = rcs_json(res, 0, 0);
+	json_t *o = db_get_json(res, 0, 0);
 	PQclear(res);
 	http_reply_json(r, status, o);
 }
@@ -180,7 +180,7 @@ static int create_tx(struct db_conn *c, void *arg)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	x->id = rcs_int(res, 0, 0);
+	x->id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	json_t *ev = json_pack("{s:I, s:s, s:s?, s:b, s:s}", "rc_id", (json_int_t)x->rc_id,
 			       "author", x->author, "team", x->team, "verified", x->verified,

@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "domain/rc.h"
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/app.h"
@@ -139,7 +140,7 @@ static int create_tx(struct db_conn *c, void *arg)
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	x->cut.repository_id = rcs_int(res, 0, 0);
+	x->cut.repository_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	/* a tag or pre-release of this version may be waiting to be folded in */
 	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "domain/rc.h"
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/app.h"
@@ -76,11 +77,11 @@ void api_releases_list(struct http_request *r)
 	json_t *items = json_array();
 	int shown = n > pg.limit ? pg.limit : n;
 	for (int i = 0; i < shown; i++) {
-		json_t *o = rcs_json(res, i, 0);
+		json_t *o = db_get_json(res, i, 0);
 		api_release_add_plan(o, r->app->cfg, PQgetvalue(res, i, 1));
 		json_array_append_new(items, o);
 	}
-	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 2),
+	char *next = n > pg.limit ? api_cursor_make(db_get_i64(res, shown - 1, 2),
 						    PQgetvalue(res, shown - 1, 3))
 				  : NULL;
 	PQclear(res);
@@ -111,7 +112,7 @@ void api_releases_get(struct http_request *r)
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release %s", p[0]);
 		return;
 	}
-	json_t *o = rcs_json(res, 0, 0);
+	json_t *o = db_get_json(res, 0, 0);
 	api_release_add_plan(o, r->app->cfg, PQgetvalue(res, 0, 1));
 	PQclear(res);
 	http_reply_json(r, 200, o);

@@ -21,6 +21,7 @@
 
 #include "api/api.h"
 #include "domain/rc.h"
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/app.h"
@@ -52,7 +53,7 @@ static int pick_repository(struct http_request *r, struct db_conn *c, int64_t *i
 		" lower(rp.full_name) = lower($2) DESC NULLS LAST, rp.id LIMIT 1",
 		2, p, &res);
 	if (n > 0) {
-		*id = rcs_int(res, 0, 0);
+		*id = db_get_i64(res, 0, 0);
 		snprintf(name, size, "%s", PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
@@ -124,7 +125,7 @@ void api_train_get(struct http_request *r)
 		if (pick < 0 ||
 		    rc_version_compare(PQgetvalue(res, i, 1), PQgetvalue(res, pick, 1)) > 0)
 			pick = i;
-	int64_t rc_id = pick >= 0 ? rcs_int(res, pick, 0) : 0;
+	int64_t rc_id = pick >= 0 ? db_get_i64(res, pick, 0) : 0;
 	PQclear(res);
 	res = NULL;
 	if (rc_id) {
@@ -167,7 +168,7 @@ void api_train_get(struct http_request *r)
 	json_t *past = json_object_get(o, "past_releases");
 	int last = -1;
 	for (int i = 0; i < n; i++) {
-		json_t *rel = rcs_json(res, i, 0);
+		json_t *rel = db_get_json(res, i, 0);
 		api_release_add_plan(rel, cfg, PQgetvalue(res, i, 1));
 		json_array_append_new(past, rel);
 		if (last < 0 ||

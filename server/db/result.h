@@ -45,4 +45,14 @@ static inline json_t *db_get_json_int(const PGresult *res, int row, int col)
 					  : json_integer((json_int_t)db_get_i64(res, row, col));
 }
 
+/* A json/jsonb cell parsed (any JSON value) as a new reference; SQL NULL,
+ * and text that is no JSON, read as JSON null. */
+static inline json_t *db_get_json(const PGresult *res, int row, int col)
+{
+	json_t *v = PQgetisnull(res, row, col)
+			    ? NULL
+			    : json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 
@@ -71,7 +72,7 @@ static int load_prs(struct db_conn *c, int64_t repo_id, const char *branch, cons
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
-		json_array_append_new(*out, rcs_json(res, i, 0));
+		json_array_append_new(*out, db_get_json(res, i, 0));
 	PQclear(res);
 	return DB_OK;
 }
@@ -193,11 +194,11 @@ static int previous_release(struct db_conn *c, int64_t repo_id, const char *belo
 			pick = i;
 	}
 	if (pick >= 0) {
-		out->id = rcs_int(res, pick, 0);
+		out->id = db_get_i64(res, pick, 0);
 		snprintf(out->version, sizeof out->version, "%s", PQgetvalue(res, pick, 1));
 		snprintf(out->commit, sizeof out->commit, "%s", PQgetvalue(res, pick, 2));
 		snprintf(out->released_at, sizeof out->released_at, "%s", PQgetvalue(res, pick, 3));
-		out->json = rcs_json(res, pick, 4);
+		out->json = db_get_json(res, pick, 4);
 	}
 	PQclear(res);
 	return DB_OK;
@@ -221,14 +222,14 @@ int rc_changes(struct db_conn *c, int64_t rc_id, json_t **out)
 		PQclear(res);
 		return n;
 	}
-	int64_t repo_id = rcs_int(res, 0, 0);
+	int64_t repo_id = db_get_i64(res, 0, 0);
 	char version[200], target[200], commit[48], cut_at[40], branch[256];
 	snprintf(version, sizeof version, "%s", PQgetvalue(res, 0, 1));
 	snprintf(target, sizeof target, "%s", PQgetvalue(res, 0, 2));
 	snprintf(commit, sizeof commit, "%s", PQgetvalue(res, 0, 3));
 	snprintf(cut_at, sizeof cut_at, "%s", PQgetvalue(res, 0, 4));
 	snprintf(branch, sizeof branch, "%s", PQgetvalue(res, 0, 5));
-	json_t *summary = rcs_json(res, 0, 6);
+	json_t *summary = db_get_json(res, 0, 6);
 	PQclear(res);
 	res = NULL;
 
@@ -270,7 +271,7 @@ int rc_changes(struct db_conn *c, int64_t rc_id, json_t **out)
 	if (pick >= 0) {
 		char phi[32];
 		char pcommit[48], pcut[40];
-		int64_t pid = rcs_int(res, pick, 0);
+		int64_t pid = db_get_i64(res, pick, 0);
 		char pversion[200];
 		snprintf(pversion, sizeof pversion, "%s", PQgetvalue(res, pick, 1));
 		snprintf(pcommit, sizeof pcommit, "%s", PQgetvalue(res, pick, 2));

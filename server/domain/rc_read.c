@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/result.h"
 #include "domain/rc_store.h"
 #include "domain/rc_store_internal.h"
 #include "shiplog/clock.h"
@@ -37,18 +38,18 @@ int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out)
 		PQclear(res);
 		return n;
 	}
-	json_t *o = rcs_json(res, 0, 0);
+	json_t *o = db_get_json(res, 0, 0);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		PQclear(res);
 		return DB_HARD_ERROR;
 	}
-	json_object_set_new(o, "artifacts", rcs_json(res, 0, 1));
+	json_object_set_new(o, "artifacts", db_get_json(res, 0, 1));
 	json_object_set_new(o, "artifacts_from",
 			    json_string(json_array_size(json_object_get(o, "artifact_digests"))
 						? "digests"
 						: "commit"));
-	json_object_set_new(o, "history", rcs_json(res, 0, 2));
+	json_object_set_new(o, "history", db_get_json(res, 0, 2));
 	int st = rc_state_parse(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	json_t *allowed = json_array();
@@ -90,7 +91,7 @@ int rc_to_recheck(struct db_conn *c, int64_t rc_id, json_t **out)
 	for (int i = 0; i < n; i++) {
 		if (rc_version_compare(PQgetvalue(res, i, 1), PQgetvalue(res, i, 0)) >= 0)
 			continue; /* only what earlier RCs carried */
-		json_t *f = rcs_json(res, i, 2);
+		json_t *f = db_get_json(res, i, 2);
 		if (json_is_object(f))
 			json_object_set_new(f, "to_recheck", json_true());
 		json_array_append_new(*out, f);
@@ -203,18 +204,18 @@ int rcs_load_staging(struct db_conn *c, const struct config *cfg, int64_t repo_i
 	out->found = true;
 	snprintf(out->environment, sizeof out->environment, "%s", PQgetvalue(res, 0, 0));
 	out->has_deployment = !PQgetisnull(res, 0, 1);
-	out->deployment_id = rcs_int(res, 0, 1);
+	out->deployment_id = db_get_i64(res, 0, 1);
 	snprintf(out->revision, sizeof out->revision, "%s", PQgetvalue(res, 0, 2));
 	snprintf(out->commit, sizeof out->commit, "%s", PQgetvalue(res, 0, 3));
 	snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 4));
 	snprintf(out->reason, sizeof out->reason, "%s", PQgetvalue(res, 0, 5));
-	out->healthy_since_us = rcs_int(res, 0, 6);
+	out->healthy_since_us = db_get_i64(res, 0, 6);
 	out->rc_seq_known = !PQgetisnull(res, 0, 7);
-	out->rc_seq = rcs_int(res, 0, 7);
+	out->rc_seq = db_get_i64(res, 0, 7);
 	out->deployed_seq_known = !PQgetisnull(res, 0, 8);
-	out->deployed_seq = rcs_int(res, 0, 8);
-	out->commits_between = rcs_int(res, 0, 9);
-	out->digest_overlap = PQgetvalue(res, 0, 10)[0] == 't';
+	out->deployed_seq = db_get_i64(res, 0, 8);
+	out->commits_between = db_get_i64(res, 0, 9);
+	out->digest_overlap = db_get_bool(res, 0, 10);
 	PQclear(res);
 	return 1;
 }
@@ -246,16 +247,16 @@ static int load_rc(struct db_conn *c, int64_t rc_id, struct rc_row *r)
 		PQclear(res);
 		return n;
 	}
-	r->id = rcs_int(res, 0, 0);
-	r->repo_id = rcs_int(res, 0, 1);
+	r->id = db_get_i64(res, 0, 0);
+	r->repo_id = db_get_i64(res, 0, 1);
 	snprintf(r->version, sizeof r->version, "%s", PQgetvalue(res, 0, 2));
 	snprintf(r->target, sizeof r->target, "%s", PQgetvalue(res, 0, 3));
 	snprintf(r->commit, sizeof r->commit, "%s", PQgetvalue(res, 0, 4));
 	snprintf(r->state, sizeof r->state, "%s", PQgetvalue(res, 0, 5));
 	snprintf(r->branch, sizeof r->branch, "%s", PQgetvalue(res, 0, 6));
 	snprintf(r->digests, sizeof r->digests, "%s", PQgetvalue(res, 0, 7));
-	r->has_digests = PQgetvalue(res, 0, 8)[0] == 't';
-	r->summary = rcs_json(res, 0, 9);
+	r->has_digests = db_get_bool(res, 0, 8);
+	r->summary = db_get_json(res, 0, 9);
 	PQclear(res);
 	return 1;
 }
@@ -277,7 +278,7 @@ int rc_running_now(struct db_conn *c, const struct config *cfg, int64_t rc_id, j
 		     1, p, &res);
 	if (n < 0)
 		return n;
-	json_t *artifacts = n > 0 ? rcs_json(res, 0, 0) : json_array();
+	json_t *artifacts = n > 0 ? db_get_json(res, 0, 0) : json_array();
 	PQclear(res);
 	struct rcs_staging st;
 	n = rcs_load_staging(c, cfg, r.repo_id, r.branch, r.commit[0] ? r.commit : NULL, r.digests,
@@ -356,17 +357,17 @@ static int load_jobs(struct db_conn *c, const struct rc_row *r, struct job_rows 
 	for (int i = 0; i < n; i++) {
 		struct rc_job_fact *j = &out->jobs[i];
 		const PGresult *res = out->res;
-		j->run_id = rcs_int(res, i, 0);
-		j->workflow = rcs_str(res, i, 1);
-		j->attempt = (int)rcs_int(res, i, 2);
-		j->job_id = rcs_int(res, i, 3);
-		j->name = rcs_str(res, i, 4);
-		j->status = rcs_str(res, i, 5);
-		j->conclusion = rcs_str(res, i, 6);
-		j->required = PQgetvalue(res, i, 7)[0] == 't';
-		j->e2e = PQgetvalue(res, i, 8)[0] == 't';
-		j->completed_at = rcs_str(res, i, 9);
-		const char *run_status = rcs_str(res, i, 10);
+		j->run_id = db_get_i64(res, i, 0);
+		j->workflow = db_get_text_or_null(res, i, 1);
+		j->attempt = (int)db_get_i64(res, i, 2);
+		j->job_id = db_get_i64(res, i, 3);
+		j->name = db_get_text_or_null(res, i, 4);
+		j->status = db_get_text_or_null(res, i, 5);
+		j->conclusion = db_get_text_or_null(res, i, 6);
+		j->required = db_get_bool(res, i, 7);
+		j->e2e = db_get_bool(res, i, 8);
+		j->completed_at = db_get_text_or_null(res, i, 9);
+		const char *run_status = db_get_text_or_null(res, i, 10);
 		if (!run_status || strcmp(run_status, "completed"))
 			out->settled = false;
 	}
@@ -442,11 +443,11 @@ static int artifacts_gate(const struct gate_input *in, struct rc_gate *g, bool *
 		return n;
 	struct rc_artifact_fact *have = xcalloc((size_t)n + 1, sizeof *have);
 	for (int i = 0; i < n; i++) {
-		have[i].id = rcs_int(res, i, 0);
-		have[i].kind = rcs_str(res, i, 1);
-		have[i].name = rcs_str(res, i, 2);
-		have[i].version = rcs_str(res, i, 3);
-		have[i].digest = rcs_str(res, i, 4);
+		have[i].id = db_get_i64(res, i, 0);
+		have[i].kind = db_get_text_or_null(res, i, 1);
+		have[i].name = db_get_text_or_null(res, i, 2);
+		have[i].version = db_get_text_or_null(res, i, 3);
+		have[i].digest = db_get_text_or_null(res, i, 4);
 	}
 	rc_gate_artifacts(cfg->required_artifacts, cfg->n_required_artifacts, have, (size_t)n,
 			  in->jobs->settled, g);
@@ -523,7 +524,7 @@ static int feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 		teams[i].min = cfg->gates.approvals[i].min;
 		for (int k = 0; k < n; k++)
 			if (!strcasecmp(PQgetvalue(res, k, 0), teams[i].team))
-				teams[i].have = (int)rcs_int(res, k, 1);
+				teams[i].have = (int)db_get_i64(res, k, 1);
 	}
 	PQclear(res);
 	res = NULL;
@@ -542,16 +543,16 @@ static int feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 	struct rc_block_fact *blocks = xcalloc((size_t)n + 1, sizeof *blocks);
 	size_t nb = 0;
 	for (int i = 0; i < n; i++) {
-		bool carried = PQgetvalue(res, i, 5)[0] == 't';
+		bool carried = db_get_bool(res, i, 5);
 		/* a later RC's blocks are not this one's */
 		if (carried && rc_version_compare(PQgetvalue(res, i, 3), r->version) >= 0)
 			continue;
 		struct rc_block_fact *bf = &blocks[nb++];
-		bf->feedback_id = rcs_int(res, i, 0);
-		bf->author = rcs_str(res, i, 1);
-		bf->team = rcs_str(res, i, 2);
-		bf->rc_version = rcs_str(res, i, 3);
-		bf->area = rcs_str(res, i, 4);
+		bf->feedback_id = db_get_i64(res, i, 0);
+		bf->author = db_get_text_or_null(res, i, 1);
+		bf->team = db_get_text_or_null(res, i, 2);
+		bf->rc_version = db_get_text_or_null(res, i, 3);
+		bf->area = db_get_text_or_null(res, i, 4);
 		bf->carried_over = carried;
 	}
 	rc_gate_feedback(teams, nt, blocks, nb, g);
@@ -706,7 +707,7 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
-			json_array_append_new(out_rcs, rcs_json(res, i, 0));
+			json_array_append_new(out_rcs, db_get_json(res, i, 0));
 		PQclear(res);
 		res = NULL;
 	}
@@ -728,7 +729,7 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++)
-			json_array_append_new(out_releases, rcs_json(res, i, 0));
+			json_array_append_new(out_releases, db_get_json(res, i, 0));
 		PQclear(res);
 	}
 	return DB_OK;

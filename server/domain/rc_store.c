@@ -26,24 +26,6 @@ const char *rcs_id(struct rcs_idbuf *b, int64_t v)
 	return b->s;
 }
 
-int64_t rcs_int(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? 0 : db_get_i64(res, row, col);
-}
-
-const char *rcs_str(const PGresult *res, int row, int col)
-{
-	return db_get_text_or_null(res, row, col);
-}
-
-json_t *rcs_json(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	json_t *v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
 void rcs_now(char *buf, size_t size)
 {
 	clock_format_rfc3339(clock_now_us(), buf, size);
@@ -127,7 +109,7 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 		PQclear(res);
 		return n;
 	}
-	int64_t id = rcs_int(res, 0, 0);
+	int64_t id = db_get_i64(res, 0, 0);
 	bool inserted = db_get_bool(res, 0, 2);
 	json_t *ev = json_pack("{s:s, s:I, s:s}", "version", PQgetvalue(res, 0, 1), "rc_id",
 			       (json_int_t)rc_id, "source", "api");
@@ -226,7 +208,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 		const char *v = PQgetvalue(res, i, 1);
 		if (rc_version_compare(v, cut->version) > 0 &&
 		    (!newer_id || rc_version_compare(v, newer_version) > 0)) {
-			newer_id = rcs_int(res, i, 0);
+			newer_id = db_get_i64(res, i, 0);
 			snprintf(newer_version, sizeof newer_version, "%s", v);
 		}
 	}
@@ -242,8 +224,8 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 	int64_t release_id = 0;
 	bool release_is_ours = false;
 	if (n > 0) {
-		release_id = rcs_int(res, 0, 0);
-		const char *rcommit = rcs_str(res, 0, 2);
+		release_id = db_get_i64(res, 0, 0);
+		const char *rcommit = db_get_text_or_null(res, 0, 2);
 		release_is_ours = PQgetisnull(res, 0, 1) &&
 				  (!rcommit || (cut->commit && !strcmp(rcommit, cut->commit)));
 	}
@@ -281,7 +263,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	*rc_id = rcs_int(res, 0, 0);
+	*rc_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 
 	struct rc_change why = {from_github ? "published on GitHub" : "cut",
@@ -336,7 +318,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 		if (st < 0 || rc_state_closed((enum rc_state)st) ||
 		    rc_version_compare(PQgetvalue(res, i, 1), cut->version) >= 0)
 			continue;
-		int m = supersede(c, rcs_int(res, i, 0), *rc_id, cut->version, actor, cut->at);
+		int m = supersede(c, db_get_i64(res, i, 0), *rc_id, cut->version, actor, cut->at);
 		if (m < 0) {
 			PQclear(res);
 			return m;
@@ -380,7 +362,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 		*outcome = RC_CUT_CREATED;
 		return create_rc(c, cut, target, rc_id);
 	}
-	*rc_id = rcs_int(res, 0, 0);
+	*rc_id = db_get_i64(res, 0, 0);
 	char stored_commit[48] = "";
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(stored_commit, sizeof stored_commit, "%s", PQgetvalue(res, 0, 1));
@@ -450,7 +432,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 		return n;
 	if (n > 0) {
 		json_t *ev = json_pack("{s:s, s:s, s:s?, s:s}", "version", cut->version, "source",
-				       source_name(cut->source), "commit", rcs_str(res, 0, 0),
+				       source_name(cut->source), "commit", db_get_text_or_null(res, 0, 0),
 				       "sources", PQgetvalue(res, 0, 2));
 		if (!PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 0) &&
 		    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)))
@@ -506,7 +488,7 @@ static int github_source_gone(struct db_conn *c, int64_t repo_id, const char *ta
 		struct rc_change why = {"deleted on GitHub", "github", fact, actor, at};
 		enum rc_state from;
 		bool allowed, found;
-		int m = rc_transition(c, rcs_int(res, i, 0), RC_REJECTED, &why, false, &from,
+		int m = rc_transition(c, db_get_i64(res, i, 0), RC_REJECTED, &why, false, &from,
 				      &allowed, &found);
 		if (m < 0) {
 			PQclear(res);
@@ -543,7 +525,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 	int pick = -1, rank = 0;
 	for (int i = 0; i < n; i++) {
 		const char *v = PQgetvalue(res, i, 1);
-		const char *commit = rcs_str(res, i, 2);
+		const char *commit = db_get_text_or_null(res, i, 2);
 		int st = rc_state_parse(PQgetvalue(res, i, 3));
 		int r = !strcmp(v, tag)						     ? 4
 			: sha && commit && !strcmp(commit, sha) && st != RC_REJECTED ? 3
@@ -556,7 +538,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 			rank = r;
 		}
 	}
-	int64_t rc_id = pick >= 0 ? rcs_int(res, pick, 0) : 0;
+	int64_t rc_id = pick >= 0 ? db_get_i64(res, pick, 0) : 0;
 	char rc_version[200] = "";
 	char commit[48] = "";
 	if (pick >= 0) {
@@ -595,9 +577,9 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	int64_t release_id = rcs_int(res, 0, 0);
+	int64_t release_id = db_get_i64(res, 0, 0);
 	bool inserted = db_get_bool(res, 0, 1);
-	int64_t linked = rcs_int(res, 0, 2);
+	int64_t linked = db_get_i64(res, 0, 2);
 	PQclear(res);
 	if (inserted) {
 		n = record_event(c, "release.shipped", "shipped_release", release_id, actor,
@@ -624,7 +606,7 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		int st = rc_state_parse(PQgetvalue(res, i, 2));
 		if (st < 0 || rc_state_closed((enum rc_state)st))
 			continue;
-		int m = supersede(c, rcs_int(res, i, 0), rc_id,
+		int m = supersede(c, db_get_i64(res, i, 0), rc_id,
 				  rc_version[0] ? rc_version : version, actor, at);
 		if (m < 0) {
 			PQclear(res);
@@ -686,12 +668,12 @@ static int apply_fact(struct db_conn *c, const struct config *cfg, const PGresul
 		      const char *actor)
 {
 	const char *kind = PQgetvalue(res, i, 1);
-	int64_t repo_id = rcs_int(res, i, 2);
+	int64_t repo_id = db_get_i64(res, i, 2);
 	const char *name = PQgetvalue(res, i, 3);
-	const char *sha = rcs_str(res, i, 4);
+	const char *sha = db_get_text_or_null(res, i, 4);
 	const char *at = PQgetvalue(res, i, 5);
-	int64_t release_id = rcs_int(res, i, 6);
-	const char *url = rcs_str(res, i, 7);
+	int64_t release_id = db_get_i64(res, i, 6);
+	const char *url = db_get_text_or_null(res, i, 7);
 	char fact[400];
 	struct rc_cut cut = {0};
 	cut.repository_id = repo_id;

@@ -80,11 +80,6 @@ struct rcs_idbuf {
 
 /* Decimal text of v in b (returned). */
 const char *rcs_id(struct rcs_idbuf *b, int64_t v);
-/* A column as an integer (0 when NULL), as text (NULL when NULL, borrowed
- * from res), or parsed as JSON (new reference; json null when NULL). */
-int64_t rcs_int(const PGresult *res, int row, int col);
-const char *rcs_str(const PGresult *res, int row, int col);
-json_t *rcs_json(const PGresult *res, int row, int col);
 /* clock_now_us() as RFC 3339. */
 void rcs_now(char *buf, size_t size);
 /* A PostgreSQL text[] literal of v (caller frees). */

@@ -76,12 +76,28 @@ static void text_and_json_tell_null_from_empty(void **state)
 	PQclear(res);
 }
 
+static void json_cells_parse_and_null_or_garbage_is_json_null(void **state)
+{
+	(void)state;
+	PGresult *res = one_row();
+	json_t *v = db_get_json(res, 0, 5); /* "-42": any JSON value, not only objects */
+	assert_true(json_is_integer(v));
+	assert_int_equal(json_integer_value(v), -42);
+	json_decref(v);
+	v = db_get_json(res, 0, 3); /* NULL */
+	assert_true(json_is_null(v));
+	v = db_get_json(res, 0, 4); /* "text" is no JSON */
+	assert_true(json_is_null(v));
+	PQclear(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(integers_read_all_64_bits_and_null_as_zero),
 		cmocka_unit_test(booleans_are_true_only_for_t),
 		cmocka_unit_test(text_and_json_tell_null_from_empty),
+		cmocka_unit_test(json_cells_parse_and_null_or_garbage_is_json_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
