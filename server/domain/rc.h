@@ -53,6 +53,10 @@ bool rc_semver_parse(const char *version, struct rc_semver *out);
  * SemVer one, and two non-SemVer versions compare as strings. */
 int rc_version_compare(const char *a, const char *b);
 
+/* The index of the highest of n versions below `below` (NULL: of all), the
+ * first of equal ones; -1 when there is none. */
+int rc_version_highest(const char *const *versions, size_t n, const char *below);
+
 /* The target release of `version` under `rc_pattern` (NULL: "v*-rc.*"),
  * into out.  False only when out is too small or version empty. */
 bool rc_target_of(const char *version, const char *rc_pattern, char *out, size_t size);

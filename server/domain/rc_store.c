@@ -20,16 +20,6 @@
 #define RC_LOCK_SYNC   "7306"
 #define RC_LOCK_TARGET "7305"
 
-const char *rcs_id(struct rcs_idbuf *b, int64_t v)
-{
-	snprintf(b->s, sizeof b->s, "%lld", (long long)v);
-	return b->s;
-}
-
-void rcs_now(char *buf, size_t size)
-{
-	clock_format_rfc3339(clock_now_us(), buf, size);
-}
 
 static const char *source_name(enum rc_source s)
 {
