@@ -116,7 +116,7 @@ static int create_tx(struct db_conn *c, void *arg)
 	if (st < 0 || rc_state_closed((enum rc_state)st))
 		return DB_OK;
 	json_t *running = NULL;
-	n = rc_running_now(c, x->cfg, x->rc_id, &running);
+	n = db_rc_running_now(c, x->cfg, x->rc_id, &running);
 	if (n < 0)
 		return n;
 	struct db_feedback_new f = {

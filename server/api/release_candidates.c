@@ -71,7 +71,7 @@ void api_rc_list(struct http_request *r)
 static void reply_rc(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
 {
 	json_t *o = NULL;
-	int n = rc_get_json(c, id, &o);
+	int n = db_rc_json(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
 				   "could not read the release candidate");
@@ -243,7 +243,7 @@ void api_rc_readiness(struct http_request *r)
 	rc_settle(c, r->app->cfg);
 	json_t *o = NULL;
 	int64_t id = path_id(r);
-	int n = rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
+	int n = db_rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not evaluate the readiness");
 		return;
@@ -265,7 +265,7 @@ static json_t *changes_or_reply(struct http_request *r)
 	rc_settle(c, r->app->cfg);
 	json_t *o = NULL;
 	int64_t id = path_id(r);
-	int n = rc_changes(c, id, &o);
+	int n = db_rc_changes(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the changes");
 		return NULL;

@@ -88,7 +88,7 @@ void api_train_get(struct http_request *r)
 		goto db_error_o;
 	if (rc_id) {
 		json_t *readiness = NULL;
-		if (rc_readiness(c, cfg, rc_id, now_us, &readiness) < 0)
+		if (db_rc_readiness(c, cfg, rc_id, now_us, &readiness) < 0)
 			goto db_error_o;
 		if (readiness) {
 			json_t *rc = json_incref(json_object_get(readiness, "release_candidate"));
@@ -99,7 +99,7 @@ void api_train_get(struct http_request *r)
 	}
 
 	json_t *prs = NULL;
-	if (rc_changes_since_last_release(c, repo_id, &prs) < 0)
+	if (db_rc_changes_since_last_release(c, repo_id, &prs) < 0)
 		goto db_error_o;
 	json_object_set_new(o, "on_the_train",
 			    json_pack("{s:I, s:o}", "count", (json_int_t)json_array_size(prs),

@@ -84,4 +84,8 @@ const char *rcs_id(struct rcs_idbuf *b, int64_t v);
  * returns how many rows it looked at. */
 int rcs_page_rows(const PGresult *res, int n, int limit, int col, json_t *items);
 
+/* The row whose version (column `col`) is the highest below `below`
+ * (NULL: of all; rc_version_highest), or -1. */
+int rcs_pick_version(const PGresult *res, int n, int col, const char *below);
+
 #endif

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/rcs.h"
 #include "domain/rc.h"
 #include "shiplog/config.h"
 #include "shiplog/db.h"
@@ -108,71 +109,5 @@ struct rc_change {
  */
 int rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
 		  bool manual, enum rc_state *from, bool *allowed, bool *found);
-
-/* ---- reading ---- */
-
-/* One RC as JSON (with artifacts, history, allowed transitions, feedback
- * counts and the feedback to re-check); *out NULL when there is none. */
-int rc_get_json(struct db_conn *c, int64_t rc_id, json_t **out);
-
-/* The unresolved concern/block feedback of earlier RCs of the same target
- * (new array): what to re-check on this RC. */
-int rc_to_recheck(struct db_conn *c, int64_t rc_id, json_t **out);
-
-/* What the RC runs on, for feedback: its artifact digests and the staging
- * environment's current deployment (new object). */
-int rc_running_now(struct db_conn *c, const struct config *cfg, int64_t rc_id, json_t **out);
-
-/* Readiness: {release_candidate, verdict, ready, evaluated_at, gates[]}.
- * *out NULL when there is no such RC. */
-int rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, int64_t now_us,
-		 json_t **out);
-
-/* Changes: the PRs merged on the default branch after the previous release
- * up to the RC's commit, grouped, and the difference to the previous RC of
- * the same target.  *out NULL when there is no such RC. */
-int rc_changes(struct db_conn *c, int64_t rc_id, json_t **out);
-
-/* The PRs merged on `repo_id`'s default branch since its latest release
- * (up to its head): for the train.  New array in *out. */
-int rc_changes_since_last_release(struct db_conn *c, int64_t repo_id, json_t **out);
-
-/*
- * For the journey and "where is my change" (server/api/journey.c): the RCs
- * and releases of `repo_id` that contain commit `sha` (40 hex, or a prefix
- * of at least 7), oldest first.  Containment: the RC's (release's) commit
- * is the commit, or comes at or after it on the default branch
- * (branch_sequence).  Appends to the caller's arrays:
- *   out_rcs:      {"id", "version", "target", "state", "commit",
- *                  "cut_at", "feedback": {"count", "first_at", "last_at",
- *                  "approve", "concern", "block"}}
- *   out_releases: {"id", "version", "tag", "released_at", "rc_id", "commit",
- *                  "url"}
- * Either array may be NULL.  Read-only; call rc_settle() first for fresh
- * GitHub facts.
- */
-int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, json_t *out_rcs,
-			 json_t *out_releases);
-
-/*
- * The journey's last steps for commit `sha` of `repo_id` (the merge commit
- * of a PR), appended to `steps` in the journey's step format
- * {"step", "title", "status" done|pending, "at", "detail"}.  They are about
- * the release that shipped the change — the first release containing it —
- * and its candidates: the RCs of that release's target that contain the
- * change, up to the RC it was released from (not released yet: the RCs of
- * the first containing RC's target):
- *   "in_rc"     In RC <version>   — the first of those candidates (cut_at);
- *                                   detail.release_candidates: all of them
- *   "feedback"  Feedback          — the first feedback on those candidates;
- *                                   detail: counts by verdict
- *   "released"  Released in <v>   — the first release containing it
- * Steps not reached are "pending" with "at" null.  The RCs and releases
- * that merely contain it too (later ones, other targets) go to `also_in`
- * (an object): "release_candidates" and "releases", oldest first, in the
- * formats of rc_containing_commit().
- */
-int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps,
-		     json_t *also_in);
 
 #endif
