@@ -29,7 +29,7 @@
 #include "db/feedback.h"
 #include "db/rcs.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "http/form.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"

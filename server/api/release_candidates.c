@@ -14,7 +14,7 @@
 #include "api/api.h"
 #include "db/rcs.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/hex.h"
@@ -124,7 +124,7 @@ static int create_tx(struct db_conn *c, void *arg)
 	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");
 	if (n < 0)
 		return n;
-	return rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	return db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
 }
 
 void api_rc_create(struct http_request *r)
@@ -194,7 +194,7 @@ struct update_tx {
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
-	return rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
+	return db_rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
 }
 
 void api_rc_update(struct http_request *r)

@@ -23,7 +23,7 @@
 #include "db/rcs.h"
 #include "db/releases.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 

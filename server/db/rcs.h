@@ -17,10 +17,12 @@
 #define SHIPLOG_DB_RCS_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/rc.h"
 #include "shiplog/config.h"
 #include "shiplog/db.h"
 
@@ -107,9 +109,108 @@ int rc_containing_commit(struct db_conn *c, int64_t repo_id, const char *sha, js
 int rc_journey_steps(struct db_conn *c, int64_t repo_id, const char *sha, json_t *steps,
 		     json_t *also_in);
 
-/* ---- writing ---- */
+/* ---- cutting and changing RCs ---- */
 
 /* The repository `full_name` (any case), recorded if it is new: 1 and *id. */
 int db_rc_repository_ensure(struct db_conn *c, const char *full_name, int64_t *id);
+
+/*
+ * Every change records a domain event ("rc.created", "rc.updated",
+ * "rc.state_changed", "release.shipped"; feedback's are db/feedback.h's)
+ * and every state change a row of rc_state_changes (from, to, reason,
+ * source api|github|shiplog, fact, actor, time).  Cutting and releasing a
+ * target serialise on an advisory lock of (repository, target).  These
+ * return DB_OK (or another status >= 0) on success.
+ */
+
+enum rc_source { RC_SOURCE_TAG, RC_SOURCE_PRERELEASE, RC_SOURCE_API };
+
+struct rc_cut {
+	int64_t repository_id;
+	const char *version;
+	const char *commit; /* 40 hex or NULL */
+	enum rc_source source;
+	const char *tag_name;	    /* may be NULL */
+	int64_t prerelease_id;	    /* releases.id, 0 = none */
+	const char *html_url;	    /* may be NULL */
+	const char *const *digests; /* API: artifact digests given */
+	size_t n_digests;
+	const char *notes; /* may be NULL */
+	const char *at;	   /* RFC 3339: when it was cut */
+	const char *actor;
+	const char *fact; /* "tag v1.2.0-rc.1 created", NULL for the API */
+};
+
+enum rc_cut_outcome { RC_CUT_CREATED, RC_CUT_MERGED, RC_CUT_CONFLICT };
+
+/* Creates the RC of (repository, version) or merges this source into it.
+ * RC_CUT_CONFLICT (nothing changed; `why` says which field) when an API cut
+ * names another commit or other digests than the RC has. */
+int db_rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut, int64_t *rc_id,
+	      enum rc_cut_outcome *outcome, char *why, size_t why_size);
+
+struct rc_change {
+	const char *reason; /* may be NULL */
+	const char *source; /* "api" | "github" | "shiplog" */
+	const char *fact;   /* may be NULL */
+	const char *actor;
+	const char *at; /* RFC 3339 */
+};
+
+/*
+ * Moves an RC to `to`.  manual: only a transition rc_state_allows() permits
+ * (else *allowed = false and nothing changes).  Moving to released also
+ * records the release (version = the RC's target) unless one exists.
+ * *from gets the state it was in; *found false when there is no such RC.
+ */
+int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
+		     bool manual, enum rc_state *from, bool *allowed, bool *found);
+
+/* ---- GitHub facts (folded by server/webhooks/gh_rc.c) ---- */
+
+/* Rejects the RCs named by a deleted tag / pre-release (prerelease_id 0:
+ * none) when no GitHub source of theirs is left. */
+int db_rc_github_gone(struct db_conn *c, int64_t repo_id, const char *tag, int64_t prerelease_id,
+		      const char *fact, const char *actor, const char *at);
+
+/* A published release of `tag` (its commit `sha`, may be NULL): records the
+ * release of its target (the release name under the configuration's RC
+ * pattern), the RC it ships released (rc_release_pick) and the target's
+ * other open RCs superseded. */
+int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t repo_id,
+			  const char *tag, const char *sha, int64_t github_release_id,
+			  const char *url, const char *fact, const char *actor, const char *at);
+
+/* A GitHub fact not folded yet (strings borrowed from the facts' result). */
+struct db_rc_fact {
+	const char *fact; /* its key in rc_facts_applied */
+	const char *kind; /* tag, tag-sha, tag-deleted, prerelease, release,
+			   * prerelease-deleted */
+	int64_t repository_id;
+	const char *name; /* the tag */
+	const char *sha;  /* NULL when unknown */
+	const char *at;	  /* RFC 3339 with microseconds */
+	int64_t release_id; /* releases.id, 0: none */
+	const char *url;    /* may be NULL */
+};
+
+struct db_rc_facts {
+	struct db_rc_fact *v;
+	size_t n;
+	PGresult *res;
+};
+
+/* The facts not folded yet of repository `repo_id` (0: every one), oldest
+ * first, at most 500: their number.  Free with db_rc_facts_free (also after
+ * a failure). */
+int db_rc_facts_pending(struct db_conn *c, int64_t repo_id, struct db_rc_facts *out);
+void db_rc_facts_free(struct db_rc_facts *f);
+
+/* Waits for the advisory lock the folders take turns on (until the end of
+ * the transaction). */
+int db_rc_sync_lock(struct db_conn *c);
+
+/* Records that a fact has been folded. */
+int db_rc_fact_applied(struct db_conn *c, const char *fact);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * domain/rc.h — release candidates: the pure rules (no database), unit-
- * tested in tests/unit/test_rc_*.c.  The database side is rc_store.h.
+ * tested in tests/unit/test_rc_*.c.  The database side is db/rcs.h.
  *
  * VERSIONS.  An RC's version is a tag name such as v0.38.0-rc.2; its target
  * release is derived from it with the RC pattern (releases.rc_pattern, an
@@ -106,6 +106,60 @@ enum feedback_right rc_feedback_right(const struct config *cfg, const struct aut
  * admin may <verb> this feedback". */
 void rc_feedback_refusal(const struct config *cfg, const char *created_by, const char *verb,
 			 char *buf, size_t size);
+
+/* ---- cutting and folding ---- */
+
+/* Is `state` (text) an open state (draft, testing, approved)? */
+bool rc_state_is_open(const char *state);
+
+/* Another RC of the same target, as stored (commit NULL when unknown). */
+struct rc_sibling {
+	int64_t id;
+	const char *version, *state, *commit;
+};
+
+/* The release of a target, as stored: found, whether an RC is linked to
+ * it, its commit (NULL when unknown). */
+struct rc_release_fact {
+	bool found, has_rc;
+	const char *commit;
+};
+
+/*
+ * Where a new RC starts, given the other RCs of its target (`sib`) and the
+ * target's release (`rel`, may be NULL: none):
+ *   released   the target was released from this commit (and no RC is
+ *              linked to the release yet): the RC is that release's;
+ *   superseded a newer RC of the target was cut (`newer`: the newest of
+ *              them, which supersedes it), or the target was released;
+ *   open       else (it then supersedes the older open RCs, rc_supersedes).
+ * `reason` says why for the first two.
+ */
+enum rc_arrives { RC_ARRIVES_OPEN, RC_ARRIVES_RELEASED, RC_ARRIVES_SUPERSEDED };
+struct rc_arrival {
+	enum rc_arrives arrives;
+	int newer; /* index into sib, -1: none */
+	char reason[300];
+};
+void rc_arrival_decide(const char *version, const char *target, const char *commit,
+		       const struct rc_sibling *sib, size_t n, const struct rc_release_fact *rel,
+		       struct rc_arrival *out);
+
+/* Does a new RC of `version` supersede `older` (open, and an earlier
+ * version)? */
+bool rc_supersedes(const char *version, const struct rc_sibling *older);
+
+/* Does an API cut of RC `version` conflict with the RC stored: another
+ * commit than the stored one, or other digests (`other_digests`, the
+ * stored ones listed in stored_digests)?  `why` names the field. */
+bool rc_cut_conflicts(const char *version, const char *stored_commit, const char *commit,
+		      bool other_digests, const char *stored_digests, char *why, size_t why_size);
+
+/* The RC a published release of `tag` (its commit `sha`, may be NULL)
+ * ships, among the RCs of that version or target: the pre-release of the
+ * tag itself, else the RC of the released commit (not rejected), else the
+ * newest RC still open, else the newest not rejected; -1 when none fits. */
+int rc_release_pick(const char *tag, const char *sha, const struct rc_sibling *rcs, size_t n);
 
 /* ---- calendar and cadence ---- */
 

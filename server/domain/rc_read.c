@@ -299,7 +299,8 @@ static const char *jstr(const json_t *o, const char *key)
 }
 
 /*
- * The candidates of the release that shipped the commit (see rc_store.h):
+ * The candidates of the release that shipped the commit (see
+ * rc_journey_steps, db/rcs.h):
  * marks in `in_line` (one flag per RC of `rcs`, oldest first) the RCs of
  * the shipping release's target that contain it, up to the RC it was
  * released from; without a release, those of the first RC's target.

@@ -18,7 +18,7 @@
 #include "db/result.h"
 #include "db/notifications.h"
 #include "db/rcs.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/notify.h"

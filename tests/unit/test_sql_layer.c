@@ -48,7 +48,6 @@ static const char *const still_holding_sql[] = {
 	"server/api/stats.c",
 	"server/domain/deployments.c",
 	"server/domain/deployments_sql.h",
-	"server/domain/rc_store.c",
 	"server/domain/runs_merge.c",
 	"server/notify/outbox.c",
 	"server/notify/sinks.c",
@@ -73,9 +72,6 @@ static const char *const domain_not_pure_yet[] = {
 	"server/domain/deployments.c",
 	"server/domain/deployments.h",
 	"server/domain/deployments_sql.h",
-	"server/domain/rc_store.c",
-	"server/domain/rc_store.h",
-	"server/domain/rc_store_internal.h",
 	"server/domain/runs_merge.c",
 	"server/domain/runs_merge.h",
 };
