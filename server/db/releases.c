@@ -131,3 +131,86 @@ int db_train_repository(struct db_conn *c, const char *repo, const char *first_c
 	PQclear(res);
 	return n;
 }
+
+int db_release_github_upsert(struct db_conn *c, const struct db_github_release *r,
+			     struct db_github_release_stored *out)
+{
+	memset(out, 0, sizeof *out);
+	struct rcs_idbuf b;
+	const char *params[16] = {rcs_id(&b, r->repository_id),
+				  r->github_id,
+				  r->tag,
+				  r->name,
+				  r->body,
+				  r->draft,
+				  r->prerelease,
+				  r->target,
+				  r->author,
+				  r->html_url,
+				  r->created_at,
+				  r->published_at,
+				  r->deleted ? "true" : "false",
+				  r->action,
+				  r->event_at,
+				  r->tiebreak};
+	PGresult *res = NULL;
+	int n = db_query(
+		c,
+		"INSERT INTO releases AS t (repository_id, github_id, tag_name, name, body, draft,"
+		" prerelease, target_commitish, author, html_url, created_at, published_at,"
+		" deleted_at, last_action, updated_at, event_at, tiebreak)"
+		" VALUES ($1, $2, $3, $4, $5, coalesce($6::boolean, false),"
+		"  coalesce($7::boolean, false), $8, $9, $10, $11, $12,"
+		"  CASE WHEN $13::boolean THEN $15::timestamptz END, $14, now(), $15, $16)"
+		" ON CONFLICT (repository_id, github_id) DO UPDATE SET"
+		"  tag_name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tag_name"
+		"   ELSE t.tag_name END,"
+		"  name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.name, "
+		"t.name)"
+		"   ELSE coalesce(t.name, EXCLUDED.name) END,"
+		"  body = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.body, "
+		"t.body)"
+		"   ELSE coalesce(t.body, EXCLUDED.body) END,"
+		"  draft = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $6::boolean IS NOT NULL"
+		"   THEN $6::boolean ELSE t.draft END,"
+		"  prerelease = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $7::boolean IS NOT NULL"
+		"   THEN $7::boolean ELSE t.prerelease END,"
+		"  target_commitish = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.target_commitish, t.target_commitish)"
+		"   ELSE coalesce(t.target_commitish, EXCLUDED.target_commitish) END,"
+		"  author = coalesce(t.author, EXCLUDED.author),"
+		"  html_url = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.html_url, t.html_url)"
+		"   ELSE coalesce(t.html_url, EXCLUDED.html_url) END,"
+		"  created_at = coalesce(least(t.created_at, EXCLUDED.created_at), t.created_at,"
+		"   EXCLUDED.created_at),"
+		"  published_at = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
+		"   THEN coalesce(EXCLUDED.published_at, t.published_at)"
+		"   ELSE coalesce(t.published_at, EXCLUDED.published_at) END,"
+		"  deleted_at = coalesce(least(t.deleted_at, EXCLUDED.deleted_at), t.deleted_at,"
+		"   EXCLUDED.deleted_at),"
+		"  last_action = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.last_action"
+		"   ELSE t.last_action END,"
+		"  updated_at = now(),"
+		"  event_at = greatest(t.event_at, EXCLUDED.event_at),"
+		"  tiebreak = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tiebreak"
+		"   ELSE t.tiebreak END"
+		" RETURNING t.id, t.prerelease, t.draft, t.deleted_at IS NOT NULL",
+		16, params, &res);
+	if (n > 0) {
+		snprintf(out->id, sizeof out->id, "%s", PQgetvalue(res, 0, 0));
+		out->deleted = db_get_bool(res, 0, 3);
+	}
+	PQclear(res);
+	return n;
+}

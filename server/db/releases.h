@@ -13,6 +13,7 @@
 #define SHIPLOG_DB_RELEASES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,5 +52,31 @@ int db_releases_past(struct db_conn *c, int64_t repo_id, json_t **items, json_t 
  * 1 with *id and name, or 0 (*id 0) when there is none. */
 int db_train_repository(struct db_conn *c, const char *repo, const char *first_configured,
 			int64_t *id, char *name, size_t name_size);
+
+/* ---- GitHub releases (table releases), as the webhook stores them ---- */
+
+/* A release as one delivery describes it (borrowed strings; draft and
+ * prerelease "true", "false" or NULL when the payload does not say). */
+struct db_github_release {
+	int64_t repository_id;
+	const char *github_id, *tag, *name, *body, *draft, *prerelease, *target, *author,
+		*html_url, *created_at, *published_at;
+	bool deleted;
+	const char *action, *event_at, *tiebreak;
+};
+
+/* What the release is after the delivery: its id (text) and whether it
+ * is deleted. */
+struct db_github_release_stored {
+	char id[24];
+	bool deleted;
+};
+
+/* Stores the delivery's description of a release per (repository, GitHub
+ * id): each field as said by the event with the greatest (event_at,
+ * tiebreak), what one event leaves out kept from the others, a deletion
+ * final.  1, or a failure. */
+int db_release_github_upsert(struct db_conn *c, const struct db_github_release *r,
+			     struct db_github_release_stored *out);
 
 #endif

@@ -56,7 +56,6 @@ static const char *const still_holding_sql[] = {
 	"server/webhooks/gh_git.c",
 	"server/webhooks/gh_packages.c",
 	"server/webhooks/gh_pulls.c",
-	"server/webhooks/gh_releases.c",
 	"server/webhooks/ingest.c",
 };
 #define N_LISTED (sizeof still_holding_sql / sizeof still_holding_sql[0])
