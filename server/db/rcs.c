@@ -415,10 +415,8 @@ int db_rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *
 		"  tag_name = n.tag_name, prerelease_id = n.prerelease_id, html_url = n.html_url,"
 		"  notes = n.notes, artifact_digests = n.artifact_digests, cut_at = n.cut_at,"
 		"  updated_at = now()"
-		" FROM n WHERE t.id = n.id AND (t.commit_sha, t.sources, t.tag_name, "
-		"t.prerelease_id,"
-		"  t.html_url, t.notes, t.artifact_digests, t.cut_at) IS DISTINCT FROM "
-		"(n.commit_sha,"
+		" FROM n WHERE t.id = n.id AND (t.commit_sha, t.sources, t.tag_name, t.prerelease_id,"
+		"  t.html_url, t.notes, t.artifact_digests, t.cut_at) IS DISTINCT FROM (n.commit_sha,"
 		"  n.sources, n.tag_name, n.prerelease_id, n.html_url, n.notes, n.artifact_digests,"
 		"  n.cut_at)"
 		" RETURNING t.commit_sha, n.old_commit, array_to_string(t.sources, ',')",
@@ -472,9 +470,8 @@ int db_rc_github_gone(struct db_conn *c, int64_t repo_id, const char *tag,
 		" AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = rc.repository_id"
 		"  AND t.name IN (rc.tag_name, rc.version) AND t.deleted_at IS NULL)"
 		" AND NOT EXISTS (SELECT 1 FROM releases r WHERE r.repository_id = rc.repository_id"
-		"  AND (r.id = rc.prerelease_id OR r.tag_name = rc.version) AND r.deleted_at IS "
-		"NULL"
-		"  AND NOT r.draft)",
+		"  AND (r.id = rc.prerelease_id OR r.tag_name = rc.version) AND r.deleted_at"
+		" IS NULL  AND NOT r.draft)",
 		3, p, &res);
 	if (n < 0)
 		return n;
@@ -595,8 +592,7 @@ int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t r
 /* The GitHub facts not applied yet, oldest first. */
 static const char *const pending_facts_sql =
 	"SELECT f.fact, f.kind, f.repository_id, f.name, f.sha,"
-	" " SQL_TS_US("f.at") ", f.release_id, "
-	"f.url"
+	" " SQL_TS_US("f.at") ", f.release_id, f.url"
 	" FROM ("
 	"  SELECT 'tag:' || t.repository_id || ':' || t.name AS fact, 'tag' AS kind,"
 	"   t.repository_id, t.name, t.sha, t.created_at AS at, NULL::bigint AS release_id,"

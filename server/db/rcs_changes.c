@@ -29,43 +29,25 @@ static int load_prs(struct db_conn *c, int64_t repo_id, const char *branch, cons
 			    bd->lo_seq,		 bd->hi_seq,
 			    bd->lo_time,	 bd->hi_time ? bd->hi_time : "infinity"};
 	PGresult *res = NULL;
+	/* clang-format off */
 	int n = db_query(
 		c,
-		"SELECT json_build_object('number', pr.number, 'title', pr.title, 'author', "
-		"pr.author,"
-		" 'labels', pr.labels, 'merged_at', " SQL_TS(
-			"coalesce(pr.merged_at, pr.closed_at)") ","
-								" 'merge_commit', "
-								"pr.merge_commit_sha, 'url', "
-								"pr.html_url)::text"
-								" FROM pull_requests pr"
-								" LEFT JOIN branch_sequence bs ON "
-								"bs.repository_id = "
-								"pr.repository_id"
-								"  AND bs.branch = $2 AND bs.sha = "
-								"pr.merge_commit_sha AND "
-								"bs.left_at IS NULL"
-								" WHERE pr.repository_id = $1 AND "
-								"pr.merged"
-								" AND (pr.base_ref IS NULL OR "
-								"pr.base_ref = $2)"
-								" AND CASE WHEN $4::bigint IS NOT "
-								"NULL THEN bs.seq IS NOT NULL AND "
-								"bs.seq <= $4"
-								"  ELSE coalesce(pr.merged_at, "
-								"pr.closed_at) <= $6::timestamptz "
-								"END"
-								" AND CASE WHEN $3::bigint IS NOT "
-								"NULL AND bs.seq IS NOT NULL THEN "
-								"bs.seq > $3"
-								"  WHEN $5::timestamptz IS NOT NULL"
-								"  THEN coalesce(pr.merged_at, "
-								"pr.closed_at) > $5::timestamptz "
-								"ELSE true END"
-								" ORDER BY bs.seq NULLS LAST, "
-								"coalesce(pr.merged_at, "
-								"pr.closed_at), pr.number",
+		"SELECT json_build_object('number', pr.number, 'title', pr.title, 'author', pr.author,"
+		" 'labels', pr.labels, 'merged_at', " SQL_TS("coalesce(pr.merged_at, pr.closed_at)") ","
+		" 'merge_commit', pr.merge_commit_sha, 'url', pr.html_url)::text"
+		" FROM pull_requests pr"
+		" LEFT JOIN branch_sequence bs ON bs.repository_id = pr.repository_id"
+		"  AND bs.branch = $2 AND bs.sha = pr.merge_commit_sha AND bs.left_at IS NULL"
+		" WHERE pr.repository_id = $1 AND pr.merged"
+		" AND (pr.base_ref IS NULL OR pr.base_ref = $2)"
+		" AND CASE WHEN $4::bigint IS NOT NULL THEN bs.seq IS NOT NULL AND bs.seq <= $4"
+		"  ELSE coalesce(pr.merged_at, pr.closed_at) <= $6::timestamptz END"
+		" AND CASE WHEN $3::bigint IS NOT NULL AND bs.seq IS NOT NULL THEN bs.seq > $3"
+		"  WHEN $5::timestamptz IS NOT NULL"
+		"  THEN coalesce(pr.merged_at, pr.closed_at) > $5::timestamptz ELSE true END"
+		" ORDER BY bs.seq NULLS LAST, coalesce(pr.merged_at, pr.closed_at), pr.number",
 		6, p, &res);
+	/* clang-format on */
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
@@ -110,16 +92,17 @@ static int previous_release(struct db_conn *c, int64_t repo_id, const char *belo
 	struct rcs_idbuf b;
 	const char *p[1] = {rcs_id(&b, repo_id)};
 	PGresult *res = NULL;
+	/* clang-format off */
 	int n = db_query(c,
 			 "SELECT sr.id, sr.version, coalesce(sr.commit_sha, rc.commit_sha),"
 			 " " SQL_TS_US("sr.released_at") ","
 			 " json_build_object('id', sr.id, 'version', sr.version, 'commit',"
-			 "  coalesce(sr.commit_sha, rc.commit_sha), 'released_at', " SQL_TS(
-				 "sr.released_at") ")::text"
-						   " FROM shipped_releases sr LEFT JOIN "
-						   "release_candidates rc ON rc.id = sr.rc_id"
-						   " WHERE sr.repository_id = $1 ORDER BY sr.id",
+			 "  coalesce(sr.commit_sha, rc.commit_sha),"
+			 " 'released_at', " SQL_TS("sr.released_at") ")::text"
+			 " FROM shipped_releases sr LEFT JOIN release_candidates rc ON rc.id = sr.rc_id"
+			 " WHERE sr.repository_id = $1 ORDER BY sr.id",
 			 1, p, &res);
+	/* clang-format on */
 	if (n < 0)
 		return n;
 	int pick = rcs_pick_version(res, n, 1, below);

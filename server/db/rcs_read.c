@@ -138,8 +138,8 @@ int db_rc_json(struct db_conn *c, int64_t rc_id, json_t **out)
 	int n = db_query(
 		c,
 		"SELECT " RC_SQL_JSON "::text, (" RC_SQL_ARTIFACTS ")::text,"
-		" (SELECT coalesce(json_agg(json_build_object('from', h.from_state, 'to', "
-		"h.to_state,"
+		" (SELECT coalesce(json_agg(json_build_object('from', h.from_state,"
+		" 'to', h.to_state,"
 		"  'reason', h.reason, 'source', h.source, 'fact', h.fact, 'actor', h.actor,"
 		"  'at', " SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
 		"  FROM rc_state_changes h WHERE h.rc_id = rc.id)::text, rc.state"

@@ -115,11 +115,11 @@ int db_train_repository(struct db_conn *c, const char *repo, const char *first_c
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
-		"SELECT rp.id, rp.full_name FROM repositories rp WHERE CASE WHEN $1::text IS NOT "
-		"NULL"
+		"SELECT rp.id, rp.full_name FROM repositories rp"
+		" WHERE CASE WHEN $1::text IS NOT NULL"
 		"  THEN lower(rp.full_name) = lower($1) ELSE true END"
-		" ORDER BY (SELECT max(x) FROM (SELECT max(rc.cut_at) AS x FROM release_candidates "
-		"rc"
+		" ORDER BY (SELECT max(x) FROM (SELECT max(rc.cut_at) AS x"
+		" FROM release_candidates rc"
 		"  WHERE rc.repository_id = rp.id UNION ALL SELECT max(sr.released_at)"
 		"  FROM shipped_releases sr WHERE sr.repository_id = rp.id) t) DESC NULLS LAST,"
 		" lower(rp.full_name) = lower($2) DESC NULLS LAST, rp.id LIMIT 1",
@@ -167,12 +167,12 @@ int db_release_github_upsert(struct db_conn *c, const struct db_github_release *
 		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tag_name"
 		"   ELSE t.tag_name END,"
 		"  name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.name, "
-		"t.name)"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.name,"
+		" t.name)"
 		"   ELSE coalesce(t.name, EXCLUDED.name) END,"
 		"  body = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.body, "
-		"t.body)"
+		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.body,"
+		" t.body)"
 		"   ELSE coalesce(t.body, EXCLUDED.body) END,"
 		"  draft = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
 		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $6::boolean IS NOT NULL"
