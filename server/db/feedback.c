@@ -43,14 +43,7 @@ int db_feedback_page(struct db_conn *c, int64_t rc_id, const char *verdict, cons
 			 " AND ($4::text IS NULL OR lower(f.team) = lower($4))"
 			 " AND f.id < $5 ORDER BY f.id DESC LIMIT $6",
 			 6, p, &res);
-	if (n < 0)
-		return n;
-	*items = json_array();
-	int shown = rcs_page_rows(res, n, limit, 0, *items);
-	if (n > limit)
-		*last_id = db_get_i64(res, shown - 1, 1);
-	PQclear(res);
-	return n;
+	return rcs_page(res, n, limit, items, last_id);
 }
 
 int db_feedback_rc_share(struct db_conn *c, int64_t rc_id, const char *given_at,

@@ -1,8 +1,8 @@
 /*
  * db/rcs_internal.h — what the statements of release candidates, releases
- * and feedback share (db/rcs.c, db/rcs_read.c, db/releases.c,
- * db/feedback.c): SQL fragments, the id parameter, and rows of JSON.
- * Only for those files.
+ * and feedback share (db/rcs.c, db/rcs_read.c, db/rcs_changes.c,
+ * db/releases.c, db/feedback.c): SQL fragments, the id parameter, a page of
+ * JSON rows, the pick of a version.  Only for those files.
  */
 #ifndef SHIPLOG_DB_RCS_INTERNAL_H
 #define SHIPLOG_DB_RCS_INTERNAL_H
@@ -79,10 +79,11 @@ struct rcs_idbuf {
 };
 const char *rcs_id(struct rcs_idbuf *b, int64_t v);
 
-/* Appends the JSON of column `col` of the first min(n, limit) rows of res to
- * items, leaving out SQL NULL and unparsable cells (as a page shows them);
- * returns how many rows it looked at. */
-int rcs_page_rows(const PGresult *res, int n, int limit, int col, json_t *items);
+/* A page read with LIMIT limit + 1 (n rows, or a failure): *items the JSON
+ * of column 0 of the first `limit` rows (SQL NULL and unparsable cells left
+ * out), *last_id column 1 of the last of them when there are more.  Clears
+ * res; returns n. */
+int rcs_page(PGresult *res, int n, int limit, json_t **items, int64_t *last_id);
 
 /* The row whose version (column `col`) is the highest below `below`
  * (NULL: of all; rc_version_highest), or -1. */

@@ -20,17 +20,23 @@ const char *rcs_id(struct rcs_idbuf *b, int64_t v)
 	return b->s;
 }
 
-int rcs_page_rows(const PGresult *res, int n, int limit, int col, json_t *items)
+int rcs_page(PGresult *res, int n, int limit, json_t **items, int64_t *last_id)
 {
+	if (n < 0)
+		return n;
+	*items = json_array();
 	int shown = n > limit ? limit : n;
 	for (int i = 0; i < shown; i++) {
-		json_t *o = PQgetisnull(res, i, col)
+		json_t *o = PQgetisnull(res, i, 0)
 				    ? NULL
-				    : json_loads(PQgetvalue(res, i, col), JSON_DECODE_ANY, NULL);
+				    : json_loads(PQgetvalue(res, i, 0), JSON_DECODE_ANY, NULL);
 		if (o)
-			json_array_append_new(items, o);
+			json_array_append_new(*items, o);
 	}
-	return shown;
+	if (n > limit)
+		*last_id = db_get_i64(res, shown - 1, 1);
+	PQclear(res);
+	return n;
 }
 
 int rcs_pick_version(const PGresult *res, int n, int col, const char *below)
@@ -60,14 +66,7 @@ int db_rcs_page(struct db_conn *c, const char *repo, const char *state, const ch
 		" AND ($3::text IS NULL OR rc.target = $3)"
 		" AND rc.id < $4 ORDER BY rc.id DESC LIMIT $5",
 		5, p, &res);
-	if (n < 0)
-		return n;
-	*items = json_array();
-	int shown = rcs_page_rows(res, n, limit, 0, *items);
-	if (n > limit)
-		*last_id = db_get_i64(res, shown - 1, 1);
-	PQclear(res);
-	return n;
+	return rcs_page(res, n, limit, items, last_id);
 }
 
 int db_rc_exists(struct db_conn *c, int64_t rc_id)
