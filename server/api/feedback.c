@@ -29,10 +29,10 @@
 #include "db/feedback.h"
 #include "db/rcs.h"
 #include "domain/rc.h"
-#include "webhooks/gh_rc.h"
 #include "http/form.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
+#include "webhooks/gh_rc.h"
 
 static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
 {

@@ -14,11 +14,11 @@
 #include "api/api.h"
 #include "db/rcs.h"
 #include "domain/rc.h"
-#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/hex.h"
 #include "shiplog/xalloc.h"
+#include "webhooks/gh_rc.h"
 
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed)

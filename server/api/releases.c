@@ -12,8 +12,8 @@
 #include "api/api.h"
 #include "db/releases.h"
 #include "domain/rc.h"
-#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
+#include "webhooks/gh_rc.h"
 
 void api_release_add_plan(json_t *o, const struct config *cfg, const char *released_day)
 {

@@ -23,9 +23,9 @@
 #include "db/rcs.h"
 #include "db/releases.h"
 #include "domain/rc.h"
-#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
+#include "webhooks/gh_rc.h"
 
 static const char *const weekdays[] = {"sunday",   "monday", "tuesday", "wednesday",
 				       "thursday", "friday", "saturday"};

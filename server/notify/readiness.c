@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/result.h"
 #include "db/notifications.h"
 #include "db/rcs.h"
-#include "webhooks/gh_rc.h"
+#include "db/result.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/notify.h"
+#include "webhooks/gh_rc.h"
 
 #define GITHUB_DESCRIPTION_MAX 140
 
