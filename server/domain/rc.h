@@ -19,6 +19,15 @@
  * recorded with their source.  released, rejected and superseded are closed:
  * no more feedback.
  *
+ * CUTTING AND FOLDING.  A new RC of a target starts open unless a newer
+ * RC of that target exists (then it is superseded by the newest) or the
+ * target was released (then it is that release's RC when it is the
+ * released commit and the release has none yet, else superseded); an open
+ * RC supersedes the older open ones of its target.  A published release
+ * ships the pre-release of its tag, else the RC of the released commit,
+ * else the newest open RC, else the newest not rejected (rc_fold.c; the
+ * statements are db/rcs.c, the GitHub facts webhooks/gh_rc.c).
+ *
  * FEEDBACK STATUS.  open → acknowledged → resolved (open → resolved too);
  * resolved → open reopens.
  *
