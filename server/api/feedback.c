@@ -26,35 +26,26 @@
 #include <strings.h>
 
 #include "api/api.h"
-#include "db/result.h"
+#include "db/feedback.h"
+#include "db/rcs.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
-#include "domain/rc_store_internal.h"
 #include "http/form.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
-#include "shiplog/db.h"
+#include "webhooks/gh_rc.h"
 
 static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
 {
-	struct rcs_idbuf b;
-	const char *p[1] = {rcs_id(&b, id)};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT " RC_SQL_FEEDBACK_JSON "::text FROM feedback f"
-			 " JOIN release_candidates frc ON frc.id = f.rc_id WHERE f.id = $1",
-			 1, p, &res);
+	json_t *o = NULL;
+	int n = db_feedback_get(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the feedback");
 		return;
 	}
 	if (n == 0) {
-		PQclear(res);
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no feedback %lld", (long long)id);
 		return;
 	}
-	json_t *o = rcs_json(res, 0, 0);
-	PQclear(res);
 	http_reply_json(r, status, o);
 }
 
@@ -68,9 +59,7 @@ void api_feedback_list(struct http_request *r)
 		return;
 	rc_settle(c, r->app->cfg);
 	int64_t rc_id = http_param_int(r, "id", 0);
-	struct rcs_idbuf ib;
-	const char *ip[1] = {rcs_id(&ib, rc_id)};
-	int n = db_query(c, "SELECT 1 FROM release_candidates WHERE id = $1", 1, ip, NULL);
+	int n = db_rc_exists(c, rc_id);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
 		return;
@@ -80,30 +69,18 @@ void api_feedback_list(struct http_request *r)
 				   (long long)rc_id);
 		return;
 	}
-	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld",
-		 pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
-	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
-	const char *p[6] = {ip[0],
-			    http_param(r, "verdict"),
-			    http_param(r, "status"),
-			    http_param(r, "team"),
-			    before,
-			    limit};
-	PGresult *res = NULL;
-	n = db_query(c,
-		     "SELECT " RC_SQL_FEEDBACK_JSON "::text, f.id FROM feedback f"
-		     " JOIN release_candidates frc ON frc.id = f.rc_id"
-		     " WHERE f.rc_id = $1 AND ($2::text IS NULL OR f.verdict = $2)"
-		     " AND ($3::text IS NULL OR f.status = $3)"
-		     " AND ($4::text IS NULL OR lower(f.team) = lower($4))"
-		     " AND f.id < $5 ORDER BY f.id DESC LIMIT $6",
-		     6, p, &res);
+	json_t *items = NULL;
+	int64_t last_id = 0;
+	n = db_feedback_page(c, rc_id, http_param(r, "verdict"), http_param(r, "status"),
+			     http_param(r, "team"), pg.has_cursor ? pg.before_id : INT64_MAX,
+			     pg.limit, &items, &last_id);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
 		return;
 	}
-	api_reply_page(r, res, n, &pg, 0, 1, -1);
+	char *next = n > pg.limit ? api_cursor_make(last_id, NULL) : NULL;
+	http_reply_list(r, items, next);
+	free(next);
 }
 
 struct create_tx {
@@ -125,70 +102,39 @@ static int create_tx(struct db_conn *c, void *arg)
 	struct create_tx *x = arg;
 	x->found = false;
 	x->id = 0;
-	struct rcs_idbuf b;
-	const char *p[1] = {rcs_id(&b, x->rc_id)};
-	PGresult *res = NULL;
-	/* FOR SHARE: the RC cannot close while the feedback is being stored */
-	const char *qp[2] = {p[0], x->given_at};
-	int n = db_query(c,
-			 "SELECT rc.state, (SELECT s.version FROM release_candidates s"
-			 "  WHERE s.id = rc.superseded_by), $2::timestamptz < rc.cut_at"
-			 " FROM release_candidates rc WHERE rc.id = $1 FOR SHARE OF rc",
-			 2, qp, &res);
-	if (n <= 0) {
-		PQclear(res);
+	struct db_feedback_rc rc;
+	int n = db_feedback_rc_share(c, x->rc_id, x->given_at, &rc);
+	if (n <= 0)
 		return n;
-	}
 	x->found = true;
-	snprintf(x->state, sizeof x->state, "%s", PQgetvalue(res, 0, 0));
-	snprintf(x->successor, sizeof x->successor, "%s", PQgetvalue(res, 0, 1));
-	x->given_too_early = db_get_bool(res, 0, 2);
-	PQclear(res);
+	snprintf(x->state, sizeof x->state, "%s", rc.state);
+	snprintf(x->successor, sizeof x->successor, "%s", rc.successor);
+	x->given_too_early = rc.given_too_early;
 	if (x->given_too_early)
 		return DB_OK;
 	int st = rc_state_parse(x->state);
 	if (st < 0 || rc_state_closed((enum rc_state)st))
 		return DB_OK;
 	json_t *running = NULL;
-	n = rc_running_now(c, x->cfg, x->rc_id, &running);
+	n = db_rc_running_now(c, x->cfg, x->rc_id, &running);
 	if (n < 0)
 		return n;
-	char *running_text = running ? json_dumps(running, JSON_COMPACT) : NULL;
+	struct db_feedback_new f = {
+		.rc_id = x->rc_id,
+		.author = x->author,
+		.team = x->team,
+		.verified = x->verified,
+		.verdict = x->verdict,
+		.severity = x->severity,
+		.area = x->area,
+		.comment = x->comment,
+		.running = running,
+		.created_by = x->created_by,
+		.now = x->now,
+		.given_at = x->given_at,
+	};
+	n = db_feedback_insert(c, &f, &x->id);
 	json_decref(running);
-	const char *ip[13] = {p[0],
-			      x->author,
-			      x->team,
-			      x->verified ? "true" : "false",
-			      x->verdict,
-			      x->severity,
-			      x->area,
-			      x->comment,
-			      running_text ? running_text : "{}",
-			      x->created_by,
-			      x->now,
-			      x->given_at,
-			      NULL};
-	res = NULL;
-	n = db_query(c,
-		     "INSERT INTO feedback (rc_id, author, team, verified, verdict, severity, area,"
-		     " comment, running, created_by, created_at, given_at)"
-		     " VALUES ($1, $2, $3, $4::boolean, $5, $6, $7, $8, $9::jsonb, $10,"
-		     "  $11::timestamptz, $12::timestamptz) RETURNING id",
-		     12, ip, &res);
-	free(running_text);
-	if (n <= 0) {
-		PQclear(res);
-		return n < 0 ? n : DB_HARD_ERROR;
-	}
-	x->id = rcs_int(res, 0, 0);
-	PQclear(res);
-	json_t *ev = json_pack("{s:I, s:s, s:s?, s:b, s:s}", "rc_id", (json_int_t)x->rc_id,
-			       "author", x->author, "team", x->team, "verified", x->verified,
-			       "verdict", x->verdict);
-	struct rcs_idbuf fb;
-	n = db_event_record(c, "feedback.created", "feedback", rcs_id(&fb, x->id), x->created_by,
-			    ev);
-	json_decref(ev);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -276,7 +222,7 @@ void api_feedback_create(struct http_request *r)
 		return;
 	rc_settle(c, r->app->cfg);
 	char now[40];
-	rcs_now(now, sizeof now);
+	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	struct create_tx x = {0};
 	x.cfg = r->app->cfg;
 	x.rc_id = http_param_int(r, "id", 0);
@@ -355,28 +301,16 @@ static int update_tx(struct db_conn *c, void *arg)
 	x->permitted = false;
 	x->allowed = true;
 	x->fixed_in_ok = true;
-	struct rcs_idbuf b, fb;
-	const char *p[2] = {rcs_id(&b, x->id), x->fixed_in ? rcs_id(&fb, x->fixed_in) : NULL};
-	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT f.status, rp.full_name, $2::bigint IS NULL OR EXISTS (SELECT 1"
-			 "  FROM release_candidates o WHERE o.id = $2::bigint"
-			 "  AND o.repository_id = frc.repository_id), f.created_by"
-			 " FROM feedback f JOIN release_candidates frc ON frc.id = f.rc_id"
-			 " JOIN repositories rp ON rp.id = frc.repository_id"
-			 " WHERE f.id = $1 FOR UPDATE OF f",
-			 2, p, &res);
-	if (n <= 0) {
-		PQclear(res);
+	struct db_feedback_row row;
+	int n = db_feedback_lock(c, x->id, x->fixed_in, &row);
+	if (n <= 0)
 		return n;
-	}
 	x->found = true;
-	int st = rc_feedback_status_parse(PQgetvalue(res, 0, 0));
+	int st = rc_feedback_status_parse(row.status);
 	x->from = st < 0 ? FEEDBACK_OPEN : (enum feedback_status)st;
-	snprintf(x->repository, sizeof x->repository, "%s", PQgetvalue(res, 0, 1));
-	x->fixed_in_ok = db_get_bool(res, 0, 2);
-	snprintf(x->created_by, sizeof x->created_by, "%s", PQgetvalue(res, 0, 3));
-	PQclear(res);
+	snprintf(x->repository, sizeof x->repository, "%s", row.repository);
+	x->fixed_in_ok = row.fixed_in_ok;
+	snprintf(x->created_by, sizeof x->created_by, "%s", row.created_by);
 	x->permitted = rc_feedback_right(x->cfg, x->who, x->created_by) != FEEDBACK_RIGHT_NONE;
 	if (!x->permitted)
 		return DB_OK;
@@ -386,24 +320,9 @@ static int update_tx(struct db_conn *c, void *arg)
 	}
 	if (!x->fixed_in_ok)
 		return DB_OK;
-	const char *up[6] = {p[0],  rc_feedback_status_name(x->to), x->resolution, p[1], x->actor,
-			     x->now};
-	n = db_query(
-		c,
-		"UPDATE feedback SET status = $2,"
-		" resolution = CASE WHEN $2 = 'open' THEN NULL ELSE coalesce($3, resolution) END,"
-		" fixed_in_rc_id = CASE WHEN $2 = 'resolved' THEN coalesce($4::bigint,"
-		"  fixed_in_rc_id) ELSE NULL END,"
-		" status_changed_by = $5, status_changed_at = $6::timestamptz WHERE id = $1",
-		6, up, NULL);
-	if (n < 0)
-		return n;
-	json_t *ev = json_pack("{s:s, s:s, s:s?}", "from", rc_feedback_status_name(x->from), "to",
-			       up[1], "resolution", x->resolution);
-	if (x->fixed_in)
-		json_object_set_new(ev, "fixed_in", json_integer(x->fixed_in));
-	n = db_event_record(c, "feedback.updated", "feedback", p[0], x->actor, ev);
-	json_decref(ev);
+	n = db_feedback_set_status(c, x->id, rc_feedback_status_name(x->from),
+				   rc_feedback_status_name(x->to), x->resolution, x->fixed_in,
+				   x->actor, x->now);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -424,7 +343,7 @@ void api_feedback_update(struct http_request *r)
 		return;
 	}
 	char now[40];
-	rcs_now(now, sizeof now);
+	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	x.actor = r->who.subject[0] ? r->who.subject : "api";
 	x.now = now;
 	x.cfg = r->app->cfg;

@@ -24,7 +24,7 @@
 #include "db/result.h"
 #include "db/sql_time.h"
 #include "db/deployments.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/db.h"

@@ -12,14 +12,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/rcs.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
-#include "domain/rc_store_internal.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
-#include "shiplog/db.h"
 #include "shiplog/hex.h"
 #include "shiplog/xalloc.h"
+#include "webhooks/gh_rc.h"
 
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed)
@@ -55,33 +54,24 @@ void api_rc_list(struct http_request *r)
 	if (!c)
 		return;
 	rc_settle(c, r->app->cfg);
-	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld",
-		 pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
-	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
-	const char *p[5] = {http_param(r, "repo"), http_param(r, "state"), http_param(r, "target"),
-			    before, limit};
-	PGresult *res = NULL;
-	int n = db_query(
-		c,
-		"SELECT " RC_SQL_JSON "::text, rc.id"
-		" FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
-		" WHERE ($1::text IS NULL OR lower(rp.full_name) = lower($1))"
-		" AND ($2::text IS NULL OR rc.state = $2)"
-		" AND ($3::text IS NULL OR rc.target = $3)"
-		" AND rc.id < $4 ORDER BY rc.id DESC LIMIT $5",
-		5, p, &res);
+	json_t *items = NULL;
+	int64_t last_id = 0;
+	int n = db_rcs_page(c, http_param(r, "repo"), http_param(r, "state"),
+			    http_param(r, "target"), pg.has_cursor ? pg.before_id : INT64_MAX,
+			    pg.limit, &items, &last_id);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list release candidates");
 		return;
 	}
-	api_reply_page(r, res, n, &pg, 0, 1, -1);
+	char *next = n > pg.limit ? api_cursor_make(last_id, NULL) : NULL;
+	http_reply_list(r, items, next);
+	free(next);
 }
 
 static void reply_rc(struct http_request *r, struct db_conn *c, int64_t id, unsigned status)
 {
 	json_t *o = NULL;
-	int n = rc_get_json(c, id, &o);
+	int n = db_rc_json(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
 				   "could not read the release candidate");
@@ -127,25 +117,14 @@ struct create_tx {
 static int create_tx(struct db_conn *c, void *arg)
 {
 	struct create_tx *x = arg;
-	const char *p[1] = {x->repository};
-	PGresult *res = NULL;
-	int n = db_query(
-		c,
-		"INSERT INTO repositories (full_name) VALUES ($1)"
-		" ON CONFLICT (lower(full_name)) DO UPDATE SET full_name = repositories.full_name"
-		" RETURNING id",
-		1, p, &res);
-	if (n <= 0) {
-		PQclear(res);
+	int n = db_rc_repository_ensure(c, x->repository, &x->cut.repository_id);
+	if (n <= 0)
 		return n < 0 ? n : DB_HARD_ERROR;
-	}
-	x->cut.repository_id = rcs_int(res, 0, 0);
-	PQclear(res);
 	/* a tag or pre-release of this version may be waiting to be folded in */
 	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");
 	if (n < 0)
 		return n;
-	return rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	return db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
 }
 
 void api_rc_create(struct http_request *r)
@@ -168,7 +147,7 @@ void api_rc_create(struct http_request *r)
 	for (size_t i = 0; i < na; i++)
 		digests[i] = json_string_value(json_array_get(arts, i));
 	char now[40];
-	rcs_now(now, sizeof now);
+	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	struct create_tx x = {0};
 	x.cfg = r->app->cfg;
 	x.repository = json_string_value(json_object_get(b, "repository"));
@@ -215,7 +194,7 @@ struct update_tx {
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
-	return rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
+	return db_rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
 }
 
 void api_rc_update(struct http_request *r)
@@ -225,7 +204,7 @@ void api_rc_update(struct http_request *r)
 		return;
 	rc_settle(c, r->app->cfg);
 	char now[40];
-	rcs_now(now, sizeof now);
+	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	struct update_tx x = {0};
 	x.id = path_id(r);
 	x.to = (enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
@@ -264,7 +243,7 @@ void api_rc_readiness(struct http_request *r)
 	rc_settle(c, r->app->cfg);
 	json_t *o = NULL;
 	int64_t id = path_id(r);
-	int n = rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
+	int n = db_rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not evaluate the readiness");
 		return;
@@ -286,7 +265,7 @@ static json_t *changes_or_reply(struct http_request *r)
 	rc_settle(c, r->app->cfg);
 	json_t *o = NULL;
 	int64_t id = path_id(r);
-	int n = rc_changes(c, id, &o);
+	int n = db_rc_changes(c, id, &o);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the changes");
 		return NULL;

@@ -10,22 +10,10 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/releases.h"
 #include "domain/rc.h"
-#include "domain/rc_store.h"
-#include "domain/rc_store_internal.h"
 #include "shiplog/app.h"
-#include "shiplog/db.h"
-
-#define SQL_RELEASE_JSON                                                                          \
-	"json_build_object('id', sr.id, 'repository', rp.full_name, 'version', sr.version,"       \
-	" 'tag', sr.tag_name, 'commit', coalesce(sr.commit_sha, rc.commit_sha),"                  \
-	" 'url', sr.html_url, 'source', sr.source, 'released_by', sr.released_by,"                \
-	" 'released_at', " SQL_TS(                                                             \
-		"sr.released_at") ","                                                             \
-				  " 'release_candidate', CASE WHEN rc.id IS NULL THEN NULL ELSE " \
-				  "json_build_object("                                            \
-				  "  'id', rc.id, 'version', rc.version) END)::text,"             \
-				  " to_char(sr.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+#include "webhooks/gh_rc.h"
 
 void api_release_add_plan(json_t *o, const struct config *cfg, const char *released_day)
 {
@@ -51,39 +39,21 @@ void api_releases_list(struct http_request *r)
 	if (!c)
 		return;
 	rc_settle(c, r->app->cfg);
-	char before[24], limit[16];
-	snprintf(before, sizeof before, "%lld",
-		 pg.has_cursor ? (long long)pg.before_id : INT64_MAX);
-	snprintf(limit, sizeof limit, "%d", pg.limit + 1);
-	const char *p[4] = {http_param(r, "repo"), pg.before_time[0] ? pg.before_time : NULL,
-			    before, limit};
-	PGresult *res = NULL;
-	int n = db_query(
-		c,
-		"SELECT " SQL_RELEASE_JSON ", sr.id,"
-		" " SQL_TS_US("sr.released_at")
-		" FROM shipped_releases sr JOIN repositories rp ON rp.id = sr.repository_id"
-		" LEFT JOIN release_candidates rc ON rc.id = sr.rc_id"
-		" WHERE ($1::text IS NULL OR lower(rp.full_name) = lower($1))"
-		" AND ($2::timestamptz IS NULL OR (sr.released_at, sr.id) < ($2::timestamptz, $3))"
-		" AND ($2::timestamptz IS NOT NULL OR sr.id < $3)"
-		" ORDER BY sr.released_at DESC, sr.id DESC LIMIT $4",
-		4, p, &res);
+	json_t *items = NULL, *days = NULL;
+	struct db_page_end last;
+	int n = db_releases_page(c, http_param(r, "repo"), pg.before_time[0] ? pg.before_time : NULL,
+				 pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit, &items, &days,
+				 &last);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list releases");
 		return;
 	}
-	json_t *items = json_array();
-	int shown = n > pg.limit ? pg.limit : n;
-	for (int i = 0; i < shown; i++) {
-		json_t *o = rcs_json(res, i, 0);
-		api_release_add_plan(o, r->app->cfg, PQgetvalue(res, i, 1));
-		json_array_append_new(items, o);
-	}
-	char *next = n > pg.limit ? api_cursor_make(rcs_int(res, shown - 1, 2),
-						    PQgetvalue(res, shown - 1, 3))
-				  : NULL;
-	PQclear(res);
+	size_t i;
+	json_t *o;
+	json_array_foreach(items, i, o)
+		api_release_add_plan(o, r->app->cfg, json_string_value(json_array_get(days, i)));
+	json_decref(days);
+	char *next = n > pg.limit ? api_cursor_make(last.id, last.time) : NULL;
 	http_reply_list(r, items, next);
 	free(next);
 }
@@ -94,25 +64,18 @@ void api_releases_get(struct http_request *r)
 	if (!c)
 		return;
 	rc_settle(c, r->app->cfg);
-	const char *p[1] = {http_param(r, "id")};
-	PGresult *res = NULL;
-	int n = db_query(
-		c,
-		"SELECT " SQL_RELEASE_JSON
-		" FROM shipped_releases sr JOIN repositories rp ON rp.id = sr.repository_id"
-		" LEFT JOIN release_candidates rc ON rc.id = sr.rc_id WHERE sr.id = $1",
-		1, p, &res);
+	const char *id = http_param(r, "id");
+	json_t *o = NULL;
+	char day[16];
+	int n = db_release_get(c, id, &o, day, sizeof day);
 	if (n < 0) {
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the release");
 		return;
 	}
 	if (n == 0) {
-		PQclear(res);
-		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release %s", p[0]);
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release %s", id);
 		return;
 	}
-	json_t *o = rcs_json(res, 0, 0);
-	api_release_add_plan(o, r->app->cfg, PQgetvalue(res, 0, 1));
-	PQclear(res);
+	api_release_add_plan(o, r->app->cfg, day);
 	http_reply_json(r, 200, o);
 }

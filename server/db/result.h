@@ -54,4 +54,14 @@ static inline json_t *db_get_json(const PGresult *res, int row, int col)
 	return json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
 }
 
+/* The same, but SQL NULL and text that is no JSON read as JSON null
+ * (json_null()), never NULL. */
+static inline json_t *db_get_json_or_null(const PGresult *res, int row, int col)
+{
+	json_t *v = PQgetisnull(res, row, col)
+			    ? NULL
+			    : json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
 #endif

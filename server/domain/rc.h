@@ -1,6 +1,6 @@
 /*
  * domain/rc.h — release candidates: the pure rules (no database), unit-
- * tested in tests/unit/test_rc_*.c.  The database side is rc_store.h.
+ * tested in tests/unit/test_rc_*.c.  The database side is db/rcs.h.
  *
  * VERSIONS.  An RC's version is a tag name such as v0.38.0-rc.2; its target
  * release is derived from it with the RC pattern (releases.rc_pattern, an
@@ -18,6 +18,15 @@
  * tag deleted) and superseding are applied whatever the table says and are
  * recorded with their source.  released, rejected and superseded are closed:
  * no more feedback.
+ *
+ * CUTTING AND FOLDING.  A new RC of a target starts open unless a newer
+ * RC of that target exists (then it is superseded by the newest) or the
+ * target was released (then it is that release's RC when it is the
+ * released commit and the release has none yet, else superseded); an open
+ * RC supersedes the older open ones of its target.  A published release
+ * ships the pre-release of its tag, else the RC of the released commit,
+ * else the newest open RC, else the newest not rejected (rc_fold.c; the
+ * statements are db/rcs.c, the GitHub facts webhooks/gh_rc.c).
  *
  * FEEDBACK STATUS.  open → acknowledged → resolved (open → resolved too);
  * resolved → open reopens.
@@ -52,6 +61,10 @@ bool rc_semver_parse(const char *version, struct rc_semver *out);
 /* <0, 0, >0 by SemVer precedence; a non-SemVer version sorts before any
  * SemVer one, and two non-SemVer versions compare as strings. */
 int rc_version_compare(const char *a, const char *b);
+
+/* The index of the highest of n versions below `below` (NULL: of all), the
+ * first of equal ones; -1 when there is none. */
+int rc_version_highest(const char *const *versions, size_t n, const char *below);
 
 /* The target release of `version` under `rc_pattern` (NULL: "v*-rc.*"),
  * into out.  False only when out is too small or version empty. */
@@ -102,6 +115,60 @@ enum feedback_right rc_feedback_right(const struct config *cfg, const struct aut
  * admin may <verb> this feedback". */
 void rc_feedback_refusal(const struct config *cfg, const char *created_by, const char *verb,
 			 char *buf, size_t size);
+
+/* ---- cutting and folding ---- */
+
+/* Is `state` (text) an open state (draft, testing, approved)? */
+bool rc_state_is_open(const char *state);
+
+/* Another RC of the same target, as stored (commit NULL when unknown). */
+struct rc_sibling {
+	int64_t id;
+	const char *version, *state, *commit;
+};
+
+/* The release of a target, as stored: found, whether an RC is linked to
+ * it, its commit (NULL when unknown). */
+struct rc_release_fact {
+	bool found, has_rc;
+	const char *commit;
+};
+
+/*
+ * Where a new RC starts, given the other RCs of its target (`sib`) and the
+ * target's release (`rel`, may be NULL: none):
+ *   released   the target was released from this commit (and no RC is
+ *              linked to the release yet): the RC is that release's;
+ *   superseded a newer RC of the target was cut (`newer`: the newest of
+ *              them, which supersedes it), or the target was released;
+ *   open       else (it then supersedes the older open RCs, rc_supersedes).
+ * `reason` says why for the first two.
+ */
+enum rc_arrives { RC_ARRIVES_OPEN, RC_ARRIVES_RELEASED, RC_ARRIVES_SUPERSEDED };
+struct rc_arrival {
+	enum rc_arrives arrives;
+	int newer; /* index into sib, -1: none */
+	char reason[300];
+};
+void rc_arrival_decide(const char *version, const char *target, const char *commit,
+		       const struct rc_sibling *sib, size_t n, const struct rc_release_fact *rel,
+		       struct rc_arrival *out);
+
+/* Does a new RC of `version` supersede `older` (open, and an earlier
+ * version)? */
+bool rc_supersedes(const char *version, const struct rc_sibling *older);
+
+/* Does an API cut of RC `version` conflict with the RC stored: another
+ * commit than the stored one, or other digests (`other_digests`, the
+ * stored ones listed in stored_digests)?  `why` names the field. */
+bool rc_cut_conflicts(const char *version, const char *stored_commit, const char *commit,
+		      bool other_digests, const char *stored_digests, char *why, size_t why_size);
+
+/* The RC a published release of `tag` (its commit `sha`, may be NULL)
+ * ships, among the RCs of that version or target: the pre-release of the
+ * tag itself, else the RC of the released commit (not rejected), else the
+ * newest RC still open, else the newest not rejected; -1 when none fits. */
+int rc_release_pick(const char *tag, const char *sha, const struct rc_sibling *rcs, size_t n);
 
 /* ---- calendar and cadence ---- */
 

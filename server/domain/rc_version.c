@@ -139,6 +139,18 @@ int rc_version_compare(const char *a, const char *b)
 	return compare_pre(x.pre, y.pre);
 }
 
+int rc_version_highest(const char *const *versions, size_t n, const char *below)
+{
+	int pick = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (below && rc_version_compare(versions[i], below) >= 0)
+			continue;
+		if (pick < 0 || rc_version_compare(versions[i], versions[pick]) > 0)
+			pick = (int)i;
+	}
+	return pick;
+}
+
 /* The last occurrence of needle in hay, or NULL. */
 static const char *last_strstr(const char *hay, const char *needle)
 {

@@ -6,7 +6,7 @@
  * Readiness is a function of many facts (CI on the commit, artifacts, the
  * staging deployment and how long it has been healthy, feedback) and of
  * time, so no single domain event says "it is ready now".  The watcher
- * evaluates the open RCs with rc_readiness() and compares with what it last
+ * evaluates the open RCs with db_rc_readiness() and compares with what it last
  * recorded in notification_rc_watch, in one transaction that also enqueues
  * the messages: replicas take turns (advisory lock), and the row lock on
  * the watch row makes each change announced once.
@@ -15,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/result.h"
 #include "db/notifications.h"
-#include "domain/rc_store.h"
+#include "db/rcs.h"
+#include "db/result.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/notify.h"
+#include "webhooks/gh_rc.h"
 
 #define GITHUB_DESCRIPTION_MAX 140
 
@@ -87,7 +88,7 @@ int notify_rc_status(struct db_conn *c, const struct config *cfg, int64_t rc_id,
 
 	if (open_state(out->rc_state)) {
 		json_t *readiness = NULL;
-		n = rc_readiness(c, cfg, rc_id, clock_now_us(), &readiness);
+		n = db_rc_readiness(c, cfg, rc_id, clock_now_us(), &readiness);
 		if (n < 0)
 			return n;
 		const char *verdict = json_string_value(json_object_get(readiness, "verdict"));

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/result.h"
+#include "db/releases.h"
 #include "domain/tiebreak.h"
 #include "webhooks/gh_misc.h"
 #include "webhooks/github_events.h"
@@ -63,87 +63,34 @@ int gh_on_release(struct webhook_ctx *ctx)
 	if (rc < 0)
 		return rc;
 
-	char canon[2048], tiebreak[65], repo[24];
+	char canon[2048], tiebreak[65];
 	const char *parts[8] = {
 		ctx->action, bool_text(draft), bool_text(prerelease), published_at, tag, name,
 		target,	     html_url};
 	tiebreak_canon(canon, sizeof canon, parts, 8);
 	tiebreak_hash(canon, tiebreak);
-	snprintf(repo, sizeof repo, "%lld", (long long)ctx->repo_id);
-	const char *params[16] = {repo,
-				  github_id,
-				  tag,
-				  name,
-				  body,
-				  bool_text(draft),
-				  bool_text(prerelease),
-				  target,
-				  author,
-				  html_url,
-				  created_at,
-				  published_at,
-				  deleted ? "true" : "false",
-				  ctx->action,
-				  event_at,
-				  tiebreak};
-	PGresult *res = NULL;
-	int n = db_query(
-		ctx->db,
-		"INSERT INTO releases AS t (repository_id, github_id, tag_name, name, body, draft,"
-		" prerelease, target_commitish, author, html_url, created_at, published_at,"
-		" deleted_at, last_action, updated_at, event_at, tiebreak)"
-		" VALUES ($1, $2, $3, $4, $5, coalesce($6::boolean, false),"
-		"  coalesce($7::boolean, false), $8, $9, $10, $11, $12,"
-		"  CASE WHEN $13::boolean THEN $15::timestamptz END, $14, now(), $15, $16)"
-		" ON CONFLICT (repository_id, github_id) DO UPDATE SET"
-		"  tag_name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tag_name"
-		"   ELSE t.tag_name END,"
-		"  name = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.name, "
-		"t.name)"
-		"   ELSE coalesce(t.name, EXCLUDED.name) END,"
-		"  body = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN coalesce(EXCLUDED.body, "
-		"t.body)"
-		"   ELSE coalesce(t.body, EXCLUDED.body) END,"
-		"  draft = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $6::boolean IS NOT NULL"
-		"   THEN $6::boolean ELSE t.draft END,"
-		"  prerelease = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) AND $7::boolean IS NOT NULL"
-		"   THEN $7::boolean ELSE t.prerelease END,"
-		"  target_commitish = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.target_commitish, t.target_commitish)"
-		"   ELSE coalesce(t.target_commitish, EXCLUDED.target_commitish) END,"
-		"  author = coalesce(t.author, EXCLUDED.author),"
-		"  html_url = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.html_url, t.html_url)"
-		"   ELSE coalesce(t.html_url, EXCLUDED.html_url) END,"
-		"  created_at = coalesce(least(t.created_at, EXCLUDED.created_at), t.created_at,"
-		"   EXCLUDED.created_at),"
-		"  published_at = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak)"
-		"   THEN coalesce(EXCLUDED.published_at, t.published_at)"
-		"   ELSE coalesce(t.published_at, EXCLUDED.published_at) END,"
-		"  deleted_at = coalesce(least(t.deleted_at, EXCLUDED.deleted_at), t.deleted_at,"
-		"   EXCLUDED.deleted_at),"
-		"  last_action = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.last_action"
-		"   ELSE t.last_action END,"
-		"  updated_at = now(),"
-		"  event_at = greatest(t.event_at, EXCLUDED.event_at),"
-		"  tiebreak = CASE WHEN (EXCLUDED.event_at, EXCLUDED.tiebreak) >"
-		"   (coalesce(t.event_at, '-infinity'), t.tiebreak) THEN EXCLUDED.tiebreak"
-		"   ELSE t.tiebreak END"
-		" RETURNING t.id, t.prerelease, t.draft, t.deleted_at IS NOT NULL",
-		16, params, &res);
-	if (n <= 0) {
-		PQclear(res);
+	struct db_github_release rel = {
+		.repository_id = ctx->repo_id,
+		.github_id = github_id,
+		.tag = tag,
+		.name = name,
+		.body = body,
+		.draft = bool_text(draft),
+		.prerelease = bool_text(prerelease),
+		.target = target,
+		.author = author,
+		.html_url = html_url,
+		.created_at = created_at,
+		.published_at = published_at,
+		.deleted = deleted,
+		.action = ctx->action,
+		.event_at = event_at,
+		.tiebreak = tiebreak,
+	};
+	struct db_github_release_stored stored;
+	int n = db_release_github_upsert(ctx->db, &rel, &stored);
+	if (n <= 0)
 		return n < 0 ? n : DB_HARD_ERROR;
-	}
 	char kind[64];
 	snprintf(kind, sizeof kind, "release.%s", ctx->action);
 	json_t *ev =
@@ -154,9 +101,8 @@ int gh_on_release(struct webhook_ctx *ctx)
 		json_object_set_new(ev, "prerelease", json_boolean(prerelease));
 	if (draft >= 0)
 		json_object_set_new(ev, "draft", json_boolean(draft));
-	json_object_set_new(ev, "deleted", json_boolean(db_get_bool(res, 0, 3)));
-	rc = db_event_record(ctx->db, kind, "release", PQgetvalue(res, 0, 0), ctx->actor, ev);
+	json_object_set_new(ev, "deleted", json_boolean(stored.deleted));
+	rc = db_event_record(ctx->db, kind, "release", stored.id, ctx->actor, ev);
 	json_decref(ev);
-	PQclear(res);
 	return rc < 0 ? rc : WH_OK;
 }

@@ -19,7 +19,7 @@
 #include "shiplog/db.h"
 #include "shiplog/http.h"
 #include "shiplog/log.h"
-#include "domain/rc_store.h"
+#include "webhooks/gh_rc.h"
 #include "webhooks/github_events.h"
 #include "webhooks/queue.h"
 #include "webhooks/spool.h"

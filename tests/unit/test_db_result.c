@@ -90,6 +90,21 @@ static void json_cells_parse_and_null_or_garbage_is_null(void **state)
 	PQclear(res);
 }
 
+static void json_cells_parse_and_null_or_garbage_is_json_null(void **state)
+{
+	(void)state;
+	PGresult *res = one_row();
+	json_t *v = db_get_json_or_null(res, 0, 5); /* "-42": any JSON value, not only objects */
+	assert_true(json_is_integer(v));
+	assert_int_equal(json_integer_value(v), -42);
+	json_decref(v);
+	v = db_get_json_or_null(res, 0, 3); /* NULL */
+	assert_true(json_is_null(v));
+	v = db_get_json_or_null(res, 0, 4); /* "text" is no JSON */
+	assert_true(json_is_null(v));
+	PQclear(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +112,7 @@ int main(void)
 		cmocka_unit_test(booleans_are_true_only_for_t),
 		cmocka_unit_test(text_and_json_tell_null_from_empty),
 		cmocka_unit_test(json_cells_parse_and_null_or_garbage_is_null),
+		cmocka_unit_test(json_cells_parse_and_null_or_garbage_is_json_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

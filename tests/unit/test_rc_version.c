@@ -94,6 +94,20 @@ static void versions_compare_by_semver_precedence(void **state)
 	assert_true(rc_version_compare("a", "b") < 0);
 }
 
+static void the_highest_version_below_a_bound_is_picked(void **state)
+{
+	(void)state;
+	const char *v[] = {"v1.2.0-rc.9", "v1.2.0-rc.10", "v1.1.0", "v1.2.0-rc.10", "v1.3.0"};
+	/* rc.10 is above rc.9 (numerically), the first of equal ones wins */
+	assert_int_equal(rc_version_highest(v, 4, NULL), 1);
+	assert_int_equal(rc_version_highest(v, 5, NULL), 4);
+	/* strictly below the bound */
+	assert_int_equal(rc_version_highest(v, 5, "v1.2.0-rc.10"), 0);
+	assert_int_equal(rc_version_highest(v, 5, "v1.2.0"), 1);
+	assert_int_equal(rc_version_highest(v, 5, "v1.1.0"), -1);
+	assert_int_equal(rc_version_highest(v, 0, NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +117,7 @@ int main(void)
 		cmocka_unit_test(target_refuses_empty_or_tiny_buffers),
 		cmocka_unit_test(semver_parses_and_refuses),
 		cmocka_unit_test(versions_compare_by_semver_precedence),
+		cmocka_unit_test(the_highest_version_below_a_bound_is_picked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,19 +38,10 @@
  */
 static const char *const still_holding_sql[] = {
 	"server/api/deliveries.c",
-	"server/api/feedback.c",
 	"server/api/journey.c",
 	"server/api/notifications.c",
-	"server/api/release_candidates.c",
-	"server/api/releases.c",
-	"server/api/train.c",
-	"server/domain/rc_changes.c",
-	"server/domain/rc_read.c",
-	"server/domain/rc_store.c",
-	"server/domain/rc_store_internal.h",
 	"server/notify/outbox.c",
 	"server/notify/sinks.c",
-	"server/webhooks/gh_releases.c",
 };
 #define N_LISTED (sizeof still_holding_sql / sizeof still_holding_sql[0])
 
@@ -58,17 +49,8 @@ static const char *const still_holding_sql[] = {
 /*
  * server/domain/ is pure: its files include neither libpq, db.h, server/db/
  * nor anything of webhooks/, http/, api/ or notify/, and do not name a
- * connection or a result (which they could only get through those).  The
- * files that are not pure yet; like still_holding_sql[], it only shrinks.
+ * connection or a result (which they could only get through those).
  */
-static const char *const domain_not_pure_yet[] = {
-	"server/domain/rc_changes.c",
-	"server/domain/rc_read.c",
-	"server/domain/rc_store.c",
-	"server/domain/rc_store.h",
-	"server/domain/rc_store_internal.h",
-};
-#define N_IMPURE (sizeof domain_not_pure_yet / sizeof domain_not_pure_yet[0])
 
 /* What a pure file may not include (a prefix of the quoted/bracketed name)
  * nor name (an identifier). */
@@ -459,7 +441,7 @@ static bool impurity(const char *src, char *what, size_t size)
 	return false;
 }
 
-static void the_domain_is_pure_but_in_the_listed_files(void **state)
+static void the_domain_is_pure(void **state)
 {
 	(void)state;
 	char dir[1024];
@@ -481,22 +463,16 @@ static void the_domain_is_pure_but_in_the_listed_files(void **state)
 		scanned++;
 		bool impure = impurity(src, what, sizeof what);
 		free(src);
-		bool is_listed = false;
-		for (size_t i = 0; i < N_IMPURE; i++)
-			is_listed = is_listed || !strcmp(domain_not_pure_yet[i], rel);
-		if (impure && !is_listed) {
+		if (impure) {
 			bad++;
 			print_error("%s is not pure (%s): move it to server/db/ or the glue\n", rel,
 				    what);
-		} else if (!impure && is_listed) {
-			bad++;
-			print_error("%s is pure now: take it off domain_not_pure_yet[]\n", rel);
 		}
 	}
 	closedir(d);
 	assert_true(scanned >= 10);
 	if (bad)
-		fail_msg("%zu domain file(s) disagree with domain_not_pure_yet[]", bad);
+		fail_msg("%zu domain file(s) are not pure", bad);
 }
 
 static void the_purity_check_finds_what_it_should(void **state)
@@ -522,7 +498,7 @@ int main(void)
 		cmocka_unit_test(no_sql_outside_the_query_layer_but_in_the_listed_files),
 		cmocka_unit_test(every_listed_file_still_holds_sql),
 		cmocka_unit_test(the_purity_check_finds_what_it_should),
-		cmocka_unit_test(the_domain_is_pure_but_in_the_listed_files),
+		cmocka_unit_test(the_domain_is_pure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,15 +1,14 @@
 /*
- * domain/rc_store_internal.h — helpers shared by the release-candidate code:
- * rc_store.c, rc_read.c, rc_changes.c and, in api/, release_candidates.c,
- * feedback.c, releases.c and train.c.
+ * db/rcs_internal.h — what the statements of release candidates, releases
+ * and feedback share (db/rcs.c, db/rcs_read.c, db/rcs_changes.c,
+ * db/releases.c, db/feedback.c): SQL fragments, the id parameter, a page of
+ * JSON rows, the pick of a version.  Only for those files.
  */
-#ifndef SHIPLOG_RC_STORE_INTERNAL_H
-#define SHIPLOG_RC_STORE_INTERNAL_H
+#ifndef SHIPLOG_DB_RCS_INTERNAL_H
+#define SHIPLOG_DB_RCS_INTERNAL_H
 
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "db/sql_time.h"
@@ -58,58 +57,36 @@
 	"  AND a.commit_sha = rc.commit_sha"                                                      \
 	"  AND (a.repository_id IS NULL OR a.repository_id = rc.repository_id)) END"
 
+/* clang-format off */
 /* One feedback `f` on RC `frc` as a JSON object. */
-#define RC_SQL_FEEDBACK_JSON                                                                    \
-	"json_build_object('id', f.id, 'release_candidate', json_build_object('id', frc.id,"    \
-	" 'version', frc.version, 'state', frc.state), 'author', f.author, 'team', f.team,"     \
-	" 'verified', f.verified, 'counts', f.verified AND f.verdict = 'approve',"              \
-	" 'verdict', f.verdict, 'severity', f.severity, 'area', f.area, 'comment', f.comment,"  \
-	" 'running', f.running, 'status', f.status, 'resolution', f.resolution,"                \
-	" 'fixed_in', (SELECT json_build_object('id', x.id, 'version', x.version)"              \
-	"  FROM release_candidates x WHERE x.id = f.fixed_in_rc_id),"                           \
-	" 'status_changed_by', f.status_changed_by,"                                            \
-	" 'status_changed_at', " SQL_TS(                                                     \
-		"f.status_changed_at") ","                                                      \
-				       " 'created_by', f.created_by, 'created_at', " SQL_TS( \
-					       "f.created_at") ", 'given_at', " SQL_TS(             \
-					       "coalesce(f.given_at, f.created_at)") ")"
+#define RC_SQL_FEEDBACK_JSON                                                                   \
+	"json_build_object('id', f.id, 'release_candidate', json_build_object('id', frc.id,"   \
+	" 'version', frc.version, 'state', frc.state), 'author', f.author, 'team', f.team,"    \
+	" 'verified', f.verified, 'counts', f.verified AND f.verdict = 'approve',"             \
+	" 'verdict', f.verdict, 'severity', f.severity, 'area', f.area, 'comment', f.comment," \
+	" 'running', f.running, 'status', f.status, 'resolution', f.resolution,"               \
+	" 'fixed_in', (SELECT json_build_object('id', x.id, 'version', x.version)"             \
+	"  FROM release_candidates x WHERE x.id = f.fixed_in_rc_id),"                          \
+	" 'status_changed_by', f.status_changed_by,"                                           \
+	" 'status_changed_at', " SQL_TS("f.status_changed_at") ","                             \
+	" 'created_by', f.created_by, 'created_at', " SQL_TS("f.created_at") ","               \
+	" 'given_at', " SQL_TS("coalesce(f.given_at, f.created_at)") ")"
+/* clang-format on */
 
+/* An id as a statement parameter: rcs_id(&buf, v) is v's decimal text in buf. */
 struct rcs_idbuf {
 	char s[24];
 };
-
-/* Decimal text of v in b (returned). */
 const char *rcs_id(struct rcs_idbuf *b, int64_t v);
-/* A column as an integer (0 when NULL), as text (NULL when NULL, borrowed
- * from res), or parsed as JSON (new reference; json null when NULL). */
-int64_t rcs_int(const PGresult *res, int row, int col);
-const char *rcs_str(const PGresult *res, int row, int col);
-json_t *rcs_json(const PGresult *res, int row, int col);
-/* clock_now_us() as RFC 3339. */
-void rcs_now(char *buf, size_t size);
-/* A PostgreSQL text[] literal of v (caller frees). */
 
-/* The staging environment the gates look at and its current deployment,
- * compared with an RC's commit on the repository's default branch. */
-struct rcs_staging {
-	bool found;
-	char environment[128];
-	bool has_deployment;
-	int64_t deployment_id;
-	char revision[300];
-	char commit[48];
-	char status[32];
-	char reason[200];
-	int64_t healthy_since_us;
-	bool rc_seq_known, deployed_seq_known;
-	int64_t rc_seq, deployed_seq, commits_between;
-	bool digest_overlap;
-};
+/* A page read with LIMIT limit + 1 (n rows, or a failure): *items the JSON
+ * of column 0 of the first `limit` rows (SQL NULL and unparsable cells left
+ * out), *last_id column 1 of the last of them when there are more.  Clears
+ * res; returns n. */
+int rcs_page(PGresult *res, int n, int limit, json_t **items, int64_t *last_id);
 
-struct db_conn;
-struct config;
-int rcs_load_staging(struct db_conn *c, const struct config *cfg, int64_t repo_id,
-		     const char *branch, const char *commit, const char *digests_literal,
-		     struct rcs_staging *out);
+/* The row whose version (column `col`) is the highest below `below`
+ * (NULL: of all; rc_version_highest), or -1. */
+int rcs_pick_version(const PGresult *res, int n, int col, const char *below);
 
 #endif

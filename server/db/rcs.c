@@ -1,52 +1,38 @@
 /*
- * rc_store.c — cutting, merging and moving release candidates, shipping
- * releases, and folding GitHub facts into them (see rc_store.h for the
- * rules).
+ * db/rcs.c — the statements that cut, merge and move release candidates
+ * and ship releases (see db/rcs.h); what they decide — where a new RC
+ * starts, what it supersedes, which transitions a person may make, which
+ * RC a release ships — is server/domain/rc_fold.c and rc_state.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/rcs.h"
+#include "db/rcs_internal.h"
 #include "db/result.h"
-#include "db/deployments.h"
-#include "domain/rc_store.h"
-#include "domain/rc_store_internal.h"
-#include "shiplog/clock.h"
-#include "shiplog/log.h"
-#include "webhooks/webhook.h"
+#include "domain/rc.h"
+#include "shiplog/xalloc.h"
 
 /* Two-key advisory locks: (RC_LOCK_SYNC, 0) while folding GitHub facts,
  * (RC_LOCK_TARGET, hashtext(repo:target)) while cutting or releasing. */
 #define RC_LOCK_SYNC   "7306"
 #define RC_LOCK_TARGET "7305"
 
-const char *rcs_id(struct rcs_idbuf *b, int64_t v)
+int db_rc_repository_ensure(struct db_conn *c, const char *full_name, int64_t *id)
 {
-	snprintf(b->s, sizeof b->s, "%lld", (long long)v);
-	return b->s;
-}
-
-int64_t rcs_int(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? 0 : db_get_i64(res, row, col);
-}
-
-const char *rcs_str(const PGresult *res, int row, int col)
-{
-	return db_get_text_or_null(res, row, col);
-}
-
-json_t *rcs_json(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	json_t *v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
-void rcs_now(char *buf, size_t size)
-{
-	clock_format_rfc3339(clock_now_us(), buf, size);
+	const char *p[1] = {full_name};
+	PGresult *res = NULL;
+	int n = db_query(
+		c,
+		"INSERT INTO repositories (full_name) VALUES ($1)"
+		" ON CONFLICT (lower(full_name)) DO UPDATE SET full_name = repositories.full_name"
+		" RETURNING id",
+		1, p, &res);
+	if (n > 0)
+		*id = db_get_i64(res, 0, 0);
+	PQclear(res);
+	return n;
 }
 
 static const char *source_name(enum rc_source s)
@@ -127,7 +113,7 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 		PQclear(res);
 		return n;
 	}
-	int64_t id = rcs_int(res, 0, 0);
+	int64_t id = db_get_i64(res, 0, 0);
 	bool inserted = db_get_bool(res, 0, 2);
 	json_t *ev = json_pack("{s:s, s:I, s:s}", "version", PQgetvalue(res, 0, 1), "rc_id",
 			       (json_int_t)rc_id, "source", "api");
@@ -139,7 +125,7 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 	return record_event(c, "release.shipped", "shipped_release", id, actor, ev);
 }
 
-int rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
+int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
 		  bool manual, enum rc_state *from, bool *allowed, bool *found)
 {
 	struct rcs_idbuf b;
@@ -183,7 +169,7 @@ static int supersede(struct db_conn *c, int64_t old_id, int64_t new_id, const ch
 	struct rc_change why = {reason, "shiplog", NULL, actor, at};
 	enum rc_state from;
 	bool allowed, found;
-	int n = rc_transition(c, old_id, RC_SUPERSEDED, &why, false, &from, &allowed, &found);
+	int n = db_rc_transition(c, old_id, RC_SUPERSEDED, &why, false, &from, &allowed, &found);
 	if (n < 0)
 		return n;
 	struct rcs_idbuf a, b;
@@ -195,16 +181,42 @@ static int supersede(struct db_conn *c, int64_t old_id, int64_t new_id, const ch
 
 /* ---- cutting ---- */
 
-/* Other RCs of the same target: id, version, state (caller PQclear()s). */
+/* The RCs of a target but `except` (0: none), oldest first; the strings
+ * borrow from *res (the caller PQclear()s it). */
+struct siblings {
+	PGresult *res;
+	struct rc_sibling *v;
+	size_t n;
+};
+
 static int same_target(struct db_conn *c, int64_t repo_id, const char *target, int64_t except,
-		       PGresult **res)
+		       struct siblings *out)
 {
+	memset(out, 0, sizeof *out);
 	struct rcs_idbuf a, b;
 	const char *p[3] = {rcs_id(&a, repo_id), target, rcs_id(&b, except)};
-	return db_query(c,
-			"SELECT id, version, state, commit_sha FROM release_candidates"
-			" WHERE repository_id = $1 AND target = $2 AND id <> $3 ORDER BY id",
-			3, p, res);
+	int n = db_query(c,
+			 "SELECT id, version, state, commit_sha FROM release_candidates"
+			 " WHERE repository_id = $1 AND target = $2 AND id <> $3 ORDER BY id",
+			 3, p, &out->res);
+	if (n < 0)
+		return n;
+	out->v = xcalloc((size_t)n + 1, sizeof *out->v);
+	out->n = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		out->v[i].id = db_get_i64(out->res, i, 0);
+		out->v[i].version = PQgetvalue(out->res, i, 1);
+		out->v[i].state = PQgetvalue(out->res, i, 2);
+		out->v[i].commit = db_get_text_or_null(out->res, i, 3);
+	}
+	return n;
+}
+
+static void siblings_free(struct siblings *s)
+{
+	free(s->v);
+	PQclear(s->res);
+	memset(s, 0, sizeof *s);
 }
 
 static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *target,
@@ -216,39 +228,31 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 	enum rc_state initial = from_github ? RC_TESTING : RC_DRAFT;
 
 	/* What already happened to this target decides where it starts. */
-	PGresult *res = NULL;
-	int n = same_target(c, cut->repository_id, target, 0, &res);
-	if (n < 0)
+	struct siblings sib;
+	int n = same_target(c, cut->repository_id, target, 0, &sib);
+	if (n < 0) {
+		siblings_free(&sib);
 		return n;
-	int64_t newer_id = 0;
-	char newer_version[200] = "";
-	for (int i = 0; i < n; i++) {
-		const char *v = PQgetvalue(res, i, 1);
-		if (rc_version_compare(v, cut->version) > 0 &&
-		    (!newer_id || rc_version_compare(v, newer_version) > 0)) {
-			newer_id = rcs_int(res, i, 0);
-			snprintf(newer_version, sizeof newer_version, "%s", v);
-		}
 	}
-	PQclear(res);
-	res = NULL;
+	PGresult *res = NULL;
 	const char *rp[2] = {repo, target};
 	n = db_query(c,
 		     "SELECT id, rc_id, commit_sha FROM shipped_releases"
 		     " WHERE repository_id = $1 AND version = $2",
 		     2, rp, &res);
-	if (n < 0)
+	if (n < 0) {
+		siblings_free(&sib);
 		return n;
-	int64_t release_id = 0;
-	bool release_is_ours = false;
-	if (n > 0) {
-		release_id = rcs_int(res, 0, 0);
-		const char *rcommit = rcs_str(res, 0, 2);
-		release_is_ours = PQgetisnull(res, 0, 1) &&
-				  (!rcommit || (cut->commit && !strcmp(rcommit, cut->commit)));
 	}
+	int64_t release_id = n > 0 ? db_get_i64(res, 0, 0) : 0;
+	struct rc_release_fact rel = {n > 0, n > 0 && !PQgetisnull(res, 0, 1),
+				      n > 0 ? db_get_text_or_null(res, 0, 2) : NULL};
+	struct rc_arrival arrival;
+	rc_arrival_decide(cut->version, target, cut->commit, sib.v, sib.n, &rel, &arrival);
+	int64_t newer_id = arrival.newer >= 0 ? sib.v[arrival.newer].id : 0;
 	PQclear(res);
 	res = NULL;
+	siblings_free(&sib);
 
 	char *digests = db_text_array_literal(cut->digests, cut->n_digests);
 	struct rcs_idbuf pb;
@@ -281,7 +285,7 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	*rc_id = rcs_int(res, 0, 0);
+	*rc_id = db_get_i64(res, 0, 0);
 	PQclear(res);
 
 	struct rc_change why = {from_github ? "published on GitHub" : "cut",
@@ -297,26 +301,18 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 		return n;
 
 	/* a late RC: its target was already released, or a newer RC was cut */
-	if (release_id && release_is_ours) {
+	if (arrival.arrives == RC_ARRIVES_RELEASED) {
 		struct rcs_idbuf a, b2;
 		const char *lp[2] = {rcs_id(&a, release_id), rcs_id(&b2, *rc_id)};
 		n = db_query(c, "UPDATE shipped_releases SET rc_id = $2 WHERE id = $1", 2, lp,
 			     NULL);
 		if (n < 0)
 			return n;
-		char reason[300];
-		snprintf(reason, sizeof reason, "%.200s was already released from this commit",
-			 target);
-		struct rc_change rel = {reason, "shiplog", NULL, actor, cut->at};
-		return set_state(c, *rc_id, cut->version, initial, true, RC_RELEASED, &rel);
+		struct rc_change released = {arrival.reason, "shiplog", NULL, actor, cut->at};
+		return set_state(c, *rc_id, cut->version, initial, true, RC_RELEASED, &released);
 	}
-	if (release_id || newer_id) {
-		char reason[300];
-		if (newer_id)
-			snprintf(reason, sizeof reason, "superseded by %.200s", newer_version);
-		else
-			snprintf(reason, sizeof reason, "%.200s was already released", target);
-		struct rc_change sup = {reason, "shiplog", NULL, actor, cut->at};
+	if (arrival.arrives == RC_ARRIVES_SUPERSEDED) {
+		struct rc_change sup = {arrival.reason, "shiplog", NULL, actor, cut->at};
 		n = set_state(c, *rc_id, cut->version, initial, true, RC_SUPERSEDED, &sup);
 		if (n < 0 || !newer_id)
 			return n;
@@ -328,25 +324,15 @@ static int create_rc(struct db_conn *c, const struct rc_cut *cut, const char *ta
 	}
 
 	/* the newest RC of its target: older open ones are superseded */
-	n = same_target(c, cut->repository_id, target, *rc_id, &res);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		int st = rc_state_parse(PQgetvalue(res, i, 2));
-		if (st < 0 || rc_state_closed((enum rc_state)st) ||
-		    rc_version_compare(PQgetvalue(res, i, 1), cut->version) >= 0)
-			continue;
-		int m = supersede(c, rcs_int(res, i, 0), *rc_id, cut->version, actor, cut->at);
-		if (m < 0) {
-			PQclear(res);
-			return m;
-		}
-	}
-	PQclear(res);
-	return DB_OK;
+	n = same_target(c, cut->repository_id, target, *rc_id, &sib);
+	for (size_t i = 0; n >= 0 && i < sib.n; i++)
+		if (rc_supersedes(cut->version, &sib.v[i]))
+			n = supersede(c, sib.v[i].id, *rc_id, cut->version, actor, cut->at);
+	siblings_free(&sib);
+	return n < 0 ? n : DB_OK;
 }
 
-int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut, int64_t *rc_id,
+int db_rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut, int64_t *rc_id,
 	   enum rc_cut_outcome *outcome, char *why, size_t why_size)
 {
 	char target[256];
@@ -380,7 +366,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 		*outcome = RC_CUT_CREATED;
 		return create_rc(c, cut, target, rc_id);
 	}
-	*rc_id = rcs_int(res, 0, 0);
+	*rc_id = db_get_i64(res, 0, 0);
 	char stored_commit[48] = "";
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(stored_commit, sizeof stored_commit, "%s", PQgetvalue(res, 0, 1));
@@ -391,17 +377,9 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 	PQclear(res);
 	res = NULL;
 	bool from_github = cut->source != RC_SOURCE_API;
-	if (!from_github && stored_commit[0] && cut->commit && strcmp(stored_commit, cut->commit)) {
+	if (!from_github && rc_cut_conflicts(cut->version, stored_commit, cut->commit, other_digests,
+					     stored_digests, why, why_size)) {
 		*outcome = RC_CUT_CONFLICT;
-		snprintf(why, why_size, "commit: %s is already cut at %s", cut->version,
-			 stored_commit);
-		free(digests);
-		return DB_OK;
-	}
-	if (!from_github && other_digests) {
-		*outcome = RC_CUT_CONFLICT;
-		snprintf(why, why_size, "artifacts: %s already ships %s", cut->version,
-			 stored_digests);
 		free(digests);
 		return DB_OK;
 	}
@@ -437,10 +415,8 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 		"  tag_name = n.tag_name, prerelease_id = n.prerelease_id, html_url = n.html_url,"
 		"  notes = n.notes, artifact_digests = n.artifact_digests, cut_at = n.cut_at,"
 		"  updated_at = now()"
-		" FROM n WHERE t.id = n.id AND (t.commit_sha, t.sources, t.tag_name, "
-		"t.prerelease_id,"
-		"  t.html_url, t.notes, t.artifact_digests, t.cut_at) IS DISTINCT FROM "
-		"(n.commit_sha,"
+		" FROM n WHERE t.id = n.id AND (t.commit_sha, t.sources, t.tag_name, t.prerelease_id,"
+		"  t.html_url, t.notes, t.artifact_digests, t.cut_at) IS DISTINCT FROM (n.commit_sha,"
 		"  n.sources, n.tag_name, n.prerelease_id, n.html_url, n.notes, n.artifact_digests,"
 		"  n.cut_at)"
 		" RETURNING t.commit_sha, n.old_commit, array_to_string(t.sources, ',')",
@@ -450,7 +426,7 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 		return n;
 	if (n > 0) {
 		json_t *ev = json_pack("{s:s, s:s, s:s?, s:s}", "version", cut->version, "source",
-				       source_name(cut->source), "commit", rcs_str(res, 0, 0),
+				       source_name(cut->source), "commit", db_get_text_or_null(res, 0, 0),
 				       "sources", PQgetvalue(res, 0, 2));
 		if (!PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 0) &&
 		    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)))
@@ -471,16 +447,14 @@ int rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *cut
 				       cut->at};
 		enum rc_state from;
 		bool allowed, found;
-		return rc_transition(c, *rc_id, RC_TESTING, &ch, false, &from, &allowed, &found);
+		return db_rc_transition(c, *rc_id, RC_TESTING, &ch, false, &from, &allowed, &found);
 	}
 	return DB_OK;
 }
 
 /* ---- GitHub facts ---- */
 
-/* Rejects the RCs named by a deleted tag / pre-release when no GitHub
- * source of theirs is left. */
-static int github_source_gone(struct db_conn *c, int64_t repo_id, const char *tag,
+int db_rc_github_gone(struct db_conn *c, int64_t repo_id, const char *tag,
 			      int64_t prerelease_id, const char *fact, const char *actor,
 			      const char *at)
 {
@@ -496,9 +470,8 @@ static int github_source_gone(struct db_conn *c, int64_t repo_id, const char *ta
 		" AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = rc.repository_id"
 		"  AND t.name IN (rc.tag_name, rc.version) AND t.deleted_at IS NULL)"
 		" AND NOT EXISTS (SELECT 1 FROM releases r WHERE r.repository_id = rc.repository_id"
-		"  AND (r.id = rc.prerelease_id OR r.tag_name = rc.version) AND r.deleted_at IS "
-		"NULL"
-		"  AND NOT r.draft)",
+		"  AND (r.id = rc.prerelease_id OR r.tag_name = rc.version) AND r.deleted_at"
+		" IS NULL  AND NOT r.draft)",
 		3, p, &res);
 	if (n < 0)
 		return n;
@@ -506,7 +479,7 @@ static int github_source_gone(struct db_conn *c, int64_t repo_id, const char *ta
 		struct rc_change why = {"deleted on GitHub", "github", fact, actor, at};
 		enum rc_state from;
 		bool allowed, found;
-		int m = rc_transition(c, rcs_int(res, i, 0), RC_REJECTED, &why, false, &from,
+		int m = db_rc_transition(c, db_get_i64(res, i, 0), RC_REJECTED, &why, false, &from,
 				      &allowed, &found);
 		if (m < 0) {
 			PQclear(res);
@@ -517,8 +490,7 @@ static int github_source_gone(struct db_conn *c, int64_t repo_id, const char *ta
 	return DB_OK;
 }
 
-/* A published release: the release, and its RC released. */
-static int github_released(struct db_conn *c, const struct config *cfg, int64_t repo_id,
+int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t repo_id,
 			   const char *tag, const char *sha, int64_t github_release_id,
 			   const char *url, const char *fact, const char *actor, const char *at)
 {
@@ -537,26 +509,16 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		     3, p, &res);
 	if (n < 0)
 		return n;
-	/* the RC released: the pre-release itself, else the RC of the
-	 * released commit, else the newest RC still open, else the newest
-	 * not rejected */
-	int pick = -1, rank = 0;
+	struct rc_sibling *rcs = xcalloc((size_t)n + 1, sizeof *rcs);
 	for (int i = 0; i < n; i++) {
-		const char *v = PQgetvalue(res, i, 1);
-		const char *commit = rcs_str(res, i, 2);
-		int st = rc_state_parse(PQgetvalue(res, i, 3));
-		int r = !strcmp(v, tag)						     ? 4
-			: sha && commit && !strcmp(commit, sha) && st != RC_REJECTED ? 3
-			: st >= 0 && !rc_state_closed((enum rc_state)st)	     ? 2
-			: st != RC_REJECTED					     ? 1
-										     : 0;
-		if (r > rank || (r == rank && r > 0 && pick >= 0 &&
-				 rc_version_compare(v, PQgetvalue(res, pick, 1)) > 0)) {
-			pick = i;
-			rank = r;
-		}
+		rcs[i].id = db_get_i64(res, i, 0);
+		rcs[i].version = PQgetvalue(res, i, 1);
+		rcs[i].commit = db_get_text_or_null(res, i, 2);
+		rcs[i].state = PQgetvalue(res, i, 3);
 	}
-	int64_t rc_id = pick >= 0 ? rcs_int(res, pick, 0) : 0;
+	int pick = rc_release_pick(tag, sha, rcs, (size_t)n);
+	free(rcs);
+	int64_t rc_id = pick >= 0 ? db_get_i64(res, pick, 0) : 0;
 	char rc_version[200] = "";
 	char commit[48] = "";
 	if (pick >= 0) {
@@ -595,9 +557,9 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 		PQclear(res);
 		return n < 0 ? n : DB_HARD_ERROR;
 	}
-	int64_t release_id = rcs_int(res, 0, 0);
+	int64_t release_id = db_get_i64(res, 0, 0);
 	bool inserted = db_get_bool(res, 0, 1);
-	int64_t linked = rcs_int(res, 0, 2);
+	int64_t linked = db_get_i64(res, 0, 2);
 	PQclear(res);
 	if (inserted) {
 		n = record_event(c, "release.shipped", "shipped_release", release_id, actor,
@@ -613,33 +575,24 @@ static int github_released(struct db_conn *c, const struct config *cfg, int64_t 
 	struct rc_change why = {"released on GitHub", "github", fact, actor, at};
 	enum rc_state from;
 	bool allowed, found;
-	n = rc_transition(c, rc_id, RC_RELEASED, &why, false, &from, &allowed, &found);
+	n = db_rc_transition(c, rc_id, RC_RELEASED, &why, false, &from, &allowed, &found);
 	if (n < 0)
 		return n;
 	/* the other open RCs of the target will not ship now */
-	n = same_target(c, repo_id, version, rc_id, &res);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		int st = rc_state_parse(PQgetvalue(res, i, 2));
-		if (st < 0 || rc_state_closed((enum rc_state)st))
-			continue;
-		int m = supersede(c, rcs_int(res, i, 0), rc_id,
-				  rc_version[0] ? rc_version : version, actor, at);
-		if (m < 0) {
-			PQclear(res);
-			return m;
-		}
-	}
-	PQclear(res);
-	return DB_OK;
+	struct siblings sib;
+	n = same_target(c, repo_id, version, rc_id, &sib);
+	for (size_t i = 0; n >= 0 && i < sib.n; i++)
+		if (rc_state_is_open(sib.v[i].state))
+			n = supersede(c, sib.v[i].id, rc_id, rc_version[0] ? rc_version : version,
+				      actor, at);
+	siblings_free(&sib);
+	return n < 0 ? n : DB_OK;
 }
 
 /* The GitHub facts not applied yet, oldest first. */
 static const char *const pending_facts_sql =
 	"SELECT f.fact, f.kind, f.repository_id, f.name, f.sha,"
-	" " SQL_TS_US("f.at") ", f.release_id, "
-	"f.url"
+	" " SQL_TS_US("f.at") ", f.release_id, f.url"
 	" FROM ("
 	"  SELECT 'tag:' || t.repository_id || ':' || t.name AS fact, 'tag' AS kind,"
 	"   t.repository_id, t.name, t.sha, t.created_at AS at, NULL::bigint AS release_id,"
@@ -682,127 +635,49 @@ static const char *const pending_facts_sql =
 	" AND NOT EXISTS (SELECT 1 FROM rc_facts_applied a WHERE a.fact = f.fact)"
 	" ORDER BY f.at, f.fact LIMIT 500";
 
-static int apply_fact(struct db_conn *c, const struct config *cfg, const PGresult *res, int i,
-		      const char *actor)
-{
-	const char *kind = PQgetvalue(res, i, 1);
-	int64_t repo_id = rcs_int(res, i, 2);
-	const char *name = PQgetvalue(res, i, 3);
-	const char *sha = rcs_str(res, i, 4);
-	const char *at = PQgetvalue(res, i, 5);
-	int64_t release_id = rcs_int(res, i, 6);
-	const char *url = rcs_str(res, i, 7);
-	char fact[400];
-	struct rc_cut cut = {0};
-	cut.repository_id = repo_id;
-	cut.version = name;
-	cut.commit = sha;
-	cut.at = at;
-	cut.actor = actor;
-	cut.fact = fact;
-	int64_t rc_id;
-	enum rc_cut_outcome outcome;
-	char why[200];
-	if (!strcmp(kind, "tag") || !strcmp(kind, "tag-sha")) {
-		snprintf(fact, sizeof fact,
-			 !strcmp(kind, "tag") ? "tag %.300s created"
-					      : "tag %.300s points at its commit",
-			 name);
-		cut.source = RC_SOURCE_TAG;
-		cut.tag_name = name;
-		return rc_cut(c, cfg, &cut, &rc_id, &outcome, why, sizeof why);
-	}
-	if (!strcmp(kind, "prerelease")) {
-		snprintf(fact, sizeof fact, "pre-release %.300s published", name);
-		cut.source = RC_SOURCE_PRERELEASE;
-		cut.prerelease_id = release_id;
-		cut.html_url = url;
-		return rc_cut(c, cfg, &cut, &rc_id, &outcome, why, sizeof why);
-	}
-	if (!strcmp(kind, "release")) {
-		snprintf(fact, sizeof fact, "release %.300s published", name);
-		return github_released(c, cfg, repo_id, name, sha, release_id, url, fact, actor,
-				       at);
-	}
-	if (!strcmp(kind, "tag-deleted")) {
-		snprintf(fact, sizeof fact, "tag %.300s deleted", name);
-		return github_source_gone(c, repo_id, name, 0, fact, actor, at);
-	}
-	if (!strcmp(kind, "prerelease-deleted")) {
-		snprintf(fact, sizeof fact, "pre-release %.300s deleted", name);
-		return github_source_gone(c, repo_id, name, release_id, fact, actor, at);
-	}
-	return DB_OK;
-}
 
-int rc_sync(struct db_conn *c, const struct config *cfg, int64_t repo_id, const char *actor)
+int db_rc_facts_pending(struct db_conn *c, int64_t repo_id, struct db_rc_facts *out)
 {
+	memset(out, 0, sizeof *out);
 	struct rcs_idbuf rb;
 	const char *p[1] = {repo_id ? rcs_id(&rb, repo_id) : NULL};
-	PGresult *res = NULL;
-	int n = db_query(c, pending_facts_sql, 1, p, &res);
-	PQclear(res);
-	if (n <= 0)
-		return n;
-	/* one folder at a time; then look again (another may have done it) */
-	n = db_query(c, "SELECT pg_advisory_xact_lock(" RC_LOCK_SYNC ", 0)", 0, NULL, NULL);
+	int n = db_query(c, pending_facts_sql, 1, p, &out->res);
 	if (n < 0)
 		return n;
-	res = NULL;
-	n = db_query(c, pending_facts_sql, 1, p, &res);
-	if (n < 0)
-		return n;
-	const char *who = actor && *actor ? actor : "github";
+	out->v = xcalloc((size_t)n + 1, sizeof *out->v);
+	out->n = (size_t)n;
 	for (int i = 0; i < n; i++) {
-		int m = apply_fact(c, cfg, res, i, who);
-		if (m >= 0) {
-			const char *fp[1] = {PQgetvalue(res, i, 0)};
-			m = db_query(c,
-				     "INSERT INTO rc_facts_applied (fact) VALUES ($1)"
-				     " ON CONFLICT DO NOTHING",
-				     1, fp, NULL);
-		}
-		if (m < 0) {
-			PQclear(res);
-			return m;
-		}
+		struct db_rc_fact *f = &out->v[i];
+		f->fact = PQgetvalue(out->res, i, 0);
+		f->kind = PQgetvalue(out->res, i, 1);
+		f->repository_id = db_get_i64(out->res, i, 2);
+		f->name = PQgetvalue(out->res, i, 3);
+		f->sha = db_get_text_or_null(out->res, i, 4);
+		f->at = PQgetvalue(out->res, i, 5);
+		f->release_id = db_get_i64(out->res, i, 6);
+		f->url = db_get_text_or_null(out->res, i, 7);
 	}
-	PQclear(res);
-	return DB_OK;
+	return n;
 }
 
-struct settle_ctx {
-	const struct config *cfg;
-};
-
-static int settle_tx(struct db_conn *c, void *arg)
+void db_rc_facts_free(struct db_rc_facts *f)
 {
-	struct settle_ctx *x = arg;
-	return rc_sync(c, x->cfg, 0, "github");
+	free(f->v);
+	PQclear(f->res);
+	memset(f, 0, sizeof *f);
 }
 
-void rc_settle(struct db_conn *c, const struct config *cfg)
+int db_rc_sync_lock(struct db_conn *c)
 {
-	/* the staging gate reads deployments: GitHub's are folded into them
-	 * first, as for every other read of deployments */
-	if (deployments_settle(c) < 0)
-		log_msg(LOG_WARN, "release candidates: could not bring deployments up to date: %s",
-			db_last_error(c));
-	struct settle_ctx x = {cfg};
-	if (db_transaction(c, settle_tx, &x) < 0)
-		log_msg(LOG_WARN, "release candidates: could not fold GitHub facts: %s",
-			db_last_error(c));
+	int n = db_query(c, "SELECT pg_advisory_xact_lock(" RC_LOCK_SYNC ", 0)", 0, NULL, NULL);
+	return n < 0 ? n : DB_OK;
 }
 
-int rc_on_github_event(struct webhook_ctx *ctx)
+int db_rc_fact_applied(struct db_conn *c, const char *fact)
 {
-	static const char *const events[] = {"push", "create", "delete", "release"};
-	bool wanted = false;
-	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
-		if (ctx->d && ctx->d->event && !strcmp(ctx->d->event, events[i]))
-			wanted = true;
-	if (!wanted || ctx->repo_id == 0)
-		return WH_OK;
-	int n = rc_sync(ctx->db, ctx->cfg, ctx->repo_id, ctx->actor);
-	return n < 0 ? n : WH_OK;
+	const char *fp[1] = {fact};
+	return db_query(c,
+			"INSERT INTO rc_facts_applied (fact) VALUES ($1)"
+			" ON CONFLICT DO NOTHING",
+			1, fp, NULL);
 }
