@@ -39,7 +39,7 @@ static void reply_feedback(struct http_request *r, struct db_conn *c, int64_t id
 	json_t *o = NULL;
 	int n = db_feedback_get(c, id, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the feedback");
+		http_reply_db_failure(r, "could not read the feedback");
 		return;
 	}
 	if (n == 0) {
@@ -61,7 +61,7 @@ void api_feedback_list(struct http_request *r)
 	int64_t rc_id = http_param_int(r, "id", 0);
 	int n = db_rc_exists(c, rc_id);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
+		http_reply_db_failure(r, "could not list the feedback");
 		return;
 	}
 	if (n == 0) {
@@ -75,7 +75,7 @@ void api_feedback_list(struct http_request *r)
 			     http_param(r, "team"), pg.has_cursor ? pg.before_id : INT64_MAX,
 			     pg.limit, &items, &last_id);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the feedback");
+		http_reply_db_failure(r, "could not list the feedback");
 		return;
 	}
 	char *next = n > pg.limit ? api_cursor_make(last_id, NULL) : NULL;
@@ -244,7 +244,7 @@ void api_feedback_create(struct http_request *r)
 		return;
 	}
 	if (db_transaction(c, create_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not store the feedback");
+		http_reply_db_failure(r, "could not store the feedback");
 		return;
 	}
 	if (!x.found) {
@@ -352,7 +352,7 @@ void api_feedback_update(struct http_request *r)
 	if (!c)
 		return;
 	if (db_transaction(c, update_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not change the feedback");
+		http_reply_db_failure(r, "could not change the feedback");
 		return;
 	}
 	if (!x.found) {

@@ -60,7 +60,7 @@ void api_rc_list(struct http_request *r)
 			    http_param(r, "target"), pg.has_cursor ? pg.before_id : INT64_MAX,
 			    pg.limit, &items, &last_id);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list release candidates");
+		http_reply_db_failure(r, "could not list release candidates");
 		return;
 	}
 	char *next = n > pg.limit ? api_cursor_make(last_id, NULL) : NULL;
@@ -73,7 +73,7 @@ static void reply_rc(struct http_request *r, struct db_conn *c, int64_t id, unsi
 	json_t *o = NULL;
 	int n = db_rc_json(c, id, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+		http_reply_db_failure(r,
 				   "could not read the release candidate");
 		return;
 	}
@@ -167,7 +167,7 @@ void api_rc_create(struct http_request *r)
 	int n = db_transaction(c, create_tx, &x);
 	free((void *)digests);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+		http_reply_db_failure(r,
 				   "could not store the release candidate");
 		return;
 	}
@@ -213,7 +213,7 @@ void api_rc_update(struct http_request *r)
 	x.why.actor = r->who.subject[0] ? r->who.subject : "api";
 	x.why.at = now;
 	if (db_transaction(c, update_tx, &x) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+		http_reply_db_failure(r,
 				   "could not change the release candidate");
 		return;
 	}
@@ -245,7 +245,7 @@ void api_rc_readiness(struct http_request *r)
 	int64_t id = path_id(r);
 	int n = db_rc_readiness(c, r->app->cfg, id, clock_now_us(), &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not evaluate the readiness");
+		http_reply_db_failure(r, "could not evaluate the readiness");
 		return;
 	}
 	if (!o) {
@@ -267,7 +267,7 @@ static json_t *changes_or_reply(struct http_request *r)
 	int64_t id = path_id(r);
 	int n = db_rc_changes(c, id, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list the changes");
+		http_reply_db_failure(r, "could not list the changes");
 		return NULL;
 	}
 	if (!o)

@@ -45,7 +45,7 @@ void api_releases_list(struct http_request *r)
 				 pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit, &items, &days,
 				 &last);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list releases");
+		http_reply_db_failure(r, "could not list releases");
 		return;
 	}
 	size_t i;
@@ -69,7 +69,7 @@ void api_releases_get(struct http_request *r)
 	char day[16];
 	int n = db_release_get(c, id, &o, day, sizeof day);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the release");
+		http_reply_db_failure(r, "could not read the release");
 		return;
 	}
 	if (n == 0) {

@@ -126,5 +126,5 @@ void api_train_get(struct http_request *r)
 db_error_o:
 	json_decref(o);
 db_error:
-	http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the release train");
+	http_reply_db_failure(r, "could not read the release train");
 }
