@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "db/notifications.h"
-#include "notify/notify_internal.h"
+#include "shiplog/notify_kinds.h"
 
 /* A release candidate's id as a parameter. */
 struct id_text {

@@ -21,7 +21,6 @@
 
 #define NOTIFY_BATCH	   16
 #define NOTIFY_MAX_HEADERS 10
-#define GITHUB_STATUS_SINK "github_status"
 
 /* One claimed message, its request and its outcome. */
 struct notify_msg {
