@@ -7,7 +7,8 @@
  * holds and returns what db_query returns — rows found or stored (>= 0),
  * or a negative enum db_status (logged with its SQLSTATE; db_last_error
  * says more).  Nothing is handed over to free but what a batch holds
- * (db_delivery_batch_free).
+ * (db_delivery_batch_free), and what the audit trail's functions hand out
+ * through out-parameters (set only on success).
  */
 #ifndef SHIPLOG_DB_DELIVERIES_H
 #define SHIPLOG_DB_DELIVERIES_H
@@ -57,5 +58,30 @@ int db_delivery_batch_insert(struct db_conn *c, struct db_delivery_batch *b,
 /* How many deliveries wait to be applied (status "received"): 1 and
  * *count, or a failure. */
 int db_deliveries_backlog(struct db_conn *c, long *count);
+
+/* ---- the audit trail (api/deliveries.c) ---- */
+
+/* Deliveries newest first with id < before_id, at most `limit`, filtered
+ * by source, event and status (each NULL: any): *rows an array of
+ * Delivery objects (without headers and body). */
+int db_deliveries_list(struct db_conn *c, const char *source, const char *event,
+		       const char *status, int64_t before_id, int limit, json_t **rows);
+
+/* A stored body. */
+struct db_delivery_body {
+	bool stored;	     /* false: not kept (a duplicate, rejected, pruned) */
+	unsigned char *data; /* the bytes (free); NULL when stored but unreadable */
+	size_t len;
+};
+
+/* Delivery `id`: 1, *delivery (a Delivery object with its "headers") and
+ * *body, or 0: none. */
+int db_delivery_get(struct db_conn *c, int64_t id, json_t **delivery,
+		    struct db_delivery_body *body);
+
+/* Every attempt with source's delivery id, oldest first: *rows an array of
+ * {id, status, received_at, error}. */
+int db_delivery_attempts(struct db_conn *c, const char *source, const char *delivery_id,
+			 json_t **rows);
 
 #endif
