@@ -1,7 +1,7 @@
 /*
  * notify/outbox.c — the outbox in the database: the copy of the configured
- * sinks the trigger reads, claiming due messages, recording attempts.
- * See shiplog/notify.h.
+ * sinks the trigger reads, claiming due messages, recording attempts (the
+ * statements are in db/notifications.c).  See shiplog/notify.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
