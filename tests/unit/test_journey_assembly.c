@@ -28,14 +28,11 @@ static char *dup(const char *s)
 /* A copy on the heap of a test's array of facts, to free as the db layer's. */
 static void *on_heap(const void *p, size_t size)
 {
-	void *h = malloc(size);
+	void *h = malloc(size + 1);
 	assert_non_null(h);
 	memcpy(h, p, size);
 	return h;
 }
-
-#define FREE_CI(a)   journey_ci_attempts_free(on_heap(a, sizeof a), sizeof a / sizeof a[0])
-#define FREE_ENVS(a) journey_envs_free(on_heap(a, sizeof a), sizeof a / sizeof a[0])
 
 static json_t *pr_open(void)
 {
@@ -347,18 +344,57 @@ static void steps_are_put_in_the_order_they_happened(void **state)
 
 /* ---- the whole journey ---- */
 
+/* The facts of one journey, owned as the db layer hands them out, and the
+ * answer assembled from them. */
+struct trip {
+	json_t *pr;
+	struct journey_ci_attempt ci[4];
+	size_t n_ci;
+	struct journey_main main;
+	bool has_main;
+	struct journey_env envs[4];
+	size_t n_envs;
+	struct release_part rel; /* none for a PR closed without merging */
+	json_t *out;
+};
+
+static const json_t *assemble(struct trip *t)
+{
+	struct journey_facts f = {.pr = t->pr,
+				  .ci = t->ci,
+				  .n_ci = t->n_ci,
+				  .main = t->has_main ? &t->main : NULL,
+				  .envs = t->envs,
+				  .n_envs = t->n_envs,
+				  .release_steps = t->rel.steps,
+				  .also_in = t->rel.also_in};
+	t->out = journey_assemble(&f);
+	return t->out;
+}
+
+static void trip_free(struct trip *t)
+{
+	json_decref(t->out);
+	release_part_free(&t->rel);
+	journey_ci_attempts_free(on_heap(t->ci, t->n_ci * sizeof t->ci[0]), t->n_ci);
+	journey_envs_free(on_heap(t->envs, t->n_envs * sizeof t->envs[0]), t->n_envs);
+	journey_main_clear(&t->main);
+	json_decref(t->pr);
+}
+
+static struct release_part nothing_released(void)
+{
+	return release_part(NULL, NULL, NULL, NULL, NULL, 0);
+}
+
 static void an_open_pull_request_has_the_whole_road_ahead(void **state)
 {
 	(void)state;
-	json_t *pr = pr_open();
-	struct journey_env envs[] = {env("staging", "staging", NULL)};
-	struct release_part rel = release_part(NULL, NULL, NULL, NULL, NULL, 0);
-	struct journey_facts f = {.pr = pr,
-				  .envs = envs,
-				  .n_envs = 1,
-				  .release_steps = rel.steps,
-				  .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = {.pr = pr_open(),
+			 .envs = {env("staging", "staging", NULL)},
+			 .n_envs = 1,
+			 .rel = nothing_released()};
+	const json_t *out = assemble(&t);
 	assert_string_equal(names(out), "opened,ci,merged,main_pipeline,e2e,deployed:staging,"
 					"in_rc,feedback,released");
 	assert_string_equal(field(step(out, "ci"), "title"), "CI on the pull request");
@@ -375,20 +411,16 @@ static void an_open_pull_request_has_the_whole_road_ahead(void **state)
 	assert_string_equal(field(summary, "repository"), "acme/shop");
 	assert_int_equal(json_integer_value(json_object_get(summary, "number")), 7);
 	assert_true(json_is_false(json_object_get(summary, "merged")));
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_ENVS(envs);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void a_pull_request_closed_without_merging_ends_there(void **state)
 {
 	(void)state;
-	json_t *pr = pr_closed_unmerged();
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "success", "2026-03-02T09:10:00Z")};
-	struct journey_facts f = {.pr = pr, .ci = ci, .n_ci = 1};
-	json_t *out = journey_assemble(&f);
+	struct trip t = {.pr = pr_closed_unmerged(),
+			 .ci = {ci_attempt(5, 1, "completed", "success", "2026-03-02T09:10:00Z")},
+			 .n_ci = 1};
+	const json_t *out = assemble(&t);
 	assert_string_equal(names(out), "opened,ci,merged");
 	const json_t *m = step(out, "merged");
 	assert_string_equal(field(m, "title"), "Closed without merging");
@@ -398,22 +430,18 @@ static void a_pull_request_closed_without_merging_ends_there(void **state)
 	const json_t *also = json_object_get(out, "also_in");
 	assert_int_equal(json_array_size(json_object_get(also, "release_candidates")), 0);
 	assert_int_equal(json_array_size(json_object_get(also, "releases")), 0);
-	json_decref(out);
-	FREE_CI(ci);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void ci_attempts_are_steps_and_a_rerun_speaks_for_the_change(void **state)
 {
 	(void)state;
-	json_t *pr = pr_open();
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "failure", "2026-03-02T09:06:00Z"),
-		ci_attempt(5, 2, "completed", "success", "2026-03-02T09:11:00Z")};
-	struct release_part rel = release_part(NULL, NULL, NULL, NULL, NULL, 0);
-	struct journey_facts f = {
-		.pr = pr, .ci = ci, .n_ci = 2, .release_steps = rel.steps, .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = {.pr = pr_open(),
+			 .ci = {ci_attempt(5, 1, "completed", "failure", "2026-03-02T09:06:00Z"),
+				ci_attempt(5, 2, "completed", "success", "2026-03-02T09:11:00Z")},
+			 .n_ci = 2,
+			 .rel = nothing_released()};
+	const json_t *out = assemble(&t);
 	const json_t *steps = steps_of(out);
 	const json_t *first = json_array_get(steps, 1), *second = json_array_get(steps, 2);
 	assert_string_equal(field(first, "title"), "run tests");
@@ -428,10 +456,7 @@ static void ci_attempts_are_steps_and_a_rerun_speaks_for_the_change(void **state
 	assert_string_equal(field(d, "conclusion"), "success");
 	assert_true(json_is_null(json_object_get(d, "sha")));
 	assert_string_equal(field(out, "current_step"), "merged");
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_CI(ci);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 /* The main pipeline of a merged change with `runs` runs, `running` of them
@@ -450,24 +475,30 @@ static struct journey_main main_of(long runs, long running, long failing, long e
 				     .e2e_completed_at = dup("2026-03-02T10:30:00Z")};
 }
 
+/* A PR merged at 10:00 whose CI passed at 09:11, with this main pipeline. */
+static struct trip merged_trip(struct journey_main m, struct release_part rel)
+{
+	return (struct trip){
+		.pr = pr_merged(12, false),
+		.ci = {ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")},
+		.n_ci = 1,
+		.main = m,
+		.has_main = true,
+		.rel = rel};
+}
+
 /* The main pipeline's and e2e's statuses, and their times. */
 static void main_statuses(struct journey_main m, const char *main_status, const char *e2e_status,
 			  bool main_at, bool e2e_at)
 {
-	json_t *pr = pr_merged(12, false);
-	struct release_part rel = release_part(NULL, NULL, NULL, NULL, NULL, 0);
-	struct journey_facts f = {
-		.pr = pr, .main = &m, .release_steps = rel.steps, .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = merged_trip(m, nothing_released());
+	const json_t *out = assemble(&t);
 	assert_string_equal(status_of(out, "main_pipeline"), main_status);
 	assert_string_equal(status_of(out, "e2e"), e2e_status);
 	assert_int_equal(json_is_string(json_object_get(step(out, "main_pipeline"), "at")),
 			 main_at);
 	assert_int_equal(json_is_string(json_object_get(step(out, "e2e"), "at")), e2e_at);
-	json_decref(out);
-	release_part_free(&rel);
-	journey_main_clear(&m);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void the_main_pipeline_and_e2e_follow_their_runs_and_jobs(void **state)
@@ -487,25 +518,15 @@ static void the_main_pipeline_and_e2e_follow_their_runs_and_jobs(void **state)
 static void a_merged_change_is_deployed_then_in_an_rc_never_released(void **state)
 {
 	(void)state;
-	json_t *pr = pr_merged(12, false);
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")};
-	struct journey_main m = main_of(1, 0, 0, 1, 0, 0);
-	m.runs_json = json_pack("[{s:i}]", "run_id", 6);
-	struct journey_env envs[] = {env("dev", "development", "2026-03-02T10:40:00Z"),
-				     env("staging", "staging", "2026-03-03T16:00:00Z")};
 	/* cut on the 3rd, feedback, never released */
-	struct release_part rel = release_part("2026-03-03T09:00:00Z", "v2.0.0-rc.1",
-					       "2026-03-03T15:00:00Z", NULL, NULL, 0);
-	struct journey_facts f = {.pr = pr,
-				  .ci = ci,
-				  .n_ci = 1,
-				  .main = &m,
-				  .envs = envs,
-				  .n_envs = 2,
-				  .release_steps = rel.steps,
-				  .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = merged_trip(main_of(1, 0, 0, 1, 0, 0),
+				    release_part("2026-03-03T09:00:00Z", "v2.0.0-rc.1",
+						 "2026-03-03T15:00:00Z", NULL, NULL, 0));
+	t.main.runs_json = json_pack("[{s:i}]", "run_id", 6);
+	t.envs[0] = env("dev", "development", "2026-03-02T10:40:00Z");
+	t.envs[1] = env("staging", "staging", "2026-03-03T16:00:00Z");
+	t.n_envs = 2;
+	const json_t *out = assemble(&t);
 	/* in time order: the e2e stage ends before the pipeline, staging had it
 	 * after the RC's feedback; released, not reached, stays right after
 	 * feedback, the step before it on the road */
@@ -519,14 +540,9 @@ static void a_merged_change_is_deployed_then_in_an_rc_never_released(void **stat
 	assert_string_equal(field(d, "tier"), "staging");
 	assert_int_equal(json_integer_value(json_object_get(d, "deployment_id")), 31);
 	assert_string_equal(field(d, "revision"), "main@sha1:2222222");
-	assert_int_equal(
-		json_integer_value(json_object_get(
-			json_array_get(json_object_get(json_object_get(step(out, "main_pipeline"),
-								       "detail"),
-						       "runs"),
-				       0),
-			"run_id")),
-		6);
+	const json_t *runs =
+		json_object_get(json_object_get(step(out, "main_pipeline"), "detail"), "runs");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(runs, 0), "run_id")), 6);
 	assert_string_equal(field(step(out, "merged"), "title"), "Merged");
 	assert_string_equal(
 		field(json_object_get(step(out, "merged"), "detail"), "merge_commit_sha"),
@@ -536,32 +552,16 @@ static void a_merged_change_is_deployed_then_in_an_rc_never_released(void **stat
 	/* everything before is done: it waits to be released */
 	assert_string_equal(field(out, "current_step"), "released");
 	assert_int_equal(since(out, "feedback"), 6 * 3600);
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_CI(ci);
-	FREE_ENVS(envs);
-	journey_main_clear(&m);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void a_change_in_no_rc_yet_waits_for_one(void **state)
 {
 	(void)state;
-	json_t *pr = pr_merged(12, false);
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")};
-	struct journey_main m = main_of(1, 0, 0, 1, 0, 0);
-	struct journey_env envs[] = {env("staging", "staging", "2026-03-02T10:45:00Z")};
-	struct release_part rel = release_part(NULL, NULL, NULL, NULL, NULL, 0);
-	struct journey_facts f = {.pr = pr,
-				  .ci = ci,
-				  .n_ci = 1,
-				  .main = &m,
-				  .envs = envs,
-				  .n_envs = 1,
-				  .release_steps = rel.steps,
-				  .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = merged_trip(main_of(1, 0, 0, 1, 0, 0), nothing_released());
+	t.envs[0] = env("staging", "staging", "2026-03-02T10:45:00Z");
+	t.n_envs = 1;
+	const json_t *out = assemble(&t);
 	/* on staging, in no release candidate yet: the release steps wait, last */
 	assert_string_equal(names(out), "opened,ci,merged,e2e,main_pipeline,deployed:staging,in_rc,"
 					"feedback,released");
@@ -570,31 +570,17 @@ static void a_change_in_no_rc_yet_waits_for_one(void **state)
 	assert_true(json_is_null(json_object_get(step(out, "in_rc"), "at")));
 	assert_true(json_is_null(json_object_get(step(out, "released"), "since_previous_seconds")));
 	assert_string_equal(field(out, "current_step"), "in_rc");
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_CI(ci);
-	FREE_ENVS(envs);
-	journey_main_clear(&m);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void the_release_that_shipped_it_and_also_in(void **state)
 {
 	(void)state;
-	json_t *pr = pr_merged(12, false);
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")};
-	struct journey_main m = main_of(1, 0, 0, 1, 0, 0);
-	struct release_part rel =
-		release_part("2026-04-02T09:00:00Z", "v2.0.0-rc.1", "2026-04-02T15:00:00Z",
-			     "2026-04-04T10:00:00Z", "v2.0.0", 1);
-	struct journey_facts f = {.pr = pr,
-				  .ci = ci,
-				  .n_ci = 1,
-				  .main = &m,
-				  .release_steps = rel.steps,
-				  .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = merged_trip(main_of(1, 0, 0, 1, 0, 0),
+				    release_part("2026-04-02T09:00:00Z", "v2.0.0-rc.1",
+						 "2026-04-02T15:00:00Z", "2026-04-04T10:00:00Z",
+						 "v2.0.0", 1));
+	const json_t *out = assemble(&t);
 	assert_string_equal(names(out),
 			    "opened,ci,merged,e2e,main_pipeline,in_rc,feedback,released");
 	const json_t *released = step(out, "released");
@@ -604,43 +590,29 @@ static void the_release_that_shipped_it_and_also_in(void **state)
 	assert_string_equal(field(out, "current_step"), "released");
 	/* the later candidate that merely contains it: also_in, as given */
 	const json_t *also = json_object_get(out, "also_in");
-	assert_true(json_equal(also, rel.also_in));
-	assert_ptr_not_equal(also, rel.also_in);
+	assert_true(json_equal(also, t.rel.also_in));
+	assert_ptr_not_equal(also, t.rel.also_in);
 	assert_int_equal(json_array_size(json_object_get(also, "release_candidates")), 1);
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_CI(ci);
-	journey_main_clear(&m);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 static void a_merge_not_on_the_default_branch_yet_has_no_pipeline_facts(void **state)
 {
 	(void)state;
-	json_t *pr = pr_merged(-1, false);
-	struct journey_ci_attempt ci[] = {
-		ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")};
-	struct journey_env envs[] = {env("staging", "staging", NULL)};
-	struct release_part rel = release_part(NULL, NULL, NULL, NULL, NULL, 0);
-	struct journey_facts f = {.pr = pr,
-				  .ci = ci,
-				  .n_ci = 1,
-				  .envs = envs,
-				  .n_envs = 1,
-				  .release_steps = rel.steps,
-				  .also_in = rel.also_in};
-	json_t *out = journey_assemble(&f);
+	struct trip t = {.pr = pr_merged(-1, false),
+			 .ci = {ci_attempt(5, 1, "completed", "success", "2026-03-02T09:11:00Z")},
+			 .n_ci = 1,
+			 .envs = {env("staging", "staging", NULL)},
+			 .n_envs = 1,
+			 .rel = nothing_released()};
+	const json_t *out = assemble(&t);
 	assert_string_equal(names(out), "opened,ci,merged,main_pipeline,e2e,deployed:staging,"
 					"in_rc,feedback,released");
 	assert_string_equal(status_of(out, "merged"), "done");
 	assert_string_equal(status_of(out, "main_pipeline"), "pending");
 	assert_string_equal(status_of(out, "e2e"), "pending");
 	assert_string_equal(field(out, "current_step"), "main_pipeline");
-	json_decref(out);
-	release_part_free(&rel);
-	FREE_CI(ci);
-	FREE_ENVS(envs);
-	json_decref(pr);
+	trip_free(&t);
 }
 
 int main(void)
