@@ -79,13 +79,29 @@ int db_journey_ci_attempts(struct db_conn *c, const int64_t *run_ids, size_t n_i
 	return n;
 }
 
+/* $1 repository, $2 branch, $3 the merge commit's seq: where the road after
+ * the merge starts. */
+struct road {
+	char repo[24], seq[24];
+	const char *p[3];
+};
+
+static const char *const *road_params(struct road *r, int64_t repo_id, const char *branch,
+				      int64_t merge_seq)
+{
+	snprintf(r->repo, sizeof r->repo, "%lld", (long long)repo_id);
+	snprintf(r->seq, sizeof r->seq, "%lld", (long long)merge_seq);
+	r->p[0] = r->repo;
+	r->p[1] = branch;
+	r->p[2] = r->seq;
+	return r->p;
+}
+
 int db_journey_main(struct db_conn *c, int64_t repo_id, const char *branch, int64_t merge_seq,
 		    struct journey_main *out)
 {
-	char repo[24], seq[24];
-	snprintf(repo, sizeof repo, "%lld", (long long)repo_id);
-	snprintf(seq, sizeof seq, "%lld", (long long)merge_seq);
-	const char *p[3] = {repo, branch, seq};
+	struct road road;
+	const char *const *p = road_params(&road, repo_id, branch, merge_seq);
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
@@ -153,10 +169,8 @@ int db_journey_main(struct db_conn *c, int64_t repo_id, const char *branch, int6
 int db_journey_envs(struct db_conn *c, int64_t repo_id, const char *branch, int64_t merge_seq,
 		    struct journey_env **out)
 {
-	char repo[24], seq[24];
-	snprintf(repo, sizeof repo, "%lld", (long long)repo_id);
-	snprintf(seq, sizeof seq, "%lld", (long long)merge_seq);
-	const char *p[3] = {repo, branch, seq};
+	struct road road;
+	const char *const *p = road_params(&road, repo_id, branch, merge_seq);
 	PGresult *res = NULL;
 	int n = db_query(
 		c,
