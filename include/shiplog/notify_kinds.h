@@ -17,6 +17,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* The sink, sink type and kind of the readiness watcher's GitHub commit
+ * statuses (server/notify/readiness.c): not a configured sink, and not an
+ * event a sink may subscribe to. */
+#define GITHUB_STATUS_SINK "github_status"
+
 struct notify_kind {
 	const char *name; /* "rc.cut": the outbox's kind, a sink's event */
 	/* One line saying what happened (new string), from the message's data;

@@ -8,6 +8,7 @@
 
 #include "db/deliveries.h"
 #include "db/result.h"
+#include "db/sql_time.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
 #include "shiplog/xalloc.h"
@@ -355,4 +356,111 @@ void db_stored_deliveries_free(struct db_stored_deliveries *s)
 	free(s->v);
 	PQclear(s->res);
 	memset(s, 0, sizeof *s);
+}
+
+
+/* ---- the audit trail ---- */
+
+#define DELIVERY_COLUMNS                                                                        \
+	"id, source, event, action, delivery_id, hook_id, repository, "                         \
+	SQL_TS_US("received_at") ", "                                                           \
+	"body_size, encode(body_sha256, 'hex'), signature, status, error, "                     \
+	SQL_TS_US("processed_at") ", "                                                          \
+	"replay_of, body IS NOT NULL"
+
+static json_t *delivery_json(PGresult *res, int i)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:s, s:s, s:o, s:o}",
+			      "id", (json_int_t)db_get_i64(res, i, 0),
+			      "source", PQgetvalue(res, i, 1), "event", PQgetvalue(res, i, 2),
+			      "action", PQgetvalue(res, i, 3), "delivery_id", PQgetvalue(res, i, 4),
+			      "hook_id", db_get_json_text(res, i, 5), "repository",
+			      db_get_json_text(res, i, 6), "received_at", PQgetvalue(res, i, 7),
+			      "body_size", (json_int_t)db_get_i64(res, i, 8),
+			      "body_sha256", PQgetvalue(res, i, 9), "signature",
+			      PQgetvalue(res, i, 10), "status", PQgetvalue(res, i, 11), "error",
+			      db_get_json_text(res, i, 12), "processed_at", db_get_json_text(res, i, 13));
+	json_object_set_new(o, "replay_of",
+			    db_get_json_int(res, i, 14));
+	json_object_set_new(o, "body_stored", json_boolean(db_get_bool(res, i, 15)));
+	return o;
+}
+
+int db_deliveries_list(struct db_conn *c, const char *source, const char *event,
+		       const char *status, int64_t before_id, int limit, json_t **rows)
+{
+	char before[24], lim[16];
+	snprintf(before, sizeof before, "%lld", (long long)before_id);
+	snprintf(lim, sizeof lim, "%d", limit);
+	const char *p[5] = {source, event, status, before, lim};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT " DELIVERY_COLUMNS " FROM deliveries "
+			 "WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR event = $2) "
+			 "AND ($3::text IS NULL OR status = $3) AND id < $4 "
+			 "ORDER BY id DESC LIMIT $5",
+			 5, p, &res);
+	if (n >= 0) {
+		*rows = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(*rows, delivery_json(res, i));
+	}
+	PQclear(res);
+	return n;
+}
+
+int db_delivery_get(struct db_conn *c, int64_t id, json_t **delivery,
+		    struct db_delivery_body *body)
+{
+	char idt[24];
+	snprintf(idt, sizeof idt, "%lld", (long long)id);
+	const char *p[1] = {idt};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT " DELIVERY_COLUMNS ", headers::text, body FROM deliveries WHERE id = $1",
+			 1, p, &res);
+	if (n > 0) {
+		json_t *o = delivery_json(res, 0);
+		json_t *headers = json_loads(PQgetvalue(res, 0, 16), 0, NULL);
+		json_object_set_new(o, "headers", headers ? headers : json_object());
+		memset(body, 0, sizeof *body);
+		body->stored = !PQgetisnull(res, 0, 17);
+		if (body->stored) {
+			size_t len = 0;
+			unsigned char *raw =
+				PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 17), &len);
+			if (raw) {
+				body->data = xmalloc(len + 1);
+				memcpy(body->data, raw, len);
+				body->len = len;
+			}
+			PQfreemem(raw);
+		}
+		*delivery = o;
+	}
+	PQclear(res);
+	return n;
+}
+
+int db_delivery_attempts(struct db_conn *c, const char *source, const char *delivery_id,
+			 json_t **rows)
+{
+	const char *p[2] = {source, delivery_id};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT id, status, " SQL_TS_US("received_at") ", error FROM deliveries "
+			 "WHERE source = $1 AND delivery_id = $2 ORDER BY id",
+			 2, p, &res);
+	if (n >= 0) {
+		*rows = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(
+				*rows, json_pack("{s:I, s:s, s:s, s:o}", "id",
+						 (json_int_t)db_get_i64(res, i, 0), "status",
+						 PQgetvalue(res, i, 1), "received_at",
+						 PQgetvalue(res, i, 2), "error",
+						 db_get_json_text(res, i, 3)));
+	}
+	PQclear(res);
+	return n;
 }

@@ -1,13 +1,15 @@
 /*
  * db/deliveries.h — the statements of stored webhook deliveries (table
- * deliveries) for the queued mode's group commit and its appliers
- * (webhooks/queue.c).
+ * deliveries): storing and processing one (webhooks/ingest.c), the queued
+ * mode's group commit and its appliers (webhooks/queue.c), and the audit
+ * trail (api/deliveries.c).
  *
  * Contract: every function that takes a connection runs on one the caller
  * holds and returns what db_query returns — rows found or stored (>= 0),
  * or a negative enum db_status (logged with its SQLSTATE; db_last_error
  * says more).  Nothing is handed over to free but what a batch holds
- * (db_delivery_batch_free).
+ * (db_delivery_batch_free), and what the audit trail's functions hand out
+ * through out-parameters (set only on success).
  */
 #ifndef SHIPLOG_DB_DELIVERIES_H
 #define SHIPLOG_DB_DELIVERIES_H
@@ -157,5 +159,30 @@ unsigned char *db_stored_delivery_body(const struct db_stored_deliveries *s, siz
 				       size_t *len);
 void db_stored_body_free(unsigned char *body);
 void db_stored_deliveries_free(struct db_stored_deliveries *s);
+
+/* ---- the audit trail (api/deliveries.c) ---- */
+
+/* Deliveries newest first with id < before_id, at most `limit`, filtered
+ * by source, event and status (each NULL: any): *rows an array of
+ * Delivery objects (without headers and body). */
+int db_deliveries_list(struct db_conn *c, const char *source, const char *event,
+		       const char *status, int64_t before_id, int limit, json_t **rows);
+
+/* A stored body. */
+struct db_delivery_body {
+	bool stored;	     /* false: not kept (a duplicate, rejected, pruned) */
+	unsigned char *data; /* the bytes (free); NULL when stored but unreadable */
+	size_t len;
+};
+
+/* Delivery `id`: 1, *delivery (a Delivery object with its "headers") and
+ * *body, or 0: none. */
+int db_delivery_get(struct db_conn *c, int64_t id, json_t **delivery,
+		    struct db_delivery_body *body);
+
+/* Every attempt with source's delivery id, oldest first: *rows an array of
+ * {id, status, received_at, error}. */
+int db_delivery_attempts(struct db_conn *c, const char *source, const char *delivery_id,
+			 json_t **rows);
 
 #endif

@@ -2,7 +2,8 @@
  * notify/notify_internal.h — what the files of server/notify/ share (see
  * shiplog/notify.h for the design).
  *
- *   outbox.c    the database side: sinks copy, claim, record, put back
+ *   outbox.c    the outbox: sinks copy, claim, record, put back (its
+ *               statements: db/notifications.c)
  *   readiness.c release candidates' readiness → rc.ready and github_status
  *   kinds.c     the notification kinds: what each says (shiplog/notify_kinds.h)
  *   sinks.c     the requests: Slack, generic webhook, GitHub status
@@ -21,7 +22,6 @@
 
 #define NOTIFY_BATCH	   16
 #define NOTIFY_MAX_HEADERS 10
-#define GITHUB_STATUS_SINK "github_status"
 
 /* One claimed message, its request and its outcome. */
 struct notify_msg {

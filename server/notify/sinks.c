@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/notifications.h"
 #include "notify/notify_internal.h"
 #include "shiplog/crypto.h"
 #include "shiplog/dashboard.h"
@@ -221,13 +222,14 @@ static int prepare_github(struct db_conn *c, const struct config *cfg, struct no
 				 "description", description, "context", g->context);
 	/* GitHub shows this already (posted by an earlier message): don't add a
 	 * duplicate to the commit's statuses */
-	const char *lp[6] = {repository, commit, g->context, state, description, target};
-	PGresult *res = NULL;
-	n = db_query(c,
-		     "SELECT notification_id FROM github_status_posted WHERE repository = $1"
-		     " AND commit_sha = $2 AND context = $3 AND state = $4 AND description = $5"
-		     " AND target_url = $6",
-		     6, lp, &res);
+	struct db_github_status shown = {.repository = repository,
+					 .commit = commit,
+					 .context = g->context,
+					 .state = state,
+					 .description = description,
+					 .target_url = target};
+	char posted_by[24] = "";
+	n = db_github_status_posted_find(c, &shown, posted_by, sizeof posted_by);
 	if (n < 0) {
 		json_decref(body);
 		return n;
@@ -235,8 +237,7 @@ static int prepare_github(struct db_conn *c, const struct config *cfg, struct no
 	if (n > 0)
 		snprintf(m->superseded, sizeof m->superseded,
 			 "not posted: GitHub already shows this status (notification %s)",
-			 PQgetvalue(res, 0, 0)[0] ? PQgetvalue(res, 0, 0) : "?");
-	PQclear(res);
+			 posted_by[0] ? posted_by : "?");
 	m->body = json_dumps(body, JSON_COMPACT);
 	m->detail = body; /* what was posted, kept with the attempt */
 	add_header(m, "Content-Type: application/json");

@@ -388,6 +388,38 @@ static void deliveries_list_filters_and_validates(void **state)
 	itest_response_free(&r);
 }
 
+/* The audit trail pages newest first, each delivery once; a body that is
+ * not UTF-8 text comes back base64url, byte for byte. */
+static void deliveries_list_pages_and_binary_bodies_come_back_base64url(void **state)
+{
+	(void)state;
+	const unsigned char binary[] = {0xff, 0xfe, 'n', 'o', 't', 0x80, 'j', 's', 'o', 'n'};
+	struct itest_response r;
+	gh_send_raw(&server, "ping", "wh-binary-1", ITEST_GITHUB_SECRET, NULL, binary,
+		    sizeof binary, &r);
+	assert_true(r.status >= 400 && r.status < 500);
+	itest_response_free(&r);
+	long id = itest_sql_long(db_url, "SELECT id FROM deliveries WHERE delivery_id = "
+					 "'wh-binary-1' AND body IS NOT NULL");
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/deliveries/%ld", id);
+	itest_get(&server, path, ITEST_ADMIN_TOKEN, &r);
+	assert_int_equal(r.status, 200);
+	char enc[32];
+	crypto_b64url_encode(binary, sizeof binary, enc);
+	assert_string_equal(json_string_value(json_object_get(r.json, "body_encoding")),
+			    "base64url");
+	assert_string_equal(json_string_value(json_object_get(r.json, "body")), enc);
+	assert_int_equal(itest_int(r.json, "id"), id);
+	assert_true(json_is_object(json_object_get(r.json, "headers")));
+	itest_response_free(&r);
+
+	long total = itest_sql_long(db_url, "SELECT count(*) FROM deliveries");
+	assert_true(total > 4);
+	assert_int_equal(itest_list_all(&server, "/api/v1/deliveries?limit=3", ITEST_ADMIN_TOKEN, 100),
+			 total);
+}
+
 static void repository_secret_only_signs_its_own_repository(void **state)
 {
 	(void)state;
@@ -458,6 +490,7 @@ int main(void)
 		cmocka_unit_test(form_encoded_delivery_is_verified_over_the_raw_body),
 		cmocka_unit_test(replay_reprocesses_the_stored_body),
 		cmocka_unit_test(deliveries_list_filters_and_validates),
+		cmocka_unit_test(deliveries_list_pages_and_binary_bodies_come_back_base64url),
 		cmocka_unit_test(repository_secret_only_signs_its_own_repository),
 		cmocka_unit_test(without_any_secret_deliveries_are_accepted_and_marked),
 	};

@@ -452,6 +452,42 @@ size_t itest_array_size(const json_t *object, const char *key)
 	return json_array_size(expect_member(object, key, JSON_ARRAY, "an array"));
 }
 
+long itest_list_all(const struct itest_server *s, const char *path, const char *token,
+		    int max_pages)
+{
+	char next_path[512];
+	snprintf(next_path, sizeof next_path, "%s", path);
+	long last = 0, listed = 0;
+	for (int page = 0; page < max_pages && next_path[0]; page++) {
+		struct itest_response r;
+		itest_get(s, next_path, token, &r);
+		if (r.status != 200)
+			fail_msg("GET %s answered %ld: %s", next_path, r.status,
+				 r.body ? r.body : "");
+		json_t *it;
+		size_t i;
+		json_array_foreach(json_object_get(r.json, "items"), i, it) {
+			long id = (long)itest_int(it, "id");
+			if (last != 0 && id >= last)
+				fail_msg("GET %s: item %ld follows %ld", next_path, id, last);
+			last = id;
+			listed++;
+		}
+		const char *next = json_string_value(json_object_get(r.json, "next"));
+		next_path[0] = '\0';
+		if (next) {
+			const char *p = strstr(next, "/api/v1/");
+			if (!p)
+				fail_msg("next link %s", next);
+			snprintf(next_path, sizeof next_path, "%s", p);
+		}
+		itest_response_free(&r);
+	}
+	if (next_path[0])
+		fail_msg("%s: still a next page after %d pages", path, max_pages);
+	return listed;
+}
+
 char *itest_sql(const char *db_url, const char *sql)
 {
 	PGconn *pg = PQconnectdb(db_url);

@@ -93,6 +93,13 @@ void itest_assert_problem(const struct itest_response *r, long status, const cha
 json_int_t itest_int(const json_t *object, const char *key);
 size_t itest_array_size(const json_t *object, const char *key);
 
+/* Pages through a list from `path` (GET with token, each page answered 200)
+ * by its next links, at most max_pages pages: fails unless every item's id
+ * is below the one before it and the last page has no next link; returns
+ * how many items were listed. */
+long itest_list_all(const struct itest_server *s, const char *path, const char *token,
+		    int max_pages);
+
 char *itest_sql(const char *db_url, const char *sql);
 long itest_sql_long(const char *db_url, const char *sql);
 
