@@ -27,7 +27,7 @@ void api_deliveries_list(struct http_request *r)
 				   http_param(r, "status"), pg.has_cursor ? pg.before_id : INT64_MAX,
 				   pg.limit + 1, &items);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list deliveries");
+		http_reply_db_failure(r, "could not list deliveries");
 		return;
 	}
 	char *next = NULL;
@@ -66,7 +66,7 @@ void api_deliveries_get(struct http_request *r)
 	struct db_delivery_body body;
 	int n = db_delivery_get(c, http_param_int(r, "id", 0), &o, &body);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the delivery");
+		http_reply_db_failure(r, "could not read the delivery");
 		return;
 	}
 	if (n == 0) {
@@ -97,7 +97,7 @@ void api_deliveries_replay(struct http_request *r)
 	bool found, has_body;
 	webhook_replay(c, r->app->cfg, id, r->who.subject, &res, &found, &has_body);
 	if (res.outcome == WEBHOOK_DB_ERROR && res.error[0]) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not replay: %s", res.error);
+		http_reply_db_failure(r, "could not replay: %s", res.error);
 		return;
 	}
 	if (!found) {

@@ -91,7 +91,7 @@ void api_journey_get(struct http_request *r)
 	if (!c)
 		return;
 	if (deployments_settle(c) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not bring deployments up to date");
+		http_reply_db_failure(r, "could not bring deployments up to date");
 		return;
 	}
 	json_t *pr = repos_pull_json(r, c);
@@ -101,7 +101,7 @@ void api_journey_get(struct http_request *r)
 	if (load(r, c, pr, &l) < 0) {
 		loaded_free(&l);
 		json_decref(pr);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not read the journey");
+		http_reply_db_failure(r, "could not read the journey");
 		return;
 	}
 	struct journey_facts f = {.pr = pr,
@@ -124,7 +124,7 @@ void api_commit_where(struct http_request *r)
 	if (!c)
 		return;
 	if (deployments_settle(c) < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not bring deployments up to date");
+		http_reply_db_failure(r, "could not bring deployments up to date");
 		return;
 	}
 	char full[256];
@@ -133,7 +133,7 @@ void api_commit_where(struct http_request *r)
 	struct db_commit_match m;
 	int n = db_commit_match(c, full, prefix, &m);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not look the commit up");
+		http_reply_db_failure(r, "could not look the commit up");
 		return;
 	}
 	if (!m.repository_found) {
@@ -156,7 +156,7 @@ void api_commit_where(struct http_request *r)
 	json_t *out = NULL;
 	n = db_commit_where(c, m.repository_id, m.branch, m.sha, now, &out);
 	if (n <= 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not work out where the commit is");
+		http_reply_db_failure(r, "could not work out where the commit is");
 		return;
 	}
 	if (!out) {
@@ -170,7 +170,7 @@ void api_commit_where(struct http_request *r)
 		json_decref(rcs);
 		json_decref(releases);
 		json_decref(out);
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not find the releases of the commit");
+		http_reply_db_failure(r, "could not find the releases of the commit");
 		return;
 	}
 	json_object_set_new(out, "release_candidates", rcs);

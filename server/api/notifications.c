@@ -28,7 +28,7 @@ void api_notifications_list(struct http_request *r)
 				      http_param(r, "kind"), pg.has_cursor ? pg.before_id : INT64_MAX,
 				      pg.limit + 1, &items);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not list notifications");
+		http_reply_db_failure(r, "could not list notifications");
 		return;
 	}
 	char *next = NULL;
@@ -53,14 +53,14 @@ void api_notifications_retry(struct http_request *r)
 	json_t *o = NULL;
 	int n = db_notification_retry(c, max, nid, &o);
 	if (n < 0) {
-		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "could not retry the notification");
+		http_reply_db_failure(r, "could not retry the notification");
 		return;
 	}
 	if (n == 0) {
 		char st[16];
 		n = db_notification_status(c, nid, st, sizeof st);
 		if (n < 0) {
-			http_reply_problem(r, PROBLEM_DB_UNAVAILABLE,
+			http_reply_db_failure(r,
 					   "could not read the notification");
 		} else if (n == 0) {
 			http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no notification %s", id);
