@@ -23,7 +23,7 @@
  *   - Readiness is derived (CI, artifacts, soak time, feedback), not a stored
  *     fact, so the sender thread evaluates the open release candidates
  *     whenever new domain events appear (and every 30 s, for soak times) with
- *     rc_readiness() and, in the transaction that records what it saw
+ *     db_rc_readiness() and, in the transaction that records what it saw
  *     (notification_rc_watch), enqueues rc.ready when the verdict becomes
  *     "ready" and a github_status message when the commit status to show
  *     changes.  One replica evaluates at a time (advisory lock).

@@ -3,7 +3,7 @@
  * (server/notify/kinds.c).
  *
  * From it come: the kinds a sink may subscribe to (the configuration's
- * notifications.sinks[].events, server/core/config.c), what a message of
+ * notifications.sinks[].events, server/core/config_schema.c), what a message of
  * each kind says (server/notify/sinks.c), the `kind` filter of
  * GET /api/v1/notifications (server/api/routes_notifications.h) and the
  * enum of Notification.kind in the OpenAPI document (server/api/openapi.c).

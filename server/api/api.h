@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "shiplog/http.h"
-#include <libpq-fe.h>
 
 /* ---- pagination: newest first, keyset on (time, id) or id ---- */
 struct api_page {
@@ -30,15 +29,6 @@ struct api_page {
 bool api_page_parse(struct http_request *r, struct api_page *p);
 /* A cursor for the row (time may be NULL); caller frees. */
 char *api_cursor_make(int64_t id, const char *time);
-
-/*
- * Replies a page of a keyset query that fetched pg->limit + 1 rows: each
- * item is the JSON text in column json_col; the next cursor is made from
- * column id_col and, unless time_col < 0, column time_col of the last row
- * shown.  Takes over res (PQclear).
- */
-void api_reply_page(struct http_request *r, PGresult *res, int n, const struct api_page *pg,
-		    int json_col, int id_col, int time_col);
 
 /* health.c */
 void api_healthz(struct http_request *r);

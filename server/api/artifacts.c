@@ -71,7 +71,7 @@ void api_artifacts_get(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	reply_artifact(r, c, http_param(r, "id"), 200);
 }
 

@@ -27,7 +27,7 @@ void api_deployments_list(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	struct db_deployments_filter f = {
 		.environment = http_param(r, "environment"),
 		.status = http_param(r, "status"),
@@ -70,7 +70,7 @@ void api_deployments_get(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	reply_deployment(r, c, http_param(r, "id"), 200);
 }
 

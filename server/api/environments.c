@@ -240,7 +240,7 @@ void api_environments_list(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	char now[40];
 	clock_format_rfc3339(clock_now_us(), now, sizeof now);
 	json_t *items = NULL;
@@ -256,7 +256,7 @@ void api_environments_get(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	reply_environment(r, c, http_param(r, "name"), 200);
 }
 
@@ -268,7 +268,7 @@ void api_environments_deployments(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	deployments_settle(c);
+	db_deployments_settle(c);
 	const char *name = http_param(r, "name");
 	int64_t id;
 	int n = db_environment_id(c, name, &id);

@@ -90,7 +90,7 @@ void api_journey_get(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	if (deployments_settle(c) < 0) {
+	if (db_deployments_settle(c) < 0) {
 		http_reply_db_failure(r, "could not bring deployments up to date");
 		return;
 	}
@@ -123,7 +123,7 @@ void api_commit_where(struct http_request *r)
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
-	if (deployments_settle(c) < 0) {
+	if (db_deployments_settle(c) < 0) {
 		http_reply_db_failure(r, "could not bring deployments up to date");
 		return;
 	}

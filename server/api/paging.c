@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "db/result.h"
 #include "shiplog/clock.h"
 #include "shiplog/crypto.h"
 #include "shiplog/xalloc.h"
@@ -57,25 +56,4 @@ bad:
 	http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "cursor",
 				 "not a cursor this server made; use the next link of a page");
 	return false;
-}
-
-void api_reply_page(struct http_request *r, PGresult *res, int n, const struct api_page *pg,
-		    int json_col, int id_col, int time_col)
-{
-	json_t *items = json_array();
-	int shown = n > pg->limit ? pg->limit : n;
-	for (int i = 0; i < shown; i++) {
-		json_t *o = PQgetisnull(res, i, json_col)
-				    ? NULL
-				    : json_loads(PQgetvalue(res, i, json_col), JSON_DECODE_ANY, NULL);
-		if (o)
-			json_array_append_new(items, o);
-	}
-	char *next = NULL;
-	if (n > pg->limit)
-		next = api_cursor_make(db_get_i64(res, shown - 1, id_col),
-				       time_col >= 0 ? PQgetvalue(res, shown - 1, time_col) : NULL);
-	PQclear(res);
-	http_reply_list(r, items, next);
-	free(next);
 }

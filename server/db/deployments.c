@@ -288,7 +288,7 @@ static int settle_tx(struct db_conn *c, void *arg)
 	return db_deployments_resolve(c, "shiplog");
 }
 
-int deployments_settle(struct db_conn *c)
+int db_deployments_settle(struct db_conn *c)
 {
 	int rc = db_transaction(c, settle_tx, NULL);
 	if (rc < 0)

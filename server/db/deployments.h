@@ -46,7 +46,7 @@ int db_deployments_resolve(struct db_conn *c, const char *actor);
  * work when another replica is doing it at the same moment.  A failure is
  * logged (the read goes on with what is there).
  */
-int deployments_settle(struct db_conn *c);
+int db_deployments_settle(struct db_conn *c);
 
 /* The id of repository "owner/name" into *id, created when unknown (in the
  * caller's transaction).  DB_OK or < 0. */

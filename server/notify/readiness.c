@@ -17,7 +17,6 @@
 
 #include "db/notifications.h"
 #include "db/rcs.h"
-#include "db/result.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/notify.h"

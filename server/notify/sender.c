@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/result.h"
 #include "db/events.h"
 #include "notify/notify_internal.h"
 #include "shiplog/app.h"

@@ -102,7 +102,7 @@ void rc_settle(struct db_conn *c, const struct config *cfg)
 {
 	/* the staging gate reads deployments: GitHub's are folded into them
 	 * first, as for every other read of deployments */
-	if (deployments_settle(c) < 0)
+	if (db_deployments_settle(c) < 0)
 		log_msg(LOG_WARN, "release candidates: could not bring deployments up to date: %s",
 			db_last_error(c));
 	struct settle_ctx x = {cfg};

@@ -17,7 +17,7 @@
  * (rc_settle(), own transaction) before every release-candidate, release
  * and train read — so the answers are right even for facts stored by a
  * replica that did not fold them.  rc_settle() settles deployments first
- * (deployments_settle()): the staging gate reads them.  It is idempotent
+ * (db_deployments_settle()): the staging gate reads them.  It is idempotent
  * and order-independent: an RC cut after a newer one of the same target
  * starts superseded, an RC cut after its target was released is linked to
  * that release when it is the released commit, else superseded

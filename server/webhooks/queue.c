@@ -39,7 +39,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/result.h"
 #include "db/deliveries.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
