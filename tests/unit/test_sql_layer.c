@@ -9,7 +9,9 @@
  *  - calls of the functions that run SQL text: db_query, db_query_bin,
  *    db_exec, db_defer and libpq's PQexec, PQexecParams, PQprepare, ...
  * Comments are skipped; a literal such as the route method "DELETE" is not
- * SQL.  Any SQL found fails the test, naming the file and the line.
+ * SQL.  Any SQL found fails the test, naming the file and the line; so does
+ * naming libpq's PGresult or PGconn there (the query layer hands out structs
+ * or JSON, never a result set).
  * SQL_LAYER_DEBUG=1 in the environment prints what was found in each file.
  */
 #include <setjmp.h>
@@ -258,6 +260,40 @@ static bool scan_file(const char *path, struct finding *f)
 
 static size_t files_scanned, files_with_sql;
 
+/* Does a source text name libpq's result or connection types (outside
+ * comments)?  *what: which, with its line. */
+static bool names_a_result_set(const char *src, char *what, size_t size)
+{
+	static const char *const names[] = {"PGresult", "PGconn"};
+	int line = 1;
+	struct run ignored = {0};
+	for (const char *p = src; *p;) {
+		const char *q = skip_lexeme(p, &line, &ignored);
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if (is_ident(*p) && (p == src || !is_ident(p[-1]))) {
+			const char *s = p;
+			while (is_ident(*p))
+				p++;
+			for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+				if (strlen(names[i]) == (size_t)(p - s) &&
+				    !strncmp(s, names[i], (size_t)(p - s))) {
+					snprintf(what, size, "%s (line %d)", names[i], line);
+					free(ignored.text);
+					return true;
+				}
+			}
+			continue;
+		}
+		line += *p == '\n';
+		p++;
+	}
+	free(ignored.text);
+	return false;
+}
+
 /* rel: the path below the source dir. */
 static void scan_dir(const char *rel)
 {
@@ -288,6 +324,16 @@ static void scan_dir(const char *rel)
 		struct finding f;
 		assert_true(scan_file(path, &f));
 		files_scanned++;
+		char *src = slurp(path);
+		assert_non_null(src);
+		char what[160];
+		if (names_a_result_set(src, what, sizeof what)) {
+			files_with_sql++;
+			print_error("%s names libpq's %s: results stay in server/db/, which hands "
+				    "out structs or JSON\n",
+				    sub, what);
+		}
+		free(src);
 		if (!f.found)
 			continue;
 		files_with_sql++;
@@ -343,6 +389,12 @@ static void the_scanner_tells_sql_from_other_text(void **state)
 	assert_false(holds_sql("x = \"SELECT\", y = \"FROM runs\";"));
 	assert_false(holds_sql("x = \"selection from\"; y = \"updated settings\";"));
 	assert_false(holds_sql("c = '\"'; x = \"DELETE\"; y = \"FROM\";"));
+	char what[160];
+	assert_true(names_a_result_set("static PGresult *r;\n", what, sizeof what));
+	assert_string_equal(what, "PGresult (line 1)");
+	assert_true(names_a_result_set("/* x */\nPGconn *pg = db_pg(c);", what, sizeof what));
+	assert_false(names_a_result_set("/* a PGresult */ x = \"PGconn\"; my_PGresult = 1;",
+					 what, sizeof what));
 }
 
 /* The first impurity of a domain source text, or false. */
