@@ -72,14 +72,14 @@ def cmd_deliveries(a):
 
 # --- own SQL ---------------------------------------------------------------------------------
 def c_statements(src, path):
-    """The SQL literals of a C file (passed to db_query/db_query_bin, or static const char
-    arrays), macros expanded."""
+    """The SQL literals of a C file (passed to db_query/db_query_bin, which expand to
+    db_query_at(__func__, ...), or static const char arrays), macros expanded."""
     cmd = (f"gcc -E -P -D_GNU_SOURCE -I{src}/include -I{src}/server "
            f"$(pkg-config --cflags libpq jansson) {src}/{path}")
     text = subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True).stdout
     out = []
     literal = r'((?:"(?:[^"\\]|\\.)*"\s*)+)'
-    for pattern in (r'db_query(?:_bin)?\s*\(\s*[\w>.-]+\s*,\s*' + literal,
+    for pattern in (r'db_query(?:_bin)?(?:_at)?\s*\(\s*(?:__func__\s*,\s*)?[\w>.-]+\s*,\s*' + literal,
                     r'static const char \w+\[\]\s*=\s*' + literal):
         for m in re.finditer(pattern, text):
             lits = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
