@@ -27,7 +27,7 @@
 
 #include "api/api.h"
 #include "db/feedback.h"
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "domain/rc.h"
 #include "http/form.h"
 #include "shiplog/app.h"

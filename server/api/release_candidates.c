@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"

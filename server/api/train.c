@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "db/releases.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"

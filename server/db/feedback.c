@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "db/feedback.h"
-#include "db/rcs_internal.h"
+#include "db/release_candidates_internal.h"
 #include "db/result.h"
 
 int db_feedback_get(struct db_conn *c, int64_t id, json_t **out)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/rcs_internal.h"
+#include "db/release_candidates_internal.h"
 #include "db/releases.h"
 #include "db/result.h"
 

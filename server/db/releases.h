@@ -1,7 +1,7 @@
 /*
  * db/releases.h — the statements that read shipped releases (table
  * shipped_releases; writing them is part of cutting and folding release
- * candidates, db/rcs.h) and the release train's repository.
+ * candidates, db/release_candidates.h) and the release train's repository.
  *
  * Contract: every function runs on a connection the caller holds and
  * returns what db_query returns — rows found (>= 0), or a negative enum

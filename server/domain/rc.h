@@ -1,6 +1,6 @@
 /*
  * domain/rc.h — release candidates: the pure rules (no database), unit-
- * tested in tests/unit/test_rc_*.c.  The database side is db/rcs.h.
+ * tested in tests/unit/test_rc_*.c.  The database side is db/release_candidates.h.
  *
  * VERSIONS.  An RC's version is a tag name such as v0.38.0-rc.2; its target
  * release is derived from it with the RC pattern (releases.rc_pattern, an
@@ -26,7 +26,7 @@
  * RC supersedes the older open ones of its target.  A published release
  * ships the pre-release of its tag, else the RC of the released commit,
  * else the newest open RC, else the newest not rejected (rc_fold.c; the
- * statements are db/rcs.c, the GitHub facts webhooks/gh_rc.c).
+ * statements are db/release_candidates.c, the GitHub facts webhooks/gh_rc.c).
  *
  * FEEDBACK STATUS.  open → acknowledged → resolved (open → resolved too);
  * resolved → open reopens.

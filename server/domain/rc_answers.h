@@ -1,6 +1,6 @@
 /*
  * domain/rc_answers.h — the answers about release candidates, assembled
- * from the facts db/rcs.h loads: one RC, what to re-check on it, what it
+ * from the facts db/release_candidates.h loads: one RC, what to re-check on it, what it
  * runs on, its readiness (the gate sequence), its changes, and the
  * journey's last steps.  Pure functions of structs and JSON (no database),
  * unit-tested in tests/unit/test_rc_answers.c; the rules they apply are
@@ -119,9 +119,9 @@ json_t *rc_answer_changes(json_t *summary, const char *commit, json_t *previous_
 /*
  * The journey's last steps for a commit, from the RCs and the releases
  * that contain it (oldest first, in the formats of rc_containing_commit(),
- * db/rcs.h): "in_rc", "feedback" and "released" appended to `steps`, and
+ * db/release_candidates.h): "in_rc", "feedback" and "released" appended to `steps`, and
  * the RCs and releases that merely contain it too set in `also_in` (see
- * rc_journey_steps() in db/rcs.h).
+ * rc_journey_steps() in db/release_candidates.h).
  */
 void rc_answer_journey(const json_t *rcs, const json_t *releases, json_t *steps,
 		       json_t *also_in);

@@ -1,5 +1,5 @@
 /*
- * rc_changes.c — what is in an RC, assembled from the merged PRs db/rcs.h
+ * rc_changes.c — what is in an RC, assembled from the merged PRs db/release_candidates.h
  * loads (pure; see rc_answers.h): the PRs merged on the default branch
  * after the previous release up to the RC's commit, grouped by label for
  * release notes, and the difference to the previous RC of the same target.

@@ -2,7 +2,7 @@
  * rc_fold.c — what cutting an RC and folding a GitHub release decide (see
  * rc.h, "CUTTING AND FOLDING"): where a new RC starts, which older RCs it
  * supersedes, when an API cut conflicts with the RC it names, and which RC
- * a published release ships.  db/rcs.c runs the statements.
+ * a published release ships.  db/release_candidates.c runs the statements.
  */
 #include <stdio.h>
 #include <string.h>

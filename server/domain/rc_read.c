@@ -2,7 +2,7 @@
  * rc_read.c — the answers about release candidates assembled from loaded
  * facts: one RC, what to re-check on it, what it runs on, its readiness
  * (the gate sequence) and the journey's last steps (see rc_answers.h).
- * Pure: db/rcs_read.c loads the facts.
+ * Pure: db/release_candidates_read.c loads the facts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,7 +300,7 @@ static const char *jstr(const json_t *o, const char *key)
 
 /*
  * The candidates of the release that shipped the commit (see
- * rc_journey_steps, db/rcs.h):
+ * rc_journey_steps, db/release_candidates.h):
  * marks in `in_line` (one flag per RC of `rcs`, oldest first) the RCs of
  * the shipping release's target that contain it, up to the RC it was
  * released from; without a release, those of the first RC's target.

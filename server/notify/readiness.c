@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "db/notifications.h"
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "notify/notify_internal.h"
 #include "shiplog/clock.h"
 #include "shiplog/notify.h"

@@ -1,13 +1,13 @@
 /*
  * gh_rc.c — GitHub facts (tags, pre-releases, releases) folded into
  * release candidates and releases (see gh_rc.h): which fact does what; the
- * statements are db/rcs.c's, the decisions domain/rc_fold.c's.
+ * statements are db/release_candidates.c's, the decisions domain/rc_fold.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "db/deployments.h"
 #include "shiplog/log.h"
 #include "webhooks/gh_rc.h"

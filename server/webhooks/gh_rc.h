@@ -23,14 +23,14 @@
  * that release when it is the released commit, else superseded
  * (rc_arrival_decide, domain/rc.h).  rc_sync serialises on one advisory
  * lock while it has work; with nothing pending it is one query.  The
- * statements are db/rcs.h's (included here for the callers' reads).
+ * statements are db/release_candidates.h's (included here for the callers' reads).
  */
 #ifndef SHIPLOG_GH_RC_H
 #define SHIPLOG_GH_RC_H
 
 #include <stdint.h>
 
-#include "db/rcs.h"
+#include "db/release_candidates.h"
 #include "shiplog/config.h"
 #include "shiplog/db.h"
 

@@ -2,7 +2,7 @@
  * test_rc_pages.c — the lists of release candidates, their feedback and
  * releases page with cursors (newest first, the next link until the end),
  * one release and the release train pick by version: the reads of
- * server/db/rcs_read.c, db/feedback.c and db/releases.c through the API.
+ * server/db/release_candidates_read.c, db/feedback.c and db/releases.c through the API.
  */
 #include <stdarg.h>
 #include <stdio.h>

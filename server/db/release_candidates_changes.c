@@ -1,6 +1,6 @@
 /*
- * db/rcs_changes.c — the statements of an RC's changes and of the train's
- * (see db/rcs.h): the merged PRs between two places of the default-branch
+ * db/release_candidates_changes.c — the statements of an RC's changes and of the train's
+ * (see db/release_candidates.h): the merged PRs between two places of the default-branch
  * sequence, the previous release and the previous RC.  The bounds are
  * explained in server/domain/rc_changes.c, which groups the PRs.
  */
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/rcs.h"
-#include "db/rcs_internal.h"
+#include "db/release_candidates.h"
+#include "db/release_candidates_internal.h"
 #include "db/result.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"

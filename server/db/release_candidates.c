@@ -1,6 +1,6 @@
 /*
- * db/rcs.c — the statements that cut, merge and move release candidates
- * and ship releases (see db/rcs.h); what they decide — where a new RC
+ * db/release_candidates.c — the statements that cut, merge and move release candidates
+ * and ship releases (see db/release_candidates.h); what they decide — where a new RC
  * starts, what it supersedes, which transitions a person may make, which
  * RC a release ships — is server/domain/rc_fold.c and rc_state.c.
  */
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/rcs.h"
-#include "db/rcs_internal.h"
+#include "db/release_candidates.h"
+#include "db/release_candidates_internal.h"
 #include "db/result.h"
 #include "domain/rc.h"
 #include "shiplog/xalloc.h"

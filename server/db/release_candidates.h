@@ -1,5 +1,5 @@
 /*
- * db/rcs.h — the statements of release candidates (tables
+ * db/release_candidates.h — the statements of release candidates (tables
  * release_candidates, rc_state_changes, shipped_releases as releases are
  * shipped, rc_facts_applied): listing and reading them, loading the facts
  * their answers are assembled from (server/domain/rc*.c), cutting and
@@ -13,8 +13,8 @@
  * only on success; strings in a loaded struct are copies the struct owns
  * (freed with its _free function).
  */
-#ifndef SHIPLOG_DB_RCS_H
-#define SHIPLOG_DB_RCS_H
+#ifndef SHIPLOG_DB_RELEASE_CANDIDATES_H
+#define SHIPLOG_DB_RELEASE_CANDIDATES_H
 
 #include <jansson.h>
 #include <libpq-fe.h>

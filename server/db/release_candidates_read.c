@@ -1,13 +1,13 @@
 /*
- * db/rcs_read.c — the statements that read release candidates (see
- * db/rcs.h).
+ * db/release_candidates_read.c — the statements that read release candidates (see
+ * db/release_candidates.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/rcs.h"
-#include "db/rcs_internal.h"
+#include "db/release_candidates.h"
+#include "db/release_candidates_internal.h"
 #include "db/result.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"
