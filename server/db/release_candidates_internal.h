@@ -1,9 +1,9 @@
 /*
  * db/release_candidates_internal.h — what the statements of release candidates, releases
  * and feedback share (db/release_candidates.c, db/release_candidates_read.c,
- * db/release_candidates_changes.c,
- * db/releases.c, db/feedback.c): SQL fragments, the id parameter, a page of
- * JSON rows, the pick of a version.  Only for those files.
+ * db/release_candidates_changes.c, db/releases.c, db/feedback.c): SQL
+ * fragments, the id parameter, a page of JSON rows, the pick of a version.
+ * Only for those files.
  */
 #ifndef SHIPLOG_DB_RELEASE_CANDIDATES_INTERNAL_H
 #define SHIPLOG_DB_RELEASE_CANDIDATES_INTERNAL_H
