@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/sessions.h"
 #include "db/tokens.h"
 #include "http/internal.h"
 #include "shiplog/app.h"

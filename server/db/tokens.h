@@ -1,7 +1,7 @@
 /*
- * db/tokens.h — the statements of API tokens (table api_tokens) and browser
- * sessions (table sessions).  Only hashes are stored: a token's and a
- * session id's SHA-256 (32 bytes), never the secret itself.
+ * db/tokens.h — the statements of API tokens (table api_tokens; browser
+ * sessions made from them: db/sessions.h).  Only a token's SHA-256 (32
+ * bytes) is stored, never the token itself.
  *
  * Contract of every function here: it runs on a connection the caller
  * holds; it returns what db_query returns — the number of rows found or
@@ -19,8 +19,6 @@
 #include <stdint.h>
 
 #include "shiplog/db.h"
-
-/* ---- API tokens ---- */
 
 struct db_token_new {
 	const char *name, *owner, *created_by;
@@ -61,43 +59,5 @@ int db_token_by_hash(struct db_conn *c, const unsigned char hash[32], struct db_
 
 /* Notes the token's use now; at most once a minute (reads stay cheap). */
 int db_token_touch(struct db_conn *c, int64_t id);
-
-/* ---- browser sessions ---- */
-
-struct db_session_new {
-	unsigned char id_hash[32];
-	const char *kind; /* "token", "admin-token" or "sso" */
-	const char *subject;
-	int64_t token_id;		       /* kind "token": its token; else 0 (stored NULL) */
-	const unsigned char *admin_token_hash; /* kind "admin-token": 32 bytes; else NULL */
-	int64_t expires_s;		       /* Unix seconds */
-};
-
-int db_session_insert(struct db_conn *c, const struct db_session_new *s);
-
-/* Ends (revokes) the live session with that id hash, if any. */
-int db_session_end(struct db_conn *c, const unsigned char id_hash[32]);
-
-/* A session as it stands now. */
-struct db_session {
-	char kind[16]; /* "token", "admin-token" or "sso" */
-	char subject[256];
-	unsigned scopes;  /* kind "token": its token's scopes now; else 0 */
-	int64_t token_id; /* kind "token": its token; else 0 */
-	bool admin_match; /* kind "admin-token": made from the admin token hash given */
-	bool stale;	  /* last seen over a minute ago (db_session_touch it) */
-};
-
-/*
- * The live session with that id hash: not revoked, not expired at `now_s`
- * (Unix seconds, the service's clock), and, when made from a token, that
- * token not revoked.  admin_token_hash: the admin token's hash now (32
- * bytes; NULL without one), for out->admin_match.  1 and *out filled, or 0.
- */
-int db_session_lookup(struct db_conn *c, const unsigned char id_hash[32],
-		      const unsigned char *admin_token_hash, int64_t now_s, struct db_session *out);
-
-/* Notes that the session was seen now. */
-int db_session_touch(struct db_conn *c, const unsigned char id_hash[32]);
 
 #endif

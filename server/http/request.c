@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/sessions.h"
 #include "db/tokens.h"
 #include "http/internal.h"
 #include "http/netaddr.h"
