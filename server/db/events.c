@@ -14,6 +14,7 @@
 #include "db/sql_time.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 int db_event_record(struct db_conn *c, const char *kind, const char *entity_type,
 		    const char *entity_id, const char *actor, const json_t *payload)
@@ -112,9 +113,7 @@ struct db_listener *db_listener_open(const char *url)
 		PQfinish(pg);
 		return NULL;
 	}
-	struct db_listener *l = malloc(sizeof *l);
-	if (!l)
-		abort();
+	struct db_listener *l = xmalloc(sizeof *l);
 	l->pg = pg;
 	if (!listener_command(l, "LISTEN shiplog_events")) {
 		db_listener_close(l);

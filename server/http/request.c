@@ -17,6 +17,7 @@
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/http.h"
+#include "shiplog/xalloc.h"
 
 const char *http_param(const struct http_request *r, const char *name)
 {
@@ -61,9 +62,7 @@ static void ub_append(struct url_builder *b, const char *s)
 	size_t n = strlen(s);
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
-		b->buf = realloc(b->buf, b->cap);
-		if (!b->buf)
-			abort();
+		b->buf = xrealloc(b->buf, b->cap);
 	}
 	memcpy(b->buf + b->len, s, n + 1);
 	b->len += n;

@@ -36,6 +36,7 @@
 #include "shiplog/clock.h"
 #include "shiplog/db.h"
 #include "shiplog/log.h"
+#include "shiplog/xalloc.h"
 
 #define REPLAY_WINDOW 200     /* ids re-sent before Last-Event-ID */
 #define RECENT_IDS 4096       /* ids already broadcast, to skip on re-reads */
@@ -100,10 +101,7 @@ static void client_append(struct sse_client *c, const char *text, size_t n)
 		size_t cap = c->cap ? c->cap : 4096;
 		while (cap < c->len + n)
 			cap *= 2;
-		char *b = realloc(c->buf, cap);
-		if (!b)
-			abort();
-		c->buf = b;
+		c->buf = xrealloc(c->buf, cap);
 		c->cap = cap;
 	}
 	memcpy(c->buf + c->len, text, n);
@@ -194,9 +192,7 @@ static char *format_event(const json_t *ev, size_t *len)
 		return NULL;
 	const char *kind = json_string_value(json_object_get(ev, "kind"));
 	size_t n = strlen(js) + strlen(kind) + 64;
-	char *msg = malloc(n);
-	if (!msg)
-		abort();
+	char *msg = xmalloc(n);
 	int w = snprintf(msg, n, "id: %lld\nevent: %s\ndata: %s\n\n",
 			 (long long)json_integer_value(json_object_get(ev, "id")), kind, js);
 	free(js);
@@ -544,9 +540,7 @@ void sse_open(struct http_request *r, int64_t last_event_id)
 		http_reply_problem(r, PROBLEM_DB_UNAVAILABLE, "live events are not running");
 		return;
 	}
-	struct sse_client *c = calloc(1, sizeof *c);
-	if (!c)
-		abort();
+	struct sse_client *c = xcalloc(1, sizeof *c);
 	c->conn = r->connection;
 	c->watch_fd = -1;
 	/* each event goes to those who may read its subject (event_kinds.c);

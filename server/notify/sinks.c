@@ -94,9 +94,7 @@ static char *slack_escape(const char *s)
 	size_t len = 1;
 	for (const char *p = s; *p; p++)
 		len += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : 1;
-	char *out = malloc(len), *o = out;
-	if (!out)
-		abort();
+	char *out = xmalloc(len), *o = out;
 	for (; *s; s++) {
 		if (*s == '&')
 			o = stpcpy(o, "&amp;");
@@ -122,10 +120,8 @@ static char *slack_body(const struct config *cfg, const struct notify_msg *m)
 	char *text = summary(m->kind, m->data), *escaped = slack_escape(text);
 	json_t *links = links_of(cfg, m->kind, m->data);
 	const char *link = main_link(links);
-	char *section = NULL;
-	if (asprintf(&section, "%s %s%s%s%s", emoji(m->kind), escaped, link ? "\n<" : "",
-		     link ? link : "", link ? "|Open in shiplog>" : "") < 0)
-		abort();
+	char *section = xasprintf("%s %s%s%s%s", emoji(m->kind), escaped, link ? "\n<" : "",
+				  link ? link : "", link ? "|Open in shiplog>" : "");
 	char context[256];
 	snprintf(context, sizeof context, "shiplog · %s · %s", m->kind, m->occurred_at);
 	/* Slack reads the fallback text as mrkdwn too */
@@ -213,8 +209,7 @@ static int prepare_github(struct db_conn *c, const struct config *cfg, struct no
 			 repository, commit);
 		return DB_OK;
 	}
-	if (asprintf(&m->url, "%s/repos/%s/statuses/%s", g->api_url, repository, commit) < 0)
-		abort();
+	m->url = xasprintf("%s/repos/%s/statuses/%s", g->api_url, repository, commit);
 	char target[1024], key[32];
 	snprintf(key, sizeof key, "%lld", (long long)rc_id);
 	dashboard_link(target, sizeof target, cfg->base_url, DASHBOARD_RELEASE_CANDIDATE, key);
@@ -266,9 +261,7 @@ int notify_prepare(struct db_conn *c, const struct config *cfg, struct notify_ms
 			 s->name, s->url_env ? s->url_env : "?");
 		return DB_OK;
 	}
-	m->url = strdup(s->url);
-	if (!m->url)
-		abort();
+	m->url = xstrdup(s->url);
 	common_headers(m);
 	if (!strcmp(s->type, "slack")) {
 		m->body = slack_body(cfg, m);
