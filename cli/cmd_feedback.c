@@ -247,7 +247,7 @@ static const struct cli_command feedback_resolve_cmd = {
 	.opts = resolve_opts,
 	.run = feedback_resolve,
 	.details = "Needs a token with scope feedback, whose owner gave the feedback or is in\n"
-		   "the same team (any feedback with an admin token).\n\n"
+		   "the same team (any feedback with a release or admin token).\n\n"
 		   "Example:\n"
 		   "  shiplog feedback resolve 12 --resolution \"fixed the SSO redirect\" "
 		   "--fixed-in 43\n",

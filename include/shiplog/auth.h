@@ -21,7 +21,14 @@ enum auth_scope {
 	AUTH_SCOPE_CI = 1 << 1,
 	AUTH_SCOPE_FEEDBACK = 1 << 2,
 	AUTH_SCOPE_ADMIN = 1 << 3,
+	AUTH_SCOPE_RELEASE = 1 << 4, /* run releases: RCs, any feedback's status */
+	/* a route either may use: writing release candidates */
+	AUTH_SCOPE_CI_OR_RELEASE = AUTH_SCOPE_CI | AUTH_SCOPE_RELEASE,
 };
+
+/* The single scopes, lowest bit first; AUTH_SCOPE_ALL is their union. */
+#define AUTH_N_SCOPES 5
+#define AUTH_SCOPE_ALL ((1u << AUTH_N_SCOPES) - 1)
 
 #define AUTH_TOKEN_PREFIX "shiplog_"
 #define AUTH_TOKEN_RAW_LEN 32 /* 256 bits */
@@ -51,10 +58,12 @@ struct auth_identity {
 };
 
 /* May `who` use a route requiring `need`?  admin implies everything; any
- * scope implies read. */
+ * scope implies read; a `need` of several bits (AUTH_SCOPE_CI_OR_RELEASE)
+ * is met by any one of them. */
 bool auth_allows(unsigned have, enum auth_scope need);
 
-/* Scope name <-> bit. */
+/* Scope name <-> bit ("ci or release" for AUTH_SCOPE_CI_OR_RELEASE, which
+ * does not parse: tokens and roles name single scopes). */
 const char *auth_scope_name(enum auth_scope s);
 unsigned auth_scope_parse(const char *name); /* 0 if unknown */
 

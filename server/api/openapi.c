@@ -443,11 +443,18 @@ static json_t *operation(const struct route *r)
 	}
 	json_object_set_new(op, "responses", responses_of(r, note));
 	if (r->scope != AUTH_SCOPE_NONE) {
-		const char *scope = auth_scope_name(r->scope);
-		json_object_set_new(
-			op, "security",
-			json_pack("[{s:[s]}, {s:[s]}]", "bearer", scope, "session", scope));
-		json_object_set_new(op, "x-shiplog-scope", json_string(scope));
+		/* one requirement per scope that will do, by bearer or session */
+		json_t *sec = json_array();
+		for (unsigned b = 1; b <= AUTH_SCOPE_ALL; b <<= 1) {
+			if (!((unsigned)r->scope & b))
+				continue;
+			const char *one = auth_scope_name((enum auth_scope)b);
+			json_array_append_new(sec, json_pack("{s:[s]}", "bearer", one));
+			json_array_append_new(sec, json_pack("{s:[s]}", "session", one));
+		}
+		json_object_set_new(op, "security", sec);
+		json_object_set_new(op, "x-shiplog-scope",
+				    json_string(auth_scope_name(r->scope)));
 	} else {
 		json_object_set_new(op, "security", json_array());
 	}

@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "webhooks/github_events.h"
 
-static const char *const scope_values[] = {"read", "ci", "feedback", "admin", NULL};
+static const char *const scope_values[] = {"read", "ci", "feedback", "admin", "release", NULL};
 
 static const struct param_spec page_params[] = {API_PAGE_PARAMS, {0}};
 
@@ -27,8 +27,8 @@ static const struct param_spec token_body[] = {
 	{"name", PARAM_BODY, PARAM_STRING, true, 1, 100, NULL, "What the token is for", 0},
 	{"owner", PARAM_BODY, PARAM_STRING, true, 1, 200, NULL,
 	 "The person (email) or service the token acts for", 0},
-	{"scopes", PARAM_BODY, PARAM_ARRAY, true, 0, 4, scope_values,
-	 "Scopes: read, ci, feedback, admin", PARAM_ENUM},
+	{"scopes", PARAM_BODY, PARAM_ARRAY, true, 0, 5, scope_values,
+	 "Scopes: read, ci, feedback, admin, release", PARAM_ENUM},
 	{0},
 };
 

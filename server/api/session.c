@@ -22,7 +22,7 @@
 static json_t *scope_list(unsigned bits)
 {
 	json_t *a = json_array();
-	for (unsigned b = 1; b <= AUTH_SCOPE_ADMIN; b <<= 1)
+	for (unsigned b = 1; b <= AUTH_SCOPE_RELEASE; b <<= 1)
 		if (bits & b)
 			json_array_append_new(a, json_string(auth_scope_name((enum auth_scope)b)));
 	return a;

@@ -17,7 +17,7 @@ static json_t *scopes_json(unsigned bits)
 {
 	json_t *a = json_array();
 	static const enum auth_scope all[] = {AUTH_SCOPE_READ, AUTH_SCOPE_CI, AUTH_SCOPE_FEEDBACK,
-					      AUTH_SCOPE_ADMIN};
+					      AUTH_SCOPE_ADMIN, AUTH_SCOPE_RELEASE};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (bits & (unsigned)all[i])
 			json_array_append_new(a, json_string(auth_scope_name(all[i])));

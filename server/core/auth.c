@@ -30,10 +30,13 @@ static const struct {
 	{AUTH_SCOPE_CI, "ci"},
 	{AUTH_SCOPE_FEEDBACK, "feedback"},
 	{AUTH_SCOPE_ADMIN, "admin"},
+	{AUTH_SCOPE_RELEASE, "release"},
 };
 
 const char *auth_scope_name(enum auth_scope s)
 {
+	if (s == AUTH_SCOPE_CI_OR_RELEASE)
+		return "ci or release";
 	for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
 		if (scope_names[i].scope == s)
 			return scope_names[i].name;

@@ -100,19 +100,21 @@ size_t rc_feedback_status_allowed(enum feedback_status from, enum feedback_statu
 
 /* Who may acknowledge, resolve or reopen a piece of feedback: the identity
  * that gave it (created_by), a member of that identity's team (the config's
- * team map), or an admin.  One function, so a role (release managers) is
- * one more case here.  Holding the feedback scope is not enough. */
+ * team map), whoever holds the release scope (release managers: a token, or
+ * a role of the configuration), or an admin.  Holding the feedback scope is
+ * not enough. */
 enum feedback_right {
 	FEEDBACK_RIGHT_NONE,
 	FEEDBACK_RIGHT_AUTHOR,
 	FEEDBACK_RIGHT_TEAM,
 	FEEDBACK_RIGHT_ADMIN,
+	FEEDBACK_RIGHT_RELEASE,
 };
 struct auth_identity;
 enum feedback_right rc_feedback_right(const struct config *cfg, const struct auth_identity *who,
 				      const char *created_by);
-/* Why `who` may not (for a 403): "only the author (X), their team (T) or an
- * admin may <verb> this feedback". */
+/* Why `who` may not (for a 403): "only the author (X), their team (T), a
+ * release manager or an admin may <verb> this feedback". */
 void rc_feedback_refusal(const struct config *cfg, const char *created_by, const char *verb,
 			 char *buf, size_t size);
 

@@ -733,7 +733,7 @@ test('on the RC page, an admin acknowledges, resolves and reopens the block with
 	);
 	assert.match(
 		await eng.textContent(`#feedback-${blockId} .feedback-who-may`),
-		/alice@example\.com, their team \(sales\) or an admin can acknowledge or resolve this/,
+		/alice@example\.com, their team \(sales\), a release manager or an admin can acknowledge or resolve this/,
 	);
 	noProblems(eng, 'RC page as someone of another team');
 	await engCtx.close();

@@ -578,8 +578,8 @@ static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
 	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block"));
 	char *carol = token_for("carol@sales.example.com", "feedback");
 	char *mallory = token_for("mallory@support.example.com", "feedback");
-	const char *resolve_why = "only the author (alice@sales.example.com), their team (sales) "
-				  "or an admin may resolve this feedback";
+	const char *resolve_why = "only the author (alice@sales.example.com), their team (sales), "
+				  "a release manager or an admin may resolve this feedback";
 
 	/* strangers with the feedback scope: another team, nobody in particular */
 	expect_status_change(id, mallory, "resolved", 403, resolve_why);
@@ -633,7 +633,8 @@ static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
 	long relayed = (long)json_integer_value(json_object_get(r.json, "id"));
 	itest_response_free(&r);
 	expect_status_change(relayed, alice, "resolved", 403,
-			     "only the author (form-relay) or an admin may resolve this feedback");
+			     "only the author (form-relay), a release manager or an admin may "
+			     "resolve this feedback");
 	assert_non_null(
 		strstr(feedback_gate(rc), "failed: unresolved block by partner@example.org"));
 	expect_status_change(relayed, bot_feedback, "resolved", 200, NULL);

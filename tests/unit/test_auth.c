@@ -54,6 +54,23 @@ static void ci_does_not_imply_feedback_nor_feedback_ci(void **state)
 	assert_false(auth_allows(AUTH_SCOPE_READ, AUTH_SCOPE_CI));
 }
 
+/* RC writes take ci or release; release alone is no ci (runs, deployments,
+ * artifacts) and no feedback. */
+static void release_meets_ci_or_release_but_not_ci(void **state)
+{
+	(void)state;
+	assert_true(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_CI_OR_RELEASE));
+	assert_true(auth_allows(AUTH_SCOPE_CI, AUTH_SCOPE_CI_OR_RELEASE));
+	assert_true(auth_allows(AUTH_SCOPE_ADMIN, AUTH_SCOPE_CI_OR_RELEASE));
+	assert_false(auth_allows(AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK, AUTH_SCOPE_CI_OR_RELEASE));
+	assert_false(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_CI));
+	assert_false(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_FEEDBACK));
+	assert_false(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_ADMIN));
+	assert_true(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_READ));
+	assert_string_equal(auth_scope_name(AUTH_SCOPE_CI_OR_RELEASE), "ci or release");
+	assert_int_equal(auth_scope_parse("ci or release"), 0);
+}
+
 static void public_route_allows_anyone(void **state)
 {
 	(void)state;
@@ -65,9 +82,10 @@ static void scope_names_round_trip(void **state)
 {
 	(void)state;
 	static const enum auth_scope all[] = {AUTH_SCOPE_READ, AUTH_SCOPE_CI, AUTH_SCOPE_FEEDBACK,
-					      AUTH_SCOPE_ADMIN};
+					      AUTH_SCOPE_ADMIN, AUTH_SCOPE_RELEASE};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		assert_int_equal(auth_scope_parse(auth_scope_name(all[i])), (unsigned)all[i]);
+	assert_string_equal(auth_scope_name(AUTH_SCOPE_RELEASE), "release");
 	assert_string_equal(auth_scope_name(AUTH_SCOPE_READ), "read");
 	assert_string_equal(auth_scope_name(AUTH_SCOPE_CI), "ci");
 	assert_string_equal(auth_scope_name(AUTH_SCOPE_FEEDBACK), "feedback");
@@ -338,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scope_matrix_admin_implies_all_and_any_scope_implies_read),
 		cmocka_unit_test(ci_does_not_imply_feedback_nor_feedback_ci),
+		cmocka_unit_test(release_meets_ci_or_release_but_not_ci),
 		cmocka_unit_test(public_route_allows_anyone),
 		cmocka_unit_test(scope_names_round_trip),
 		cmocka_unit_test(unknown_scope_name_parses_to_zero),

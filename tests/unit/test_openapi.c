@@ -232,8 +232,8 @@ static int undeclared_path_params(json_t *doc, const struct route *table)
 	return bad;
 }
 
-/* Scoped operations: security [{bearer: [scope]}, {session: [scope]}] and
- * x-shiplog-scope; public ones: security [] and no x-shiplog-scope. */
+/* Scoped operations: security [{bearer: [scope]}, {session: [scope]}] for
+ * each scope that will do, and x-shiplog-scope; public ones: security [] and no x-shiplog-scope. */
 static int wrong_security(json_t *doc, const struct route *table)
 {
 	int bad = 0;
@@ -250,26 +250,39 @@ static int wrong_security(json_t *doc, const struct route *table)
 			}
 			continue;
 		}
-		const char *scope = auth_scope_name(r->scope);
-		bool bearer = false, session = false;
-		size_t k;
-		json_t *req;
-		json_array_foreach(sec, k, req) {
-			json_t *b = json_object_get(req, "bearer"),
-			       *s = json_object_get(req, "session");
-			bearer =
-				bearer || (json_array_size(b) == 1 &&
-					   !strcmp(json_string_value(json_array_get(b, 0)), scope));
-			session = session ||
-				  (json_array_size(s) == 1 &&
-				   !strcmp(json_string_value(json_array_get(s, 0)), scope));
+		/* each scope that will do, by bearer and by session */
+		bool ok = true;
+		for (unsigned b = 1; b <= AUTH_SCOPE_ALL; b <<= 1) {
+			if (!((unsigned)r->scope & b))
+				continue;
+			const char *scope = auth_scope_name((enum auth_scope)b);
+			bool bearer = false, session = false;
+			size_t k;
+			json_t *req;
+			json_array_foreach(sec, k, req) {
+				json_t *bb = json_object_get(req, "bearer"),
+				       *s = json_object_get(req, "session");
+				bearer = bearer ||
+					 (json_array_size(bb) == 1 &&
+					  !strcmp(json_string_value(json_array_get(bb, 0)), scope));
+				session = session ||
+					  (json_array_size(s) == 1 &&
+					   !strcmp(json_string_value(json_array_get(s, 0)), scope));
+			}
+			if (!bearer || !session) {
+				printf("# %s %s takes scope %s: the document says otherwise\n",
+				       r->method, r->pattern, scope);
+				ok = false;
+			}
 		}
 		const char *x = json_string_value(json_object_get(op, "x-shiplog-scope"));
-		if (!bearer || !session || !x || strcmp(x, scope)) {
+		if (!x || strcmp(x, auth_scope_name(r->scope)) ||
+		    json_array_size(sec) != 2u * (size_t)__builtin_popcount((unsigned)r->scope)) {
 			printf("# %s %s needs scope %s: the document says otherwise\n", r->method,
-			       r->pattern, scope);
-			bad++;
+			       r->pattern, auth_scope_name(r->scope));
+			ok = false;
 		}
+		bad += !ok;
 	}
 	return bad;
 }

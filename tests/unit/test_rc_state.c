@@ -191,6 +191,14 @@ static void feedback_is_changed_by_its_author_their_team_or_an_admin(void **stat
 	w = person(cfg, "release-bot", AUTH_SCOPE_ADMIN);
 	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
 			 FEEDBACK_RIGHT_ADMIN);
+	/* a release manager changes anyone's feedback; ci is not enough */
+	w = person(cfg, "rm@example.net", AUTH_SCOPE_READ | AUTH_SCOPE_RELEASE);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_RELEASE);
+	assert_int_equal(rc_feedback_right(cfg, &w, "relay"), FEEDBACK_RIGHT_RELEASE);
+	w = person(cfg, "ci-bot", AUTH_SCOPE_CI | AUTH_SCOPE_FEEDBACK);
+	assert_int_equal(rc_feedback_right(cfg, &w, "alice@sales.example.com"),
+			 FEEDBACK_RIGHT_NONE);
 	/* an author of no team: only they (or an admin); two people of no
 	 * team are not a team */
 	w = person(cfg, "bob@example.net", fb);
@@ -207,10 +215,11 @@ static void feedback_is_changed_by_its_author_their_team_or_an_admin(void **stat
 			 FEEDBACK_RIGHT_NONE);
 	char why[300];
 	rc_feedback_refusal(cfg, "alice@sales.example.com", "resolve", why, sizeof why);
-	assert_string_equal(why, "only the author (alice@sales.example.com), their team (sales) "
-				 "or an admin may resolve this feedback");
+	assert_string_equal(why, "only the author (alice@sales.example.com), their team (sales), "
+				 "a release manager or an admin may resolve this feedback");
 	rc_feedback_refusal(cfg, "relay", "reopen", why, sizeof why);
-	assert_string_equal(why, "only the author (relay) or an admin may reopen this feedback");
+	assert_string_equal(why, "only the author (relay), a release manager or an admin may "
+				 "reopen this feedback");
 	config_free(cfg);
 }
 

@@ -316,16 +316,19 @@ export default async function rc(ctx) {
 		];
 	});
 
-	// Triage, for those who may (feedback or admin scope): acknowledge, resolve with a
+	// Triage, for those who may (feedback, release or admin scope): acknowledge, resolve with a
 	// note, reopen. A note being written survives the live refreshes of the list.
 	const scopes = session()?.scopes || [];
-	const canTriage = scopes.includes('feedback') || scopes.includes('admin');
-	// A piece of feedback is changed by whoever gave it, their team or an admin (the
+	const canTriage =
+		scopes.includes('feedback') || scopes.includes('release') || scopes.includes('admin');
+	// A piece of feedback is changed by whoever gave it, their team, a release manager
+	// (release scope) or an admin (the
 	// server decides, and its 403 says why; this only leaves out buttons it would refuse).
 	// Verified feedback carries its giver's team.
 	const same = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 	const mayChange = (f) =>
 		scopes.includes('admin') ||
+		scopes.includes('release') ||
 		same(session()?.subject, f.created_by) ||
 		(f.verified && same(session()?.team, f.team));
 	const drafts = new Map(); // feedback id -> the resolution note being written
@@ -374,7 +377,7 @@ export default async function rc(ctx) {
 			return h(
 				'p',
 				{ class: 'muted feedback-who-may' },
-				`${f.created_by}${team} or an admin can ${f.status === 'open' ? 'acknowledge or resolve' : 'resolve'} this.`,
+				`${f.created_by}${team}, a release manager or an admin can ${f.status === 'open' ? 'acknowledge or resolve' : 'resolve'} this.`,
 			);
 		}
 		const status = f.status;
