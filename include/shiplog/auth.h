@@ -47,10 +47,16 @@ enum auth_via {
 #define AUTH_SESSION_RAW_LEN 32
 #define AUTH_SESSION_ID_LEN 43
 
+/* Where a scope came from: "default", "token", "admin-token",
+ * "role:team:<team>" or "role:group:<group>" (GET /api/v1/session). */
+#define AUTH_SCOPE_FROM_LEN 224
+
 struct auth_identity {
 	bool authenticated;
 	enum auth_via via;
 	unsigned scopes;    /* AUTH_SCOPE_* bits */
+	/* why each scope: [i] for bit 1 << i, "" when not held */
+	char scope_from[AUTH_N_SCOPES][AUTH_SCOPE_FROM_LEN];
 	char subject[256];  /* email or service name; "" when anonymous */
 	char team[64];      /* from the config's team map; "" when none */
 	int64_t token_id;   /* 0 when not a database token */

@@ -78,6 +78,15 @@ struct config_team {
 	size_t n_members;
 };
 
+/* A role: the scopes the people of a team, or of an SSO group, get besides
+ * the default read and feedback.  A role grants only read, feedback and
+ * release; ci and admin stay with tokens. */
+struct config_role {
+	char *team;      /* a configured team, or NULL */
+	char *group;     /* an SSO group (auth.sso_groups_header), or NULL */
+	unsigned scopes; /* AUTH_SCOPE_* bits */
+};
+
 struct config_cadence {
 	int every_days;      /* 7 or 14 ... ; 0 = no cadence configured */
 	int weekday;         /* 0 = Sunday ... 6 = Saturday */
@@ -175,6 +184,7 @@ struct config {
 	char *session_secret;  /* SHIPLOG_SESSION_SECRET */
 	unsigned session_ttl;  /* seconds, default 12 h */
 	char *sso_header;      /* e.g. "X-Forwarded-Email"; NULL = SSO off */
+	char *sso_groups_header; /* e.g. "X-Forwarded-Groups" (comma-separated); NULL = none */
 	char **trusted_proxies; /* addresses allowed to set the SSO header */
 	size_t n_trusted_proxies;
 
@@ -196,6 +206,8 @@ struct config {
 	size_t n_environments;
 	struct config_team *teams;
 	size_t n_teams;
+	struct config_role *roles;
+	size_t n_roles;
 
 	/* releases */
 	char *rc_pattern; /* default "v*-rc.*" */

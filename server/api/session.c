@@ -22,7 +22,7 @@
 static json_t *scope_list(unsigned bits)
 {
 	json_t *a = json_array();
-	for (unsigned b = 1; b <= AUTH_SCOPE_RELEASE; b <<= 1)
+	for (unsigned b = 1; b <= AUTH_SCOPE_ALL; b <<= 1)
 		if (bits & b)
 			json_array_append_new(a, json_string(auth_scope_name((enum auth_scope)b)));
 	return a;
@@ -102,6 +102,13 @@ static json_t *session_json(struct http_request *r)
 		json_object_set_new(o, "subject", json_string(r->who.subject));
 		json_object_set_new(o, "team", r->who.team[0] ? json_string(r->who.team) : json_null());
 		json_object_set_new(o, "scopes", scope_list(r->who.scopes));
+		json_t *from = json_object();
+		for (unsigned i = 0; i < AUTH_N_SCOPES; i++)
+			if ((r->who.scopes >> i) & 1u)
+				json_object_set_new(
+					from, auth_scope_name((enum auth_scope)(1u << i)),
+					json_string(r->who.scope_from[i]));
+		json_object_set_new(o, "scope_sources", from);
 	}
 	if (r->who.session_id[0]) {
 		char csrf[96];

@@ -264,6 +264,7 @@ void config_free(struct config *cfg)
 	free(cfg->admin_token);
 	free(cfg->session_secret);
 	free(cfg->sso_header);
+	free(cfg->sso_groups_header);
 	free_strings(cfg->trusted_proxies, cfg->n_trusted_proxies);
 	free(cfg->github_webhook_secret);
 	free(cfg->flux_webhook_secret);
@@ -299,6 +300,11 @@ void config_free(struct config *cfg)
 		free_strings(cfg->teams[i].members, cfg->teams[i].n_members);
 	}
 	free(cfg->teams);
+	for (i = 0; i < cfg->n_roles; i++) {
+		free(cfg->roles[i].team);
+		free(cfg->roles[i].group);
+	}
+	free(cfg->roles);
 	free(cfg->rc_pattern);
 	free(cfg->cadence.anchor);
 	free_strings(cfg->required_artifacts, cfg->n_required_artifacts);

@@ -116,6 +116,8 @@ extern const struct directive config_env_directives[];
 /* Every team a gate wants approvals from is a configured team (checked once
  * the whole file is read: teams may come after releases). */
 bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root);
+/* Every role naming a team names a configured team (after the whole file). */
+bool config_check_role_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root);
 
 /* ---- config.c ---- */
 

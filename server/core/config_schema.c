@@ -6,6 +6,7 @@
  * The handlers parse values; the string validators are shared with the API
  * (shiplog/validate.h); the walker is config_yaml.c.
  */
+#include <shiplog/auth.h>
 #include <shiplog/clock.h>
 #include <shiplog/notify_kinds.h>
 #include <shiplog/validate.h>
@@ -498,6 +499,44 @@ static bool set_trusted_proxies(struct loader *ld, const struct directive *d, ya
 	return true;
 }
 
+/* roles[].scopes: read, feedback, release; ci and admin stay with tokens. */
+static bool set_role_scopes(struct loader *ld, const struct directive *d, yaml_node_t *node,
+			    void *base)
+{
+	unsigned *bits = config_field(base, d->offset);
+	size_t n, i;
+
+	if (node->type != YAML_SEQUENCE_NODE)
+		return config_fail(ld, node, "expected a list, got %s", config_node_kind(node));
+	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (!n)
+		return config_fail(ld, node, "expected at least one of read, feedback, release");
+	for (i = 0; i < n; i++) {
+		yaml_node_t *item = config_node_at(ld, node->data.sequence.items.start[i]);
+		size_t old = config_path_push_index(ld, i);
+		const char *v;
+		unsigned b;
+
+		if (!item)
+			return config_fail(ld, node, "malformed YAML document");
+		if (!config_count_node(ld, item) || !(v = config_scalar_text(ld, item)))
+			return false;
+		b = auth_scope_parse(v);
+		if (b == AUTH_SCOPE_CI || b == AUTH_SCOPE_ADMIN)
+			return config_fail(ld, item,
+					   "\"%s\" is not granted by a role (ci and admin stay with "
+					   "tokens); expected read, feedback or release",
+					   v);
+		if (!b)
+			return config_fail(ld, item,
+					   "unknown scope \"%.64s\"; expected read, feedback or release",
+					   v);
+		*bits |= b;
+		config_path_pop(ld, old);
+	}
+	return true;
+}
+
 /* Lists of mappings: elements are counted as soon as they are initialised,
  * so config_free() cleans up a list that failed half-way. */
 static bool set_list(struct loader *ld, const struct directive *d, yaml_node_t *node,
@@ -673,6 +712,56 @@ static bool check_approval(struct loader *ld, yaml_node_t *item, const void *arr
 	return true;
 }
 
+/* A role names a team or a group, not both, not neither. */
+static bool check_role(struct loader *ld, yaml_node_t *item, const void *array, size_t index)
+{
+	const struct config_role *r = (const struct config_role *)array + index;
+
+	if (!r->team == !r->group)
+		return config_fail(ld, item, "expected a team or a group (one of them)");
+	return true;
+}
+
+/* An SSO group's name, as the groups header lists it (comma-separated). */
+static const char *validate_group(const char *s)
+{
+	if (strlen(s) > 200)
+		return "expected at most 200 characters";
+	for (; *s; s++)
+		if (*s == ',' || (unsigned char)*s < ' ' || *s == 0x7f)
+			return "expected a group name without commas or control characters";
+	return NULL;
+}
+
+bool config_check_role_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_roles; i++) {
+		const char *team = cfg->roles[i].team;
+		yaml_node_t *n = config_mapping_value(ld, root, "roles"), *item = NULL;
+		bool known = !team;
+
+		for (j = 0; team && j < cfg->n_teams; j++)
+			if (!strcasecmp(cfg->teams[j].name, team))
+				known = true;
+		if (known)
+			continue;
+		if (n && n->type == YAML_SEQUENCE_NODE &&
+		    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) > i)
+			item = config_node_at(ld, n->data.sequence.items.start[i]);
+		config_path_pop(ld, 0);
+		config_path_push(ld, "roles");
+		config_path_push_index(ld, i);
+		config_path_push(ld, "team");
+		return config_fail(
+			ld, item ? config_mapping_value(ld, item, "team") : root,
+			"\"%s\" is not one of the teams (list it under teams, with its members)",
+			team);
+	}
+	return true;
+}
+
 /* Every team a gate wants approvals from must be a configured team (checked
  * once the whole file is read: teams may come after releases). */
 bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root)
@@ -717,6 +806,7 @@ bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_n
 #define ENV(m) offsetof(struct config_environment, m)
 #define FLUX(m) offsetof(struct config_flux_object, m)
 #define TEAM(m) offsetof(struct config_team, m)
+#define ROLE(m) offsetof(struct config_role, m)
 #define APPROVAL(m) offsetof(struct config_approval, m)
 
 static const struct directive workflow_rule_fields[] = {
@@ -791,6 +881,19 @@ static const struct directive team_fields[] = {
 	{ 0 },
 };
 
+static const struct directive role_fields[] = {
+	{ .name = "team", .scalar = set_string, .offset = ROLE(team), .check = validate_slug },
+	{ .name = "group", .scalar = set_string, .offset = ROLE(group), .check = validate_group },
+	{ .name = "scopes", .node = set_role_scopes, .offset = ROLE(scopes), .required = true },
+	{ 0 },
+};
+
+static const struct list_spec role_list = {
+	.size = sizeof(struct config_role),
+	.fields = role_fields,
+	.check = check_role,
+};
+
 static const struct list_spec repository_list = {
 	.size = sizeof(struct config_repository),
 	.fields = repository_fields,
@@ -850,6 +953,8 @@ static const struct directive auth_directives[] = {
 	{ .name = "session_ttl", .scalar = set_uint, .offset = CFG(session_ttl), .min = 60,
 	  .max = 30 * 86400 },
 	{ .name = "sso_header", .scalar = set_string, .offset = CFG(sso_header),
+	  .check = validate_header_name },
+	{ .name = "sso_groups_header", .scalar = set_string, .offset = CFG(sso_groups_header),
 	  .check = validate_header_name },
 	{ .name = "trusted_proxies", .node = set_trusted_proxies, .offset = CFG(trusted_proxies),
 	  .count_offset = CFG(n_trusted_proxies), .check = validate_proxy },
@@ -1133,6 +1238,8 @@ const struct directive config_top_directives[] = {
 	  .count_offset = CFG(n_environments), .arg = &environment_list },
 	{ .name = "teams", .node = set_list, .offset = CFG(teams), .count_offset = CFG(n_teams),
 	  .arg = &team_list },
+	{ .name = "roles", .node = set_list, .offset = CFG(roles), .count_offset = CFG(n_roles),
+	  .arg = &role_list },
 	{ .name = "releases", .node = set_section, .arg = release_directives },
 	{ .name = "retention", .node = set_section, .arg = retention_directives },
 	{ .name = "notifications", .node = set_section, .arg = notification_directives },

@@ -360,7 +360,7 @@ bool config_apply_yaml(struct loader *ld, struct config *cfg, const char *text, 
 	ld->doc = &doc;
 	ok = config_count_node(ld, root) &&
 	     config_apply_mapping(ld, config_top_directives, root, cfg) &&
-	     config_check_gate_teams(ld, cfg, root);
+	     config_check_gate_teams(ld, cfg, root) && config_check_role_teams(ld, cfg, root);
 	ld->doc = NULL;
 out_doc:
 	yaml_document_delete(&doc);

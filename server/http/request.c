@@ -10,6 +10,7 @@
 
 #include "db/sessions.h"
 #include "db/tokens.h"
+#include "domain/roles.h"
 #include "http/internal.h"
 #include "http/netaddr.h"
 #include "shiplog/app.h"
@@ -106,9 +107,17 @@ static void identity_set(struct http_request *r, const char *subject, unsigned s
 	r->who.authenticated = true;
 	r->who.via = AUTH_VIA_TOKEN;
 	r->who.scopes = scopes;
+	roles_mark(scopes, "token", r->who.scope_from);
 	snprintf(r->who.subject, sizeof r->who.subject, "%s", subject);
 	const struct config_team *t = config_team_of(r->app->cfg, subject);
 	snprintf(r->who.team, sizeof r->who.team, "%s", t ? t->name : "");
+}
+
+static void admin_identity_set(struct http_request *r, const char *subject)
+{
+	identity_set(r, subject, AUTH_SCOPE_ADMIN);
+	roles_mark(AUTH_SCOPE_ADMIN, "admin-token", r->who.scope_from);
+	r->who.via = AUTH_VIA_ADMIN_TOKEN;
 }
 
 /* Bearer token: the admin token from the environment, or a database token. */
@@ -121,8 +130,7 @@ bool http_authenticate_token(struct http_request *r, const char *token)
 	unsigned char hash[32];
 	auth_token_hash(token, hash);
 	if (r->app->have_admin_token && crypto_equal(hash, r->app->admin_token_hash, 32)) {
-		identity_set(r, "admin (SHIPLOG_ADMIN_TOKEN)", AUTH_SCOPE_ADMIN);
-		r->who.via = AUTH_VIA_ADMIN_TOKEN;
+		admin_identity_set(r, "admin (SHIPLOG_ADMIN_TOKEN)");
 		return true;
 	}
 	struct db_conn *c = http_db(r);
@@ -166,8 +174,23 @@ static const char *sso_subject(const struct http_request *r)
 	return NULL;
 }
 
-/* What people behind SSO may do: read and give feedback; tokens do the rest. */
-#define SSO_SCOPES (AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK)
+/* The SSO groups header of a trusted proxy (comma-separated), or NULL. */
+static const char *sso_groups(const struct http_request *r)
+{
+	const char *h = r->app->cfg->sso_groups_header;
+	return h && proxy_trusted(r) ? http_header(r, h) : NULL;
+}
+
+/* A person behind SSO: read and give feedback, plus what the roles of their
+ * team and groups grant (domain/roles.h), from the configuration as it is
+ * now; ci and admin stay with tokens. */
+static void sso_identity_set(struct http_request *r, const char *subject)
+{
+	identity_set(r, subject, 0);
+	r->who.scopes = roles_sso_scopes(r->app->cfg, r->who.team, sso_groups(r),
+					 r->who.scope_from);
+	r->who.via = AUTH_VIA_SSO;
+}
 
 /*
  * The session named by the cookie, as it stands now: 1 and r->who filled,
@@ -205,18 +228,14 @@ static int session_lookup(struct http_request *r, const char *cookie)
 	} else if (!strcmp(se.kind, "admin-token")) {
 		/* made from SHIPLOG_ADMIN_TOKEN as it is now, not as it was */
 		live = se.admin_match;
-		if (live) {
-			identity_set(r, se.subject, AUTH_SCOPE_ADMIN);
-			r->who.via = AUTH_VIA_ADMIN_TOKEN;
-		}
+		if (live)
+			admin_identity_set(r, se.subject);
 	} else if (!strcmp(se.kind, "sso")) {
 		/* SSO turned off, or the proxy now says someone else: not this session */
 		const char *now_sso = sso_subject(r);
 		live = r->app->cfg->sso_header && (!now_sso || !strcmp(now_sso, se.subject));
-		if (live) {
-			identity_set(r, se.subject, SSO_SCOPES);
-			r->who.via = AUTH_VIA_SSO;
-		}
+		if (live)
+			sso_identity_set(r, se.subject);
 	}
 	if (!live)
 		return 0;
@@ -251,8 +270,7 @@ bool http_authenticate(struct http_request *r)
 	}
 	const char *email = sso_subject(r);
 	if (email) {
-		identity_set(r, email, SSO_SCOPES);
-		r->who.via = AUTH_VIA_SSO;
+		sso_identity_set(r, email);
 		r->via_session = true; /* a browser: CSRF applies */
 	}
 	return true; /* anonymous; the scope check decides */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <shiplog/auth.h>
 #include <shiplog/config.h>
 
 #include <stdio.h>
@@ -849,6 +850,62 @@ static void test_bad_gates_name_the_field(void **state)
 		     "releases.gates.approvals[1].team: \"Sales\" is listed twice", NULL);
 }
 
+/* roles: teams or SSO groups to read, feedback, release; never ci or admin */
+static void test_roles_load(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("auth: {sso_header: X-Forwarded-Email, sso_groups_header: X-Forwarded-Groups,"
+		      " trusted_proxies: [127.0.0.1]}\n"
+		      "roles:\n"
+		      "  - {team: release-managers, scopes: [read, feedback, release]}\n"
+		      "  - {group: sales@example.com, scopes: [read, feedback]}\n"
+		      "teams: [{name: release-managers, members: [rm@example.com]}]\n");
+	assert_string_equal(cfg->sso_groups_header, "X-Forwarded-Groups");
+	assert_int_equal(cfg->n_roles, 2);
+	assert_string_equal(cfg->roles[0].team, "release-managers");
+	assert_null(cfg->roles[0].group);
+	assert_int_equal(cfg->roles[0].scopes,
+			 AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK | AUTH_SCOPE_RELEASE);
+	assert_null(cfg->roles[1].team);
+	assert_string_equal(cfg->roles[1].group, "sales@example.com");
+	assert_int_equal(cfg->roles[1].scopes, AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK);
+	config_free(cfg);
+}
+
+static void test_bad_roles_name_the_field(void **state)
+{
+	(void)state;
+	expect_error("teams: [{name: ops}]\nroles:\n  - {team: ops, scopes: [read, ci]}\n",
+		     "test.yaml:3:32: roles[0].scopes[1]: \"ci\" is not granted by a role (ci and "
+		     "admin stay with tokens)",
+		     NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops, scopes: [admin]}]\n",
+		     "test.yaml:2:30: roles[0].scopes[0]: \"admin\" is not granted by a role", NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops, scopes: [root]}]\n",
+		     "roles[0].scopes[0]: unknown scope \"root\"; expected read, feedback or release",
+		     NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops, scopes: []}]\n",
+		     "roles[0].scopes: expected at least one of read, feedback, release", NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops}]\n",
+		     "roles[0]: missing required key \"scopes\"", NULL);
+	expect_error("roles: [{scopes: [read]}]\n",
+		     "roles[0]: expected a team or a group (one of them)", NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops, group: g, scopes: [read]}]\n",
+		     "roles[0]: expected a team or a group (one of them)", NULL);
+	expect_error("teams: [{name: ops}]\nroles: [{team: ops, scopes: [read], admin: true}]\n",
+		     "roles[0]: unknown key \"admin\"", NULL);
+	expect_error("roles: [{group: \"a,b\", scopes: [read]}]\n", "roles[0].group",
+		     "without commas", NULL);
+	/* the team must exist, wherever the teams are listed in the file */
+	expect_error("roles:\n  - {team: release-managers, scopes: [release]}\n"
+		     "teams: [{name: ops}]\n",
+		     "test.yaml:2:12: roles[0].team: \"release-managers\" is not one of the teams",
+		     NULL);
+	expect_error("auth: {sso_groups_header: \"X Groups\"}\n", "auth.sso_groups_header", NULL);
+}
+
 static void test_aliases_cannot_blow_up(void **state)
 {
 	size_t size = 256 * 1024, o = 0;
@@ -1430,6 +1487,8 @@ int main(void)
 		cmocka_unit_test_setup(test_unset_notification_secrets_warn_when_checking, reset_env),
 		cmocka_unit_test_setup(test_bad_notifications_name_the_field, reset_env),
 		cmocka_unit_test_setup(test_example_notifications_block_loads, reset_env),
+		cmocka_unit_test_setup(test_roles_load, reset_env),
+		cmocka_unit_test_setup(test_bad_roles_name_the_field, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
