@@ -585,8 +585,8 @@ static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
 	expect_status_change(id, mallory, "resolved", 403, resolve_why);
 	expect_status_change(id, bot_feedback, "resolved", 403, resolve_why);
 	expect_status_change(id, mallory, "acknowledged", 403,
-			     "only the author (alice@sales.example.com), their team (sales) or an "
-			     "admin may acknowledge this feedback");
+			     "only the author (alice@sales.example.com), their team (sales), a "
+			     "release manager or an admin may acknowledge this feedback");
 	/* an SSO identity of another team is no better */
 	const char *sso[] = {"X-Forwarded-Email: zoe@support.example.com", NULL};
 	itest_http(&server, "GET", "/api/v1/session", sso, NULL, 0, &r);
@@ -613,8 +613,8 @@ static void only_the_author_their_team_or_an_admin_change_feedback(void **state)
 	assert_null(strstr(feedback_gate(rc), "unresolved block"));
 	/* a stranger cannot reopen it either; an admin can, and it blocks again */
 	expect_status_change(id, mallory, "open", 403,
-			     "only the author (alice@sales.example.com), their team (sales) or an "
-			     "admin may reopen this feedback");
+			     "only the author (alice@sales.example.com), their team (sales), a "
+			     "release manager or an admin may reopen this feedback");
 	assert_string_equal(status_of(id), "resolved");
 	expect_status_change(id, ITEST_ADMIN_TOKEN, "open", 200, NULL);
 	assert_non_null(strstr(feedback_gate(rc), "failed: unresolved block"));

@@ -1,5 +1,5 @@
 /*
- * test_roles.c — an SSO person's scopes from the configuration's roles
+ * test_roles_resolve.c — an SSO person's scopes from the configuration's roles
  * (server/domain/roles.c): the default read and feedback, plus the roles of
  * their team and of their SSO groups, each scope with where it came from.
  */
