@@ -906,6 +906,41 @@ static void test_bad_roles_name_the_field(void **state)
 	expect_error("auth: {sso_groups_header: \"X Groups\"}\n", "auth.sso_groups_header", NULL);
 }
 
+/* The example's commented roles block, uncommented, loads as it says. */
+static void test_example_roles_block_loads(void **state)
+{
+	FILE *f = fopen(SHIPLOG_SOURCE_DIR "/deploy/shiplog.example.yaml", "r");
+	char line[512], text[16384] = "";
+	size_t o = 0;
+	struct config *cfg;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		const char *l = line;
+
+		if (!strncmp(line, "# roles:", 8) || !strncmp(line, "#   - {", 7) ||
+		    !strncmp(line, "  # sso_", 8) || !strncmp(line, "  # trusted_proxies:", 20))
+			l = line[0] == '#' ? line + 2 : line + 4; /* "  # x" -> "x" under auth: */
+		if (l == line + 4) {
+			o += (size_t)snprintf(text + o, sizeof text - o, "  %s", l);
+			continue;
+		}
+		o += (size_t)snprintf(text + o, sizeof text - o, "%s", l);
+		assert_true(o < sizeof text);
+	}
+	fclose(f);
+	cfg = load_ok(text);
+	assert_string_equal(cfg->sso_groups_header, "X-Forwarded-Groups");
+	assert_int_equal(cfg->n_roles, 2);
+	assert_string_equal(cfg->roles[0].team, "engineering");
+	assert_int_equal(cfg->roles[0].scopes,
+			 AUTH_SCOPE_READ | AUTH_SCOPE_FEEDBACK | AUTH_SCOPE_RELEASE);
+	assert_string_equal(cfg->roles[1].group, "release-managers");
+	assert_int_equal(cfg->roles[1].scopes, AUTH_SCOPE_RELEASE);
+	config_free(cfg);
+}
+
 static void test_aliases_cannot_blow_up(void **state)
 {
 	size_t size = 256 * 1024, o = 0;
@@ -1489,6 +1524,7 @@ int main(void)
 		cmocka_unit_test_setup(test_example_notifications_block_loads, reset_env),
 		cmocka_unit_test_setup(test_roles_load, reset_env),
 		cmocka_unit_test_setup(test_bad_roles_name_the_field, reset_env),
+		cmocka_unit_test_setup(test_example_roles_block_loads, reset_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
