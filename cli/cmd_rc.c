@@ -176,7 +176,7 @@ static const struct cli_command rc_cut_cmd = {
 	.run = rc_cut,
 	.details = "Cutting a version that a tag or a GitHub pre-release already made is not an\n"
 		   "error (it is merged into that RC); cutting it again at another commit or with\n"
-		   "other artifacts is refused (exit 1).  Needs a token with scope ci.\n\n"
+		   "other artifacts is refused (exit 1).  Needs a token with scope ci or release.\n\n"
 		   "Example:\n"
 		   "  shiplog rc cut --repository acme/app --version v1.2.0-rc.1 \\\n"
 		   "    --commit \"$GITHUB_SHA\" --artifact sha256:0123... --notes \"first cut\"\n",
@@ -682,7 +682,7 @@ static const struct cli_command rc_state_cmd = {
 	.run = rc_state,
 	.details = "STATE: draft, testing, approved, rejected, released or superseded; only the\n"
 		   "changes `rc show` lists as next states are allowed: another one is refused\n"
-		   "(exit 1) naming the allowed ones.  Needs a token with scope ci.\n\n"
+		   "(exit 1) naming the allowed ones.  Needs a token with scope ci or release.\n\n"
 		   "Example:\n  shiplog rc state 42 rejected --reason \"crash on login\"\n",
 };
 

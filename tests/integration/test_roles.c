@@ -276,6 +276,10 @@ static void a_release_token_cuts_rcs_but_reports_no_runs(void **state)
 	itest_response_free(&r);
 	free(reader);
 	free(rel);
+	itest_get(&server, "/api/v1/session", ITEST_ADMIN_TOKEN, &r);
+	assert_string_equal(source_of(r.json, "admin"), "admin-token");
+	assert_int_equal(json_object_size(json_object_get(r.json, "scope_sources")), 1);
+	itest_response_free(&r);
 }
 
 /* groups come with each request: a session's scopes follow the header now */
