@@ -14,6 +14,7 @@
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "shiplog/config.h"
+#include "shiplog/config_reload.h"
 #include "shiplog/crypto.h"
 #include "shiplog/db.h"
 #include "shiplog/http.h"
@@ -152,6 +153,50 @@ static void setup_secrets(struct app *app)
 				  "unsigned events. Set SHIPLOG_FLUX_WEBHOOK_SECRET. !!!");
 }
 
+/* Configurations replaced by a reload: a request or a background loop may
+ * still be reading one, so they are freed at exit, after every thread has
+ * stopped (a few kilobytes per SIGHUP). */
+static struct config **retired;
+static size_t n_retired;
+
+/*
+ * SIGHUP: loads and validates the file again; on any error the running
+ * configuration stays and the log says why, as start-up would.  Keys that
+ * need a restart keep their running values and are named; what was derived
+ * from the configuration at start-up (environments, sinks) is declared again.
+ */
+static void reload(struct app *app)
+{
+	struct config *old = app->cfg;
+	struct config_error err;
+	struct config *next = config_load(old->path, getenv, &err);
+
+	if (!next) {
+		log_msg(LOG_ERROR, "configuration not reloaded, the running one stays: %s",
+			err.message);
+		return;
+	}
+	/* a base URL derived from the listen address names the bound port, as
+	 * the running one does */
+	config_bound_port(next, app->port);
+	const char *changed[32];
+	size_t n = config_restart_keys_changed(old, next, changed, 32);
+	for (size_t i = 0; i < n && i < 32; i++)
+		log_msg(LOG_WARN, "configuration reload: %s changed but is not applied until a "
+				  "restart", changed[i]);
+	config_keep_restart_keys(next, old);
+	for (size_t i = 0; i < next->n_warnings; i++)
+		log_msg(LOG_WARN, "config: %s", next->warnings[i]);
+	retired = xrealloc(retired, (n_retired + 1) * sizeof *retired);
+	retired[n_retired++] = old;
+	app->cfg = next;
+	bool ok = api_environments_sync(app);
+	ok &= notify_sync(app);
+	log_msg(ok ? LOG_INFO : LOG_ERROR, "configuration reloaded from %s%s",
+		next->path ? next->path : "the environment",
+		ok ? "" : " (its environments or sinks could not all be declared; see above)");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -205,7 +250,7 @@ int main(int argc, char **argv)
 	}
 
 	struct config_error err;
-	struct app app = {0};
+	struct app app = {.cfg = NULL};
 	app.cfg = config_load(config_path && *config_path ? config_path : NULL, getenv, &err);
 	if (!app.cfg) {
 		fprintf(stderr, "shiplogd: %s\n", err.message);
@@ -238,6 +283,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -281,7 +327,8 @@ int main(int argc, char **argv)
 		SHIPLOG_VERSION, app.port, app.cfg->threads, app.cfg->db_connections);
 
 	int sig = 0;
-	sigwait(&stop_signals, &sig);
+	while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
+		reload(&app);
 	log_msg(LOG_INFO, "received %s; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	app_stop(&app);
 	sse_stop();
@@ -293,5 +340,8 @@ int main(int argc, char **argv)
 out:
 	db_pool_free(app.db);
 	config_free(app.cfg);
+	for (size_t i = 0; i < n_retired; i++)
+		config_free(retired[i]);
+	free(retired);
 	return status;
 }

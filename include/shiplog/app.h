@@ -14,7 +14,10 @@
 struct db_pool;
 
 struct app {
-	struct config *cfg;      /* owned */
+	/* owned; replaced whole by a reload (SIGHUP), never changed in place:
+	 * a reader loads the pointer and may keep using what it read, because
+	 * a replaced configuration is only freed at exit */
+	_Atomic(struct config *) cfg;
 	struct db_pool *db;      /* owned */
 	void *daemon;            /* struct MHD_Daemon* */
 	uint16_t port;           /* the port actually bound */
