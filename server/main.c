@@ -63,6 +63,9 @@ static void usage(FILE *out)
 	      "  SHIPLOG_NOTIFY_MAX_ATTEMPTS (8), SHIPLOG_NOTIFY_BASE_BACKOFF_SECONDS (5),\n"
 	      "  SHIPLOG_NOTIFY_TIMEOUT_SECONDS (10)\n"
 	      "\n"
+	      "Signals: SIGHUP reloads the configuration file (a bad one keeps the running\n"
+	      "configuration; keys that need a restart are logged), SIGTERM and SIGINT stop.\n"
+	      "\n"
 	      "Endpoints: /healthz, /readyz, /metrics, /api/v1/openapi.json; the dashboard at /.\n",
 	      out);
 }

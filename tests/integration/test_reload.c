@@ -209,7 +209,7 @@ static void a_removed_role_stops_granting_release_to_an_open_session(void **stat
 	write_config(role_granting_ci);
 	sighup_and_wait();
 	assert_int_equal(count_in_log("configuration not reloaded"), 1);
-	char where[300];
+	char where[400];
 	snprintf(where, sizeof where, "%s:10:39: roles[1].scopes[0]", config_path);
 	assert_int_equal(count_in_log(where), 1);
 	assert_false(session_has(&rm, "release"));
