@@ -41,10 +41,16 @@ static const char role_granting_ci[] = HEAD "roles:\n"
 					    "  - {team: release-managers, scopes: [ci]}\n";
 static const char bad_yaml[] = HEAD "roles:\n"
 				    "  - {team: release-managers, scopes: [read, feedback, release]\n";
+static const char missing_secret[] = HEAD "roles:\n"
+					  "  - {team: release-managers, scopes: [release]}\n"
+					  "webhooks:\n"
+					  "  github_secret_env: SHIPLOG_RELOAD_TEST_UNSET\n";
 static const char restart_keys[] = HEAD "server:\n"
 					"  connection_timeout: 7\n"
 					"webhooks:\n"
-					"  processing: queued\n";
+					"  processing: queued\n"
+					"environments:\n"
+					"  - {name: reloaded-staging, tier: staging}\n";
 
 static void write_config(const char *text)
 {
@@ -224,6 +230,15 @@ static void a_removed_role_stops_granting_release_to_an_open_session(void **stat
 	assert_int_equal(count_in_log(where), 2);
 	assert_false(session_has(&rm, "release"));
 
+	/* a secret's variable unset: refused as start-up would refuse it */
+	write_config(missing_secret);
+	sighup_and_wait();
+	assert_int_equal(count_in_log("configuration not reloaded"), 3);
+	snprintf(where, sizeof where, "%s:11:", config_path);
+	assert_int_equal(count_in_log(where), 1);
+	assert_int_equal(count_in_log("SHIPLOG_RELOAD_TEST_UNSET"), 1);
+	assert_false(session_has(&rm, "release"));
+
 	atomic_store(&hammering, false);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(atomic_load(&hammer_failures), 0);
@@ -244,10 +259,14 @@ static void keys_needing_a_restart_are_named_and_not_applied(void **state)
 	assert_int_equal(count_in_log("webhooks.processing changed but is not applied"), 1);
 	/* only those two */
 	assert_int_equal(count_in_log("not applied until a restart"), 2);
-	/* still inline processing on the same port: a webhook is answered as
-	 * before, and the server answers where it listened */
+	/* the server answers where it listened */
 	struct itest_response r;
 	itest_http(&server, "GET", "/healthz", NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	itest_response_free(&r);
+	/* the reloadable part of the same file applied: its environment is
+	 * declared */
+	itest_get(&server, "/api/v1/environments/reloaded-staging", ITEST_ADMIN_TOKEN, &r);
 	assert_int_equal(r.status, 200);
 	itest_response_free(&r);
 }
