@@ -206,8 +206,9 @@ static int record_override(struct db_conn *c, const struct rc_move *m, int64_t c
 		"WITH o AS (INSERT INTO rc_overrides (rc_id, state_change_id, actor, from_state,"
 		"  to_state, gates, reason, at)"
 		"  VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::timestamptz) RETURNING id, at)"
-		" SELECT notification_enqueue('rc.overridden', 'rc.overridden:' || o.id, NULL,"
-		"  'release_candidate', $1, notification_rc_data($1::bigint)"
+		" SELECT notification_enqueue('rc.overridden', 'rc.overridden:' || o.id,"
+		"  NULL::bigint, 'release_candidate', $1::bigint::text,"
+		"  notification_rc_data($1::bigint)"
 		"  || jsonb_build_object('actor', $3::text, 'from', $4::text, 'to', $5::text,"
 		"  'gates', $6::jsonb, 'reason', $7::text), o.at) FROM o",
 		8, p, NULL);
