@@ -43,19 +43,6 @@ static const char config_text[] = "repositories:\n"
 				  "    staging: {enabled: false}\n"
 				  "    approvals: [{team: sales, min: 1}]\n";
 
-static char *token(const char *owner, const char *scope)
-{
-	char body[300];
-	snprintf(body, sizeof body, "{\"name\":\"t\",\"owner\":\"%s\",\"scopes\":[\"%s\"]}", owner,
-		 scope);
-	struct itest_response r;
-	itest_json(&server, "POST", "/api/v1/tokens", ITEST_ADMIN_TOKEN, body, &r);
-	assert_int_equal(r.status, 201);
-	char *t = strdup(json_string_value(json_object_get(r.json, "token")));
-	itest_response_free(&r);
-	return t;
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -65,9 +52,9 @@ static int group_setup(void **state)
 			  sizeof cfg_env);
 	const char *env[] = {ITEST_GITHUB_SECRET_ENV, "SHIPLOG_NOW=" NOW, cfg_env, NULL};
 	itest_server_start(&server, db_url, env);
-	ci = token("release-bot", "ci");
-	rm = token("rita@example.com", "release");
-	sales = token("sam@sales.example.com", "feedback");
+	ci = itest_token_owned(&server, "release-bot", "ci");
+	rm = itest_token_owned(&server, "rita@example.com", "release");
+	sales = itest_token_owned(&server, "sam@sales.example.com", "feedback");
 	return 0;
 }
 
