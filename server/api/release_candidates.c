@@ -234,9 +234,10 @@ void api_rc_update(struct http_request *r)
 			return;
 		}
 		if (!auth_allows(r->who.scopes, AUTH_SCOPE_RELEASE)) {
-			http_reply_problem(r, PROBLEM_NOT_PERMITTED,
-					   "override_reason: overriding readiness needs the release "
-					   "scope (a release manager's role or token, or admin)");
+			http_reply_problem(
+				r, PROBLEM_NOT_PERMITTED,
+				"override_reason: overriding readiness needs the release "
+				"scope (a release manager's role or token, or admin)");
 			return;
 		}
 	}
@@ -251,7 +252,8 @@ void api_rc_update(struct http_request *r)
 	struct update_tx x = {0};
 	x.cfg = r->app->cfg;
 	x.m.rc_id = path_id(r);
-	x.m.to = (enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
+	x.m.to =
+		(enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
 	x.m.expected = expected ? rc_state_parse(expected) : -1;
 	x.m.override_reason = override;
 	x.m.why.reason = json_string_value(json_object_get(r->json, "reason"));
@@ -272,9 +274,10 @@ void api_rc_update(struct http_request *r)
 		break;
 	case RC_MOVE_STATE_CHANGED: {
 		char detail[200];
-		snprintf(detail, sizeof detail,
-			 "expected_state: release candidate %lld is %s now, not %s; nothing changed",
-			 (long long)x.m.rc_id, from, expected);
+		snprintf(
+			detail, sizeof detail,
+			"expected_state: release candidate %lld is %s now, not %s; nothing changed",
+			(long long)x.m.rc_id, from, expected);
 		http_reply_problem_members(
 			r, PROBLEM_STATE_CHANGED, detail,
 			json_pack("{s:s, s:s}", "state", from, "expected_state", expected));

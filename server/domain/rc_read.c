@@ -291,11 +291,11 @@ json_t *rc_readiness_unready(const json_t *readiness)
 		const char *status = json_string_value(json_object_get(g, "status"));
 		if (status && !strcmp(status, "passed"))
 			continue;
-		json_array_append_new(
-			out, json_pack("{s:s?, s:s?, s:s?}", "name",
-				       json_string_value(json_object_get(g, "gate")), "status",
-				       status, "reason",
-				       json_string_value(json_object_get(g, "reason"))));
+		json_array_append_new(out,
+				      json_pack("{s:s?, s:s?, s:s?}", "name",
+						json_string_value(json_object_get(g, "gate")),
+						"status", status, "reason",
+						json_string_value(json_object_get(g, "reason"))));
 	}
 	return out;
 }

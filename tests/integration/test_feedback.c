@@ -462,8 +462,7 @@ static void feedback_on_a_closed_rc_is_409(void **state)
 	call("PATCH", path, ci, "{\"state\":\"testing\"}", 200, &r);
 	itest_response_free(&r);
 	call("PATCH", path, rm,
-	     "{\"state\":\"approved\",\"override_reason\":\"tested by hand outside CI\"}", 200,
-	     &r);
+	     "{\"state\":\"approved\",\"override_reason\":\"tested by hand outside CI\"}", 200, &r);
 	itest_response_free(&r);
 	call("PATCH", path, rm,
 	     "{\"state\":\"released\",\"reason\":\"shipped by hand\","

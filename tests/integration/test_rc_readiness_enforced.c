@@ -122,7 +122,8 @@ static long make_rc(int k, bool ready)
 	itest_response_free(&r);
 	ok("PATCH", rc_path(id), ci, "{\"state\":\"testing\"}", 200);
 	snprintf(body, sizeof body,
-		 "{\"repository\":\"" REPO "\",\"provider\":\"buildkite\",\"external_id\":\"bk-%d\","
+		 "{\"repository\":\"" REPO
+		 "\",\"provider\":\"buildkite\",\"external_id\":\"bk-%d\","
 		 "\"workflow\":\"pipeline\",\"sha\":\"%s\",\"status\":\"completed\","
 		 "\"conclusion\":\"%s\",\"jobs\":[{\"name\":\"build\",\"status\":\"completed\","
 		 "\"conclusion\":\"%s\",\"stage\":\"build\",\"required\":true}]}",
@@ -183,7 +184,8 @@ static void an_unready_rc_is_not_approved_and_409_lists_its_gates(void **state)
 	struct itest_response r;
 	itest_json(&server, "PATCH", rc_path(id), ci, "{\"state\":\"approved\"}", &r);
 	itest_assert_problem(&r, 409, "/not-ready", "is not ready to be approved");
-	assert_non_null(strstr(str(r.json, "detail"), "ci failed (required job build in pipeline failed"));
+	assert_non_null(
+		strstr(str(r.json, "detail"), "ci failed (required job build in pipeline failed"));
 	assert_non_null(strstr(str(r.json, "detail"), "feedback pending (approvals needed"));
 	expect_unready_gates(json_object_get(r.json, "gates"));
 	itest_response_free(&r);
@@ -194,7 +196,8 @@ static void an_unready_rc_is_not_approved_and_409_lists_its_gates(void **state)
 	assert_string_equal(str(r.json, "verdict"), "failed");
 	itest_response_free(&r);
 	/* an admin without an override is refused the same way */
-	itest_json(&server, "PATCH", rc_path(id), ITEST_ADMIN_TOKEN, "{\"state\":\"approved\"}", &r);
+	itest_json(&server, "PATCH", rc_path(id), ITEST_ADMIN_TOKEN, "{\"state\":\"approved\"}",
+		   &r);
 	itest_assert_problem(&r, 409, "/not-ready", NULL);
 	itest_response_free(&r);
 	/* nothing changed */

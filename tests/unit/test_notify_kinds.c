@@ -335,12 +335,12 @@ static void a_summary_says_what_happened(void **state)
 static void an_override_names_the_rc_who_the_gates_and_the_reason(void **state)
 {
 	(void)state;
-	json_t *data = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}]}", "version",
-		"2.1.0-rc.2", "repository", "acme/shop", "actor", "rita@acme.example", "to",
-		"released", "reason", "CI is down, tested by hand", "gates", "name", "ci", "status",
-		"failed", "reason", "build failed", "name", "feedback", "status", "pending", "reason",
-		"approvals needed: sales 0 of 1");
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}]}",
+				 "version", "2.1.0-rc.2", "repository", "acme/shop", "actor",
+				 "rita@acme.example", "to", "released", "reason",
+				 "CI is down, tested by hand", "gates", "name", "ci", "status",
+				 "failed", "reason", "build failed", "name", "feedback", "status",
+				 "pending", "reason", "approvals needed: sales 0 of 1");
 	char *s = notify_kind_find("rc.overridden")->summary(data);
 	assert_string_equal(s, "Release candidate 2.1.0-rc.2 of acme/shop was released by "
 			       "rita@acme.example although not ready (ci failed, feedback "
