@@ -168,9 +168,11 @@ void api_feedback_request_create(struct http_request *r)
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
 				   (long long)id);
 	} else if (!x.id && x.wait_s == 0) {
-		http_reply_problem_members(
-			r, PROBLEM_CONFLICT, "the release candidate is %s: it takes no more feedback",
-			json_pack("{s:s}", "state", x.state));
+		char detail[120];
+		snprintf(detail, sizeof detail,
+			 "the release candidate is %s: it takes no more feedback", x.state);
+		http_reply_problem_members(r, PROBLEM_CONFLICT, detail,
+					   json_pack("{s:s}", "state", x.state));
 	} else if (!x.id) {
 		char ra[24], detail[200];
 		snprintf(ra, sizeof ra, "%ld", x.wait_s);
