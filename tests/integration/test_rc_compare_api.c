@@ -1,5 +1,5 @@
 /*
- * test_rc_compare.c — two release candidates compared, who has not tried
+ * test_rc_compare_api.c — two release candidates compared, who has not tried
  * one yet, and asking for feedback, through the real endpoints:
  *
  *   GET  /api/v1/release-candidates/compare?base=&head=
