@@ -249,7 +249,7 @@ export default async function renderUntried(ctx, id, after, rc) {
 					`${plural(open, 'person', 'people')} not tried yet`,
 				),
 			),
-			u.teams.map(teamView),
+			...u.teams.map(teamView),
 		];
 	});
 	await load();
