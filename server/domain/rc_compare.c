@@ -54,8 +54,34 @@ static json_t *artifact_side(const json_t *a)
 			 json_object_get(a, "digest"));
 }
 
-static json_t *compare_artifacts(const json_t *base, const json_t *head)
+/* One artifact per identity, the newest (the last listed: the RC's artifacts
+ * come oldest first), in the order the identities first appear (new array). */
+static json_t *newest_per_key(const json_t *list)
 {
+	json_t *out = json_array();
+	size_t i, k;
+	json_t *a, *b;
+	char key[600], other[600];
+	json_array_foreach(list, i, a) {
+		artifact_key(a, key, sizeof key);
+		bool replaced = false;
+		json_array_foreach(out, k, b) {
+			artifact_key(b, other, sizeof other);
+			if (!strcmp(key, other)) {
+				json_array_set(out, k, a);
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced)
+			json_array_append(out, a);
+	}
+	return out;
+}
+
+static json_t *compare_artifacts(const json_t *all_base, const json_t *all_head)
+{
+	json_t *base = newest_per_key(all_base), *head = newest_per_key(all_head);
 	json_t *changed = json_array(), *added = json_array(), *removed = json_array();
 	json_int_t unchanged = 0;
 	size_t i;
@@ -80,6 +106,8 @@ static json_t *compare_artifacts(const json_t *base, const json_t *head)
 		if (!artifact_find(head, key))
 			json_array_append(removed, a);
 	}
+	json_decref(base);
+	json_decref(head);
 	return json_pack("{s:o, s:o, s:o, s:I}", "changed", changed, "added", added, "removed",
 			 removed, "unchanged", unchanged);
 }

@@ -12,8 +12,10 @@
  *                  since one common place (the release before the lower of
  *                  the two targets), so a PR both contain is in neither list.
  *   artifacts      matched by kind and name (an artifact shiplog does not
- *                  know by its digest): changed (both have it, other
- *                  digests), added (only head), removed (only base);
+ *                  know by its digest), the newest of each on each side (an
+ *                  RC known by its commit ships every build of it: main's,
+ *                  the RC tag's, the release's): changed (both have it,
+ *                  other digests), added (only head), removed (only base);
  *                  `unchanged` counts the rest.
  *   gates          the readiness gates whose status differs (a gate only one
  *                  side evaluates has null on the other), in head's order.

@@ -42,7 +42,9 @@ static void compare_matches_artifacts_by_kind_and_name_and_gates_by_key(void **s
 	json_t *barts = js("[{\"kind\":\"image\",\"name\":\"app\",\"version\":\"1\",\"digest\":\"d1\"},"
 			   "{\"kind\":\"chart\",\"name\":\"app\",\"version\":\"1\",\"digest\":\"d2\"},"
 			   "{\"kind\":null,\"name\":null,\"version\":null,\"digest\":\"dx\"}]");
-	json_t *harts = js("[{\"kind\":\"image\",\"name\":\"app\",\"version\":\"2\",\"digest\":\"d3\"},"
+	/* two builds of the image on head: the newest (last) is the one compared */
+	json_t *harts = js("[{\"kind\":\"image\",\"name\":\"app\",\"version\":\"main\",\"digest\":\"d9\"},"
+			   "{\"kind\":\"image\",\"name\":\"app\",\"version\":\"2\",\"digest\":\"d3\"},"
 			   "{\"kind\":\"chart\",\"name\":\"app\",\"version\":\"1\",\"digest\":\"d2\"},"
 			   "{\"kind\":null,\"name\":null,\"version\":null,\"digest\":\"dx\"},"
 			   "{\"kind\":\"binary\",\"name\":\"cli\",\"version\":\"2\",\"digest\":\"d4\"}]");

@@ -100,11 +100,12 @@ function gatesView(gates) {
 	const side = (s) => (s ? gatePill(s.status) : h('span', { class: 'muted' }, 'not evaluated'));
 	return h(
 		'ul',
-		{ class: 'checklist', id: 'compare-gates-list' },
+		{ class: 'change-list compare-gates', id: 'compare-gates-list' },
 		gates.map((g) =>
 			h(
 				'li',
 				{ 'data-gate': g.gate },
+				h('span', { class: 'gate-name' }, g.title),
 				h(
 					'span',
 					{ class: 'row' },
@@ -112,12 +113,7 @@ function gatesView(gates) {
 					h('span', { 'aria-label': 'became' }, '→'),
 					side(g.head),
 				),
-				h(
-					'span',
-					{},
-					h('span', { class: 'gate-name' }, g.title),
-					g.head?.reason ? h('span', { class: 'gate-reason' }, g.head.reason) : null,
-				),
+				g.head?.reason ? h('span', { class: 'gate-reason' }, g.head.reason) : null,
 			),
 		),
 	);
