@@ -14,6 +14,7 @@
  * HTTP sink (support/http_sink.c); "now" is pinned (SHIPLOG_NOW) and moved
  * by restarting the server, so the flood limit is tested without waiting.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -687,6 +688,55 @@ static void asking_for_feedback_refuses_bad_input(void **state)
 	assert_int_equal(itest_sql_longf(db_url, "SELECT count(*) FROM feedback_requests"), 2);
 }
 
+/* Release managers asking about one RC at the same moment: one request
+ * passes, the others are refused with 429; one message is sent. */
+struct racer {
+	long rc;
+	long status;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+	struct itest_response r;
+	ask(x->rc, rm, "{}", &r);
+	x->status = r.status;
+	itest_response_free(&r);
+	return NULL;
+}
+
+static void asking_at_once_sends_one_request(void **state)
+{
+	(void)state;
+	enum { N = 6 };
+	pthread_t t[N];
+	struct racer x[N];
+	size_t before = http_sink_count(sink, "/hook");
+	for (int i = 0; i < N; i++) {
+		x[i] = (struct racer){other_rc, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
+	}
+	int created = 0, limited = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		created += x[i].status == 201;
+		limited += x[i].status == 429;
+	}
+	assert_int_equal(created, 1);
+	assert_int_equal(limited, N - 1);
+	assert_int_equal(itest_sql_longf(db_url,
+					 "SELECT count(*) FROM feedback_requests WHERE rc_id = %ld",
+					 other_rc),
+			 1);
+	/* the sink subscribes to it: exactly one more message */
+	assert_true(http_sink_wait(sink, "/hook", before + 1, 15000));
+	assert_int_equal(itest_sql_longf(db_url,
+					 "SELECT count(*) FROM notifications WHERE kind ="
+					 " 'feedback.requested' AND entity_id = '%ld'",
+					 other_rc),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +745,7 @@ int main(void)
 		cmocka_unit_test(untried_lists_the_people_of_each_signing_team),
 		cmocka_unit_test(asking_for_feedback_notifies_the_sinks_with_the_form),
 		cmocka_unit_test(asking_for_feedback_refuses_bad_input),
+		cmocka_unit_test(asking_at_once_sends_one_request),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
