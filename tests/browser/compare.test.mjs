@@ -308,3 +308,54 @@ test('a release manager asks for feedback; Sales sees no button and the API says
 	assert.equal(refused.status, 403);
 	assert.match(refused.json.detail, /release/);
 });
+
+// axe-core's WCAG 2.1 A and AA rules on the compare page and the "Ask for feedback" dialog,
+// light and dark, desktop and phone (the script is injected: these contexts bypass the CSP).
+test('the compare page and the ask dialog pass the automated accessibility checks', async () => {
+	const axe = resolve(HERE, 'node_modules/axe-core/axe.min.js');
+	const rc1 = await rcOf('v0.37.0-rc.1');
+	const rc2 = await rcOf('v0.37.0-rc.2');
+	const next = await rcOf('v0.38.0-rc.1');
+	const check = async (page) => {
+		await page.addScriptTag({ path: axe });
+		return page.evaluate(async () => {
+			const r = await window.axe.run(document, {
+				runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+			});
+			return r.violations
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+		});
+	};
+	const found = [];
+	for (const [viewport, colorScheme] of [
+		[{ width: 1440, height: 900 }, 'light'],
+		[{ width: 390, height: 844 }, 'light'],
+		[{ width: 1440, height: 900 }, 'dark'],
+	]) {
+		const ctx = await browser.newContext({
+			baseURL: server.url,
+			viewport,
+			colorScheme,
+			bypassCSP: true,
+			reducedMotion: 'reduce',
+		});
+		const r = await ctx.request.post('/api/v1/session', { data: { token: rmToken } });
+		assert.ok(r.ok(), 'signed in');
+		const page = await ctx.newPage();
+		await visit(
+			page,
+			`/release-candidates/compare?base=${rc1.id}&head=${rc2.id}`,
+			'#compare-prs',
+		);
+		for (const v of await check(page))
+			found.push(`compare ${viewport.width}px ${colorScheme}: ${v}`);
+		await visit(page, `/release-candidates/${next.id}`, '#ask-feedback:not([hidden])');
+		await page.click('#ask-feedback');
+		await page.waitForSelector('#ask-dialog[open]');
+		for (const v of await check(page))
+			found.push(`ask dialog ${viewport.width}px ${colorScheme}: ${v}`);
+		await ctx.close();
+	}
+	assert.deepEqual(found, []);
+});
