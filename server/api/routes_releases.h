@@ -94,3 +94,23 @@ static const struct param_spec train_params[] = {
 	 "Repository owner/name (default: the one with the latest RC or release)", 0},
 	{0},
 };
+
+/* comparing two RCs, who has not tried one, asking for feedback
+ * (release_candidates_compare.c, feedback_requests.c) */
+static const struct param_spec rc_compare_params[] = {
+	{"base", PARAM_QUERY, PARAM_ID, true, 0, 0, NULL,
+	 "The release candidate compared with (its id)", 0},
+	{"head", PARAM_QUERY, PARAM_ID, true, 0, 0, NULL,
+	 "The release candidate compared (its id); of the same repository", 0},
+	{0},
+};
+
+static const struct param_spec feedback_request_body[] = {
+	{"teams", PARAM_BODY, PARAM_ARRAY, false, 0, 20, NULL,
+	 "The teams asked, each a team of the configuration (default: the teams whose sign-off "
+	 "the release needs)",
+	 PARAM_STRING},
+	{"message", PARAM_BODY, PARAM_STRING, false, 1, 1000, NULL,
+	 "A word to the people asked (not only whitespace)", 0},
+	{0},
+};

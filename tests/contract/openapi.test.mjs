@@ -531,6 +531,13 @@ describe('the OpenAPI document is true to the running server', () => {
 			token: alice.json.token,
 			body: { verdict: 'approve' },
 		});
+		// a release manager asks for feedback on it (the default token is an admin's)
+		await expectStatus(
+			201,
+			'POST',
+			`/api/v1/release-candidates/${rc2.json.id}/feedback-requests`,
+			{ body: { message: 'Please try the new login' } },
+		);
 		resolvedFeedback = concern.json.id;
 		const release = withRepo(loadFixture('github/release.published.json'));
 		Object.assign(release.release, {
@@ -654,6 +661,13 @@ describe('the OpenAPI document is true to the running server', () => {
 						);
 						paths = paths.flatMap((x) => vs.map((v) => fill(x, p, v)));
 					}
+				}
+				// a route with required query parameters: two candidates of one repository
+				if (template === '/api/v1/release-candidates/compare') {
+					const rcs = await listOf('/api/v1/release-candidates');
+					const [head, base] = rcs.filter((r) => r.repository === rcs[0]?.repository);
+					assert.ok(base, `${template}: two release candidates of one repository`);
+					paths = [`${template}?base=${base.id}&head=${head.id}`];
 				}
 				for (const p of paths) {
 					if (op.responses['200']?.content?.['text/event-stream']) {

@@ -12,6 +12,7 @@ const PAGES = [
 	[/^\/environments$/, () => import('./pages/environments.js'), 'environments'],
 	[/^\/environments\/([^/]+)$/, () => import('./pages/environment.js'), 'environments'],
 	[/^\/release-candidates$/, () => import('./pages/rcs.js'), 'releases'],
+	[/^\/release-candidates\/compare$/, () => import('./pages/rc_compare.js'), 'releases'],
 	[/^\/release-candidates\/(\d+)$/, () => import('./pages/rc.js'), 'releases'],
 	[/^\/feedback$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/feedback\/(\d+)$/, () => import('./pages/feedback.js'), 'feedback'],
