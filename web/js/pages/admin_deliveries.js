@@ -368,9 +368,12 @@ async function detail(ctx, id) {
 						]
 					: null,
 			]),
-			{ id: 'delivery-facts' },
+			{ id: 'delivery-facts', className: 'admin-panel' },
 		),
-		section('Attempts', attemptsBox, { id: 'delivery-attempts-panel' }),
+		section('Attempts', attemptsBox, {
+			id: 'delivery-attempts-panel',
+			className: 'admin-panel',
+		}),
 		section(
 			'Headers',
 			table(
@@ -388,9 +391,9 @@ async function detail(ctx, id) {
 					empty: 'No headers kept.',
 				},
 			),
-			{ id: 'delivery-headers' },
+			{ id: 'delivery-headers', className: 'admin-panel' },
 		),
-		section('Body', bodyPanel(d), { id: 'delivery-body-panel' }),
+		section('Body', bodyPanel(d), { id: 'delivery-body-panel', className: 'admin-panel' }),
 	);
 	await drawAttempts();
 

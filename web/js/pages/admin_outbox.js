@@ -121,7 +121,7 @@ export default async function adminOutbox(ctx) {
 					{ label: 'Status', class: 'nowrap', cell: notificationPill },
 					{
 						label: 'Message',
-						class: 'wrap-title',
+						class: 'nowrap',
 						cell: (n) =>
 							h(
 								'div',
@@ -153,6 +153,7 @@ export default async function adminOutbox(ctx) {
 					},
 					{
 						label: 'Last error',
+						class: 'cell-error',
 						cell: (n) =>
 							n.last_error
 								? h(

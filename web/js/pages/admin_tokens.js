@@ -96,8 +96,8 @@ export default async function adminTokens(ctx) {
 			sub: 'Tokens for CI systems and people. shiplog stores only a hash of each: a token is shown once, when it is made.',
 		}),
 		shownBox,
-		section('Create a token', form, { id: 'create-token' }),
-		section('Tokens', [status, listBox, more], { id: 'token-list' }),
+		section('Create a token', form, { id: 'create-token', className: 'admin-panel' }),
+		section('Tokens', [status, listBox, more], { id: 'token-list', className: 'admin-panel' }),
 	);
 
 	let items = [];
