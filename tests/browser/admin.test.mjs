@@ -155,7 +155,7 @@ test('the seed went in', () => {
 	assert.deepEqual(facts.failures, []);
 });
 
-test('an admin creates a token with the keyboard: shown once, copied, it works; then revokes it', async () => {
+test('an admin creates a token with the keyboard: shown once, copied, it works; then revokes it', async (t) => {
 	const page = await open(admin);
 	await visit(page, '/', '#nav');
 	assert.equal(await page.isVisible('#nav a[href="/admin/tokens"]'), true, 'the Admin link');
@@ -198,6 +198,7 @@ test('an admin creates a token with the keyboard: shown once, copied, it works; 
 	}));
 	assert.equal(copied.selected, value, 'the value is selected');
 	if (/Copied/.test(copied.note)) assert.equal(copied.clipboard, value);
+	t.diagnostic(`copy: ${copied.note}`);
 
 	// the token works, with the scopes chosen
 	const me = await api('/runs?limit=1', { token: value });
@@ -479,4 +480,56 @@ test('a Sales person sees no admin link, the needs-admin page, and a 403 from th
 	}
 	noProblems(page, 'needs-admin');
 	await alice.close();
+});
+
+test('the admin pages pass axe-core (WCAG 2.1 AA) and fit a phone', async () => {
+	const axe = resolve(HERE, 'node_modules/axe-core/axe.min.js');
+	const delivery = (await api('/deliveries?status=processed&limit=1')).json.items[0].id;
+	const pages = [
+		['admin-tokens', '/admin/tokens', '#tokens-table'],
+		['admin-deliveries', '/admin/deliveries', '#deliveries-table'],
+		['admin-delivery', `/admin/deliveries/${delivery}`, '#headers-table'],
+		['admin-outbox', '/admin/outbox', '#outbox-table'],
+	];
+	const found = [];
+	for (const [viewport, colorScheme] of [
+		[{ width: 1440, height: 900 }, 'light'],
+		[{ width: 390, height: 844 }, 'light'],
+		[{ width: 1440, height: 900 }, 'dark'],
+	]) {
+		const ctx = await browser.newContext({
+			baseURL: server.url,
+			viewport,
+			colorScheme,
+			bypassCSP: true,
+			reducedMotion: 'reduce',
+		});
+		const r = await ctx.request.post('/api/v1/session', { data: { token: server.adminToken } });
+		assert.equal(r.status(), 200);
+		for (const [name, path, ready] of pages) {
+			const page = await ctx.newPage();
+			await visit(page, path, ready);
+			if (viewport.width < 700) {
+				await shot(page, name);
+				const wide = await page.evaluate(
+					() => document.documentElement.scrollWidth > window.innerWidth + 1,
+				);
+				if (wide) found.push(`${name} phone: scrolls sideways`);
+			}
+			await page.addScriptTag({ path: axe });
+			const violations = await page.evaluate(async () => {
+				const res = await window.axe.run(document, {
+					runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+				});
+				return res.violations
+					.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+					.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+			});
+			for (const v of violations)
+				found.push(`${name} ${viewport.width}px ${colorScheme}: ${v}`);
+			await page.close();
+		}
+		await ctx.close();
+	}
+	assert.deepEqual(found, []);
 });

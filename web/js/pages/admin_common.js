@@ -8,7 +8,8 @@ export function isAdmin(session) {
 	return Boolean(session?.scopes?.includes('admin'));
 }
 
-// true when the session may see the admin pages; otherwise renders the needs-admin page.
+// true when the session may see the admin pages; otherwise renders the needs-admin page
+// (`what`: the start of a sentence, "API tokens are").
 // The API refuses these routes with 403 anyway: this page only says so before asking.
 export function requireAdmin(ctx, what) {
 	if (isAdmin(ctx.session)) return true;
@@ -23,7 +24,7 @@ export function requireAdmin(ctx, what) {
 			h(
 				'p',
 				{},
-				`${what} are for administrators of shiplog. `,
+				`${what} for administrators of shiplog. `,
 				ctx.session?.subject
 					? `You are signed in as ${ctx.session.subject} with ${
 							scopes.length ? scopes.join(', ') : 'no scopes'

@@ -317,7 +317,7 @@ async function detail(ctx, id) {
 	const drawAttempts = refreshable(attemptsBox, async () => {
 		if (stale) attempts = (await get(`/deliveries/${id}`, { signal: ctx.signal })).attempts;
 		stale = false;
-		return table(
+		const node = table(
 			[
 				{
 					label: 'Attempt',
@@ -333,6 +333,8 @@ async function detail(ctx, id) {
 			attempts || [],
 			{ caption: 'Attempts with this delivery id', id: 'attempts-table' },
 		);
+		node.querySelector('table')?.classList.add('cards');
+		return node;
 	});
 	const headers = Object.entries(d.headers || {}).sort(([a], [b]) => a.localeCompare(b));
 	ctx.main.append(
@@ -396,6 +398,7 @@ async function detail(ctx, id) {
 		section('Body', bodyPanel(d), { id: 'delivery-body-panel', className: 'admin-panel' }),
 	);
 	await drawAttempts();
+	for (const t of ctx.main.querySelectorAll('#headers-table')) t.classList.add('cards');
 
 	replay.addEventListener('click', async () => {
 		const ok = await confirmDialog({
@@ -450,7 +453,7 @@ async function detail(ctx, id) {
 }
 
 export default async function adminDeliveries(ctx) {
-	if (!requireAdmin(ctx, 'Webhook deliveries')) return;
+	if (!requireAdmin(ctx, 'Webhook deliveries are')) return;
 	if (ctx.params[0]) return detail(ctx, ctx.params[0]);
 	try {
 		return await list(ctx);

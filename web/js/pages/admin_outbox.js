@@ -40,7 +40,7 @@ function entityLabel(n) {
 }
 
 export default async function adminOutbox(ctx) {
-	if (!requireAdmin(ctx, 'The notifications outbox')) return;
+	if (!requireAdmin(ctx, 'The notifications outbox is')) return;
 	ctx.title('Notifications outbox');
 	const current = Object.fromEntries(FILTERS.map((f) => [f, ctx.query.get(f) || '']));
 	const controls = {
@@ -291,8 +291,8 @@ export default async function adminOutbox(ctx) {
 				h('p', {}, h('strong', {}, `Notification #${n.id} not retried. `), e.message),
 			);
 		}
-		answer.replaceChildren(box);
 		await refresh().catch(() => {});
+		answer.replaceChildren(box);
 		focusResult(box);
 	}
 

@@ -44,7 +44,7 @@ function textField(id, label, attrs, hint) {
 }
 
 export default async function adminTokens(ctx) {
-	if (!requireAdmin(ctx, 'API tokens')) return;
+	if (!requireAdmin(ctx, 'API tokens are')) return;
 	ctx.title('API tokens');
 	const status = h('p', { class: 'hint', role: 'status', id: 'tokens-status' });
 	const listBox = h('div', { id: 'tokens-list' }, loading());
@@ -200,16 +200,18 @@ export default async function adminTokens(ctx) {
 			danger: true,
 		});
 		if (!ok) return;
+		let said, tone;
 		try {
 			await request(`/tokens/${t.id}`, { method: 'DELETE' });
-			status.replaceChildren(`Revoked “${t.name}”.`);
-			status.className = 'hint';
+			[said, tone] = [`Revoked “${t.name}”.`, 'hint'];
 		} catch (e) {
 			if (e?.status === 401) throw e;
-			status.replaceChildren(`Could not revoke “${t.name}”: ${e.message}`);
-			status.className = 'field-error';
+			[said, tone] = [`Could not revoke “${t.name}”: ${e.message}`, 'field-error'];
 		}
 		await load();
+		// said once the list shows it, and focused at once: the row's button is gone
+		status.replaceChildren(said);
+		status.className = tone;
 		focusResult(status);
 	}
 
