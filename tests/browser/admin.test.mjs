@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, freePort } from './server.mjs';
 import { seed } from './seed.mjs';
-import { launch, person, open, problems, visit, shot } from './harness.mjs';
+import { launch, person, open, problems, visit, shot, axeViolations } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WG = 'weaveworks/weave-gitops';
@@ -483,7 +483,6 @@ test('a Sales person sees no admin link, the needs-admin page, and a 403 from th
 });
 
 test('the admin pages pass axe-core (WCAG 2.1 AA) and fit a phone', async () => {
-	const axe = resolve(HERE, 'node_modules/axe-core/axe.min.js');
 	const delivery = (await api('/deliveries?status=processed&limit=1')).json.items[0].id;
 	const pages = [
 		['admin-tokens', '/admin/tokens', '#tokens-table'],
@@ -516,15 +515,7 @@ test('the admin pages pass axe-core (WCAG 2.1 AA) and fit a phone', async () => 
 				);
 				if (wide) found.push(`${name} phone: scrolls sideways`);
 			}
-			await page.addScriptTag({ path: axe });
-			const violations = await page.evaluate(async () => {
-				const res = await window.axe.run(document, {
-					runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-				});
-				return res.violations
-					.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-					.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
-			});
+			const violations = await axeViolations(page);
 			for (const v of violations)
 				found.push(`${name} ${viewport.width}px ${colorScheme}: ${v}`);
 			await page.close();

@@ -2,7 +2,8 @@
 // sub-navigation between them, a confirmation as a modal <dialog>, and the status pills of
 // deliveries and notifications.
 import { h } from '../dom.js';
-import { pill } from '../ui.js';
+import { get, query, ApiError } from '../api.js';
+import { pill, refreshable } from '../ui.js';
 
 export function isAdmin(session) {
 	return Boolean(session?.scopes?.includes('admin'));
@@ -171,4 +172,94 @@ export function focusAfterMore(listBox, more) {
 	if (!target) return;
 	if (target.tagName === 'TABLE') target.setAttribute('tabindex', '-1');
 	target.focus();
+}
+
+// A list filtered by `controls` (query parameter name -> its input or select), paged with
+// "Show more": the filters go into the page's URL (`url`) and the API's query (`api`); typing
+// waits for a pause, a choice applies at once; a filter the server refuses is marked beside
+// its field. `render(items)` makes the table; `nouns`: [one, many]. Returns {refresh, clear}.
+export function filteredList(
+	ctx,
+	{ api, url, form, controls, listBox, more, count, nouns, render },
+) {
+	let items = [];
+	let next = null;
+	const filters = () => {
+		const f = {};
+		for (const [name, el] of Object.entries(controls)) {
+			const v = el.value.trim();
+			if (v) f[name] = v;
+		}
+		return f;
+	};
+	function draw() {
+		listBox.replaceChildren(render(items));
+		listBox.querySelector('table')?.classList.add('cards');
+		more.replaceChildren(
+			next
+				? h(
+						'button',
+						{ type: 'button', class: 'btn', onclick: loadMore },
+						`Show more ${nouns[1]}`,
+					)
+				: '',
+		);
+		const n = items.length;
+		count.textContent =
+			n === 0
+				? `No ${nouns[1]} match.`
+				: `Showing ${n}${next ? '+' : ''} ${n === 1 ? nouns[0] : nouns[1]}.`;
+	}
+	const refresh = refreshable(listBox, async () => {
+		try {
+			const page = await get(`${api}${query({ ...filters(), limit: 50 })}`, {
+				signal: ctx.signal,
+			});
+			markFieldErrors(null, controls);
+			items = page?.items || [];
+			next = page?.next || null;
+			draw();
+			return undefined;
+		} catch (e) {
+			if (e instanceof ApiError && e.status === 400 && markFieldErrors(e, controls)) {
+				items = [];
+				next = null;
+				more.replaceChildren();
+				count.textContent = 'Fix the filter marked above.';
+				return h('p', { class: 'empty' }, 'No list: a filter was refused.');
+			}
+			throw e;
+		}
+	});
+	async function loadMore() {
+		if (!next) return;
+		const page = await get(next, { signal: ctx.signal });
+		items = items.concat(page?.items || []);
+		next = page?.next || null;
+		draw();
+		focusAfterMore(listBox, more);
+	}
+	function apply() {
+		history.replaceState(null, '', `${url}${query(filters())}`);
+		refresh().catch(() => {});
+	}
+	let typing = null;
+	form.addEventListener('change', apply);
+	form.addEventListener('input', (ev) => {
+		if (ev.target.tagName !== 'INPUT') return;
+		clearTimeout(typing);
+		typing = setTimeout(apply, 450);
+	});
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		clearTimeout(typing);
+		apply();
+	});
+	return {
+		refresh,
+		clear() {
+			for (const el of Object.values(controls)) el.value = '';
+			apply();
+		},
+	};
 }

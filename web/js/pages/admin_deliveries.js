@@ -2,7 +2,7 @@
 // repository (in the URL), paged; one delivery with its headers, its body pretty-printed
 // (large ones only on request, so the page stays responsive) and every attempt; replay.
 import { h } from '../dom.js';
-import { get, post, query, ApiError } from '../api.js';
+import { get, post } from '../api.js';
 import { bytes } from '../format.js';
 import { timeEl, table, pageHead, section, loading, errorBox, kv, refreshable } from '../ui.js';
 import {
@@ -11,8 +11,7 @@ import {
 	confirmDialog,
 	deliveryPill,
 	focusResult,
-	markFieldErrors,
-	focusAfterMore,
+	filteredList,
 } from './admin_common.js';
 
 const SOURCES = [
@@ -123,124 +122,57 @@ async function list(ctx) {
 		more,
 	);
 
-	let items = [];
-	let next = null;
-	function filters() {
-		const f = {};
-		for (const name of FILTERS) {
-			const v = controls[name].value.trim();
-			if (v) f[name] = v;
-		}
-		return f;
-	}
-	function draw() {
-		listBox.replaceChildren(
-			table(
-				[
-					{ label: 'Status', class: 'nowrap', cell: (d) => deliveryPill(d.status) },
-					{
-						label: 'Delivery',
-						class: 'wrap-title',
-						cell: (d) =>
-							h(
-								'div',
-								{ class: 'cell-title' },
-								h('a', { href: `/admin/deliveries/${d.id}` }, eventLabel(d)),
-								h(
-									'span',
-									{ class: 'cell-sub mono' },
-									`#${d.id} · ${d.delivery_id}${d.replay_of ? ` · replay of #${d.replay_of}` : ''}`,
-								),
-							),
-					},
-					{ label: 'Source', cell: (d) => d.source },
-					{
-						label: 'Repository',
-						cell: (d) => d.repository || h('span', { class: 'muted' }, '—'),
-					},
-					{ label: 'Size', class: 'right nowrap', cell: (d) => bytes(d.body_size) },
-					{ label: 'Received', class: 'nowrap', cell: (d) => timeEl(d.received_at) },
-					{
-						label: 'Error',
-						cell: (d) =>
-							d.error ? h('span', { class: 'delivery-error' }, d.error) : '',
-					},
-				],
-				items,
+	const render = (items) =>
+		table(
+			[
+				{ label: 'Status', class: 'nowrap', cell: (d) => deliveryPill(d.status) },
 				{
-					caption: 'Deliveries',
-					id: 'deliveries-table',
-					empty: 'No deliveries match these filters.',
+					label: 'Delivery',
+					class: 'wrap-title',
+					cell: (d) =>
+						h(
+							'div',
+							{ class: 'cell-title' },
+							h('a', { href: `/admin/deliveries/${d.id}` }, eventLabel(d)),
+							h(
+								'span',
+								{ class: 'cell-sub mono' },
+								`#${d.id} · ${d.delivery_id}${d.replay_of ? ` · replay of #${d.replay_of}` : ''}`,
+							),
+						),
 				},
-			),
+				{ label: 'Source', cell: (d) => d.source },
+				{
+					label: 'Repository',
+					cell: (d) => d.repository || h('span', { class: 'muted' }, '—'),
+				},
+				{ label: 'Size', class: 'right nowrap', cell: (d) => bytes(d.body_size) },
+				{ label: 'Received', class: 'nowrap', cell: (d) => timeEl(d.received_at) },
+				{
+					label: 'Error',
+					cell: (d) => (d.error ? h('span', { class: 'delivery-error' }, d.error) : ''),
+				},
+			],
+			items,
+			{
+				caption: 'Deliveries',
+				id: 'deliveries-table',
+				empty: 'No deliveries match these filters.',
+			},
 		);
-		listBox.querySelector('table')?.classList.add('cards');
-		more.replaceChildren(
-			next
-				? h(
-						'button',
-						{ type: 'button', class: 'btn', onclick: loadMore },
-						'Show more deliveries',
-					)
-				: '',
-		);
-		const n = items.length;
-		count.textContent =
-			n === 0
-				? 'No deliveries match.'
-				: `Showing ${n}${next ? '+' : ''} deliver${n === 1 ? 'y' : 'ies'}.`;
-	}
-	const refresh = refreshable(listBox, async () => {
-		try {
-			const page = await get(`/deliveries${query({ ...filters(), limit: 50 })}`, {
-				signal: ctx.signal,
-			});
-			markFieldErrors(null, controls);
-			items = page?.items || [];
-			next = page?.next || null;
-			draw();
-			return undefined;
-		} catch (e) {
-			// a filter the server refuses is marked beside its field
-			if (e instanceof ApiError && e.status === 400 && markFieldErrors(e, controls)) {
-				items = [];
-				next = null;
-				more.replaceChildren();
-				count.textContent = 'Fix the filter marked above.';
-				return h('p', { class: 'empty' }, 'No list: a filter was refused.');
-			}
-			throw e;
-		}
+	const list = filteredList(ctx, {
+		api: '/deliveries',
+		url: '/admin/deliveries',
+		form,
+		controls,
+		listBox,
+		more,
+		count,
+		nouns: ['delivery', 'deliveries'],
+		render,
 	});
-	async function loadMore() {
-		if (!next) return;
-		const page = await get(next, { signal: ctx.signal });
-		items = items.concat(page?.items || []);
-		next = page?.next || null;
-		draw();
-		focusAfterMore(listBox, more);
-	}
-	function apply() {
-		history.replaceState(null, '', `/admin/deliveries${query(filters())}`);
-		refresh().catch(() => {});
-	}
-	let typing = null;
-	form.addEventListener('change', apply);
-	form.addEventListener('input', (ev) => {
-		if (ev.target.tagName !== 'INPUT') return;
-		clearTimeout(typing);
-		typing = setTimeout(apply, 450);
-	});
-	form.addEventListener('submit', (ev) => {
-		ev.preventDefault();
-		clearTimeout(typing);
-		apply();
-	});
-	form.querySelector('#clear-filters').addEventListener('click', () => {
-		for (const el of Object.values(controls)) el.value = '';
-		apply();
-	});
-	await refresh();
+	form.querySelector('#clear-filters').addEventListener('click', () => list.clear());
+	await list.refresh();
 }
 
 // The body as text for people: JSON pretty-printed, anything else as it is.

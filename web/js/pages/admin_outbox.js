@@ -1,17 +1,16 @@
 // Admin: the notifications outbox. Every outbound message (Slack, webhooks, GitHub commit
 // statuses) with its status, attempts, last error, times; a Retry for failed and dead ones.
 import { h } from '../dom.js';
-import { get, post, query, ApiError } from '../api.js';
+import { post } from '../api.js';
 import { plural } from '../format.js';
-import { timeEl, table, pageHead, loading, errorBox, refreshable } from '../ui.js';
+import { timeEl, table, pageHead, loading, errorBox } from '../ui.js';
 import {
 	requireAdmin,
 	adminNav,
 	confirmDialog,
 	notificationPill,
 	focusResult,
-	markFieldErrors,
-	focusAfterMore,
+	filteredList,
 } from './admin_common.js';
 
 const STATUSES = [
@@ -104,158 +103,95 @@ export default async function adminOutbox(ctx) {
 		more,
 	);
 
-	let items = [];
-	let next = null;
-	function filters() {
-		const f = {};
-		for (const name of FILTERS) {
-			const v = controls[name].value.trim();
-			if (v) f[name] = v;
-		}
-		return f;
-	}
-	function draw() {
-		listBox.replaceChildren(
-			table(
-				[
-					{ label: 'Status', class: 'nowrap', cell: notificationPill },
-					{
-						label: 'Message',
-						class: 'nowrap',
-						cell: (n) =>
-							h(
-								'div',
-								{ class: 'cell-title' },
-								h('span', { class: 'mono' }, n.kind),
-								h('span', { class: 'cell-sub' }, `#${n.id} `, entityLabel(n)),
-							),
-					},
-					{
-						label: 'Sink',
-						cell: (n) =>
-							h(
-								'span',
-								{},
-								n.sink,
-								h('span', { class: 'cell-sub' }, ` ${n.sink_type}`),
-							),
-					},
-					{
-						label: 'Attempts',
-						class: 'nowrap',
-						cell: (n) =>
-							h(
-								'span',
-								{ class: 'num', title: `${n.attempts_left} left` },
-								`${n.attempt_count}`,
-								h('span', { class: 'cell-sub' }, ` (${n.attempts_left} left)`),
-							),
-					},
-					{
-						label: 'Last error',
-						class: 'cell-error',
-						cell: (n) =>
-							n.last_error
-								? h(
-										'span',
-										{ class: 'delivery-error' },
-										n.last_status_code ? `HTTP ${n.last_status_code}: ` : '',
-										n.last_error,
-									)
-								: '',
-					},
-					{ label: 'Created', class: 'nowrap', cell: (n) => timeEl(n.created_at) },
-					{
-						label: 'Next attempt',
-						class: 'nowrap',
-						cell: (n) =>
-							n.status === 'sent'
-								? h('span', { class: 'muted' }, 'sent ', timeEl(n.sent_at))
-								: timeEl(n.next_attempt_at),
-					},
-					{
-						label: 'Actions',
-						cell: (n) =>
-							retryable(n)
-								? h(
-										'button',
-										{
-											type: 'button',
-											class: 'btn btn-small',
-											dataset: { retry: String(n.id) },
-											'aria-label': `Retry notification ${n.id} (${n.kind} to ${n.sink})`,
-											onclick: () => retry(n),
-										},
-										'Retry',
-									)
-								: '',
-					},
-				],
-				items,
+	const render = (items) =>
+		table(
+			[
+				{ label: 'Status', class: 'nowrap', cell: notificationPill },
 				{
-					caption: 'Outbound notifications',
-					id: 'outbox-table',
-					empty: 'No notifications match.',
-					rowClass: (n) => `outbox-${n.status}`,
+					label: 'Message',
+					class: 'nowrap',
+					cell: (n) =>
+						h(
+							'div',
+							{ class: 'cell-title' },
+							h('span', { class: 'mono' }, n.kind),
+							h('span', { class: 'cell-sub' }, `#${n.id} `, entityLabel(n)),
+						),
 				},
-			),
+				{
+					label: 'Sink',
+					cell: (n) =>
+						h('span', {}, n.sink, h('span', { class: 'cell-sub' }, ` ${n.sink_type}`)),
+				},
+				{
+					label: 'Attempts',
+					class: 'nowrap',
+					cell: (n) =>
+						h(
+							'span',
+							{ class: 'num', title: `${n.attempts_left} left` },
+							`${n.attempt_count}`,
+							h('span', { class: 'cell-sub' }, ` (${n.attempts_left} left)`),
+						),
+				},
+				{
+					label: 'Last error',
+					class: 'cell-error',
+					cell: (n) =>
+						n.last_error
+							? h(
+									'span',
+									{ class: 'delivery-error' },
+									n.last_status_code ? `HTTP ${n.last_status_code}: ` : '',
+									n.last_error,
+								)
+							: '',
+				},
+				{ label: 'Created', class: 'nowrap', cell: (n) => timeEl(n.created_at) },
+				{
+					label: 'Next attempt',
+					class: 'nowrap',
+					cell: (n) =>
+						n.status === 'sent'
+							? h('span', { class: 'muted' }, 'sent ', timeEl(n.sent_at))
+							: timeEl(n.next_attempt_at),
+				},
+				{
+					label: 'Actions',
+					cell: (n) =>
+						retryable(n)
+							? h(
+									'button',
+									{
+										type: 'button',
+										class: 'btn btn-small',
+										dataset: { retry: String(n.id) },
+										'aria-label': `Retry notification ${n.id} (${n.kind} to ${n.sink})`,
+										onclick: () => retry(n),
+									},
+									'Retry',
+								)
+							: '',
+				},
+			],
+			items,
+			{
+				caption: 'Outbound notifications',
+				id: 'outbox-table',
+				empty: 'No notifications match.',
+				rowClass: (n) => `outbox-${n.status}`,
+			},
 		);
-		listBox.querySelector('table')?.classList.add('cards');
-		more.replaceChildren(
-			next
-				? h('button', { type: 'button', class: 'btn', onclick: loadMore }, 'Show more')
-				: '',
-		);
-		const n = items.length;
-		count.textContent =
-			n === 0
-				? 'No notifications match.'
-				: `Showing ${n}${next ? '+' : ''} notification${n === 1 ? '' : 's'}.`;
-	}
-	const refresh = refreshable(listBox, async () => {
-		try {
-			const page = await get(`/notifications${query({ ...filters(), limit: 50 })}`, {
-				signal: ctx.signal,
-			});
-			markFieldErrors(null, controls);
-			items = page?.items || [];
-			next = page?.next || null;
-			draw();
-			return undefined;
-		} catch (e) {
-			if (e instanceof ApiError && e.status === 400 && markFieldErrors(e, controls)) {
-				items = [];
-				next = null;
-				more.replaceChildren();
-				count.textContent = 'Fix the filter marked above.';
-				return h('p', { class: 'empty' }, 'No list: a filter was refused.');
-			}
-			throw e;
-		}
-	});
-	async function loadMore() {
-		if (!next) return;
-		const page = await get(next, { signal: ctx.signal });
-		items = items.concat(page?.items || []);
-		next = page?.next || null;
-		draw();
-		focusAfterMore(listBox, more);
-	}
-	function apply() {
-		history.replaceState(null, '', `/admin/outbox${query(filters())}`);
-		refresh().catch(() => {});
-	}
-	let typing = null;
-	form.addEventListener('change', apply);
-	form.addEventListener('input', (ev) => {
-		if (ev.target.tagName !== 'INPUT') return;
-		clearTimeout(typing);
-		typing = setTimeout(apply, 450);
-	});
-	form.addEventListener('submit', (ev) => {
-		ev.preventDefault();
-		clearTimeout(typing);
-		apply();
+	const { refresh } = filteredList(ctx, {
+		api: '/notifications',
+		url: '/admin/outbox',
+		form,
+		controls,
+		listBox,
+		more,
+		count,
+		nouns: ['notification', 'notifications'],
+		render,
 	});
 
 	async function retry(n) {
