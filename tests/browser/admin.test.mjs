@@ -292,6 +292,18 @@ test('an admin filters deliveries by each filter, opens one and replays it', asy
 		return cells.length > 0 && cells.every((td) => td.textContent.includes('processed'));
 	});
 
+	// a filter the server refuses is marked beside its field, from the problem's errors
+	page.allow.push(/status of 400/);
+	await page.focus('#f-event');
+	await page.keyboard.type('x'.repeat(65));
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#f-event[aria-invalid="true"]');
+	assert.match(await page.textContent('#f-event-error'), /at most 64/);
+	await page.keyboard.press('Control+A');
+	await page.keyboard.press('Backspace');
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#f-event:not([aria-invalid])');
+
 	// repository
 	await chooseWithKeyboard(page, '#f-repository', WG);
 	await page.waitForFunction(
