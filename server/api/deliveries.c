@@ -23,8 +23,10 @@ void api_deliveries_list(struct http_request *r)
 	if (!c)
 		return;
 	json_t *items = NULL;
-	struct db_deliveries_filter f = {http_param(r, "source"), http_param(r, "event"),
-					 http_param(r, "status"), http_param(r, "repository")};
+	struct db_deliveries_filter f = {.source = http_param(r, "source"),
+					 .event = http_param(r, "event"),
+					 .status = http_param(r, "status"),
+					 .repository = http_param(r, "repository")};
 	int n = db_deliveries_list(c, &f, pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit + 1,
 				   &items);
 	if (n < 0) {

@@ -163,7 +163,10 @@ void db_stored_deliveries_free(struct db_stored_deliveries *s);
 /* ---- the audit trail (api/deliveries.c) ---- */
 
 /* What the audit trail's list is filtered by (each NULL: any); the
- * repository is owner/name, compared without regard to case. */
+ * repository is owner/name, compared without regard to case.  No index
+ * covers the repository: its pages walk the ids newest first, so a
+ * repository with few deliveries among many costs a longer scan (bounded
+ * by the statement timeout). */
 struct db_deliveries_filter {
 	const char *source, *event, *status, *repository;
 };
