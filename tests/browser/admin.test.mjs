@@ -32,9 +32,11 @@ function configWithSink() {
 		'      events: [rc.cut, rc.blocked, rc.ready, rc.released, feedback.new, main.broken]',
 	].join('\n');
 	let text;
+	// a notifications: section of its own already? the sink goes first under its sinks:
+	const sinks = /^notifications:\n(?: {2}.*\n|\s*\n)*? {2}sinks:\n/m;
 	if (/^notifications:/m.test(base)) {
-		assert.match(base, /^notifications:\n {2}sinks:\n/m, 'notifications: starts with sinks:');
-		text = base.replace(/^notifications:\n {2}sinks:\n/m, (m) => `${m}${sink}\n`);
+		assert.match(base, sinks, 'shiplog.test.yaml: notifications: has sinks:');
+		text = base.replace(sinks, (m) => `${m}${sink}\n`);
 	} else {
 		text = `${base}\nnotifications:\n  sinks:\n${sink}\n`;
 	}
