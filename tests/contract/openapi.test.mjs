@@ -638,6 +638,19 @@ describe('the OpenAPI document is true to the running server', () => {
 						paths = paths.flatMap((x) => vs.map((v) => fill(x, p, v)));
 					}
 				}
+				// required query parameters: the values the data has
+				const query = { repo: 'acme/shop' };
+				const required = (op.parameters || []).filter(
+					(x) => x.in === 'query' && x.required,
+				);
+				for (const q of required) {
+					assert.ok(
+						query[q.name],
+						`${template}: no value for ?${q.name}: add one to the contract test`,
+					);
+					const v = `${q.name}=${encodeURIComponent(query[q.name])}`;
+					paths = paths.map((x) => `${x}${x.includes('?') ? '&' : '?'}${v}`);
+				}
 				for (const p of paths) {
 					if (op.responses['200']?.content?.['text/event-stream']) {
 						await eventStream(template, p);
