@@ -195,11 +195,17 @@ export default async function rc(ctx) {
 			: null;
 		const buttons = moveButtons(actions, ready);
 		actionButtons.replaceChildren(
-			buttons.length
-				? null
-				: h('p', { class: 'muted' }, `No change of state is possible from ${cand.state}.`),
-			...buttons,
-			cutButton(cand.repository, 'Cut the next RC…'),
+			...[
+				buttons.length
+					? null
+					: h(
+							'p',
+							{ class: 'muted' },
+							`No change of state is possible from ${cand.state}.`,
+						),
+				...buttons,
+				cutButton(cand.repository, 'Cut the next RC…'),
+			].filter(Boolean),
 		);
 		if (had) actionButtons.querySelector(`[data-action="${had}"]`)?.focus();
 	}

@@ -47,7 +47,7 @@ export function gateList(gates, attrs = {}) {
 
 // A modal dialog: `body` (nodes), `fields` ({pointer: input}) whose refusals are shown beside
 // them, `confirm` (the button's words), `submit(dialog)` → true to close. Focus goes to the
-// first field (else the confirm button) and back to `from` when it closes.
+// first field (else the confirm button) and back to `from` (or dialog.returnTo) when it closes.
 function openDialog({ id, title, body, confirm, danger = false, submit, from }) {
 	document.getElementById(id)?.remove();
 	const error = h('div', { class: 'dialog-error', id: `${id}-error`, role: 'alert' });
@@ -95,7 +95,7 @@ function openDialog({ id, title, body, confirm, danger = false, submit, from }) 
 	cancel.addEventListener('click', () => dialog.close());
 	dialog.addEventListener('close', () => {
 		dialog.remove();
-		const back = typeof from === 'function' ? from() : from;
+		const back = dialog.returnTo || (typeof from === 'function' ? from() : from);
 		if (back?.isConnected) back.focus();
 	});
 	document.body.append(dialog);
@@ -153,7 +153,12 @@ function problemView(e, { onOverride } = {}) {
 		return h(
 			'div',
 			{ class: 'callout callout-bad', 'data-problem': 'not-ready' },
-			h('p', {}, h('strong', {}, 'Not ready. '), e.message),
+			h(
+				'p',
+				{},
+				h('strong', {}, 'Not ready. '),
+				'Nothing changed. These gates are not passing:',
+			),
 			gateList(e.problem.gates, { 'aria-label': 'Gates not passing' }),
 			onOverride
 				? h(
@@ -277,6 +282,7 @@ export function moveDialog(to, ctx, from) {
 			say(ctx.result, 'ok', `${cand.version} is ${to} now.`);
 			announce(`${cand.version} is ${to} now.`);
 			await ctx.refresh();
+			dialog.returnTo = ctx.result.firstChild;
 			return true;
 		},
 	});
@@ -298,7 +304,7 @@ export async function overrideDialog(ctx, from, preferred, knownGates) {
 	const pick = targets.length > 1 ? targets.includes(preferred) : false;
 	const choice = h(
 		'fieldset',
-		{ class: 'field choice' },
+		{ class: 'choice' },
 		h('legend', { class: 'field-label' }, 'Override to'),
 		targets.map((s, i) =>
 			h(
@@ -369,6 +375,7 @@ export async function overrideDialog(ctx, from, preferred, knownGates) {
 			say(ctx.result, 'warn', `${cand.version} is ${to} now, readiness overridden.`);
 			announce(`${cand.version} is ${to} now, readiness overridden.`);
 			await ctx.refresh();
+			dialog.returnTo = ctx.result.firstChild;
 			return true;
 		},
 	});
@@ -451,6 +458,8 @@ function commitChoice(c, i) {
 // The dialog that cuts an RC. `repo`: the repository to start with (else the first).
 export async function cutDialog({ repo, from } = {}) {
 	const repos = (await getAll('/repos?limit=100', { max: 200 })).map((r) => r.full_name);
+	// by default the repository of the newest RC
+	if (!repo) repo = (await get('/release-candidates?limit=1')).items[0]?.repository;
 	if (repo && !repos.includes(repo)) repos.unshift(repo);
 	const select = h(
 		'select',
@@ -484,7 +493,7 @@ export async function cutDialog({ repo, from } = {}) {
 			proposal.candidates.length
 				? h(
 						'fieldset',
-						{ class: 'field choice' },
+						{ class: 'choice' },
 						h(
 							'legend',
 							{ class: 'field-label' },
