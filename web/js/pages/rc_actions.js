@@ -204,7 +204,7 @@ function say(result, tone, ...text) {
 	);
 }
 
-function stateChanged(e, ctx) {
+function stateChanged(e, ctx, dialog) {
 	const now = e.problem?.state;
 	say(
 		ctx.result,
@@ -213,7 +213,8 @@ function stateChanged(e, ctx) {
 		now ? `${ctx.cand.version} is ${now} now` : e.message,
 		now ? ' — the page shows it; nothing was changed by you.' : '',
 	);
-	ctx.result.firstChild.focus();
+	dialog.returnTo = ctx.result.firstChild;
+	dialog.close();
 	ctx.refresh();
 }
 
@@ -258,8 +259,7 @@ export function moveDialog(to, ctx, from) {
 				await request(`/release-candidates/${cand.id}`, { method: 'PATCH', body });
 			} catch (e) {
 				if (isStateChanged(e)) {
-					dialog.close();
-					stateChanged(e, ctx);
+					stateChanged(e, ctx, dialog);
 					return false;
 				}
 				if (e.fieldError?.('/reason')) {
@@ -360,8 +360,7 @@ export async function overrideDialog(ctx, from, preferred, knownGates) {
 				});
 			} catch (e) {
 				if (isStateChanged(e)) {
-					dialog.close();
-					stateChanged(e, ctx);
+					stateChanged(e, ctx, dialog);
 					return false;
 				}
 				const at = e.fieldError?.('/override_reason');
