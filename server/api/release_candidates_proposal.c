@@ -79,13 +79,12 @@ void api_rc_proposal(struct http_request *r)
 	free((void *)cut);
 	json_decref(released);
 	json_decref(rcs);
-	json_t *o = json_pack("{s:s, s:s, s:O, s:o, s:s, s:o, s:s, s:o}", "repository",
-			      rp.full_name, "default_branch", rp.default_branch, "commit",
-			      json_array_size(green) ? json_array_get(green, 0) : json_null(),
-			      "version", have ? json_string(p.version) : json_null(), "target",
-			      p.target, "previous_release",
-			      p.previous[0] ? json_string(p.previous) : json_null(), "rc_pattern",
-			      r->app->cfg->rc_pattern ? r->app->cfg->rc_pattern : "v*-rc.*",
-			      "candidates", green);
+	json_t *o = json_pack(
+		"{s:s, s:s, s:O, s:o, s:s, s:o, s:s, s:o}", "repository", rp.full_name,
+		"default_branch", rp.default_branch, "commit",
+		json_array_size(green) ? json_array_get(green, 0) : json_null(), "version",
+		have ? json_string(p.version) : json_null(), "target", p.target, "previous_release",
+		p.previous[0] ? json_string(p.previous) : json_null(), "rc_pattern",
+		r->app->cfg->rc_pattern ? r->app->cfg->rc_pattern : "v*-rc.*", "candidates", green);
 	http_reply_json(r, 200, o);
 }

@@ -104,8 +104,7 @@ bool rc_propose(const char *const *released, size_t nr, const char *const *rcs, 
 	if (!pattern_split(pattern, &pp))
 		return false;
 	char head[sizeof out->version];
-	int w = snprintf(head, sizeof head, "%s%s%s", pp.p0, numbers_of(out->target, pp.p0),
-			 pp.p1);
+	int w = snprintf(head, sizeof head, "%s%s%s", pp.p0, numbers_of(out->target, pp.p0), pp.p1);
 	if (w < 0 || (size_t)w >= sizeof head)
 		return false;
 	if (pp.stars == 1) {

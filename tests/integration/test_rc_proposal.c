@@ -13,9 +13,9 @@
 #include "github_send.h"
 #include "itest.h"
 
-#define REPO "itest/proposal"
+#define REPO  "itest/proposal"
 #define OTHER "itest/proposal-empty"
-#define ZERO "0000000000000000000000000000000000000000"
+#define ZERO  "0000000000000000000000000000000000000000"
 
 static struct itest_server server;
 static char db_url[512], config_path[256];
