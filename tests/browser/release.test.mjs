@@ -9,6 +9,8 @@
 // a reason. Alice (Sales) sees none of the actions, and the API refuses them with 403.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
 import { seed } from './seed.mjs';
 import { launch, person, open, problems, visit, shot } from './harness.mjs';
@@ -160,6 +162,53 @@ test('Sales sees no release action, and the API refuses her with 403', async () 
 	await page.close();
 });
 
+// axe-core's WCAG 2.1 A and AA rules on what a release manager sees: the release actions,
+// the override form and the cut form, light and dark. (Its script is injected, so this
+// context bypasses the CSP.)
+test('the release actions and their dialogs pass the automated accessibility checks', async () => {
+	const rc = await rcByVersion('v0.38.0-rc.1');
+	const axe = resolve(
+		dirname(fileURLToPath(import.meta.url)),
+		'node_modules/axe-core/axe.min.js',
+	);
+	const found = [];
+	for (const colorScheme of ['light', 'dark']) {
+		const ctx = await browser.newContext({
+			baseURL: server.url,
+			viewport: { width: 1440, height: 900 },
+			colorScheme,
+			bypassCSP: true,
+			reducedMotion: 'reduce',
+			extraHTTPHeaders: { 'X-Forwarded-Email': 'rita@example.com' },
+		});
+		const page = await ctx.newPage();
+		const check = async (what) => {
+			await page.addScriptTag({ path: axe });
+			const violations = await page.evaluate(async () => {
+				const r = await window.axe.run(document, {
+					runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+				});
+				return r.violations
+					.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+					.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+			});
+			for (const v of violations) found.push(`${what} ${colorScheme}: ${v}`);
+		};
+		await rcPage(page, rc.id);
+		await page.waitForSelector('[data-action="override"]');
+		await check('RC page');
+		await page.click('[data-action="override"]');
+		await page.waitForSelector('dialog#rc-override[open] #override-gates li');
+		await check('override form');
+		await page.keyboard.press('Escape');
+		await page.click('#rc-cut-open');
+		await page.waitForSelector('dialog#rc-cut[open] input[name="rc-cut-commit"]');
+		await check('cut form');
+		await ctx.close();
+	}
+	assert.deepEqual(found, []);
+});
+
 test('approving a candidate that is not ready is refused with its gates; an override with a reason is recorded, shown and live elsewhere', async () => {
 	const rc = await rcByVersion('v0.38.0-rc.1');
 	assert.equal(rc.state, 'testing');
@@ -192,7 +241,9 @@ test('approving a candidate that is not ready is refused with its gates; an over
 	await confirm(page, 'rc-override');
 	await page.waitForSelector('#rc-override-reason[aria-invalid="true"]');
 	assert.ok(await focused(page, '#rc-override-reason'), 'the empty reason takes the focus');
-	const reason = 'Sales is at the offsite; Jane approved it by mail.';
+	// markup in a reason stays text wherever it is shown
+	const reason =
+		'Sales is at the offsite; Jane approved it by mail. <img src=x onerror="window.__xss = 1">';
 	await page.keyboard.type(reason);
 	await shot(page, 'release-override-form');
 	await confirm(page, 'rc-override');
@@ -206,6 +257,8 @@ test('approving a candidate that is not ready is refused with its gates; an over
 		reason,
 	);
 	assert.ok(await page.$('#rc-history .history-override li[data-gate="feedback"]'));
+	assert.equal(await page.$('.override img, #rc-history img'), null);
+	assert.equal(await page.evaluate(() => window.__xss), undefined);
 	const stored = (await api(`/release-candidates/${rc.id}`)).json;
 	assert.equal(stored.state, 'approved');
 	assert.equal(stored.overrides.length, 1);
