@@ -507,7 +507,12 @@ export async function cutDialog({ repo, from } = {}) {
 					),
 		);
 	}
-	select.addEventListener('change', () => load().catch(() => {}));
+	select.addEventListener('change', () =>
+		load().catch((e) => {
+			version.value = '';
+			commits.replaceChildren(problemView(e));
+		}),
+	);
 	await load();
 	openDialog({
 		id: 'rc-cut',
