@@ -11,12 +11,15 @@ static const char *const rc_state_names[RC_STATE__COUNT] = {
 	[RC_REJECTED] = "rejected", [RC_RELEASED] = "released", [RC_SUPERSEDED] = "superseded",
 };
 
-/* Manual transitions: from → the states a person may move it to.  Superseding
- * is shiplog's own doing (a newer RC of the same target), never manual. */
-static const enum rc_state rc_manual[RC_STATE__COUNT][4] = {
-	[RC_DRAFT] = {RC_TESTING, RC_REJECTED, RC_STATE__COUNT},
-	[RC_TESTING] = {RC_APPROVED, RC_REJECTED, RC_STATE__COUNT},
-	[RC_APPROVED] = {RC_RELEASED, RC_TESTING, RC_REJECTED, RC_STATE__COUNT},
+/* Manual transitions: from → the states a person may move it to.  shiplog
+ * supersedes the open RCs of a target itself when a newer one is cut; a release
+ * manager may also mark an open RC superseded (one that will not go on, replaced
+ * by a newer build, without being rejected). */
+#define RC_MANUAL_MAX 5
+static const enum rc_state rc_manual[RC_STATE__COUNT][RC_MANUAL_MAX] = {
+	[RC_DRAFT] = {RC_TESTING, RC_REJECTED, RC_SUPERSEDED, RC_STATE__COUNT},
+	[RC_TESTING] = {RC_APPROVED, RC_REJECTED, RC_SUPERSEDED, RC_STATE__COUNT},
+	[RC_APPROVED] = {RC_RELEASED, RC_TESTING, RC_REJECTED, RC_SUPERSEDED, RC_STATE__COUNT},
 	[RC_REJECTED] = {RC_STATE__COUNT},
 	[RC_RELEASED] = {RC_STATE__COUNT},
 	[RC_SUPERSEDED] = {RC_STATE__COUNT},
@@ -40,7 +43,7 @@ size_t rc_state_allowed(enum rc_state from, enum rc_state *out, size_t max)
 	size_t n = 0;
 	if ((unsigned)from >= RC_STATE__COUNT)
 		return 0;
-	for (size_t i = 0; i < 4 && rc_manual[from][i] != RC_STATE__COUNT; i++)
+	for (size_t i = 0; i < RC_MANUAL_MAX && rc_manual[from][i] != RC_STATE__COUNT; i++)
 		if (n < max)
 			out[n++] = rc_manual[from][i];
 	return n;
@@ -48,8 +51,8 @@ size_t rc_state_allowed(enum rc_state from, enum rc_state *out, size_t max)
 
 bool rc_state_allows(enum rc_state from, enum rc_state to)
 {
-	enum rc_state allowed[4];
-	size_t n = rc_state_allowed(from, allowed, 4);
+	enum rc_state allowed[RC_MANUAL_MAX];
+	size_t n = rc_state_allowed(from, allowed, RC_MANUAL_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (allowed[i] == to)
 			return true;

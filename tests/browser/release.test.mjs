@@ -353,7 +353,7 @@ async function cutByKeyboard(page, { version, sha }) {
 	return Number(new URL(page.url()).pathname.split('/').pop());
 }
 
-test('cut from the newest green commit with the proposed version; the next cut supersedes it, live; start testing; reject with a reason', async () => {
+test('cut from the newest green commit with the proposed version; the next cut supersedes it, live; start testing; reject with a reason; supersede by hand', async () => {
 	// the newest green commit, by the branch health answer
 	const health = (await api(`/repos/${WGE}/branches/main/health`)).json;
 	assert.equal(health.state, 'green');
@@ -398,6 +398,21 @@ test('cut from the newest green commit with the proposed version; the next cut s
 	assert.equal(stored.state, 'rejected');
 	assert.equal(stored.history.at(-1).reason, 'Login loops on Safari.');
 	await shot(page, 'release-rejected');
+
+	// supersede by hand: an RC that will not go on, without rejecting it
+	const third = await cutByKeyboard(page, { version: 'v0.39.0-rc.3', sha: newest });
+	await page.waitForSelector('#rc-action-buttons [data-action="superseded"]');
+	await openAction(page, 'superseded', 'rc-move');
+	await page.focus('#rc-move-reason');
+	await page.keyboard.type('rc.4 brings the Safari fix.');
+	await confirm(page, 'rc-move');
+	await page.waitForFunction(() =>
+		document.querySelector('#rc-action-result')?.textContent.includes('superseded now'),
+	);
+	const superseded = (await api(`/release-candidates/${third}`)).json;
+	assert.equal(superseded.state, 'superseded');
+	assert.equal(superseded.history.at(-1).reason, 'rc.4 brings the Safari fix.');
+	assert.equal(superseded.history.at(-1).actor, 'rita@example.com');
 	noProblems(page, 'cut, start testing, reject');
 	await page.close();
 });

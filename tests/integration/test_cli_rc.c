@@ -504,7 +504,7 @@ static void rc_show_prints_state_history_artifacts_and_feedback(void **state)
 	expect_contains(o.out, "  state          testing\n");
 	expect_contains(o.out, "  target         v4.0.0\n");
 	expect_contains(o.out, "  commit         " SHA_2 "\n");
-	expect_contains(o.out, "next states    approved, rejected");
+	expect_contains(o.out, "next states    approved, rejected, superseded");
 	expect_contains(o.out, "1 unresolved; open");
 	/* notes line by line */
 	expect_contains(o.out, "Notes:\n  second try\n  with the checkout fix\n");
@@ -699,7 +699,7 @@ static void rc_state_changes_state_and_names_the_allowed_ones_when_refused(void 
 	CLI(&o, "rc", "state", id, "testing", "--reason", "QA starts");
 	expect_code(&o, 0);
 	expect_contains(o.out, "(clirc/state v7.0.0-rc.1): draft -> testing; next: approved, "
-			       "rejected");
+			       "rejected, superseded");
 	cli_out_free(&o);
 	json_t *j = get_rc(rc);
 	assert_string_equal(json_string_value(json_object_get(j, "state")), "testing");
@@ -714,7 +714,7 @@ static void rc_state_changes_state_and_names_the_allowed_ones_when_refused(void 
 	expect_code(&o, 1);
 	expect_contains(o.err, "shiplog: That state change is not allowed: ");
 	expect_contains(o.err, "testing → released is not allowed");
-	expect_contains(o.err, "shiplog: allowed from testing: approved, rejected\n");
+	expect_contains(o.err, "shiplog: allowed from testing: approved, rejected, superseded\n");
 	assert_string_equal(o.out, "");
 	cli_out_free(&o);
 	j = get_rc(rc);

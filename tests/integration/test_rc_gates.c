@@ -501,13 +501,14 @@ static void illegal_manual_transitions_are_409_with_the_allowed_ones(void **stat
 	itest_assert_problem(&r, 409, "/illegal-transition", "testing → released is not allowed");
 	assert_string_equal(json_string_value(json_object_get(r.json, "current")), "testing");
 	json_t *allowed = json_object_get(r.json, "allowed");
-	assert_int_equal(json_array_size(allowed), 2);
+	assert_int_equal(json_array_size(allowed), 3);
 	assert_string_equal(json_string_value(json_array_get(allowed, 0)), "approved");
 	assert_string_equal(json_string_value(json_array_get(allowed, 1)), "rejected");
+	assert_string_equal(json_string_value(json_array_get(allowed, 2)), "superseded");
 	itest_response_free(&r);
-	/* superseding is never manual */
-	itest_json(&server, "PATCH", path, ci, "{\"state\":\"superseded\"}", &r);
-	itest_assert_problem(&r, 409, "/illegal-transition", NULL);
+	/* no way back to draft */
+	itest_json(&server, "PATCH", path, ci, "{\"state\":\"draft\"}", &r);
+	itest_assert_problem(&r, 409, "/illegal-transition", "testing → draft is not allowed");
 	itest_response_free(&r);
 	assert_string_equal(state_of(id), "testing");
 	/* the legal road, with reasons kept; this RC's gates never ran, so
@@ -517,7 +518,7 @@ static void illegal_manual_transitions_are_409_with_the_allowed_ones(void **stat
 	     "\"override_reason\":\"checked by hand\"}",
 	     200, &r);
 	json_t *allowed_now = json_object_get(r.json, "allowed_transitions");
-	assert_int_equal(json_array_size(allowed_now), 3);
+	assert_int_equal(json_array_size(allowed_now), 4); /* released, testing, rejected, superseded */
 	itest_response_free(&r);
 	call("PATCH", path, ci, "{\"state\":\"rejected\",\"reason\":\"install broken\"}", 200, &r);
 	assert_int_equal(itest_array_size(r.json, "allowed_transitions"), 0);

@@ -31,9 +31,10 @@ static void one_rc_gets_its_transitions_and_where_its_artifacts_come_from(void *
 	assert_non_null(o);
 	assert_string_equal(str_at(o, "artifacts_from"), "digests");
 	json_t *allowed = json_object_get(o, "allowed_transitions");
-	assert_int_equal(json_array_size(allowed), 2);
+	assert_int_equal(json_array_size(allowed), 3);
 	assert_string_equal(json_string_value(json_array_get(allowed, 0)), "approved");
 	assert_string_equal(json_string_value(json_array_get(allowed, 1)), "rejected");
+	assert_string_equal(json_string_value(json_array_get(allowed, 2)), "superseded");
 	assert_true(json_is_true(json_object_get(o, "feedback_open")));
 	assert_true(json_is_array(json_object_get(o, "to_recheck")));
 	json_decref(o);

@@ -32,9 +32,17 @@ static void manual_rc_transitions_follow_the_table(void **state)
 	assert_false(rc_state_allows(RC_RELEASED, RC_TESTING));
 	assert_false(rc_state_allows(RC_REJECTED, RC_TESTING));
 	assert_false(rc_state_allows(RC_SUPERSEDED, RC_APPROVED));
-	/* superseding is never manual */
-	for (int s = 0; s < RC_STATE__COUNT; s++)
-		assert_false(rc_state_allows((enum rc_state)s, RC_SUPERSEDED));
+	/* a release manager may supersede an open RC, never a closed one */
+	assert_true(rc_state_allows(RC_DRAFT, RC_SUPERSEDED));
+	assert_true(rc_state_allows(RC_TESTING, RC_SUPERSEDED));
+	assert_true(rc_state_allows(RC_APPROVED, RC_SUPERSEDED));
+	assert_false(rc_state_allows(RC_RELEASED, RC_SUPERSEDED));
+	assert_false(rc_state_allows(RC_REJECTED, RC_SUPERSEDED));
+	assert_false(rc_state_allows(RC_SUPERSEDED, RC_SUPERSEDED));
+	/* the whole list from approved fits what callers ask for */
+	enum rc_state next[4];
+	assert_int_equal(rc_state_allowed(RC_APPROVED, next, 4), 4);
+	assert_int_equal(next[3], RC_SUPERSEDED);
 }
 
 static void approving_and_releasing_need_readiness_or_an_override(void **state)
@@ -81,9 +89,10 @@ static void allowed_lists_name_the_next_states(void **state)
 {
 	(void)state;
 	enum rc_state next[4];
-	assert_int_equal(rc_state_allowed(RC_TESTING, next, 4), 2);
+	assert_int_equal(rc_state_allowed(RC_TESTING, next, 4), 3);
 	assert_string_equal(rc_state_name(next[0]), "approved");
 	assert_string_equal(rc_state_name(next[1]), "rejected");
+	assert_string_equal(rc_state_name(next[2]), "superseded");
 	assert_int_equal(rc_state_allowed(RC_RELEASED, next, 4), 0);
 	assert_int_equal(rc_state_allowed(RC_APPROVED, next, 1), 1);
 }

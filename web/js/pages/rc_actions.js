@@ -23,7 +23,7 @@ const MOVES = {
 	approved: { label: 'Approve', verb: 'approve', tone: 'btn-primary' },
 	released: { label: 'Mark released', verb: 'mark as released', tone: 'btn-primary' },
 	rejected: { label: 'Reject…', verb: 'reject', tone: 'btn-danger', reason: 'required' },
-	superseded: { label: 'Supersede', verb: 'supersede', tone: '' },
+	superseded: { label: 'Supersede…', verb: 'supersede', tone: '' },
 	draft: { label: 'Back to draft', verb: 'move back to draft', tone: '' },
 };
 const REASON_MAX = 500;
