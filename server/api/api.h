@@ -118,10 +118,12 @@ void api_feedback_update(struct http_request *r);
 void api_releases_list(struct http_request *r);
 void api_releases_get(struct http_request *r);
 void api_train_get(struct http_request *r);
-/* Adds "planned_for" and "days_late" (from the cadence; null without one)
- * to a release object released on `released_day` (YYYY-MM-DD). */
+/* Adds "planned_for" and "days_late" (from the cadence of repository
+ * `repo`'s release policy; null without one) to a release object released
+ * on `released_day` (YYYY-MM-DD). */
 struct config;
-void api_release_add_plan(json_t *o, const struct config *cfg, const char *released_day);
+void api_release_add_plan(json_t *o, const struct config *cfg, const char *repo,
+			  const char *released_day);
 /* A 409 illegal-transition problem naming `field`, the current state and
  * the allowed next states (a JSON array, stolen), as "allowed". */
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,

@@ -21,6 +21,7 @@
 
 #include "db/git.h"
 #include "domain/branch_sequence.h"
+#include "domain/policy.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
 #include "shiplog/xalloc.h"
@@ -41,10 +42,13 @@ static void ref_event_time(const struct webhook_ctx *ctx, char *buf, size_t size
 		snprintf(buf, size, "%s", ctx->received_at);
 }
 
+/* `name` matches the RC pattern of the repository's release policy. */
 static bool is_rc_tag(const struct webhook_ctx *ctx, const char *name)
 {
-	const char *pattern = ctx->cfg && ctx->cfg->rc_pattern ? ctx->cfg->rc_pattern : "v*-rc.*";
-	return fnmatch(pattern, name, 0) == 0;
+	struct config_releases pol = {.rc_pattern = NULL};
+	if (ctx->cfg)
+		policy_of(ctx->cfg, ctx->repo_name, &pol);
+	return fnmatch(pol.rc_pattern ? pol.rc_pattern : "v*-rc.*", name, 0) == 0;
 }
 
 static int record_event(struct webhook_ctx *ctx, const char *kind, const char *entity_type,
