@@ -60,6 +60,7 @@ void api_runs_report(struct http_request *r);
 
 /* repos.c */
 void api_repos_list(struct http_request *r);
+void api_repos_get(struct http_request *r);
 void api_pulls_get(struct http_request *r);
 void api_commits_get(struct http_request *r);
 void api_branch_health(struct http_request *r);
