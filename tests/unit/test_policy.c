@@ -237,6 +237,34 @@ static void a_repository_block_is_validated_like_the_global_one(void **state)
 		     "1 and 1000");
 }
 
+#ifndef SHIPLOG_SOURCE_DIR
+#define SHIPLOG_SOURCE_DIR "."
+#endif
+
+/* The demo (make run) shows two rhythms: the product every two weeks, the
+ * open-source sibling every week with its own artifacts and sign-off. */
+static void the_example_configuration_has_two_policies(void **state)
+{
+	(void)state;
+	struct config_error err = {{0}};
+	struct config *cfg = config_load_flags(SHIPLOG_SOURCE_DIR "/deploy/shiplog.example.yaml",
+					       no_env, CONFIG_UNSET_ENV_WARNS, &err);
+	if (!cfg)
+		fail_msg("example config: %s", err.message);
+	struct config_releases wge, oss;
+	policy_of(cfg, "weaveworks/weave-gitops-enterprise", &wge);
+	policy_of(cfg, "weaveworks/weave-gitops", &oss);
+	assert_int_equal(wge.cadence.every_days, 14);
+	assert_int_equal(oss.cadence.every_days, 7);
+	assert_int_equal(wge.given, 0);
+	assert_string_equal(oss.required_artifacts[0], "npm:@weaveworks/weave-gitops-main");
+	assert_false(oss.gates.staging);
+	assert_string_equal(oss.gates.approvals[0].team, "engineering");
+	assert_string_equal(wge.gates.approvals[0].team, "sales");
+	assert_string_equal(oss.rc_pattern, wge.rc_pattern);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +273,7 @@ int main(void)
 		cmocka_unit_test(gates_merge_gate_by_gate_and_lists_are_replaced_whole),
 		cmocka_unit_test(policy_json_says_every_key),
 		cmocka_unit_test(a_repository_block_is_validated_like_the_global_one),
+		cmocka_unit_test(the_example_configuration_has_two_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
