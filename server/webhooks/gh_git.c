@@ -11,8 +11,9 @@
  * `after` if the push is newer than the stored head (same second: only if
  * it builds on the stored head).  A deletion wins over anything not newer
  * than it; a creation or push newer than a deletion revives the ref.  A tag
- * matching rc_pattern (fnmatch, default "v*-rc.*") has is_rc = true and its
- * creation records a "tag.rc" domain event besides "tag.created".
+ * matching the repository's rc_pattern (domain/policy.h; fnmatch, default
+ * "v*-rc.*") has is_rc = true and its creation records a "tag.rc" domain
+ * event besides "tag.created".
  */
 #include <fnmatch.h>
 #include <stdio.h>
