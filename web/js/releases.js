@@ -269,7 +269,11 @@ export async function trainPanel(signal) {
 		'div',
 		{ class: 'stack', id: 'train-body' },
 		planned.map((t) =>
-			trainBlock(t, { 'data-repository': t.repository }, h('h3', {}, t.repository)),
+			trainBlock(
+				t,
+				{ class: 'stack train-repo', 'data-repository': t.repository },
+				h('h3', {}, t.repository),
+			),
 		),
 	);
 }
