@@ -6,7 +6,8 @@
  * one and waits for CI in the other; each train shows its own next date;
  * an RC version and a tag are read with the repository's pattern; GET
  * /api/v1/repos/{owner}/{name} shows the effective policy and where each
- * key comes from; bad and unknown names are refused.  A SIGHUP that changes
+ * key comes from; a release is planned on its repository's cadence and ships
+ * the RC its pattern targets; bad and unknown names are refused.  A SIGHUP that changes
  * a repository's policy takes effect at once.
  */
 #include <signal.h>
@@ -113,6 +114,31 @@ static void readiness(long id, char *verdict, size_t vsize, char *gates, size_t 
 	itest_response_free(&r);
 }
 
+/* A GitHub payload from tests/fixtures/github (never edited) moved to `repo`. */
+static json_t *fixture_in(const char *fixture, const char *repo)
+{
+	json_t *p = gh_load_fixture(fixture);
+	json_t *r = json_object_get(p, "repository");
+	unsigned h = 5381;
+	for (const char *c = repo; *c; c++)
+		h = h * 33u + (unsigned char)*c;
+	json_object_set_new(r, "full_name", json_string(repo));
+	json_object_set_new(r, "name", json_string(strchr(repo, '/') + 1));
+	json_object_set_new(r, "id", json_integer((json_int_t)(h % 1000000u)));
+	return p;
+}
+
+static void deliver(const char *event, json_t *payload)
+{
+	char id[64];
+	struct itest_response r;
+	gh_send_json(&server, event, gh_delivery_id(id, sizeof id), payload, &r);
+	json_decref(payload);
+	if (r.status != 200)
+		fail_msg("%s answered %ld: %s", event, r.status, r.body ? r.body : "");
+	itest_response_free(&r);
+}
+
 static void the_same_rc_is_judged_by_its_repositorys_gates(void **state)
 {
 	(void)state;
@@ -143,18 +169,9 @@ static void rc_versions_and_tags_are_read_with_the_repositorys_pattern(void **st
 	/* a tag created on GitHub: an RC tag in one repository, not the other */
 	const char *repos[] = {OWN_REPO, GLOBAL_REPO};
 	for (size_t i = 0; i < 2; i++) {
-		json_t *p = gh_load_fixture("create.json");
-		json_t *repo = json_object_get(p, "repository");
-		json_object_set_new(repo, "full_name", json_string(repos[i]));
-		json_object_set_new(repo, "name", json_string(strchr(repos[i], '/') + 1));
-		json_object_set_new(repo, "id", json_integer(4200 + (json_int_t)i));
+		json_t *p = fixture_in("create.json", repos[i]);
 		json_object_set_new(p, "ref", json_string("release-8_rc1"));
-		char id[64];
-		struct itest_response r;
-		gh_send_json(&server, "create", gh_delivery_id(id, sizeof id), p, &r);
-		json_decref(p);
-		assert_int_equal(r.status, 200);
-		itest_response_free(&r);
+		deliver("create", p);
 	}
 	char *flags = itest_sql(db_url, "SELECT string_agg(r.full_name || ':' || t.is_rc::text, ','"
 					" ORDER BY r.full_name) FROM tags t JOIN repositories r"
@@ -188,6 +205,56 @@ static void each_train_runs_on_its_repositorys_cadence(void **state)
 	itest_response_free(&r);
 	itest_get(&server, "/api/v1/train?repo=itest/nowhere", ITEST_ADMIN_TOKEN, &r);
 	itest_assert_problem(&r, 404, "/not-found", "itest/nowhere");
+	itest_response_free(&r);
+}
+
+/* GitHub publishes release `tag` of `repo` on Monday 2026-05-04; returns the
+ * release as GET /api/v1/releases?repo= lists it (the caller frees *r). */
+static json_t *publish(const char *repo, long id, const char *tag, struct itest_response *r)
+{
+	json_t *p = fixture_in("release.published.json", repo);
+	json_t *rel = json_object_get(p, "release");
+	json_object_set_new(rel, "id", json_integer(id));
+	json_object_set_new(rel, "tag_name", json_string(tag));
+	json_object_set_new(rel, "name", json_string(tag));
+	json_object_set_new(rel, "draft", json_false());
+	json_object_set_new(rel, "prerelease", json_false());
+	json_object_set_new(rel, "created_at", json_string("2026-05-04T10:00:00Z"));
+	json_object_set_new(rel, "published_at", json_string("2026-05-04T10:00:00Z"));
+	deliver("release", p);
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/releases?repo=%s", repo);
+	json_t *items = json_object_get(get(path, 200, r), "items");
+	for (size_t i = 0; i < json_array_size(items); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "version")),
+			    tag))
+			return json_array_get(items, i);
+	fail_msg("%s: no release %s in %s", repo, tag, r->body);
+	return NULL;
+}
+
+static void a_release_is_planned_and_matched_by_its_repositorys_policy(void **state)
+{
+	(void)state;
+	/* weekly on Thursdays: planned for 2026-04-30, four days late; it ships
+	 * the RC whose target the repository's pattern gave */
+	struct itest_response r;
+	json_t *rel = publish(OWN_REPO, 9301, "release-3", &r);
+	assert_string_equal(json_string_value(json_object_get(rel, "planned_for")), "2026-04-30");
+	assert_int_equal(itest_int(rel, "days_late"), 4);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rel,
+									       "release_candidate"),
+							      "version")),
+			    "release-3_rc1");
+	itest_response_free(&r);
+	/* every two weeks from 2026-05-15: planned for 2026-05-01, three days late */
+	rel = publish(GLOBAL_REPO, 9302, "v3.0.0", &r);
+	assert_string_equal(json_string_value(json_object_get(rel, "planned_for")), "2026-05-01");
+	assert_int_equal(itest_int(rel, "days_late"), 3);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rel,
+									       "release_candidate"),
+							      "version")),
+			    "v3.0.0-rc.1");
 	itest_response_free(&r);
 }
 
@@ -303,6 +370,7 @@ int main(void)
 		cmocka_unit_test(the_same_rc_is_judged_by_its_repositorys_gates),
 		cmocka_unit_test(rc_versions_and_tags_are_read_with_the_repositorys_pattern),
 		cmocka_unit_test(each_train_runs_on_its_repositorys_cadence),
+		cmocka_unit_test(a_release_is_planned_and_matched_by_its_repositorys_policy),
 		cmocka_unit_test(a_repository_shows_its_effective_policy_and_sources),
 		cmocka_unit_test(a_reloaded_policy_applies_at_once),
 	};
