@@ -1,9 +1,10 @@
 /*
  * train.c — GET /api/v1/train: the release train of one repository.
  *
- *   repository        the one asked for (?repo=owner/name; 404 when shiplog
- *                     does not know it), else the one with the latest RC or
- *                     release, else the first configured one (null: none)
+ *   repository        the one asked for (?repo=owner/name; 404 when it is
+ *                     neither configured nor named by any event), else the
+ *                     one with the latest RC or release, else the first
+ *                     configured one (null: none)
  *   cadence           {every_days, weekday, anchor} or null: that
  *                     repository's own (its effective release policy,
  *                     domain/policy.h; the global one when it has none, and
@@ -45,20 +46,23 @@ void api_train_get(struct http_request *r)
 				cfg->n_repositories ? cfg->repositories[0].name : NULL, &repo_id, repo,
 				sizeof repo) < 0)
 		goto db_error;
-	if (!repo_id && http_param(r, "repo")) {
-		http_reply_problem(r, PROBLEM_NOT_FOUND, "repo: no repository %s",
-				   http_param(r, "repo"));
+	/* a configured repository no event has named yet has an empty train */
+	const char *asked = http_param(r, "repo");
+	const struct config_repository *configured =
+		asked && !repo_id ? config_find_repository(cfg, asked) : NULL;
+	if (!repo_id && asked && !configured) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "repo: no repository %s", asked);
 		return;
 	}
+	const char *name = repo_id ? repo : configured ? configured->name : NULL;
 	int64_t now_us = clock_now_us();
 	int64_t today = now_us >= 0 ? now_us / 86400000000LL : (now_us + 1) / 86400000000LL - 1;
 	char today_text[16];
 	rc_format_date(today, today_text, sizeof today_text);
-	json_t *o =
-		json_pack("{s:s?, s:s}", "repository", repo_id ? repo : NULL, "today", today_text);
+	json_t *o = json_pack("{s:s?, s:s}", "repository", name, "today", today_text);
 	/* the repository's own cadence (its effective release policy) */
 	struct config_releases pol;
-	policy_of(cfg, repo_id ? repo : NULL, &pol);
+	policy_of(cfg, name, &pol);
 	int64_t next;
 	if (pol.cadence.every_days > 0 && rc_cadence_next(&pol.cadence, today, &next)) {
 		char buf[16];

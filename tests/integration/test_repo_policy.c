@@ -35,6 +35,7 @@ static char config_path[256];
 	"  cadence: {every: 2w, anchor: \"2026-05-15\"}\n"             \
 	"repositories:\n"                                              \
 	"  - name: " GLOBAL_REPO "\n"                                  \
+	"  - name: itest/quiet\n"                                      \
 	"  - name: " OWN_REPO "\n"                                     \
 	"    default_branch: trunk\n"                                  \
 	"    releases:\n"                                              \
@@ -199,6 +200,14 @@ static void each_train_runs_on_its_repositorys_cadence(void **state)
 	assert_int_equal(itest_int(json_object_get(o, "cadence"), "every_days"), 14);
 	itest_response_free(&r);
 
+	/* configured, never named by an event: its cadence, an empty train */
+	o = get("/api/v1/train?repo=itest/quiet", 200, &r);
+	assert_string_equal(json_string_value(json_object_get(o, "repository")), "itest/quiet");
+	assert_string_equal(json_string_value(json_object_get(o, "next_release_date")),
+			    "2026-05-15");
+	assert_true(json_is_null(json_object_get(o, "current_rc")));
+	itest_response_free(&r);
+
 	/* a malformed name, and one shiplog does not know */
 	itest_get(&server, "/api/v1/train?repo=not-a-repo", ITEST_ADMIN_TOKEN, &r);
 	itest_assert_problem(&r, 400, "/invalid-parameter", "repo");
@@ -290,6 +299,13 @@ static void a_repository_shows_its_effective_policy_and_sources(void **state)
 	assert_int_equal(itest_int(json_object_get(json_object_get(o, "policy"), "cadence"),
 				   "every_days"),
 			 14);
+	itest_response_free(&r);
+
+	/* configured only: what the configuration says, nothing from GitHub yet */
+	o = get("/api/v1/repos/itest/quiet", 200, &r);
+	assert_true(json_is_true(json_object_get(o, "configured")));
+	assert_true(json_is_null(json_object_get(o, "repository")));
+	assert_string_equal(json_string_value(json_object_get(o, "default_branch")), "main");
 	itest_response_free(&r);
 
 	/* unknown to shiplog (neither configured nor seen): 404; malformed: 400 */
