@@ -60,6 +60,24 @@ static char *rc_released(const json_t *data)
 		   str(data, "repository", "?"), str(data, "target", version));
 }
 
+static char *rc_overridden(const json_t *data)
+{
+	char gates[600] = "";
+	size_t i, len = 0;
+	const json_t *g;
+	json_array_foreach(json_object_get(data, "gates"), i, g) {
+		if (len >= sizeof gates)
+			break;
+		int k = snprintf(gates + len, sizeof gates - len, "%s%s %s", i ? ", " : "",
+				 str(g, "name", "?"), str(g, "status", "?"));
+		len += k > 0 ? (size_t)k : 0;
+	}
+	return xasprintf("Release candidate %s of %s was %s by %s although not ready (%s): %s",
+			 str(data, "version", "?"), str(data, "repository", "?"),
+			 str(data, "to", "approved"), str(data, "actor", "someone"),
+			 gates[0] ? gates : "no gate listed", str(data, "reason", "no reason"));
+}
+
 static char *main_broken(const json_t *data)
 {
 	char sha[16];
@@ -94,6 +112,26 @@ static char *feedback_new(const json_t *data)
 		   str(data, "team", ""), str(data, "team", NULL) ? ")" : "");
 }
 
+static char *feedback_requested(const json_t *data)
+{
+	char teams[300] = "";
+	size_t len = 0, i;
+	const json_t *t;
+	json_array_foreach(json_object_get(data, "teams"), i, t) {
+		if (json_string_value(t) && len < sizeof teams) {
+			int w = snprintf(teams + len, sizeof teams - len, "%s%s", len ? ", " : "",
+					 json_string_value(t));
+			if (w > 0)
+				len += (size_t)w;
+		}
+	}
+	return xasprintf("Feedback wanted on %s of %s%s%s%s%s%s%s (asked by %s)",
+		   str(data, "version", "?"), str(data, "repository", "?"),
+		   teams[0] ? " from " : "", teams, str(data, "changes", NULL) ? " — " : "",
+		   str(data, "changes", ""), str(data, "message", NULL) ? ". " : "",
+		   str(data, "message", ""), str(data, "requested_by", "someone"));
+}
+
 /* ---- the table ---- */
 
 #define OK_EMOJI  ":white_check_mark:"
@@ -107,11 +145,13 @@ static char *feedback_new(const json_t *data)
 	X("rc.ready", rc_ready, OK_EMOJI, .event = true)                                           \
 	X("rc.blocked", rc_blocked, BAD_EMOJI, .event = true, .by_trigger = true)                  \
 	X("rc.released", rc_released, OK_EMOJI, .event = true, .by_trigger = true)                 \
+	X("rc.overridden", rc_overridden, BAD_EMOJI, .event = true)                                \
 	X("main.broken", main_broken, BAD_EMOJI, .run_link = true, .event = true,                  \
 	  .by_trigger = true)                                                                      \
 	X("main.fixed", main_fixed, OK_EMOJI, .run_link = true, .event = true, .by_trigger = true) \
 	X("deployment.failed", deployment_failed, BAD_EMOJI, .event = true, .by_trigger = true)    \
 	X("feedback.new", feedback_new, NEW_EMOJI, .event = true, .by_trigger = true)              \
+	X("feedback.requested", feedback_requested, NEW_EMOJI, .event = true, .form_link = true)     \
 	/* the readiness watcher's commit statuses: a sink_type of its own, not an event */        \
 	X(GITHUB_STATUS_SINK, NULL, NEW_EMOJI, .event = false)
 

@@ -531,6 +531,13 @@ describe('the OpenAPI document is true to the running server', () => {
 			token: alice.json.token,
 			body: { verdict: 'approve' },
 		});
+		// a release manager asks for feedback on it (the default token is an admin's)
+		await expectStatus(
+			201,
+			'POST',
+			`/api/v1/release-candidates/${rc2.json.id}/feedback-requests`,
+			{ body: { message: 'Please try the new login' } },
+		);
 		resolvedFeedback = concern.json.id;
 		const release = withRepo(loadFixture('github/release.published.json'));
 		Object.assign(release.release, {
@@ -558,9 +565,26 @@ describe('the OpenAPI document is true to the running server', () => {
 			html_url: `https://github.com/${REPO}/releases/tag/v1.1.0`,
 		});
 		await github('release', released);
-		// and the next release's first candidate is open
-		await expectStatus(201, 'POST', '/api/v1/release-candidates', {
+		// and the next release's first candidate is open: approving it before its gates
+		// pass is refused with the gates listed, acting on a state it has left is refused,
+		// and a release manager (here the admin) overrides the gates with a reason
+		const rc3 = await expectStatus(201, 'POST', '/api/v1/release-candidates', {
 			body: { version: 'v1.2.0-rc.1', repository: REPO, commit: GAP_SHA },
+		});
+		const rc3Path = `/api/v1/release-candidates/${rc3.json.id}`;
+		await expectStatus(200, 'PATCH', rc3Path, {
+			body: { state: 'testing', expected_state: 'draft' },
+		});
+		await expectStatus(409, 'PATCH', rc3Path, { body: { state: 'approved' } });
+		await expectStatus(409, 'PATCH', rc3Path, {
+			body: { state: 'rejected', expected_state: 'draft' },
+		});
+		await expectStatus(200, 'PATCH', rc3Path, {
+			body: {
+				state: 'approved',
+				expected_state: 'testing',
+				override_reason: 'Sales signed it off on a call',
+			},
 		});
 
 		// A delivery replayed.
@@ -637,6 +661,13 @@ describe('the OpenAPI document is true to the running server', () => {
 						);
 						paths = paths.flatMap((x) => vs.map((v) => fill(x, p, v)));
 					}
+				}
+				// a route with required query parameters: two candidates of one repository
+				if (template === '/api/v1/release-candidates/compare') {
+					const rcs = await listOf('/api/v1/release-candidates');
+					const [head, base] = rcs.filter((r) => r.repository === rcs[0]?.repository);
+					assert.ok(base, `${template}: two release candidates of one repository`);
+					paths = [`${template}?base=${base.id}&head=${head.id}`];
 				}
 				for (const p of paths) {
 					if (op.responses['200']?.content?.['text/event-stream']) {

@@ -12,10 +12,16 @@ const PAGES = [
 	[/^\/environments$/, () => import('./pages/environments.js'), 'environments'],
 	[/^\/environments\/([^/]+)$/, () => import('./pages/environment.js'), 'environments'],
 	[/^\/release-candidates$/, () => import('./pages/rcs.js'), 'releases'],
+	[/^\/release-candidates\/compare$/, () => import('./pages/rc_compare.js'), 'releases'],
 	[/^\/release-candidates\/(\d+)$/, () => import('./pages/rc.js'), 'releases'],
 	[/^\/feedback$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/feedback\/(\d+)$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/sign-in$/, () => import('./pages/signin.js'), null],
+	// admin pages (they show a needs-admin page to anyone else)
+	[/^\/admin(?:\/tokens)?$/, () => import('./pages/admin_tokens.js'), 'admin'],
+	[/^\/admin\/deliveries$/, () => import('./pages/admin_deliveries.js'), 'admin'],
+	[/^\/admin\/deliveries\/(\d+)$/, () => import('./pages/admin_deliveries.js'), 'admin'],
+	[/^\/admin\/outbox$/, () => import('./pages/admin_outbox.js'), 'admin'],
 ];
 
 const state = {
@@ -52,7 +58,15 @@ async function loadSession() {
 	}
 	setCsrf(state.session?.csrf_token);
 	renderWho();
+	showScopedNav();
 	return state.session;
+}
+
+// Navigation entries with data-scope="admin" (etc.) are shown only to sessions with that scope.
+function showScopedNav() {
+	const scopes = state.session?.scopes || [];
+	for (const el of document.querySelectorAll('#nav [data-scope]'))
+		el.hidden = !scopes.includes(el.dataset.scope);
 }
 
 export function session() {

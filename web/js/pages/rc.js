@@ -597,6 +597,9 @@ export default async function rc(ctx) {
 
 	await summary();
 	await Promise.all([readiness(), feedback(), changes(), notes()]);
+	// (compare helper) who has not tried it yet, "Ask for feedback…" and "Compare with…"
+	const { default: renderUntried } = await import('./rc_untried.js');
+	await renderUntried(ctx, id, fbBox.closest('section'), () => cand);
 	const quiet = (fn) => () => fn().catch(() => {});
 	ctx.live(
 		['feedback.*'],
