@@ -113,6 +113,7 @@ void api_rc_update(struct http_request *r);
 void api_rc_readiness(struct http_request *r);
 void api_rc_changes(struct http_request *r);
 void api_rc_notes(struct http_request *r);
+void api_rc_proposal(struct http_request *r);
 void api_feedback_list(struct http_request *r);
 void api_feedback_create(struct http_request *r);
 void api_feedback_update(struct http_request *r);

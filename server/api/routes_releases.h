@@ -30,6 +30,11 @@ static const struct param_spec rc_create_body[] = {
 	{0},
 };
 
+static const struct param_spec rc_proposal_params[] = {
+	{"repo", PARAM_QUERY, PARAM_REPO, true, 0, 0, NULL, "Repository owner/name", 0},
+	{0},
+};
+
 static const struct param_spec rc_update_body[] = {
 	{"state", PARAM_BODY, PARAM_ENUM, true, 0, 0, rc_states,
 	 "The new state (a manual change must be one the RC's allowed_transitions lists)", 0},

@@ -251,6 +251,7 @@ test('the release train shows each repository its own next date', async () => {
 	const wge = await block('weaveworks/weave-gitops-enterprise').textContent();
 	assert.match(oss, /Tuesday, .*A release every week on Tuesday/s);
 	assert.match(wge, /Thursday, .*A release every 2 weeks on Thursday/s);
+	await shot(page, 'overview-trains');
 	noProblems(page, 'overview train');
 	await page.close();
 });

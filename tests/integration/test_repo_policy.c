@@ -267,6 +267,18 @@ static void a_release_is_planned_and_matched_by_its_repositorys_policy(void **st
 	itest_response_free(&r);
 }
 
+static void a_version_is_proposed_with_the_repositorys_pattern(void **state)
+{
+	(void)state;
+	struct itest_response r;
+	json_t *o = get("/api/v1/release-candidates/proposal?repo=" OWN_REPO, 200, &r);
+	assert_string_equal(json_string_value(json_object_get(o, "rc_pattern")), "release-*_rc*");
+	itest_response_free(&r);
+	o = get("/api/v1/release-candidates/proposal?repo=" GLOBAL_REPO, 200, &r);
+	assert_string_equal(json_string_value(json_object_get(o, "rc_pattern")), "v*-rc.*");
+	itest_response_free(&r);
+}
+
 static void a_repository_shows_its_effective_policy_and_sources(void **state)
 {
 	(void)state;
@@ -387,6 +399,7 @@ int main(void)
 		cmocka_unit_test(rc_versions_and_tags_are_read_with_the_repositorys_pattern),
 		cmocka_unit_test(each_train_runs_on_its_repositorys_cadence),
 		cmocka_unit_test(a_release_is_planned_and_matched_by_its_repositorys_policy),
+		cmocka_unit_test(a_version_is_proposed_with_the_repositorys_pattern),
 		cmocka_unit_test(a_repository_shows_its_effective_policy_and_sources),
 		cmocka_unit_test(a_reloaded_policy_applies_at_once),
 	};

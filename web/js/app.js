@@ -87,6 +87,7 @@ function renderWho() {
 			who,
 			h('span', { class: 'who-name', title: s.subject }, s.subject),
 			s.team ? h('span', { class: 'who-team' }, s.team) : null,
+			scopesMenu(s),
 			h('button', { type: 'button', class: 'btn-link', onclick: signOut }, 'Sign out'),
 		);
 	} else if (s?.public_read) {
@@ -94,6 +95,38 @@ function renderWho() {
 	} else {
 		clear(who);
 	}
+}
+
+// What the person may do and why: "release — role team:release-managers".
+const SCOPE_SOURCES = {
+	default: 'everyone signed in',
+	token: 'your API token',
+	'admin-token': 'the admin token',
+};
+function scopeSource(src) {
+	const m = /^role:(team|group):(.*)$/.exec(src || '');
+	return m ? `role ${m[1]}:${m[2]}` : SCOPE_SOURCES[src] || src || '';
+}
+function scopesMenu(s) {
+	const scopes = s.scopes || [];
+	if (!scopes.length) return null;
+	return h(
+		'details',
+		{ class: 'who-scopes', id: 'who-scopes' },
+		h('summary', {}, 'Scopes'),
+		h(
+			'ul',
+			{ 'aria-label': 'Your scopes and where they come from' },
+			scopes.map((sc) =>
+				h(
+					'li',
+					{ 'data-scope': sc },
+					h('strong', {}, sc),
+					` — ${scopeSource(s.scope_sources?.[sc])}`,
+				),
+			),
+		),
+	);
 }
 
 async function signOut() {
