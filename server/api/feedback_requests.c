@@ -47,8 +47,8 @@ static bool blank(const char *s)
 
 /* The teams with a required sign-off in repository `repo`'s release policy
  * (names as configured, each once). */
-static void default_teams(const struct config *cfg, const char *repo, const char **teams,
-			  size_t *n, size_t max)
+static void default_teams(const struct config *cfg, const char *repo, const char **teams, size_t *n,
+			  size_t max)
 {
 	struct config_releases pol;
 	policy_of(cfg, repo, &pol);

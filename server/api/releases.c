@@ -82,7 +82,7 @@ void api_releases_get(struct http_request *r)
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release %s", id);
 		return;
 	}
-	api_release_add_plan(o, r->app->cfg,
-			     json_string_value(json_object_get(o, "repository")), day);
+	api_release_add_plan(o, r->app->cfg, json_string_value(json_object_get(o, "repository")),
+			     day);
 	http_reply_json(r, 200, o);
 }

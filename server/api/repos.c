@@ -59,16 +59,18 @@ static bool repo_name_param(struct http_request *r, char *full, size_t size)
 	char probe[256];
 	snprintf(probe, sizeof probe, "%s/x", owner);
 	if (validate_repo_name(probe)) {
-		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "owner",
-					 "expected a GitHub owner: letters, digits and '-' (at most "
-					 "39, not starting with '-')");
+		http_reply_field_problem(
+			r, PROBLEM_INVALID_PARAMETER, "owner",
+			"expected a GitHub owner: letters, digits and '-' (at most "
+			"39, not starting with '-')");
 		return false;
 	}
 	snprintf(probe, sizeof probe, "x/%s", name);
 	if (validate_repo_name(probe)) {
-		http_reply_field_problem(r, PROBLEM_INVALID_PARAMETER, "name",
-					 "expected a repository name: letters, digits, '.', '_' and "
-					 "'-' (at most 100)");
+		http_reply_field_problem(
+			r, PROBLEM_INVALID_PARAMETER, "name",
+			"expected a repository name: letters, digits, '.', '_' and "
+			"'-' (at most 100)");
 		return false;
 	}
 	snprintf(full, size, "%s/%s", owner, name);
@@ -102,11 +104,10 @@ void api_repos_get(struct http_request *r)
 	/* GitHub's names once it has told them, else the configuration's */
 	const char *name = row ? json_string_value(json_object_get(row, "full_name")) : NULL;
 	const char *branch = row ? json_string_value(json_object_get(row, "default_branch")) : NULL;
-	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "full_name",
-			      name ? name : cr->name, "default_branch",
-			      branch ? branch : cr->default_branch, "configured", cr != NULL,
-			      "repository", row ? row : json_null(), "policy", policy_json(&pol),
-			      "policy_sources", policy_sources_json(&pol));
+	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "full_name", name ? name : cr->name,
+			      "default_branch", branch ? branch : cr->default_branch, "configured",
+			      cr != NULL, "repository", row ? row : json_null(), "policy",
+			      policy_json(&pol), "policy_sources", policy_sources_json(&pol));
 	http_reply_json(r, 200, o);
 }
 

@@ -48,7 +48,8 @@ void policy_effective(const struct config_releases *global, const struct config_
 
 void policy_of(const struct config *cfg, const char *full_name, struct config_releases *out)
 {
-	const struct config_repository *r = full_name ? config_find_repository(cfg, full_name) : NULL;
+	const struct config_repository *r =
+		full_name ? config_find_repository(cfg, full_name) : NULL;
 	policy_effective(&cfg->releases, r ? r->releases : NULL, out);
 }
 
@@ -67,15 +68,15 @@ json_t *policy_json(const struct config_releases *p)
 	for (size_t i = 0; i < p->n_required_artifacts; i++)
 		json_array_append_new(artifacts, json_string(p->required_artifacts[i]));
 	for (size_t i = 0; i < p->gates.n_approvals; i++)
-		json_array_append_new(approvals, json_pack("{s:s, s:i}", "team",
-							   p->gates.approvals[i].team, "min",
-							   p->gates.approvals[i].min));
+		json_array_append_new(approvals,
+				      json_pack("{s:s, s:i}", "team", p->gates.approvals[i].team,
+						"min", p->gates.approvals[i].min));
 	const struct config_gates *g = &p->gates;
 	return json_pack("{s:s, s:o, s:o, s:{s:b, s:b, s:b, s:{s:b, s:s?, s:I, s:b}, s:o}}",
 			 "rc_pattern", p->rc_pattern, "cadence", policy_cadence_json(&p->cadence),
 			 "required_artifacts", artifacts, "gates", "ci", g->ci, "smoke_tests",
-			 g->smoke_tests, "artifacts", g->artifacts, "staging", "enabled", g->staging,
-			 "environment", g->staging_environment, "soak_seconds",
+			 g->smoke_tests, "artifacts", g->artifacts, "staging", "enabled",
+			 g->staging, "environment", g->staging_environment, "soak_seconds",
 			 (json_int_t)g->soak_seconds, "descendant", g->staging_descendant,
 			 "approvals", approvals);
 }

@@ -251,8 +251,8 @@ static void add_gate(json_t *gates, const char *key, const char *title, const st
 					       "reason", g->reason, "evidence", evidence));
 }
 
-json_t *rc_answer_readiness(const struct config_releases *pol,
-			    const struct rc_readiness_facts *f, json_t *summary, int64_t now_us)
+json_t *rc_answer_readiness(const struct config_releases *pol, const struct rc_readiness_facts *f,
+			    json_t *summary, int64_t now_us)
 {
 	struct rc_gate gates[N_GATES];
 	const struct gate_step *listed[N_GATES];

@@ -22,7 +22,7 @@
 
 #define GLOBAL_REPO "itest/biweekly"
 #define OWN_REPO    "itest/weekly"
-#define C1          "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
+#define C1	    "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
 /* a Wednesday: the weekly train leaves tomorrow, the biweekly one in 9 days */
 #define NOW "2026-05-06T09:00:00Z"
 
@@ -30,16 +30,16 @@ static struct itest_server server;
 static char db_url[512];
 static char config_path[256];
 
-#define CONFIG_HEAD                                                    \
-	"releases:\n"                                                  \
-	"  cadence: {every: 2w, anchor: \"2026-05-15\"}\n"             \
-	"repositories:\n"                                              \
-	"  - name: " GLOBAL_REPO "\n"                                  \
-	"  - name: itest/quiet\n"                                      \
-	"  - name: " OWN_REPO "\n"                                     \
-	"    default_branch: trunk\n"                                  \
-	"    releases:\n"                                              \
-	"      rc_pattern: \"release-*_rc*\"\n"                        \
+#define CONFIG_HEAD                                        \
+	"releases:\n"                                      \
+	"  cadence: {every: 2w, anchor: \"2026-05-15\"}\n" \
+	"repositories:\n"                                  \
+	"  - name: " GLOBAL_REPO "\n"                      \
+	"  - name: itest/quiet\n"                          \
+	"  - name: " OWN_REPO "\n"                         \
+	"    default_branch: trunk\n"                      \
+	"    releases:\n"                                  \
+	"      rc_pattern: \"release-*_rc*\"\n"            \
 	"      cadence: {every: 1w, weekday: thursday}\n"
 
 static const char config_text[] = CONFIG_HEAD "      gates: {ci: false, smoke_tests: false}\n";
@@ -81,8 +81,8 @@ static json_t *get(const char *path, long want, struct itest_response *r)
 static long cut(const char *repo, const char *version, char *target, size_t size)
 {
 	char body[256];
-	snprintf(body, sizeof body, "{\"version\":\"%s\",\"repository\":\"%s\",\"commit\":\"" C1 "\"}",
-		 version, repo);
+	snprintf(body, sizeof body,
+		 "{\"version\":\"%s\",\"repository\":\"%s\",\"commit\":\"" C1 "\"}", version, repo);
 	struct itest_response r;
 	itest_json(&server, "POST", "/api/v1/release-candidates", ITEST_ADMIN_TOKEN, body, &r);
 	if (r.status != 201)
@@ -174,9 +174,10 @@ static void rc_versions_and_tags_are_read_with_the_repositorys_pattern(void **st
 		json_object_set_new(p, "ref", json_string("release-8_rc1"));
 		deliver("create", p);
 	}
-	char *flags = itest_sql(db_url, "SELECT string_agg(r.full_name || ':' || t.is_rc::text, ','"
-					" ORDER BY r.full_name) FROM tags t JOIN repositories r"
-					" ON r.id = t.repository_id WHERE t.name = 'release-8_rc1'");
+	char *flags =
+		itest_sql(db_url, "SELECT string_agg(r.full_name || ':' || t.is_rc::text, ','"
+				  " ORDER BY r.full_name) FROM tags t JOIN repositories r"
+				  " ON r.id = t.repository_id WHERE t.name = 'release-8_rc1'");
 	assert_string_equal(flags, GLOBAL_REPO ":false," OWN_REPO ":true");
 	free(flags);
 }
@@ -251,18 +252,16 @@ static void a_release_is_planned_and_matched_by_its_repositorys_policy(void **st
 	json_t *rel = publish(OWN_REPO, 9301, "release-3", &r);
 	assert_string_equal(json_string_value(json_object_get(rel, "planned_for")), "2026-04-30");
 	assert_int_equal(itest_int(rel, "days_late"), 4);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rel,
-									       "release_candidate"),
-							      "version")),
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(rel, "release_candidate"), "version")),
 			    "release-3_rc1");
 	itest_response_free(&r);
 	/* every two weeks from 2026-05-15: planned for 2026-05-01, three days late */
 	rel = publish(GLOBAL_REPO, 9302, "v3.0.0", &r);
 	assert_string_equal(json_string_value(json_object_get(rel, "planned_for")), "2026-05-01");
 	assert_int_equal(itest_int(rel, "days_late"), 3);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rel,
-									       "release_candidate"),
-							      "version")),
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(rel, "release_candidate"), "version")),
 			    "v3.0.0-rc.1");
 	itest_response_free(&r);
 }
@@ -308,9 +307,9 @@ static void a_repository_shows_its_effective_policy_and_sources(void **state)
 	json_object_foreach(src, key, v)
 		assert_string_equal(json_string_value(v), "global");
 	assert_int_equal(json_object_size(src), 11);
-	assert_int_equal(itest_int(json_object_get(json_object_get(o, "policy"), "cadence"),
-				   "every_days"),
-			 14);
+	assert_int_equal(
+		itest_int(json_object_get(json_object_get(o, "policy"), "cadence"), "every_days"),
+		14);
 	itest_response_free(&r);
 
 	/* configured only: what the configuration says, nothing from GitHub yet */
@@ -384,11 +383,11 @@ static void a_reloaded_policy_applies_at_once(void **state)
 	assert_string_equal(json_string_value(json_object_get(src, "gates.ci")), "global");
 	assert_string_equal(json_string_value(json_object_get(src, "gates.staging.soak")),
 			    "repository");
-	assert_int_equal(itest_int(json_object_get(json_object_get(json_object_get(o, "policy"),
-								   "gates"),
-						   "staging"),
-				   "soak_seconds"),
-			 900);
+	assert_int_equal(
+		itest_int(json_object_get(json_object_get(json_object_get(o, "policy"), "gates"),
+					  "staging"),
+			  "soak_seconds"),
+		900);
 	itest_response_free(&r);
 }
 

@@ -55,17 +55,17 @@ static const char *source(const struct config_releases *p, const char *key)
 	return buf;
 }
 
-#define GLOBAL                                                                 \
-	"teams:\n"                                                             \
-	"  - {name: sales, members: [\"*@sales.example\"]}\n"                  \
-	"  - {name: qa, members: [\"*@qa.example\"]}\n"                        \
-	"releases:\n"                                                          \
-	"  rc_pattern: \"v*-rc.*\"\n"                                          \
-	"  cadence: {every: 2w, weekday: thursday, anchor: \"2023-08-17\"}\n"  \
-	"  required_artifacts: [\"chart:mccp\", \"image:weaveworks/mccp\"]\n"  \
-	"  gates:\n"                                                           \
-	"    smoke_tests: false\n"                                             \
-	"    staging: {environment: stage-eu, soak: 2h}\n"                     \
+#define GLOBAL                                                                \
+	"teams:\n"                                                            \
+	"  - {name: sales, members: [\"*@sales.example\"]}\n"                 \
+	"  - {name: qa, members: [\"*@qa.example\"]}\n"                       \
+	"releases:\n"                                                         \
+	"  rc_pattern: \"v*-rc.*\"\n"                                         \
+	"  cadence: {every: 2w, weekday: thursday, anchor: \"2023-08-17\"}\n" \
+	"  required_artifacts: [\"chart:mccp\", \"image:weaveworks/mccp\"]\n" \
+	"  gates:\n"                                                          \
+	"    smoke_tests: false\n"                                            \
+	"    staging: {environment: stage-eu, soak: 2h}\n"                    \
 	"    approvals: [{team: sales, min: 2}]\n"
 
 static void a_repository_without_a_block_has_the_global_policy(void **state)
@@ -176,10 +176,10 @@ static void gates_merge_gate_by_gate_and_lists_are_replaced_whole(void **state)
 	json_t *o = policy_json(&p);
 	assert_true(json_is_null(json_object_get(o, "cadence")));
 	assert_int_equal(json_array_size(json_object_get(o, "required_artifacts")), 0);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(o, "gates"), "staging"),
-				    "environment")),
-			    "stage-eu");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "gates"), "staging"), "environment")),
+		"stage-eu");
 	json_decref(o);
 	config_free(cfg);
 }
@@ -222,15 +222,17 @@ static void a_repository_block_is_validated_like_the_global_one(void **state)
 		     "      gates: {staging: {soak: forever}}\n",
 		     "repositories[0].releases.gates.staging.soak: expected a duration");
 	expect_error("repositories:\n  - name: acme/a\n    releases: {rc_pattern: \" \"}\n",
-		     "policy.yaml:3:28: repositories[0].releases.rc_pattern: expected a non-empty value");
+		     "policy.yaml:3:28: repositories[0].releases.rc_pattern: expected a non-empty "
+		     "value");
 	expect_error("repositories:\n  - name: acme/a\n    releases: [1]\n",
 		     "policy.yaml:3:15: repositories[0].releases: expected a mapping");
 	/* a team a repository's gate wants approvals from must be configured */
-	expect_error("teams: [{name: qa}]\n"
-		     "repositories:\n  - name: acme/a\n  - name: acme/b\n"
-		     "    releases:\n      gates:\n        approvals: [{team: sales, min: 1}]\n",
-		     "policy.yaml:7:28: repositories[1].releases.gates.approvals[0].team: \"sales\" "
-		     "is not one of the teams");
+	expect_error(
+		"teams: [{name: qa}]\n"
+		"repositories:\n  - name: acme/a\n  - name: acme/b\n"
+		"    releases:\n      gates:\n        approvals: [{team: sales, min: 1}]\n",
+		"policy.yaml:7:28: repositories[1].releases.gates.approvals[0].team: \"sales\" "
+		"is not one of the teams");
 	expect_error("repositories:\n  - name: acme/a\n    releases:\n"
 		     "      gates: {approvals: [{team: qa, min: 0}]}\n",
 		     "repositories[0].releases.gates.approvals[0].min: expected an integer between "

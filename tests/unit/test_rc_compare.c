@@ -214,20 +214,21 @@ static void untried_names_members_and_people_seen_before(void **state)
 static void untried_asks_the_teams_of_the_rcs_repository(void **state)
 {
 	(void)state;
-	static const char text[] = "teams:\n"
-				   "  - {name: sales, members: [\"ann@example.com\"]}\n"
-				   "  - {name: support, members: [\"sue@example.com\"]}\n"
-				   "releases: {gates: {approvals: [{team: sales, min: 2}]}}\n"
-				   "repositories:\n"
-				   "  - name: acme/oss\n"
-				   "    releases: {gates: {approvals: [{team: support, min: 1}]}}\n";
+	static const char text[] =
+		"teams:\n"
+		"  - {name: sales, members: [\"ann@example.com\"]}\n"
+		"  - {name: support, members: [\"sue@example.com\"]}\n"
+		"releases: {gates: {approvals: [{team: sales, min: 2}]}}\n"
+		"repositories:\n"
+		"  - name: acme/oss\n"
+		"    releases: {gates: {approvals: [{team: support, min: 1}]}}\n";
 	struct config_error err;
 	struct config *cfg = config_load_string("t.yaml", text, strlen(text), no_env, &err);
 	if (!cfg)
 		fail_msg("%s", err.message);
 	json_t *none = json_array();
-	json_t *o = rc_answer_untried(cfg, json_pack("{s:i, s:s}", "id", 1, "repository", "acme/oss"),
-				      none, none);
+	json_t *o = rc_answer_untried(
+		cfg, json_pack("{s:i, s:s}", "id", 1, "repository", "acme/oss"), none, none);
 	json_t *teams = json_object_get(o, "teams");
 	assert_int_equal(json_array_size(teams), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(teams, 0), "team")),

@@ -102,11 +102,11 @@ static void the_rc_pattern_is_the_repositorys_own(void **state)
 				  "  - name: a/own\n"
 				  "    releases: {rc_pattern: \"cand-*\"}\n"
 				  "  - name: a/global\n");
-	assert_string_equal(runs_classify_kind(cfg, "a/own", "x.yml", "x", "cand-7", "push", "main"),
-			    "release");
-	assert_string_equal(runs_classify_kind(cfg, "a/global", "x.yml", "x", "cand-7", "push",
-					       "main"),
-			    "pr");
+	assert_string_equal(
+		runs_classify_kind(cfg, "a/own", "x.yml", "x", "cand-7", "push", "main"),
+		"release");
+	assert_string_equal(
+		runs_classify_kind(cfg, "a/global", "x.yml", "x", "cand-7", "push", "main"), "pr");
 	config_free(cfg);
 }
 
