@@ -53,6 +53,10 @@ struct config_repository {
 	size_t n_workflows;
 	struct config_job_rule *jobs;
 	size_t n_jobs;
+	/* repositories[].releases: the keys of the global release policy this
+	 * repository replaces (its `given` bits), or NULL when it has none; its
+	 * effective policy is policy_effective()'s (server/domain/policy.h) */
+	struct config_releases *releases;
 };
 
 struct config_flux_object {
@@ -113,6 +117,44 @@ struct config_gates {
 	bool staging_descendant;   /* a later commit of the default branch counts (default on) */
 	struct config_approval *approvals;
 	size_t n_approvals;
+};
+
+/* The keys of a release policy, one bit each: what a repository's
+ * `releases:` block gives (and so replaces of the global one). */
+enum config_release_key {
+	CONFIG_REL_RC_PATTERN = 1u << 0,
+	CONFIG_REL_CADENCE = 1u << 1,
+	CONFIG_REL_REQUIRED_ARTIFACTS = 1u << 2,
+	CONFIG_REL_GATE_CI = 1u << 3,
+	CONFIG_REL_GATE_SMOKE_TESTS = 1u << 4,
+	CONFIG_REL_GATE_ARTIFACTS = 1u << 5,
+	CONFIG_REL_GATE_STAGING = 1u << 6,             /* gates.staging.enabled */
+	CONFIG_REL_GATE_STAGING_ENVIRONMENT = 1u << 7, /* gates.staging.environment */
+	CONFIG_REL_GATE_SOAK = 1u << 8,                /* gates.staging.soak */
+	CONFIG_REL_GATE_DESCENDANT = 1u << 9,          /* gates.staging.descendant */
+	CONFIG_REL_GATE_APPROVALS = 1u << 10,
+};
+
+/* Each key of a release policy by its path in a `releases:` block, in the
+ * order answers list them (config_rules.c); ends with { NULL, 0 }. */
+struct config_release_key_name {
+	const char *path; /* e.g. "gates.staging.soak" */
+	unsigned bit;     /* its config_release_key */
+};
+
+extern const struct config_release_key_name config_release_keys[];
+
+/* A release policy (the `releases:` section; a repository's own block has
+ * the same keys).  The global one holds every key (defaults for those not
+ * written); a repository's holds only the keys its `given` bits name. */
+struct config_releases {
+	char *rc_pattern; /* default "v*-rc.*" */
+	struct config_cadence cadence;
+	char **required_artifacts; /* "kind:name", e.g. "chart:mccp" */
+	size_t n_required_artifacts;
+	struct config_gates gates;
+	unsigned given; /* config_release_key bits: the keys written in this block
+			 * (in an effective policy: the repository's ones) */
 };
 
 /* How long stored data is kept (the `retention:` section). */
@@ -210,12 +252,9 @@ struct config {
 	struct config_role *roles;
 	size_t n_roles;
 
-	/* releases */
-	char *rc_pattern; /* default "v*-rc.*" */
-	struct config_cadence cadence;
-	char **required_artifacts; /* "kind:name", e.g. "chart:mccp" */
-	size_t n_required_artifacts;
-	struct config_gates gates;
+	/* releases: the global release policy (every repository's, except for
+	 * the keys its own `releases:` replaces) */
+	struct config_releases releases;
 
 	/* Things worth a warning at start (e.g. a trusted proxy range wider than
 	 * one address; with CONFIG_UNSET_ENV_WARNS, an unset `_env` variable). */

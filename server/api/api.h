@@ -60,6 +60,7 @@ void api_runs_report(struct http_request *r);
 
 /* repos.c */
 void api_repos_list(struct http_request *r);
+void api_repos_get(struct http_request *r);
 void api_pulls_get(struct http_request *r);
 void api_commits_get(struct http_request *r);
 void api_branch_health(struct http_request *r);
@@ -124,10 +125,12 @@ void api_train_get(struct http_request *r);
 void api_rc_compare(struct http_request *r);
 void api_rc_untried(struct http_request *r);
 void api_feedback_request_create(struct http_request *r);
-/* Adds "planned_for" and "days_late" (from the cadence; null without one)
- * to a release object released on `released_day` (YYYY-MM-DD). */
+/* Adds "planned_for" and "days_late" (from the cadence of repository
+ * `repo`'s release policy; null without one) to a release object released
+ * on `released_day` (YYYY-MM-DD). */
 struct config;
-void api_release_add_plan(json_t *o, const struct config *cfg, const char *released_day);
+void api_release_add_plan(json_t *o, const struct config *cfg, const char *repo,
+			  const char *released_day);
 /* A 409 illegal-transition problem naming `field`, the current state and
  * the allowed next states (a JSON array, stolen), as "allowed". */
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,

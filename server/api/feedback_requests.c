@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "db/feedback_requests.h"
 #include "db/release_candidates.h"
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "domain/rc_compare.h"
 #include "shiplog/app.h"
@@ -44,21 +45,31 @@ static bool blank(const char *s)
 	return true;
 }
 
-/* The teams to ask (names as configured, each once): the body's, else the
- * teams with a required sign-off.  False with a reply made. */
+/* The teams with a required sign-off in repository `repo`'s release policy
+ * (names as configured, each once). */
+static void default_teams(const struct config *cfg, const char *repo, const char **teams, size_t *n,
+			  size_t max)
+{
+	struct config_releases pol;
+	policy_of(cfg, repo, &pol);
+	*n = 0;
+	for (size_t i = 0; i < pol.gates.n_approvals && *n < max; i++) {
+		const struct config_team *t = team_named(cfg, pol.gates.approvals[i].team);
+		if (t)
+			teams[(*n)++] = t->name;
+	}
+}
+
+/* The teams to ask (names as configured, each once): the body's (none
+ * given: *n = 0, default_teams() once the RC's repository is known).
+ * False with a reply made. */
 static bool teams_or_reply(struct http_request *r, const char **teams, size_t *n, size_t max)
 {
 	const struct config *cfg = r->app->cfg;
 	const json_t *given = json_object_get(r->json, "teams");
 	*n = 0;
-	if (!given) {
-		for (size_t i = 0; i < cfg->gates.n_approvals && *n < max; i++) {
-			const struct config_team *t = team_named(cfg, cfg->gates.approvals[i].team);
-			if (t)
-				teams[(*n)++] = t->name;
-		}
+	if (!given)
 		return true;
-	}
 	size_t i;
 	const json_t *v;
 	json_array_foreach(given, i, v) {
@@ -141,6 +152,11 @@ void api_feedback_request_create(struct http_request *r)
 				   (long long)id);
 		return;
 	}
+	if (!json_object_get(r->json, "teams"))
+		default_teams(cfg,
+			      json_string_value(json_object_get(
+				      json_object_get(changes, "release_candidate"), "repository")),
+			      teams, &n_teams, 64);
 	char *summary = rc_changes_summary(changes);
 	json_t *team_list = json_array();
 	for (size_t i = 0; i < n_teams; i++)

@@ -5,7 +5,8 @@
  * For repository `repo`: the newest green commit of its default branch (the
  * branch's red/green rule, db/release_candidates_proposal.h) with a few more
  * recent green ones to choose from, and the version proposed from the
- * previous release and the RC pattern (domain/rc_propose.h).  Nothing green
+ * previous release and the RC pattern of the repository's release policy
+ * (domain/rc_propose.h, domain/policy.h).  Nothing green
  * yet: `commit` is null and `candidates` empty; a pattern that cannot be
  * filled in: `version` is null.  A configured repository shiplog has heard
  * nothing of yet has nothing green, released or cut; any other unknown
@@ -18,6 +19,7 @@
 #include "api/api.h"
 #include "db/release_candidates_proposal.h"
 #include "db/repos.h"
+#include "domain/policy.h"
 #include "domain/rc_propose.h"
 #include "shiplog/app.h"
 #include "shiplog/xalloc.h"
@@ -73,8 +75,10 @@ void api_rc_proposal(struct http_request *r)
 	size_t nr, nc;
 	const char **rel = strings_of(released, &nr), **cut = strings_of(rcs, &nc);
 	struct rc_proposal p;
-	/* the release policy's RC pattern */
-	bool have = rc_propose(rel, nr, cut, nc, r->app->cfg->rc_pattern, &p);
+	/* the RC pattern of the repository's release policy (domain/policy.h) */
+	struct config_releases pol;
+	policy_of(r->app->cfg, rp.full_name, &pol);
+	bool have = rc_propose(rel, nr, cut, nc, pol.rc_pattern, &p);
 	free((void *)rel);
 	free((void *)cut);
 	json_decref(released);
@@ -85,6 +89,6 @@ void api_rc_proposal(struct http_request *r)
 		json_array_size(green) ? json_array_get(green, 0) : json_null(), "version",
 		have ? json_string(p.version) : json_null(), "target", p.target, "previous_release",
 		p.previous[0] ? json_string(p.previous) : json_null(), "rc_pattern",
-		r->app->cfg->rc_pattern ? r->app->cfg->rc_pattern : "v*-rc.*", "candidates", green);
+		pol.rc_pattern ? pol.rc_pattern : "v*-rc.*", "candidates", green);
 	http_reply_json(r, 200, o);
 }

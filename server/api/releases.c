@@ -11,15 +11,19 @@
 
 #include "api/api.h"
 #include "db/releases.h"
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
 #include "webhooks/gh_rc.h"
 
-void api_release_add_plan(json_t *o, const struct config *cfg, const char *released_day)
+void api_release_add_plan(json_t *o, const struct config *cfg, const char *repo,
+			  const char *released_day)
 {
 	int64_t day, planned;
+	struct config_releases pol;
+	policy_of(cfg, repo, &pol);
 	if (!json_is_object(o) || !rc_parse_date(released_day, &day) ||
-	    !rc_cadence_previous(&cfg->cadence, day, &planned)) {
+	    !rc_cadence_previous(&pol.cadence, day, &planned)) {
 		json_object_set_new(o, "planned_for", json_null());
 		json_object_set_new(o, "days_late", json_null());
 		return;
@@ -50,8 +54,10 @@ void api_releases_list(struct http_request *r)
 	}
 	size_t i;
 	json_t *o;
+	const struct config *cfg = r->app->cfg;
 	json_array_foreach(items, i, o)
-		api_release_add_plan(o, r->app->cfg, json_string_value(json_array_get(days, i)));
+		api_release_add_plan(o, cfg, json_string_value(json_object_get(o, "repository")),
+				     json_string_value(json_array_get(days, i)));
 	json_decref(days);
 	char *next = n > pg.limit ? api_cursor_make(last.id, last.time) : NULL;
 	http_reply_list(r, items, next);
@@ -76,6 +82,7 @@ void api_releases_get(struct http_request *r)
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release %s", id);
 		return;
 	}
-	api_release_add_plan(o, r->app->cfg, day);
+	api_release_add_plan(o, r->app->cfg, json_string_value(json_object_get(o, "repository")),
+			     day);
 	http_reply_json(r, 200, o);
 }

@@ -27,8 +27,11 @@
 #include "api/api.h"
 #include "db/pulls.h"
 #include "db/repos.h"
+#include "domain/policy.h"
+#include "shiplog/app.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
+#include "shiplog/validate.h"
 
 /* Finds {owner}/{name}; on failure it has replied (404 or 503). */
 static bool repo_lookup(struct http_request *r, struct db_conn *c, struct db_repo *out)
@@ -45,6 +48,67 @@ static bool repo_lookup(struct http_request *r, struct db_conn *c, struct db_rep
 		return false;
 	}
 	return true;
+}
+
+/* ---- GET /api/v1/repos/{owner}/{name}: the repository and its policy ---- */
+
+/* "owner/name" into full, or a 400 naming the malformed part. */
+static bool repo_name_param(struct http_request *r, char *full, size_t size)
+{
+	const char *owner = http_param(r, "owner"), *name = http_param(r, "name");
+	char probe[256];
+	snprintf(probe, sizeof probe, "%s/x", owner);
+	if (validate_repo_name(probe)) {
+		http_reply_field_problem(
+			r, PROBLEM_INVALID_PARAMETER, "owner",
+			"expected a GitHub owner: letters, digits and '-' (at most "
+			"39, not starting with '-')");
+		return false;
+	}
+	snprintf(probe, sizeof probe, "x/%s", name);
+	if (validate_repo_name(probe)) {
+		http_reply_field_problem(
+			r, PROBLEM_INVALID_PARAMETER, "name",
+			"expected a repository name: letters, digits, '.', '_' and "
+			"'-' (at most 100)");
+		return false;
+	}
+	snprintf(full, size, "%s/%s", owner, name);
+	return true;
+}
+
+void api_repos_get(struct http_request *r)
+{
+	char full[256];
+	if (!repo_name_param(r, full, sizeof full))
+		return;
+	struct db_conn *c = http_db(r);
+	if (!c)
+		return;
+	json_t *row = NULL;
+	if (db_repos_get(c, full, &row) < 0) {
+		http_reply_db_failure(r, "could not read the repository");
+		return;
+	}
+	const struct config *cfg = r->app->cfg;
+	const struct config_repository *cr = config_find_repository(cfg, full);
+	if (!row && !cr) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND,
+				   "repository: %s is unknown to shiplog (not configured, and no "
+				   "event named it)",
+				   full);
+		return;
+	}
+	struct config_releases pol;
+	policy_of(cfg, full, &pol);
+	/* GitHub's names once it has told them, else the configuration's */
+	const char *name = row ? json_string_value(json_object_get(row, "full_name")) : NULL;
+	const char *branch = row ? json_string_value(json_object_get(row, "default_branch")) : NULL;
+	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "full_name", name ? name : cr->name,
+			      "default_branch", branch ? branch : cr->default_branch, "configured",
+			      cr != NULL, "repository", row ? row : json_null(), "policy",
+			      policy_json(&pol), "policy_sources", policy_sources_json(&pol));
+	http_reply_json(r, 200, o);
 }
 
 /* ---- GET /api/v1/repos ---- */

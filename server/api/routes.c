@@ -104,6 +104,12 @@ static const struct param_spec run_report_body[] = {
 	{0},
 };
 
+static const struct param_spec repo_params[] = {
+	{"owner", PARAM_PATH, PARAM_STRING, true, 1, 100, NULL, "Repository owner", 0},
+	{"name", PARAM_PATH, PARAM_STRING, true, 1, 100, NULL, "Repository name", 0},
+	{0},
+};
+
 static const struct param_spec pull_params[] = {
 	{"owner", PARAM_PATH, PARAM_STRING, true, 1, 100, NULL, "Repository owner", 0},
 	{"name", PARAM_PATH, PARAM_STRING, true, 1, 100, NULL, "Repository name", 0},
@@ -333,6 +339,17 @@ const struct route http_routes[] = {
 	 .tag = "repos",
 	 .success = 200,
 	 .response_schema = "RepositoryList"},
+	{.method = "GET",
+	 .pattern = "/api/v1/repos/{owner}/{name}",
+	 .handler = api_repos_get,
+	 .scope = AUTH_SCOPE_READ,
+	 .params = repo_params,
+	 .summary = "A repository: what shiplog knows of it and its effective release policy, "
+		    "with where each key comes from (global or repository)",
+	 .tag = "repos",
+	 .success = 200,
+	 .response_schema = "RepositoryPolicy",
+	 .openapi = {.problems = "404"}},
 	{.method = "GET",
 	 .pattern = "/api/v1/repos/{owner}/{name}/pulls/{number}",
 	 .handler = api_pulls_get,

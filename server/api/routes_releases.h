@@ -96,7 +96,8 @@ static const struct param_spec release_list_params[] = {
 
 static const struct param_spec train_params[] = {
 	{"repo", PARAM_QUERY, PARAM_REPO, false, 0, 0, NULL,
-	 "Repository owner/name (default: the one with the latest RC or release)", 0},
+	 "Repository owner/name: its train, on its own cadence (default: the one with the "
+	 "latest RC or release)", 0},
 	{0},
 };
 

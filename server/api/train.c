@@ -1,9 +1,14 @@
 /*
  * train.c — GET /api/v1/train: the release train of one repository.
  *
- *   repository        the one asked for, else the one with the latest RC or
- *                     release, else the first configured one (null: none)
- *   cadence           {every_days, weekday, anchor} or null
+ *   repository        the one asked for (?repo=owner/name; 404 when it is
+ *                     neither configured nor named by any event), else the
+ *                     one with the latest RC or release, else the first
+ *                     configured one (null: none)
+ *   cadence           {every_days, weekday, anchor} or null: that
+ *                     repository's own (its effective release policy,
+ *                     domain/policy.h; the global one when it has none, and
+ *                     when there is no repository at all)
  *   today             clock_now_us() as a date (SHIPLOG_NOW pins it)
  *   next_release_date the first planned date on or after today (null
  *                     without a cadence), days_until_next
@@ -22,13 +27,11 @@
 #include "api/api.h"
 #include "db/release_candidates.h"
 #include "db/releases.h"
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
 #include "shiplog/clock.h"
 #include "webhooks/gh_rc.h"
-
-static const char *const weekdays[] = {"sunday",   "monday", "tuesday", "wednesday",
-				       "thursday", "friday", "saturday"};
 
 void api_train_get(struct http_request *r)
 {
@@ -43,28 +46,28 @@ void api_train_get(struct http_request *r)
 				cfg->n_repositories ? cfg->repositories[0].name : NULL, &repo_id, repo,
 				sizeof repo) < 0)
 		goto db_error;
-	if (!repo_id && http_param(r, "repo")) {
-		http_reply_problem(r, PROBLEM_NOT_FOUND, "repo: no repository %s",
-				   http_param(r, "repo"));
+	/* a configured repository no event has named yet has an empty train */
+	const char *asked = http_param(r, "repo");
+	const struct config_repository *configured =
+		asked && !repo_id ? config_find_repository(cfg, asked) : NULL;
+	if (!repo_id && asked && !configured) {
+		http_reply_problem(r, PROBLEM_NOT_FOUND, "repo: no repository %s", asked);
 		return;
 	}
+	const char *name = repo_id ? repo : configured ? configured->name : NULL;
 	int64_t now_us = clock_now_us();
 	int64_t today = now_us >= 0 ? now_us / 86400000000LL : (now_us + 1) / 86400000000LL - 1;
 	char today_text[16];
 	rc_format_date(today, today_text, sizeof today_text);
-	json_t *o =
-		json_pack("{s:s?, s:s}", "repository", repo_id ? repo : NULL, "today", today_text);
+	json_t *o = json_pack("{s:s?, s:s}", "repository", name, "today", today_text);
+	/* the repository's own cadence (its effective release policy) */
+	struct config_releases pol;
+	policy_of(cfg, name, &pol);
 	int64_t next;
-	if (cfg->cadence.every_days > 0 && rc_cadence_next(&cfg->cadence, today, &next)) {
+	if (pol.cadence.every_days > 0 && rc_cadence_next(&pol.cadence, today, &next)) {
 		char buf[16];
 		rc_format_date(next, buf, sizeof buf);
-		json_object_set_new(o, "cadence",
-				    json_pack("{s:i, s:s, s:s?}", "every_days",
-					      cfg->cadence.every_days, "weekday",
-					      cfg->cadence.weekday >= 0 && cfg->cadence.weekday < 7
-						      ? weekdays[cfg->cadence.weekday]
-						      : "",
-					      "anchor", cfg->cadence.anchor));
+		json_object_set_new(o, "cadence", policy_cadence_json(&pol.cadence));
 		json_object_set_new(o, "next_release_date", json_string(buf));
 		json_object_set_new(o, "days_until_next", json_integer(next - today));
 	} else {
@@ -111,7 +114,7 @@ void api_train_get(struct http_request *r)
 	size_t i, last = 0;
 	json_t *rel;
 	json_array_foreach(past, i, rel) {
-		api_release_add_plan(rel, cfg, json_string_value(json_array_get(days, i)));
+		api_release_add_plan(rel, cfg, repo, json_string_value(json_array_get(days, i)));
 		if (rc_version_compare(json_string_value(json_object_get(rel, "version")),
 				       json_string_value(json_object_get(
 					       json_array_get(past, last), "version"))) > 0)

@@ -35,6 +35,17 @@ void config_warn(struct config *cfg, const char *text)
 	cfg->warnings[cfg->n_warnings++] = xstrdup(text);
 }
 
+void config_releases_defaults(struct config_releases *rel)
+{
+	rel->rc_pattern = xstrdup("v*-rc.*");
+	rel->gates.ci = true;
+	rel->gates.smoke_tests = true;
+	rel->gates.artifacts = true;
+	rel->gates.staging = true;
+	rel->gates.soak_seconds = 1800;
+	rel->gates.staging_descendant = true;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	cfg->listen_host = xstrdup("127.0.0.1");
@@ -60,13 +71,7 @@ static void set_defaults(struct config *cfg)
 	cfg->db_timeout_ms = 5000;
 	cfg->session_ttl = 12 * 3600;
 	cfg->public_read = false;
-	cfg->rc_pattern = xstrdup("v*-rc.*");
-	cfg->gates.ci = true;
-	cfg->gates.smoke_tests = true;
-	cfg->gates.artifacts = true;
-	cfg->gates.staging = true;
-	cfg->gates.soak_seconds = 1800;
-	cfg->gates.staging_descendant = true;
+	config_releases_defaults(&cfg->releases);
 	cfg->notifications.max_attempts = 8;
 	cfg->notifications.base_backoff_seconds = 5;
 	cfg->notifications.timeout_seconds = 10;
@@ -247,6 +252,19 @@ static void free_job_rules(struct config_job_rule *r, size_t n)
 	free(r);
 }
 
+static void free_releases(struct config_releases *rel)
+{
+	size_t i;
+
+	free(rel->rc_pattern);
+	free(rel->cadence.anchor);
+	free_strings(rel->required_artifacts, rel->n_required_artifacts);
+	free(rel->gates.staging_environment);
+	for (i = 0; i < rel->gates.n_approvals; i++)
+		free(rel->gates.approvals[i].team);
+	free(rel->gates.approvals);
+}
+
 void config_free(struct config *cfg)
 {
 	size_t i, j;
@@ -278,6 +296,9 @@ void config_free(struct config *cfg)
 		free(r->webhook_secret);
 		free_workflow_rules(r->workflows, r->n_workflows);
 		free_job_rules(r->jobs, r->n_jobs);
+		if (r->releases)
+			free_releases(r->releases);
+		free(r->releases);
 	}
 	free(cfg->repositories);
 	for (i = 0; i < cfg->n_environments; i++) {
@@ -305,13 +326,7 @@ void config_free(struct config *cfg)
 		free(cfg->roles[i].group);
 	}
 	free(cfg->roles);
-	free(cfg->rc_pattern);
-	free(cfg->cadence.anchor);
-	free_strings(cfg->required_artifacts, cfg->n_required_artifacts);
-	free(cfg->gates.staging_environment);
-	for (i = 0; i < cfg->gates.n_approvals; i++)
-		free(cfg->gates.approvals[i].team);
-	free(cfg->gates.approvals);
+	free_releases(&cfg->releases);
 	for (i = 0; i < cfg->notifications.n_sinks; i++) {
 		struct config_notify_sink *s = &cfg->notifications.sinks[i];
 

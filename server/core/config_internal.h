@@ -121,6 +121,10 @@ bool config_check_role_teams(struct loader *ld, const struct config *cfg, yaml_n
 
 /* ---- config.c ---- */
 
+/* A release policy's built-in defaults (the global block starts with them;
+ * so does a repository's, whose unwritten keys are never read). */
+void config_releases_defaults(struct config_releases *rel);
+
 /* Keeps a warning for start-up to print (the first few). */
 void config_warn(struct config *cfg, const char *text);
 

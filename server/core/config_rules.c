@@ -195,3 +195,18 @@ int config_classify_workflow(const struct config *cfg, const char *repo, const c
 		kind = match_workflow(cfg->workflows, cfg->n_workflows, path, name);
 	return kind;
 }
+
+const struct config_release_key_name config_release_keys[] = {
+	{ "rc_pattern", CONFIG_REL_RC_PATTERN },
+	{ "cadence", CONFIG_REL_CADENCE },
+	{ "required_artifacts", CONFIG_REL_REQUIRED_ARTIFACTS },
+	{ "gates.ci", CONFIG_REL_GATE_CI },
+	{ "gates.smoke_tests", CONFIG_REL_GATE_SMOKE_TESTS },
+	{ "gates.artifacts", CONFIG_REL_GATE_ARTIFACTS },
+	{ "gates.staging.enabled", CONFIG_REL_GATE_STAGING },
+	{ "gates.staging.environment", CONFIG_REL_GATE_STAGING_ENVIRONMENT },
+	{ "gates.staging.soak", CONFIG_REL_GATE_SOAK },
+	{ "gates.staging.descendant", CONFIG_REL_GATE_DESCENDANT },
+	{ "gates.approvals", CONFIG_REL_GATE_APPROVALS },
+	{ NULL, 0 },
+};

@@ -762,37 +762,75 @@ bool config_check_role_teams(struct loader *ld, const struct config *cfg, yaml_n
 	return true;
 }
 
-/* Every team a gate wants approvals from must be a configured team (checked
- * once the whole file is read: teams may come after releases). */
-bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root)
+/* The first approval of `rel` naming a team that is not configured, or -1. */
+static long unknown_gate_team(const struct config *cfg, const struct config_releases *rel)
 {
 	size_t i, j;
 
-	for (i = 0; i < cfg->gates.n_approvals; i++) {
-		const char *team = cfg->gates.approvals[i].team;
-		yaml_node_t *n = config_mapping_value(ld, root, "releases"), *item = NULL;
+	for (i = 0; i < rel->gates.n_approvals; i++) {
 		bool known = false;
 
 		for (j = 0; j < cfg->n_teams; j++)
-			if (!strcasecmp(cfg->teams[j].name, team))
+			if (!strcasecmp(cfg->teams[j].name, rel->gates.approvals[i].team))
 				known = true;
-		if (known)
-			continue;
-		n = n ? config_mapping_value(ld, n, "gates") : NULL;
-		n = n ? config_mapping_value(ld, n, "approvals") : NULL;
-		if (n && n->type == YAML_SEQUENCE_NODE &&
-		    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) > i)
-			item = config_node_at(ld, n->data.sequence.items.start[i]);
+		if (!known)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Reports approvals[i].team of the `releases` mapping `rel_node` (NULL: not
+ * found, the error points at the root); the path is already pushed. */
+static bool fail_gate_team(struct loader *ld, yaml_node_t *root, yaml_node_t *rel_node,
+			   size_t i, const char *team)
+{
+	yaml_node_t *n = rel_node, *item = NULL;
+
+	n = n ? config_mapping_value(ld, n, "gates") : NULL;
+	n = n ? config_mapping_value(ld, n, "approvals") : NULL;
+	if (n && n->type == YAML_SEQUENCE_NODE &&
+	    (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) > i)
+		item = config_node_at(ld, n->data.sequence.items.start[i]);
+	config_path_push(ld, "gates");
+	config_path_push(ld, "approvals");
+	config_path_push_index(ld, i);
+	config_path_push(ld, "team");
+	return config_fail(ld, item ? config_mapping_value(ld, item, "team") : root,
+			   "\"%s\" is not one of the teams (list it under teams, with its members)",
+			   team);
+}
+
+/* Every team a gate wants approvals from must be a configured team, in the
+ * global policy and in each repository's (checked once the whole file is
+ * read: teams may come after releases). */
+bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_node_t *root)
+{
+	long bad = unknown_gate_team(cfg, &cfg->releases);
+	yaml_node_t *repos, *item;
+	size_t r;
+
+	if (bad >= 0) {
 		config_path_pop(ld, 0);
 		config_path_push(ld, "releases");
-		config_path_push(ld, "gates");
-		config_path_push(ld, "approvals");
-		config_path_push_index(ld, i);
-		config_path_push(ld, "team");
-		return config_fail(
-			ld, item ? config_mapping_value(ld, item, "team") : root,
-			"\"%s\" is not one of the teams (list it under teams, with its members)",
-			team);
+		return fail_gate_team(ld, root, config_mapping_value(ld, root, "releases"),
+				      (size_t)bad, cfg->releases.gates.approvals[bad].team);
+	}
+	repos = config_mapping_value(ld, root, "repositories");
+	for (r = 0; r < cfg->n_repositories; r++) {
+		const struct config_releases *rel = cfg->repositories[r].releases;
+
+		if (!rel || (bad = unknown_gate_team(cfg, rel)) < 0)
+			continue;
+		item = repos && repos->type == YAML_SEQUENCE_NODE ?
+			       config_node_at(ld, repos->data.sequence.items.start[r]) :
+			       NULL;
+		config_path_pop(ld, 0);
+		config_path_push(ld, "repositories");
+		config_path_push_index(ld, r);
+		config_path_push(ld, "releases");
+		return fail_gate_team(ld, root,
+				      item ? config_mapping_value(ld, item, "releases") : NULL,
+				      (size_t)bad, rel->gates.approvals[bad].team);
 	}
 	return true;
 }
@@ -808,6 +846,11 @@ bool config_check_gate_teams(struct loader *ld, const struct config *cfg, yaml_n
 #define TEAM(m) offsetof(struct config_team, m)
 #define ROLE(m) offsetof(struct config_role, m)
 #define APPROVAL(m) offsetof(struct config_approval, m)
+#define REL(m) offsetof(struct config_releases, m)
+
+static const struct directive release_directives[];
+static bool set_repo_releases(struct loader *ld, const struct directive *d, yaml_node_t *node,
+			      void *base);
 
 static const struct directive workflow_rule_fields[] = {
 	{ .name = "match", .scalar = set_string, .offset = WFR(match), .required = true },
@@ -843,6 +886,8 @@ static const struct directive repository_fields[] = {
 	  .count_offset = REPO(n_workflows), .arg = &workflow_rule_list },
 	{ .name = "jobs", .node = set_list, .offset = REPO(jobs), .count_offset = REPO(n_jobs),
 	  .arg = &job_rule_list },
+	{ .name = "releases", .node = set_repo_releases, .offset = REPO(releases),
+	  .arg = release_directives },
 	{ 0 },
 };
 
@@ -972,10 +1017,10 @@ static const struct directive webhook_directives[] = {
 };
 
 static const struct directive cadence_directives[] = {
-	{ .name = "every", .scalar = set_every, .offset = CFG(cadence.every_days),
+	{ .name = "every", .scalar = set_every, .offset = REL(cadence.every_days),
 	  .required = true },
-	{ .name = "weekday", .scalar = set_weekday, .offset = CFG(cadence.weekday) },
-	{ .name = "anchor", .scalar = set_date, .offset = CFG(cadence.anchor) },
+	{ .name = "weekday", .scalar = set_weekday, .offset = REL(cadence.weekday) },
+	{ .name = "anchor", .scalar = set_date, .offset = REL(cadence.anchor) },
 	{ 0 },
 };
 
@@ -994,35 +1039,75 @@ static const struct list_spec approval_list = {
 };
 
 static const struct directive staging_gate_directives[] = {
-	{ .name = "enabled", .scalar = set_bool, .offset = CFG(gates.staging) },
-	{ .name = "environment", .scalar = set_string, .offset = CFG(gates.staging_environment),
+	{ .name = "enabled", .scalar = set_bool, .offset = REL(gates.staging) },
+	{ .name = "environment", .scalar = set_string, .offset = REL(gates.staging_environment),
 	  .check = validate_slug },
-	{ .name = "soak", .scalar = set_duration, .offset = CFG(gates.soak_seconds), .min = 0,
+	{ .name = "soak", .scalar = set_duration, .offset = REL(gates.soak_seconds), .min = 0,
 	  .max = 30 * 86400 },
-	{ .name = "descendant", .scalar = set_bool, .offset = CFG(gates.staging_descendant) },
+	{ .name = "descendant", .scalar = set_bool, .offset = REL(gates.staging_descendant) },
 	{ 0 },
 };
 
 static const struct directive gate_directives[] = {
-	{ .name = "ci", .scalar = set_bool, .offset = CFG(gates.ci) },
-	{ .name = "smoke_tests", .scalar = set_bool, .offset = CFG(gates.smoke_tests) },
-	{ .name = "artifacts", .scalar = set_bool, .offset = CFG(gates.artifacts) },
+	{ .name = "ci", .scalar = set_bool, .offset = REL(gates.ci) },
+	{ .name = "smoke_tests", .scalar = set_bool, .offset = REL(gates.smoke_tests) },
+	{ .name = "artifacts", .scalar = set_bool, .offset = REL(gates.artifacts) },
 	{ .name = "staging", .node = set_section, .arg = staging_gate_directives },
-	{ .name = "approvals", .node = set_list, .offset = CFG(gates.approvals),
-	  .count_offset = CFG(gates.n_approvals), .arg = &approval_list },
+	{ .name = "approvals", .node = set_list, .offset = REL(gates.approvals),
+	  .count_offset = REL(gates.n_approvals), .arg = &approval_list },
 	{ 0 },
 };
 
 static const struct directive release_directives[] = {
-	{ .name = "rc_pattern", .scalar = set_string, .offset = CFG(rc_pattern),
+	{ .name = "rc_pattern", .scalar = set_string, .offset = REL(rc_pattern),
 	  .check = validate_not_blank },
-	{ .name = "cadence", .node = set_cadence, .offset = CFG(cadence) },
+	{ .name = "cadence", .node = set_cadence, .offset = REL(cadence) },
 	{ .name = "required_artifacts", .node = set_string_list,
-	  .offset = CFG(required_artifacts), .count_offset = CFG(n_required_artifacts),
+	  .offset = REL(required_artifacts), .count_offset = REL(n_required_artifacts),
 	  .check = validate_artifact },
 	{ .name = "gates", .node = set_section, .arg = gate_directives },
 	{ 0 },
 };
+
+/* releases: the global policy, in place */
+static bool set_releases(struct loader *ld, const struct directive *d, yaml_node_t *node,
+			 void *base)
+{
+	return config_apply_mapping(ld, d->arg, node, config_field(base, d->offset));
+}
+
+/* repositories[].releases: the keys written replace the global ones (the
+ * merge is policy_effective()'s, server/domain/policy.c); `given` says which
+ * they are, from the YAML paths of config_release_keys. */
+static bool set_repo_releases(struct loader *ld, const struct directive *d, yaml_node_t *node,
+			      void *base)
+{
+	struct config_releases **slot = config_field(base, d->offset);
+	const struct config_release_key_name *k;
+
+	if (config_node_is_null(node))
+		return true;
+	*slot = xcalloc(1, sizeof **slot);
+	config_releases_defaults(*slot);
+	if (!config_apply_mapping(ld, d->arg, node, *slot))
+		return false;
+	for (k = config_release_keys; k->path; k++) {
+		char part[64];
+		const char *p = k->path;
+		yaml_node_t *n = node;
+
+		while (n && *p) {
+			size_t len = strcspn(p, ".");
+
+			snprintf(part, sizeof part, "%.*s", (int)len, p);
+			n = config_mapping_value(ld, n, part);
+			p += len + (p[len] == '.');
+		}
+		if (n)
+			(*slot)->given |= k->bit;
+	}
+	return true;
+}
 
 /*
  * retention: how long stored data is kept (server/core/retention.c prunes).
@@ -1240,7 +1325,8 @@ const struct directive config_top_directives[] = {
 	  .arg = &team_list },
 	{ .name = "roles", .node = set_list, .offset = CFG(roles), .count_offset = CFG(n_roles),
 	  .arg = &role_list },
-	{ .name = "releases", .node = set_section, .arg = release_directives },
+	{ .name = "releases", .node = set_releases, .offset = CFG(releases),
+	  .arg = release_directives },
 	{ .name = "retention", .node = set_section, .arg = retention_directives },
 	{ .name = "notifications", .node = set_section, .arg = notification_directives },
 	{ 0 },

@@ -11,6 +11,7 @@
 #include "db/release_candidates.h"
 #include "db/release_candidates_internal.h"
 #include "db/result.h"
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"
 #include "shiplog/clock.h"
@@ -35,6 +36,27 @@ int db_rc_repository_ensure(struct db_conn *c, const char *full_name, int64_t *i
 		*id = db_get_i64(res, 0, 0);
 	PQclear(res);
 	return n;
+}
+
+/* The RC pattern of repository `repo_id` (its effective release policy,
+ * domain/policy.h): *pattern borrows from cfg (NULL without one). */
+static int rc_pattern_of(struct db_conn *c, const struct config *cfg, int64_t repo_id,
+			 const char **pattern)
+{
+	*pattern = NULL;
+	if (!cfg)
+		return DB_OK;
+	struct rcs_idbuf b;
+	const char *p[1] = {rcs_id(&b, repo_id)};
+	PGresult *res = NULL;
+	int n = db_query(c, "SELECT full_name FROM repositories WHERE id = $1", 1, p, &res);
+	if (n < 0)
+		return n;
+	struct config_releases pol;
+	policy_of(cfg, n > 0 ? PQgetvalue(res, 0, 0) : NULL, &pol);
+	*pattern = pol.rc_pattern;
+	PQclear(res);
+	return DB_OK;
 }
 
 static const char *source_name(enum rc_source s)
@@ -446,9 +468,13 @@ int db_rc_cut(struct db_conn *c, const struct config *cfg, const struct rc_cut *
 	char target[256];
 	if (why_size)
 		why[0] = '\0';
-	if (!rc_target_of(cut->version, cfg ? cfg->rc_pattern : NULL, target, sizeof target))
+	const char *pattern;
+	int n = rc_pattern_of(c, cfg, cut->repository_id, &pattern);
+	if (n < 0)
+		return n;
+	if (!rc_target_of(cut->version, pattern, target, sizeof target))
 		return DB_HARD_ERROR;
-	int n = lock_target(c, cut->repository_id, target);
+	n = lock_target(c, cut->repository_id, target);
 	if (n < 0)
 		return n;
 	struct rcs_idbuf rb;
@@ -630,9 +656,13 @@ int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t r
 			   const char *url, const char *fact, const char *actor, const char *at)
 {
 	char version[256];
-	if (!rc_target_of(tag, cfg ? cfg->rc_pattern : NULL, version, sizeof version))
+	const char *pattern;
+	int n = rc_pattern_of(c, cfg, repo_id, &pattern);
+	if (n < 0)
+		return n;
+	if (!rc_target_of(tag, pattern, version, sizeof version))
 		return DB_OK;
-	int n = lock_target(c, repo_id, version);
+	n = lock_target(c, repo_id, version);
 	if (n < 0)
 		return n;
 	struct rcs_idbuf a;

@@ -9,6 +9,7 @@
 #include "db/release_candidates.h"
 #include "db/release_candidates_internal.h"
 #include "db/result.h"
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"
 #include "shiplog/hex.h"
@@ -194,6 +195,7 @@ struct rc_row {
 	char digests[2048]; /* text[] literal */
 	bool has_digests;
 	json_t *summary;
+	char repo[256]; /* owner/name */
 };
 
 static int load_rc(struct db_conn *c, int64_t rc_id, struct rc_row *r)
@@ -206,7 +208,7 @@ static int load_rc(struct db_conn *c, int64_t rc_id, struct rc_row *r)
 		c,
 		"SELECT rc.id, rc.repository_id, rc.version, rc.target, rc.commit_sha,"
 		" rc.state, rp.default_branch, rc.artifact_digests::text,"
-		" cardinality(rc.artifact_digests) > 0, " RC_SQL_JSON "::text"
+		" cardinality(rc.artifact_digests) > 0, " RC_SQL_JSON "::text, rp.full_name"
 		" FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
 		" WHERE rc.id = $1",
 		1, p, &res);
@@ -224,6 +226,7 @@ static int load_rc(struct db_conn *c, int64_t rc_id, struct rc_row *r)
 	snprintf(r->digests, sizeof r->digests, "%s", PQgetvalue(res, 0, 7));
 	r->has_digests = db_get_bool(res, 0, 8);
 	r->summary = db_get_json_or_null(res, 0, 9);
+	snprintf(r->repo, sizeof r->repo, "%s", PQgetvalue(res, 0, 10));
 	PQclear(res);
 	return 1;
 }
@@ -231,12 +234,12 @@ static int load_rc(struct db_conn *c, int64_t rc_id, struct rc_row *r)
 /* The staging environment and its current deployment, compared with the
  * RC's commit on the default branch; the strings borrow from *res (the
  * caller PQclear()s it, also on failure). */
-static int load_staging(struct db_conn *c, const struct config *cfg, const struct rc_row *r,
-			struct rc_staging_row *out, PGresult **res)
+static int load_staging(struct db_conn *c, const struct config_releases *pol,
+			const struct rc_row *r, struct rc_staging_row *out, PGresult **res)
 {
 	memset(out, 0, sizeof *out);
 	struct rcs_idbuf b;
-	const char *p[5] = {cfg ? cfg->gates.staging_environment : NULL, rcs_id(&b, r->repo_id),
+	const char *p[5] = {pol ? pol->gates.staging_environment : NULL, rcs_id(&b, r->repo_id),
 			    r->branch, r->commit[0] ? r->commit : NULL, r->digests};
 	/* clang-format off */
 	int n = db_query(
@@ -309,7 +312,10 @@ int db_rc_running_now(struct db_conn *c, const struct config *cfg, int64_t rc_id
 	PQclear(res);
 	res = NULL;
 	struct rc_staging_row st;
-	n = load_staging(c, cfg, &r, &st, &res);
+	struct config_releases pol;
+	if (cfg)
+		policy_of(cfg, r.repo, &pol);
+	n = load_staging(c, cfg ? &pol : NULL, &r, &st, &res);
 	if (n < 0) {
 		PQclear(res);
 		json_decref(artifacts);
@@ -459,6 +465,8 @@ int db_rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, 
 	int n = load_rc(c, rc_id, &r);
 	if (n <= 0)
 		return n;
+	struct config_releases pol;
+	policy_of(cfg, r.repo, &pol);
 	struct rc_readiness_facts f = {0};
 	f.version = r.version;
 	f.commit = r.commit;
@@ -472,16 +480,16 @@ int db_rc_readiness(struct db_conn *c, const struct config *cfg, int64_t rc_id, 
 	/* the facts of the gates the configuration evaluates */
 	if (r.commit[0] && (n = load_jobs(c, &r, &f, &jobs, &jobs_res)) < 0)
 		goto done;
-	if (rc_readiness_gate_on(cfg, "artifacts") &&
+	if (rc_readiness_gate_on(&pol, "artifacts") &&
 	    (n = load_artifacts(c, &r, &f, &artifacts, &artifacts_res)) < 0)
 		goto done;
-	if (rc_readiness_gate_on(cfg, "staging") &&
-	    (n = load_staging(c, cfg, &r, &f.staging, &staging_res)) < 0)
+	if (rc_readiness_gate_on(&pol, "staging") &&
+	    (n = load_staging(c, &pol, &r, &f.staging, &staging_res)) < 0)
 		goto done;
 	n = load_feedback(c, &r, &f, &approvals, &blocks, &teams_res, &blocks_res);
 	if (n < 0)
 		goto done;
-	*out = rc_answer_readiness(cfg, &f, r.summary, now_us);
+	*out = rc_answer_readiness(&pol, &f, r.summary, now_us);
 	r.summary = NULL;
 	n = 1;
 done:

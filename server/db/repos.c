@@ -32,6 +32,27 @@ int db_repos_find(struct db_conn *c, const char *full_name, struct db_repo *out)
 	return n;
 }
 
+/* A repository row as the answers show it (GET /api/v1/repos, .../{owner}/{name}). */
+/* clang-format off */
+#define REPO_SQL_JSON                                                                         \
+	"json_build_object('id', id, 'full_name', full_name,"                                 \
+	" 'default_branch', default_branch, 'url', html_url, 'github_id', github_id,"        \
+	" 'created_at', " SQL_TS("created_at") ", 'updated_at', " SQL_TS("updated_at") ")"
+/* clang-format on */
+
+int db_repos_get(struct db_conn *c, const char *full_name, json_t **row)
+{
+	const char *p[1] = {full_name};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT " REPO_SQL_JSON "::text FROM repositories"
+			 " WHERE lower(full_name) = lower($1)",
+			 1, p, &res);
+	*row = n > 0 ? db_get_json(res, 0, 0) : NULL;
+	PQclear(res);
+	return n;
+}
+
 int db_repos_page(struct db_conn *c, int64_t before_id, int limit_n, json_t **rows)
 {
 	char before[24], limit[16];
@@ -40,9 +61,7 @@ int db_repos_page(struct db_conn *c, int64_t before_id, int limit_n, json_t **ro
 	const char *p[2] = {before, limit};
 	PGresult *res = NULL;
 	int n = db_query(c,
-			 "SELECT id, json_build_object('id', id, 'full_name', full_name, "
-			 " 'default_branch', default_branch, 'url', html_url, 'github_id', github_id, "
-			 " 'created_at', " SQL_TS("created_at") ", 'updated_at', " SQL_TS("updated_at") ")::text "
+			 "SELECT id, " REPO_SQL_JSON "::text "
 			 "FROM repositories WHERE id < $1 ORDER BY id DESC LIMIT $2",
 			 2, p, &res);
 	*rows = NULL;

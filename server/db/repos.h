@@ -33,6 +33,11 @@ struct db_repo {
 /* The repository named full_name ("owner/name", any case): 1 and *out, or 0. */
 int db_repos_find(struct db_conn *c, const char *full_name, struct db_repo *out);
 
+/* The repository named full_name ("owner/name", any case): 1 and *row
+ * {id, full_name, default_branch, url, github_id, created_at, updated_at},
+ * or 0 (*row NULL). */
+int db_repos_get(struct db_conn *c, const char *full_name, json_t **row);
+
 /* Repositories with id < before_id, newest first, at most `limit`: *rows
  * an array of {id, full_name, default_branch, url, github_id, created_at,
  * updated_at}. */

@@ -3,8 +3,9 @@
  * tested in tests/unit/test_rc_*.c.  The database side is db/release_candidates.h.
  *
  * VERSIONS.  An RC's version is a tag name such as v0.38.0-rc.2; its target
- * release is derived from it with the RC pattern (releases.rc_pattern, an
- * fnmatch glob, default "v*-rc.*"): the literal text after the pattern's
+ * release is derived from it with the RC pattern (its repository's
+ * releases.rc_pattern, domain/policy.h: an fnmatch glob, default
+ * "v*-rc.*"): the literal text after the pattern's
  * first '*' ("-rc.") marks where the RC suffix begins, so v0.38.0-rc.2 →
  * v0.38.0.  A version without that marker loses its SemVer pre-release part
  * instead (a GitHub pre-release tagged v0.38.0-beta.1 → v0.38.0), and a

@@ -83,12 +83,14 @@ struct rc_readiness_facts {
 };
 
 /* Is the gate `key` (ci, smoke_tests, artifacts, staging, feedback)
- * evaluated under this configuration? */
-bool rc_readiness_gate_on(const struct config *cfg, const char *key);
+ * evaluated under this release policy (the RC's repository's effective one,
+ * domain/policy.h)? */
+bool rc_readiness_gate_on(const struct config_releases *pol, const char *key);
 
 /* {release_candidate, verdict, ready, evaluated_at, gates[]}: the gates in
- * the order of the gate sequence.  Takes the reference to `summary`. */
-json_t *rc_answer_readiness(const struct config *cfg, const struct rc_readiness_facts *f,
+ * the order of the gate sequence, under the RC's repository's effective
+ * release policy.  Takes the reference to `summary`. */
+json_t *rc_answer_readiness(const struct config_releases *pol, const struct rc_readiness_facts *f,
 			    json_t *summary, int64_t now_us);
 
 /* The gates of a readiness answer (rc_answer_readiness) that did not pass,

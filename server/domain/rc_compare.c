@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "domain/policy.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"
 #include "domain/rc_compare.h"
@@ -311,9 +312,13 @@ json_t *rc_answer_untried(const struct config *cfg, json_t *summary, const json_
 			  const json_t *given)
 {
 	json_t *teams = json_array();
-	for (size_t i = 0; cfg && i < cfg->gates.n_approvals; i++)
+	/* the sign-offs of the RC's repository's release policy (policy.h) */
+	struct config_releases pol = {.gates.n_approvals = 0};
+	if (cfg)
+		policy_of(cfg, json_string_value(json_object_get(summary, "repository")), &pol);
+	for (size_t i = 0; i < pol.gates.n_approvals; i++)
 		json_array_append_new(teams,
-				      untried_team(cfg, &cfg->gates.approvals[i], seen, given));
+				      untried_team(cfg, &pol.gates.approvals[i], seen, given));
 	return json_pack("{s:o, s:o}", "release_candidate", summary ? summary : json_null(),
 			 "teams", teams);
 }

@@ -62,7 +62,8 @@ json_t *rc_answer_compare(const struct rc_compare_side *base, const struct rc_co
 
 /* {release_candidate, teams: [{team, min, untried: [{person, named, seen}],
  * tried: [{person, verdict, given_at}]}]} for the RC `summary` (the
- * reference is taken).  `seen`: [{author, version, given_at}] of feedback
+ * reference is taken): one per approval of its repository's release policy
+ * (domain/policy.h; summary's "repository").  `seen`: [{author, version, given_at}] of feedback
  * on the repository's other RCs, newest first; `given`: the feedback on
  * this RC [{author, verdict, given_at}], oldest first. */
 json_t *rc_answer_untried(const struct config *cfg, json_t *summary, const json_t *seen,

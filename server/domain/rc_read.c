@@ -83,7 +83,7 @@ json_t *rc_answer_running(const char *version, const char *commit, json_t *artif
 
 /* What a gate is evaluated on. */
 struct gate_input {
-	const struct config *cfg;
+	const struct config_releases *policy; /* the RC's repository's (policy.h) */
 	const struct rc_readiness_facts *f;
 	int64_t now_us;
 };
@@ -105,7 +105,7 @@ static void ci_gate(const struct gate_input *in, struct rc_gate *g, bool *applie
 	if (!f->commit[0])
 		commit_unknown(g);
 	else
-		rc_gate_ci(f->jobs, f->n_jobs, f->commit, !in->cfg->gates.smoke_tests, g);
+		rc_gate_ci(f->jobs, f->n_jobs, f->commit, !in->policy->gates.smoke_tests, g);
 }
 
 static void smoke_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
@@ -121,18 +121,18 @@ static void smoke_gate(const struct gate_input *in, struct rc_gate *g, bool *app
 static void artifacts_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
 {
 	(void)applies;
-	const struct config *cfg = in->cfg;
+	const struct config_releases *pol = in->policy;
 	const struct rc_readiness_facts *f = in->f;
-	rc_gate_artifacts(cfg->required_artifacts, cfg->n_required_artifacts, f->artifacts,
+	rc_gate_artifacts(pol->required_artifacts, pol->n_required_artifacts, f->artifacts,
 			  f->n_artifacts, f->jobs_settled, g);
 }
 
 static void staging_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
 {
-	const struct config *cfg = in->cfg;
+	const struct config_releases *pol = in->policy;
 	const struct rc_readiness_facts *r = in->f;
 	const struct rc_staging_row *st = &r->staging;
-	*applies = st->found || cfg->gates.staging_environment;
+	*applies = st->found || pol->gates.staging_environment;
 	if (!*applies)
 		return;
 	memset(g, 0, sizeof *g);
@@ -140,8 +140,8 @@ static void staging_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 		g->status = RC_GATE_FAILED;
 		snprintf(g->reason, sizeof g->reason,
 			 "there is no environment named %s (gates.staging.environment)",
-			 cfg->gates.staging_environment);
-		g->evidence = json_pack("{s:s}", "environment", cfg->gates.staging_environment);
+			 pol->gates.staging_environment);
+		g->evidence = json_pack("{s:s}", "environment", pol->gates.staging_environment);
 		return;
 	}
 	struct rc_staging_fact f = {0};
@@ -154,8 +154,8 @@ static void staging_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 	f.reason = st->reason[0] ? st->reason : NULL;
 	f.healthy_since_us = st->healthy_since_us;
 	f.now_us = in->now_us;
-	f.soak_seconds = cfg->gates.soak_seconds;
-	f.descendant_counts = cfg->gates.staging_descendant;
+	f.soak_seconds = pol->gates.soak_seconds;
+	f.descendant_counts = pol->gates.staging_descendant;
 	if ((r->commit[0] && f.deployed_commit && !strcmp(r->commit, f.deployed_commit)) ||
 	    (r->has_digests && st->digest_overlap))
 		f.relation = RC_REV_SAME;
@@ -170,13 +170,13 @@ static void staging_gate(const struct gate_input *in, struct rc_gate *g, bool *a
 static void feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *applies)
 {
 	(void)applies;
-	const struct config *cfg = in->cfg;
+	const struct config_releases *pol = in->policy;
 	const struct rc_readiness_facts *r = in->f;
-	size_t nt = cfg->gates.n_approvals;
+	size_t nt = pol->gates.n_approvals;
 	struct rc_team_count *teams = xcalloc(nt + 1, sizeof *teams);
 	for (size_t i = 0; i < nt; i++) {
-		teams[i].team = cfg->gates.approvals[i].team;
-		teams[i].min = cfg->gates.approvals[i].min;
+		teams[i].team = pol->gates.approvals[i].team;
+		teams[i].min = pol->gates.approvals[i].min;
 		for (size_t k = 0; k < r->n_approvals; k++)
 			if (!strcasecmp(r->approvals[k].team, teams[i].team))
 				teams[i].have = r->approvals[k].approvers;
@@ -195,24 +195,24 @@ static void feedback_gate(const struct gate_input *in, struct rc_gate *g, bool *
 	free(teams);
 }
 
-static bool ci_on(const struct config *cfg)
+static bool ci_on(const struct config_releases *pol)
 {
-	return cfg->gates.ci;
+	return pol->gates.ci;
 }
 
-static bool smoke_on(const struct config *cfg)
+static bool smoke_on(const struct config_releases *pol)
 {
-	return cfg->gates.smoke_tests;
+	return pol->gates.smoke_tests;
 }
 
-static bool artifacts_on(const struct config *cfg)
+static bool artifacts_on(const struct config_releases *pol)
 {
-	return cfg->gates.artifacts && cfg->n_required_artifacts;
+	return pol->gates.artifacts && pol->n_required_artifacts;
 }
 
-static bool staging_on(const struct config *cfg)
+static bool staging_on(const struct config_releases *pol)
 {
-	return cfg->gates.staging;
+	return pol->gates.staging;
 }
 
 /* The gate sequence, in the order of the answer's `gates`.  A gate the
@@ -222,7 +222,7 @@ static bool staging_on(const struct config *cfg)
 static const struct gate_step {
 	const char *key;
 	const char *title;
-	bool (*on)(const struct config *cfg);
+	bool (*on)(const struct config_releases *pol);
 	gate_eval *eval;
 } gate_steps[] = {
 	{"ci", "CI green on the RC's commit", ci_on, ci_gate},
@@ -234,11 +234,11 @@ static const struct gate_step {
 
 #define N_GATES (sizeof gate_steps / sizeof gate_steps[0])
 
-bool rc_readiness_gate_on(const struct config *cfg, const char *key)
+bool rc_readiness_gate_on(const struct config_releases *pol, const char *key)
 {
 	for (size_t i = 0; i < N_GATES; i++)
 		if (!strcmp(gate_steps[i].key, key))
-			return !gate_steps[i].on || gate_steps[i].on(cfg);
+			return !gate_steps[i].on || gate_steps[i].on(pol);
 	return false;
 }
 
@@ -251,18 +251,18 @@ static void add_gate(json_t *gates, const char *key, const char *title, const st
 					       "reason", g->reason, "evidence", evidence));
 }
 
-json_t *rc_answer_readiness(const struct config *cfg, const struct rc_readiness_facts *f,
+json_t *rc_answer_readiness(const struct config_releases *pol, const struct rc_readiness_facts *f,
 			    json_t *summary, int64_t now_us)
 {
 	struct rc_gate gates[N_GATES];
 	const struct gate_step *listed[N_GATES];
 	size_t ng = 0;
 	memset(gates, 0, sizeof gates);
-	const struct gate_input in = {cfg, f, now_us};
+	const struct gate_input in = {pol, f, now_us};
 	for (size_t i = 0; i < N_GATES; i++) {
 		const struct gate_step *s = &gate_steps[i];
 		bool applies = true;
-		if (s->on && !s->on(cfg))
+		if (s->on && !s->on(pol))
 			continue;
 		s->eval(&in, &gates[ng], &applies);
 		if (applies)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/policy.h"
 #include "domain/tiebreak.h"
 #include "shiplog/clock.h"
 
@@ -70,8 +71,11 @@ const char *runs_classify_kind(const struct config *cfg, const char *repo, const
 		return "release";
 	if (!head_branch || !*head_branch)
 		return "other";
+	struct config_releases pol = {.rc_pattern = NULL};
+	if (cfg)
+		policy_of(cfg, repo, &pol); /* the repository's RC pattern */
 	if (!strncmp(head_branch, "refs/tags/", 10) || looks_like_version_tag(head_branch) ||
-	    (cfg && cfg->rc_pattern && !fnmatch(cfg->rc_pattern, head_branch, 0)))
+	    (pol.rc_pattern && !fnmatch(pol.rc_pattern, head_branch, 0)))
 		return "release";
 	const char *b = !strncmp(head_branch, "refs/heads/", 11) ? head_branch + 11 : head_branch;
 	if (default_branch && !strcmp(b, default_branch))

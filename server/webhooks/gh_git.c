@@ -11,8 +11,9 @@
  * `after` if the push is newer than the stored head (same second: only if
  * it builds on the stored head).  A deletion wins over anything not newer
  * than it; a creation or push newer than a deletion revives the ref.  A tag
- * matching rc_pattern (fnmatch, default "v*-rc.*") has is_rc = true and its
- * creation records a "tag.rc" domain event besides "tag.created".
+ * matching the repository's rc_pattern (domain/policy.h; fnmatch, default
+ * "v*-rc.*") has is_rc = true and its creation records a "tag.rc" domain
+ * event besides "tag.created".
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "db/git.h"
 #include "domain/branch_sequence.h"
+#include "domain/policy.h"
 #include "shiplog/db.h"
 #include "shiplog/hex.h"
 #include "shiplog/xalloc.h"
@@ -41,10 +43,13 @@ static void ref_event_time(const struct webhook_ctx *ctx, char *buf, size_t size
 		snprintf(buf, size, "%s", ctx->received_at);
 }
 
+/* `name` matches the RC pattern of the repository's release policy. */
 static bool is_rc_tag(const struct webhook_ctx *ctx, const char *name)
 {
-	const char *pattern = ctx->cfg && ctx->cfg->rc_pattern ? ctx->cfg->rc_pattern : "v*-rc.*";
-	return fnmatch(pattern, name, 0) == 0;
+	struct config_releases pol = {.rc_pattern = NULL};
+	if (ctx->cfg)
+		policy_of(ctx->cfg, ctx->repo_name, &pol);
+	return fnmatch(pol.rc_pattern ? pol.rc_pattern : "v*-rc.*", name, 0) == 0;
 }
 
 static int record_event(struct webhook_ctx *ctx, const char *kind, const char *entity_type,

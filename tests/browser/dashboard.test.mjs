@@ -241,6 +241,21 @@ test('the overview says which default branch is red and why', async () => {
 	await page.close();
 });
 
+// Each repository's train runs on its own cadence (repositories[].releases in
+// shiplog.test.yaml: weave-gitops weekly on Tuesdays, the product every two weeks on Thursdays).
+test('the release train shows each repository its own next date', async () => {
+	const page = await open(engineer);
+	await visit(page, '/', '#train-body .train-repo');
+	const block = (repo) => page.locator(`#train-body .train-repo[data-repository="${repo}"]`);
+	const oss = await block('weaveworks/weave-gitops').textContent();
+	const wge = await block('weaveworks/weave-gitops-enterprise').textContent();
+	assert.match(oss, /Tuesday, .*A release every week on Tuesday/s);
+	assert.match(wge, /Thursday, .*A release every 2 weeks on Thursday/s);
+	await shot(page, 'overview-trains');
+	noProblems(page, 'overview train');
+	await page.close();
+});
+
 // A server that has heard of nothing yet: the charts say so instead of drawing axes over an
 // empty grid; then one short run on main (70 s, one job): the duration axes in whole minutes
 // count 0m 1m 2m..., each label once.

@@ -62,7 +62,7 @@ static void ask(const struct config *cfg)
 		{"", ""},
 	};
 	FUZZ_CHECK(cfg->listen_host && cfg->base_url && cfg->web_dir && cfg->data_dir &&
-		   cfg->rc_pattern);
+		   cfg->releases.rc_pattern);
 	FUZZ_CHECK(cfg->db_connections > 0 && cfg->threads > 0);
 	FUZZ_CHECK(cfg->n_warnings <= sizeof cfg->warnings / sizeof cfg->warnings[0]);
 	for (size_t i = 0; i < cfg->n_repositories; i++)

@@ -128,10 +128,10 @@ static void test_defaults_without_file(void **state)
 	assert_null(cfg->sso_header);
 	assert_null(cfg->admin_token);
 	assert_null(cfg->github_webhook_secret);
-	assert_string_equal(cfg->rc_pattern, "v*-rc.*");
-	assert_int_equal(cfg->cadence.every_days, 0);
+	assert_string_equal(cfg->releases.rc_pattern, "v*-rc.*");
+	assert_int_equal(cfg->releases.cadence.every_days, 0);
 	assert_int_equal(cfg->n_repositories, 0);
-	assert_int_equal(cfg->n_required_artifacts, 0);
+	assert_int_equal(cfg->releases.n_required_artifacts, 0);
 	config_free(cfg);
 }
 
@@ -196,16 +196,16 @@ static void test_example_file_loads(void **state)
 	assert_int_equal(cfg->n_teams, 3);
 	assert_string_equal(config_team_of(cfg, "someone@sales.example.com")->name, "sales");
 
-	assert_int_equal(cfg->cadence.every_days, 14);
-	assert_int_equal(cfg->cadence.weekday, 4);
-	assert_string_equal(cfg->cadence.anchor, "2023-08-17");
-	assert_int_equal(cfg->n_required_artifacts, 4);
-	assert_string_equal(cfg->required_artifacts[0], "chart:mccp");
-	assert_string_equal(cfg->gates.staging_environment, "staging");
-	assert_int_equal(cfg->gates.soak_seconds, 1800);
-	assert_int_equal(cfg->gates.n_approvals, 2);
-	assert_string_equal(cfg->gates.approvals[0].team, "sales");
-	assert_int_equal(cfg->gates.approvals[0].min, 2);
+	assert_int_equal(cfg->releases.cadence.every_days, 14);
+	assert_int_equal(cfg->releases.cadence.weekday, 4);
+	assert_string_equal(cfg->releases.cadence.anchor, "2023-08-17");
+	assert_int_equal(cfg->releases.n_required_artifacts, 4);
+	assert_string_equal(cfg->releases.required_artifacts[0], "chart:mccp");
+	assert_string_equal(cfg->releases.gates.staging_environment, "staging");
+	assert_int_equal(cfg->releases.gates.soak_seconds, 1800);
+	assert_int_equal(cfg->releases.gates.n_approvals, 2);
+	assert_string_equal(cfg->releases.gates.approvals[0].team, "sales");
+	assert_int_equal(cfg->releases.gates.approvals[0].min, 2);
 
 	config_classify_job(cfg, "weaveworks/weave-gitops-enterprise", "playwright-smoke-tests",
 			    &stage, &required);
@@ -744,17 +744,17 @@ static void test_cadence(void **state)
 	(void)state;
 	/* The weekday comes from the anchor when not given. */
 	cfg = load_ok("releases:\n  cadence: {every: 1w, anchor: \"2023-12-07\"}\n");
-	assert_int_equal(cfg->cadence.every_days, 7);
-	assert_int_equal(cfg->cadence.weekday, 4);
+	assert_int_equal(cfg->releases.cadence.every_days, 7);
+	assert_int_equal(cfg->releases.cadence.weekday, 4);
 	config_free(cfg);
 
 	cfg = load_ok("releases:\n  cadence: {every: 10d, anchor: \"2024-02-29\"}\n");
-	assert_int_equal(cfg->cadence.every_days, 10);
+	assert_int_equal(cfg->releases.cadence.every_days, 10);
 	config_free(cfg);
 
 	cfg = load_ok("releases:\n  cadence: {every: 2w, weekday: Tue}\n");
-	assert_int_equal(cfg->cadence.weekday, 2);
-	assert_null(cfg->cadence.anchor);
+	assert_int_equal(cfg->releases.cadence.weekday, 2);
+	assert_null(cfg->releases.cadence.anchor);
 	config_free(cfg);
 
 	expect_error("releases:\n  cadence: {every: 2w, weekday: friday, anchor: \"2023-08-17\"}\n",
@@ -772,14 +772,14 @@ static void test_gates_default_to_every_gate_on(void **state)
 	struct config *cfg = load_ok("");
 
 	(void)state;
-	assert_true(cfg->gates.ci);
-	assert_true(cfg->gates.smoke_tests);
-	assert_true(cfg->gates.artifacts);
-	assert_true(cfg->gates.staging);
-	assert_true(cfg->gates.staging_descendant);
-	assert_null(cfg->gates.staging_environment);
-	assert_int_equal(cfg->gates.soak_seconds, 1800);
-	assert_int_equal(cfg->gates.n_approvals, 0);
+	assert_true(cfg->releases.gates.ci);
+	assert_true(cfg->releases.gates.smoke_tests);
+	assert_true(cfg->releases.gates.artifacts);
+	assert_true(cfg->releases.gates.staging);
+	assert_true(cfg->releases.gates.staging_descendant);
+	assert_null(cfg->releases.gates.staging_environment);
+	assert_int_equal(cfg->releases.gates.soak_seconds, 1800);
+	assert_int_equal(cfg->releases.gates.n_approvals, 0);
 	config_free(cfg);
 }
 
@@ -799,29 +799,29 @@ static void test_gates_are_read_from_releases_gates(void **state)
 				     "  - {name: support, members: [\"bob@example.com\"]}\n");
 
 	(void)state;
-	assert_true(cfg->gates.ci);
-	assert_false(cfg->gates.smoke_tests);
-	assert_false(cfg->gates.artifacts);
-	assert_true(cfg->gates.staging);
-	assert_string_equal(cfg->gates.staging_environment, "stage-eu");
-	assert_int_equal(cfg->gates.soak_seconds, 7200);
-	assert_false(cfg->gates.staging_descendant);
-	assert_int_equal(cfg->gates.n_approvals, 2);
-	assert_string_equal(cfg->gates.approvals[0].team, "sales");
-	assert_int_equal(cfg->gates.approvals[0].min, 2);
-	assert_string_equal(cfg->gates.approvals[1].team, "support");
-	assert_int_equal(cfg->gates.approvals[1].min, 1);
+	assert_true(cfg->releases.gates.ci);
+	assert_false(cfg->releases.gates.smoke_tests);
+	assert_false(cfg->releases.gates.artifacts);
+	assert_true(cfg->releases.gates.staging);
+	assert_string_equal(cfg->releases.gates.staging_environment, "stage-eu");
+	assert_int_equal(cfg->releases.gates.soak_seconds, 7200);
+	assert_false(cfg->releases.gates.staging_descendant);
+	assert_int_equal(cfg->releases.gates.n_approvals, 2);
+	assert_string_equal(cfg->releases.gates.approvals[0].team, "sales");
+	assert_int_equal(cfg->releases.gates.approvals[0].min, 2);
+	assert_string_equal(cfg->releases.gates.approvals[1].team, "support");
+	assert_int_equal(cfg->releases.gates.approvals[1].min, 1);
 	config_free(cfg);
 
 	cfg = load_ok("releases: {gates: {staging: {enabled: false, soak: 0}}}\n");
-	assert_false(cfg->gates.staging);
-	assert_int_equal(cfg->gates.soak_seconds, 0);
+	assert_false(cfg->releases.gates.staging);
+	assert_int_equal(cfg->releases.gates.soak_seconds, 0);
 	config_free(cfg);
 	cfg = load_ok("releases: {gates: {staging: {soak: 90s}}}\n");
-	assert_int_equal(cfg->gates.soak_seconds, 90);
+	assert_int_equal(cfg->releases.gates.soak_seconds, 90);
 	config_free(cfg);
 	cfg = load_ok("releases: {gates: {staging: {soak: 1d}}}\n");
-	assert_int_equal(cfg->gates.soak_seconds, 86400);
+	assert_int_equal(cfg->releases.gates.soak_seconds, 86400);
 	config_free(cfg);
 }
 

@@ -95,9 +95,9 @@ static void running_shows_the_staging_deployment(void **state)
 	json_decref(o);
 }
 
-static struct config gates_config(void)
+static struct config_releases gates_config(void)
 {
-	struct config cfg;
+	struct config_releases cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.gates.ci = cfg.gates.smoke_tests = cfg.gates.artifacts = cfg.gates.staging = true;
 	cfg.gates.soak_seconds = 1800;
@@ -112,7 +112,7 @@ static const char *gate_key(const json_t *answer, size_t i)
 static void the_gate_sequence_lists_the_gates_that_apply_in_order(void **state)
 {
 	(void)state;
-	struct config cfg = gates_config();
+	struct config_releases cfg = gates_config();
 	struct rc_readiness_facts f = {0};
 	f.version = "v1.0.0-rc.1";
 	f.commit = "";
@@ -156,7 +156,7 @@ static void the_gate_sequence_lists_the_gates_that_apply_in_order(void **state)
 static void the_gates_not_passed_are_listed_for_a_refusal_or_an_override(void **state)
 {
 	(void)state;
-	struct config cfg = gates_config();
+	struct config_releases cfg = gates_config();
 	struct rc_readiness_facts f = {0};
 	f.version = "v1.0.0-rc.1";
 	f.commit = "";
@@ -187,7 +187,7 @@ static void the_gates_not_passed_are_listed_for_a_refusal_or_an_override(void **
 static void blocks_of_later_rcs_do_not_hold_an_rc_back(void **state)
 {
 	(void)state;
-	struct config cfg = gates_config();
+	struct config_releases cfg = gates_config();
 	cfg.gates.ci = cfg.gates.smoke_tests = false;
 	char team[] = "QA";
 	struct config_approval need = {team, 1};

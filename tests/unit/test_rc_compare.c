@@ -209,6 +209,42 @@ static void untried_names_members_and_people_seen_before(void **state)
 	config_free(cfg);
 }
 
+/* The teams asked are the sign-offs of the RC's repository's policy
+ * (repositories[].releases replaces the global approvals). */
+static void untried_asks_the_teams_of_the_rcs_repository(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"teams:\n"
+		"  - {name: sales, members: [\"ann@example.com\"]}\n"
+		"  - {name: support, members: [\"sue@example.com\"]}\n"
+		"releases: {gates: {approvals: [{team: sales, min: 2}]}}\n"
+		"repositories:\n"
+		"  - name: acme/oss\n"
+		"    releases: {gates: {approvals: [{team: support, min: 1}]}}\n";
+	struct config_error err;
+	struct config *cfg = config_load_string("t.yaml", text, strlen(text), no_env, &err);
+	if (!cfg)
+		fail_msg("%s", err.message);
+	json_t *none = json_array();
+	json_t *o = rc_answer_untried(
+		cfg, json_pack("{s:i, s:s}", "id", 1, "repository", "acme/oss"), none, none);
+	json_t *teams = json_object_get(o, "teams");
+	assert_int_equal(json_array_size(teams), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(teams, 0), "team")),
+			    "support");
+	json_decref(o);
+	o = rc_answer_untried(cfg, json_pack("{s:i, s:s}", "id", 2, "repository", "acme/product"),
+			      none, none);
+	teams = json_object_get(o, "teams");
+	assert_int_equal(json_array_size(teams), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(teams, 0), "team")),
+			    "sales");
+	json_decref(o);
+	json_decref(none);
+	config_free(cfg);
+}
+
 static void a_request_waits_out_the_interval(void **state)
 {
 	(void)state;
@@ -250,6 +286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(compare_matches_artifacts_by_kind_and_name_and_gates_by_key),
 		cmocka_unit_test(untried_names_members_and_people_seen_before),
+		cmocka_unit_test(untried_asks_the_teams_of_the_rcs_repository),
 		cmocka_unit_test(a_request_waits_out_the_interval),
 		cmocka_unit_test(the_summary_of_changes_counts_groups),
 	};

@@ -93,6 +93,23 @@ static void kind_comes_from_config_rules_then_branch_and_tags(void **state)
 	config_free(cfg);
 }
 
+/* A repository with an RC pattern of its own (repositories[].releases):
+ * its branches matching it are release runs, other repositories' are not. */
+static void the_rc_pattern_is_the_repositorys_own(void **state)
+{
+	(void)state;
+	struct config *cfg = load("repositories:\n"
+				  "  - name: a/own\n"
+				  "    releases: {rc_pattern: \"cand-*\"}\n"
+				  "  - name: a/global\n");
+	assert_string_equal(
+		runs_classify_kind(cfg, "a/own", "x.yml", "x", "cand-7", "push", "main"),
+		"release");
+	assert_string_equal(
+		runs_classify_kind(cfg, "a/global", "x.yml", "x", "cand-7", "push", "main"), "pr");
+	config_free(cfg);
+}
+
 static void steps_keep_six_fields_with_utc_times(void **state)
 {
 	(void)state;
@@ -237,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statuses_normalise_to_four_names_ranked),
 		cmocka_unit_test(kind_comes_from_config_rules_then_branch_and_tags),
+		cmocka_unit_test(the_rc_pattern_is_the_repositorys_own),
 		cmocka_unit_test(steps_keep_six_fields_with_utc_times),
 		cmocka_unit_test(run_key_of_a_run_event_ranks_later_attempts_higher),
 		cmocka_unit_test(run_key_of_a_job_leaves_the_attempt_unknown),

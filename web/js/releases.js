@@ -237,8 +237,10 @@ export async function currentRcPanel(signal) {
 	);
 }
 
-export async function train(signal) {
-	return get('/train', { signal });
+// Train: one repository's (`repo`: owner/name), on that repository's own cadence; without
+// it the server picks the repository with the latest RC or release.
+export async function train(signal, repo) {
+	return get(`/train${query({ repo })}`, { signal });
 }
 
 // Train.cadence: {every_days, weekday, anchor} or null
@@ -250,16 +252,40 @@ function cadenceText(c) {
 	return `every ${n} days${day}`;
 }
 
+// The train of every repository with a cadence, each on its own (repositories[].releases may
+// give one its own rhythm), soonest first; a repository's name heads its train when there
+// are several.
 export async function trainPanel(signal) {
-	const t = await train(signal);
-	if (!t.next_release_date)
-		return h('p', { class: 'empty' }, 'No release cadence is configured.');
+	const repos = await getAll('/repos', { signal, max: 20 });
+	const trains = repos.length
+		? await Promise.all(repos.map((r) => train(signal, r.full_name)))
+		: [await train(signal)];
+	const planned = trains
+		.filter((t) => t.next_release_date)
+		.sort((a, b) => a.next_release_date.localeCompare(b.next_release_date));
+	if (!planned.length) return h('p', { class: 'empty' }, 'No release cadence is configured.');
+	if (planned.length === 1) return trainBlock(planned[0], { id: 'train-body' });
+	return h(
+		'div',
+		{ class: 'stack', id: 'train-body' },
+		planned.map((t) =>
+			trainBlock(
+				t,
+				{ class: 'stack train-repo', 'data-repository': t.repository },
+				h('h3', {}, t.repository),
+			),
+		),
+	);
+}
+
+function trainBlock(t, attrs, heading = null) {
 	const next = `${t.next_release_date}T12:00:00Z`;
 	const days = t.days_until_next;
 	const past = t.past_releases.filter((r) => r.planned_for).slice(0, 4);
 	return h(
 		'div',
-		{ class: 'stack', id: 'train-body' },
+		{ class: 'stack', ...attrs },
+		heading,
 		h(
 			'div',
 			{ class: 'stat' },
