@@ -15,6 +15,7 @@ const PAGES = [
 	[/^\/release-candidates\/(\d+)$/, () => import('./pages/rc.js'), 'releases'],
 	[/^\/feedback$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/feedback\/(\d+)$/, () => import('./pages/feedback.js'), 'feedback'],
+	[/^\/audit$/, () => import('./pages/audit.js'), 'audit'],
 	[/^\/sign-in$/, () => import('./pages/signin.js'), null],
 ];
 
@@ -67,6 +68,9 @@ function renderWho() {
 	const who = document.getElementById('who');
 	const s = state.session;
 	document.body.classList.toggle('signed-out', !canRead(s));
+	// links for one scope (data-needs-scope="admin"): shown to those who have it
+	for (const el of document.querySelectorAll('[data-needs-scope]'))
+		el.hidden = !(s?.scopes || []).includes(el.dataset.needsScope);
 	if (!who) return;
 	if (s?.authenticated) {
 		replace(
