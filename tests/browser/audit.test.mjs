@@ -24,7 +24,9 @@ async function api(path, { method = 'GET', body, token, headers = {} } = {}) {
 
 before(
 	async () => {
-		server = await startServer({ db: `${process.env.SHIPLOG_BROWSER_DB ?? 'shiplog_browser'}_audit` });
+		server = await startServer({
+			db: `${process.env.SHIPLOG_BROWSER_DB ?? 'shiplog_browser'}_audit`,
+		});
 		const t = await api('/tokens', {
 			method: 'POST',
 			body: { name: 'reader', owner: 'rita@example.com', scopes: ['read'] },
