@@ -151,7 +151,7 @@ static long cut(const char *version, const char *commit)
 /* A browser session of an SSO person, as the dashboard makes it: GET
  * /api/v1/session through the proxy sets the cookie (and its audit row). */
 struct browser {
-	char cookie[200], csrf[200];
+	char cookie[256], csrf[256];
 };
 
 static void sso_browser(const char *email, struct browser *b, struct audited *signed_in)
