@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/release_candidates.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
@@ -112,6 +113,7 @@ struct create_tx {
 	int64_t rc_id;
 	enum rc_cut_outcome outcome;
 	char why[300];
+	struct db_audit_who who;
 };
 
 static int create_tx(struct db_conn *c, void *arg)
@@ -124,7 +126,23 @@ static int create_tx(struct db_conn *c, void *arg)
 	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");
 	if (n < 0)
 		return n;
-	return db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	n = db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	if (n < 0 || x->outcome == RC_CUT_CONFLICT)
+		return n;
+	/* a cut merged into the RC of its version (a tag made it) is recorded too */
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->rc_id);
+	json_t *after = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:b}", "repository", x->repository,
+				  "version", x->cut.version, "commit", x->cut.commit, "artifacts",
+				  (json_int_t)x->cut.n_digests, "notes", x->cut.notes, "merged",
+				  x->outcome != RC_CUT_CREATED);
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "rc.created",
+						      .target_type = "release_candidate",
+						      .target_id = id,
+						      .after = after});
+	json_decref(after);
+	return n;
 }
 
 void api_rc_create(struct http_request *r)
@@ -159,6 +177,7 @@ void api_rc_create(struct http_request *r)
 	x.cut.notes = json_string_value(json_object_get(b, "notes"));
 	x.cut.at = now;
 	x.cut.actor = r->who.subject[0] ? r->who.subject : "api";
+	api_audit_who(r, &x.who);
 	struct db_conn *c = http_db(r);
 	if (!c) {
 		free((void *)digests);
@@ -189,12 +208,29 @@ struct update_tx {
 	struct rc_change why;
 	enum rc_state from;
 	bool allowed, found;
+	struct db_audit_who who;
 };
 
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
-	return db_rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
+	int n = db_rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
+	if (n < 0 || !x->found || !x->allowed)
+		return n;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	json_t *before = json_pack("{s:s}", "state", rc_state_name(x->from));
+	json_t *after = json_pack("{s:s}", "state", rc_state_name(x->to));
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "rc.changed",
+						      .target_type = "release_candidate",
+						      .target_id = id,
+						      .before = before,
+						      .after = after,
+						      .reason = x->why.reason});
+	json_decref(before);
+	json_decref(after);
+	return n;
 }
 
 void api_rc_update(struct http_request *r)
@@ -212,6 +248,7 @@ void api_rc_update(struct http_request *r)
 	x.why.source = "api";
 	x.why.actor = r->who.subject[0] ? r->who.subject : "api";
 	x.why.at = now;
+	api_audit_who(r, &x.who);
 	if (db_transaction(c, update_tx, &x) < 0) {
 		http_reply_db_failure(r,
 				   "could not change the release candidate");

@@ -376,7 +376,7 @@ static void rcs_create(struct audited *a)
 	a->action = "rc.created";
 	a->actor = "rm@example.com";
 	a->via = "token";
-	a->after_key = "state";
+	a->after_key = "version";
 }
 
 static void rcs_change(struct audited *a)
