@@ -133,10 +133,28 @@ static long prepared_id(const char *method, const char *path, const char *token,
 	return id;
 }
 
-static void set_target(struct audited *a, const char *type, long id)
+static void set_target_name(struct audited *a, const char *type, const char *name)
 {
 	a->target_type = type;
-	snprintf(a->target_id, sizeof a->target_id, "%ld", id);
+	snprintf(a->target_id, sizeof a->target_id, "%s", name);
+}
+
+static void set_target(struct audited *a, const char *type, long id)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%ld", id);
+	set_target_name(a, type, text);
+}
+
+/* What the row of a recipe's request must say. */
+static void expect_row(struct audited *a, const char *action, const char *actor, const char *via,
+		       bool has_before, const char *after_key)
+{
+	a->action = action;
+	a->actor = actor;
+	a->via = via;
+	a->has_before = has_before;
+	a->after_key = after_key;
 }
 
 static long cut(const char *version, const char *commit)
@@ -174,12 +192,8 @@ static void sso_browser(const char *email, struct browser *b, struct audited *si
 	snprintf(b->csrf, sizeof b->csrf, "X-CSRF-Token: %s",
 		 json_string_value(json_object_get(r.json, "csrf_token")));
 	itest_response_free(&r);
-	signed_in->action = "session.signed_in";
-	signed_in->actor = email;
-	signed_in->via = "sso";
-	signed_in->target_type = "session";
-	snprintf(signed_in->target_id, sizeof signed_in->target_id, "%s", email);
-	signed_in->after_key = "kind";
+	set_target_name(signed_in, "session", email);
+	expect_row(signed_in, "session.signed_in", email, "sso", false, "kind");
 }
 
 /* ---- the recipes, one per write route ---- */
@@ -192,10 +206,7 @@ static void tokens_create(struct audited *a)
 		  &r);
 	set_target(a, "token", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "token.created";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->after_key = "scopes";
+	expect_row(a, "token.created", ADMIN_ACTOR, "admin-token", false, "scopes");
 }
 
 static void tokens_revoke(struct audited *a)
@@ -207,11 +218,7 @@ static void tokens_revoke(struct audited *a)
 	snprintf(path, sizeof path, "/api/v1/tokens/%ld", id);
 	write_ok(a, "DELETE", path, bearer(ITEST_ADMIN_TOKEN), NULL, 204);
 	set_target(a, "token", id);
-	a->action = "token.revoked";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->has_before = true;
-	a->after_key = "revoked_at";
+	expect_row(a, "token.revoked", ADMIN_ACTOR, "admin-token", true, "revoked_at");
 }
 
 static void session_sign_in(struct audited *a)
@@ -219,12 +226,8 @@ static void session_sign_in(struct audited *a)
 	char body[200];
 	snprintf(body, sizeof body, "{\"token\":\"%s\"}", releaser);
 	write_ok(a, "POST", "/api/v1/session", bearer(NULL), body, 200);
-	a->action = "session.signed_in";
-	a->actor = "rm@example.com";
-	a->via = "token";
-	a->target_type = "session";
-	snprintf(a->target_id, sizeof a->target_id, "rm@example.com");
-	a->after_key = "token_id";
+	set_target_name(a, "session", "rm@example.com");
+	expect_row(a, "session.signed_in", "rm@example.com", "token", false, "token_id");
 }
 
 static void session_sign_out(struct audited *a)
@@ -233,12 +236,8 @@ static void session_sign_out(struct audited *a)
 	struct audited in = {0};
 	sso_browser(SALES, &b, &in);
 	write_ok(a, "DELETE", "/api/v1/session", (struct auth){NULL, b.cookie, b.csrf}, NULL, 204);
-	a->action = "session.signed_out";
-	a->actor = SALES;
-	a->via = "cookie";
-	a->target_type = "session";
-	snprintf(a->target_id, sizeof a->target_id, SALES);
-	a->has_before = true;
+	set_target_name(a, "session", SALES);
+	expect_row(a, "session.signed_out", SALES, "cookie", true, NULL);
 }
 
 static void deliveries_replay(struct audited *a)
@@ -254,10 +253,7 @@ static void deliveries_replay(struct audited *a)
 	/* processed again: 200, or 202 when it is ignored or unmatched */
 	write_ok(a, "POST", path, bearer(ITEST_ADMIN_TOKEN), NULL, -1);
 	set_target(a, "delivery", row);
-	a->action = "delivery.replayed";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->after_key = "attempt";
+	expect_row(a, "delivery.replayed", ADMIN_ACTOR, "admin-token", false, "attempt");
 }
 
 static void runs_report(struct audited *a)
@@ -270,10 +266,7 @@ static void runs_report(struct audited *a)
 		  201, &r);
 	set_target(a, "run", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "run.reported";
-	a->actor = "ci-bot";
-	a->via = "token";
-	a->after_key = "jobs";
+	expect_row(a, "run.reported", "ci-bot", "token", false, "jobs");
 }
 
 static void artifacts_report(struct audited *a)
@@ -285,22 +278,15 @@ static void artifacts_report(struct audited *a)
 		  201, &r);
 	set_target(a, "artifact", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "artifact.reported";
-	a->actor = "ci-bot";
-	a->via = "token";
-	a->after_key = "digest";
+	expect_row(a, "artifact.reported", "ci-bot", "token", false, "digest");
 }
 
 static void environments_create(struct audited *a)
 {
 	write_ok(a, "POST", "/api/v1/environments", bearer(ITEST_ADMIN_TOKEN),
 		 "{\"name\":\"audit-a\",\"tier\":\"development\"}", 201);
-	a->action = "environment.created";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->target_type = "environment";
-	snprintf(a->target_id, sizeof a->target_id, "audit-a");
-	a->after_key = "tier";
+	set_target_name(a, "environment", "audit-a");
+	expect_row(a, "environment.created", ADMIN_ACTOR, "admin-token", false, "tier");
 }
 
 static void environments_change(struct audited *a)
@@ -309,13 +295,8 @@ static void environments_change(struct audited *a)
 			    "{\"name\":\"audit-b\",\"tier\":\"development\"}", 201));
 	write_ok(a, "PATCH", "/api/v1/environments/audit-b", bearer(ITEST_ADMIN_TOKEN),
 		 "{\"description\":\"the second\"}", 200);
-	a->action = "environment.changed";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->target_type = "environment";
-	snprintf(a->target_id, sizeof a->target_id, "audit-b");
-	a->has_before = true;
-	a->after_key = "description";
+	set_target_name(a, "environment", "audit-b");
+	expect_row(a, "environment.changed", ADMIN_ACTOR, "admin-token", true, "description");
 }
 
 static void environments_delete(struct audited *a)
@@ -323,13 +304,8 @@ static void environments_delete(struct audited *a)
 	json_decref(prepare("POST", "/api/v1/environments", ITEST_ADMIN_TOKEN,
 			    "{\"name\":\"audit-c\"}", 201));
 	write_ok(a, "DELETE", "/api/v1/environments/audit-c", bearer(ITEST_ADMIN_TOKEN), NULL, 204);
-	a->action = "environment.deleted";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->target_type = "environment";
-	snprintf(a->target_id, sizeof a->target_id, "audit-c");
-	a->has_before = true;
-	a->after_key = "deleted";
+	set_target_name(a, "environment", "audit-c");
+	expect_row(a, "environment.deleted", ADMIN_ACTOR, "admin-token", true, "deleted");
 }
 
 static void deployments_report(struct audited *a)
@@ -341,10 +317,7 @@ static void deployments_report(struct audited *a)
 		  201, &r);
 	set_target(a, "deployment", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "deployment.reported";
-	a->actor = "ci-bot";
-	a->via = "token";
-	a->after_key = "environment";
+	expect_row(a, "deployment.reported", "ci-bot", "token", false, "environment");
 }
 
 static void notifications_retry(struct audited *a)
@@ -358,11 +331,7 @@ static void notifications_retry(struct audited *a)
 	snprintf(path, sizeof path, "/api/v1/notifications/%ld/retry", id);
 	write_ok(a, "POST", path, bearer(ITEST_ADMIN_TOKEN), NULL, 200);
 	set_target(a, "notification", id);
-	a->action = "notification.retried";
-	a->actor = ADMIN_ACTOR;
-	a->via = "admin-token";
-	a->has_before = true;
-	a->after_key = "status";
+	expect_row(a, "notification.retried", ADMIN_ACTOR, "admin-token", true, "status");
 }
 
 static void rcs_create(struct audited *a)
@@ -373,10 +342,7 @@ static void rcs_create(struct audited *a)
 		  201, &r);
 	set_target(a, "release_candidate", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "rc.created";
-	a->actor = "rm@example.com";
-	a->via = "token";
-	a->after_key = "version";
+	expect_row(a, "rc.created", "rm@example.com", "token", false, "version");
 }
 
 static void rcs_change(struct audited *a)
@@ -387,11 +353,7 @@ static void rcs_change(struct audited *a)
 	write_ok(a, "PATCH", path, bearer(releaser),
 		 "{\"state\":\"rejected\",\"reason\":\"the login page is broken\"}", 200);
 	set_target(a, "release_candidate", id);
-	a->action = "rc.changed";
-	a->actor = "rm@example.com";
-	a->via = "token";
-	a->has_before = true;
-	a->after_key = "state";
+	expect_row(a, "rc.changed", "rm@example.com", "token", true, "state");
 	a->reason = "the login page is broken";
 }
 
@@ -408,10 +370,7 @@ static void feedback_post(struct audited *a)
 		  "{\"verdict\":\"concern\",\"comment\":\"slow search\"}", 201, &r);
 	set_target(a, "feedback", (long)itest_int(r.json, "id"));
 	itest_response_free(&r);
-	a->action = "feedback.posted";
-	a->actor = SALES;
-	a->via = "cookie";
-	a->after_key = "verdict";
+	expect_row(a, "feedback.posted", SALES, "cookie", false, "verdict");
 }
 
 static void feedback_triage(struct audited *a)
@@ -426,11 +385,7 @@ static void feedback_triage(struct audited *a)
 	write_ok(a, "PATCH", path, bearer(releaser),
 		 "{\"status\":\"resolved\",\"resolution\":\"fixed in rc.2\"}", 200);
 	set_target(a, "feedback", id);
-	a->action = "feedback.triaged";
-	a->actor = "rm@example.com";
-	a->via = "token";
-	a->has_before = true;
-	a->after_key = "status";
+	expect_row(a, "feedback.triaged", "rm@example.com", "token", true, "status");
 	a->reason = "fixed in rc.2";
 }
 
