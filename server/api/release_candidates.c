@@ -16,6 +16,7 @@
 #include "db/release_candidates.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
+#include "shiplog/auth.h"
 #include "shiplog/clock.h"
 #include "shiplog/hex.h"
 #include "shiplog/xalloc.h"
@@ -203,73 +204,147 @@ void api_rc_create(struct http_request *r)
 }
 
 struct update_tx {
-	int64_t id;
-	enum rc_state to;
-	struct rc_change why;
-	enum rc_state from;
-	bool allowed, found;
+	const struct config *cfg;
+	struct rc_move m;
+	struct rc_move_result out;
 	struct db_audit_who who;
 };
 
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
-	int n = db_rc_transition(c, x->id, x->to, &x->why, true, &x->from, &x->allowed, &x->found);
-	if (n < 0 || !x->found || !x->allowed)
+	int n = db_rc_move(c, x->cfg, &x->m, &x->out);
+	if (n < 0 || x->out.outcome != RC_MOVE_DONE)
 		return n;
+	/* the move's audit row: an override is its own action, with its reason
+	 * and the gates it went past */
 	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)x->id);
-	json_t *before = json_pack("{s:s}", "state", rc_state_name(x->from));
-	json_t *after = json_pack("{s:s}", "state", rc_state_name(x->to));
+	snprintf(id, sizeof id, "%lld", (long long)x->m.rc_id);
+	json_t *before = json_pack("{s:s}", "state", rc_state_name(x->out.from));
+	json_t *after = json_pack("{s:s}", "state", rc_state_name(x->m.to));
+	if (x->out.overridden)
+		json_object_set_new(after, "override",
+				    json_pack("{s:O?, s:s}", "gates", x->out.gates, "reason",
+					      x->m.override_reason));
 	n = db_audit_record(c, &x->who,
-			    &(struct db_audit_change){.action = "rc.changed",
-						      .target_type = "release_candidate",
-						      .target_id = id,
-						      .before = before,
-						      .after = after,
-						      .reason = x->why.reason});
+			    &(struct db_audit_change){
+				    .action = x->out.overridden ? "rc.overridden" : "rc.changed",
+				    .target_type = "release_candidate",
+				    .target_id = id,
+				    .before = before,
+				    .after = after,
+				    .reason = x->out.overridden ? x->m.override_reason
+								: x->m.why.reason});
 	json_decref(before);
 	json_decref(after);
 	return n;
 }
 
+static const char *member(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "?";
+}
+
+/* 409 not-ready: each gate not passed, with its reason. */
+static void reply_not_ready(struct http_request *r, const struct update_tx *x)
+{
+	char detail[1500];
+	int len = snprintf(detail, sizeof detail,
+			   "state: release candidate %lld is not ready to be %s (override it with "
+			   "override_reason and the release scope): ",
+			   (long long)x->m.rc_id, rc_state_name(x->m.to));
+	size_t i;
+	const json_t *g;
+	json_array_foreach(x->out.gates, i, g) {
+		if (len < 0 || (size_t)len >= sizeof detail)
+			break;
+		len += snprintf(detail + len, sizeof detail - (size_t)len, "%s%s %s (%s)",
+				i ? "; " : "", member(g, "name"), member(g, "status"),
+				member(g, "reason"));
+	}
+	http_reply_problem_members(r, PROBLEM_NOT_READY, detail,
+				   json_pack("{s:O}", "gates", x->out.gates));
+}
+
 void api_rc_update(struct http_request *r)
 {
+	const char *override = json_string_value(json_object_get(r->json, "override_reason"));
+	if (override) {
+		const char *why = rc_override_reason_problem(override);
+		if (why) {
+			http_reply_field_problem(r, PROBLEM_INVALID_FIELD, "/override_reason", "%s",
+						 why);
+			return;
+		}
+		if (!auth_allows(r->who.scopes, AUTH_SCOPE_RELEASE)) {
+			http_reply_problem(
+				r, PROBLEM_NOT_PERMITTED,
+				"override_reason: overriding readiness needs the release "
+				"scope (a release manager's role or token, or admin)");
+			return;
+		}
+	}
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
 	rc_settle(c, r->app->cfg);
 	char now[40];
-	clock_format_rfc3339(clock_now_us(), now, sizeof now);
+	int64_t now_us = clock_now_us();
+	clock_format_rfc3339(now_us, now, sizeof now);
+	const char *expected = json_string_value(json_object_get(r->json, "expected_state"));
 	struct update_tx x = {0};
-	x.id = path_id(r);
-	x.to = (enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
-	x.why.reason = json_string_value(json_object_get(r->json, "reason"));
-	x.why.source = "api";
-	x.why.actor = r->who.subject[0] ? r->who.subject : "api";
-	x.why.at = now;
+	x.cfg = r->app->cfg;
+	x.m.rc_id = path_id(r);
+	x.m.to =
+		(enum rc_state)rc_state_parse(json_string_value(json_object_get(r->json, "state")));
+	x.m.expected = expected ? rc_state_parse(expected) : -1;
+	x.m.override_reason = override;
+	x.m.why.reason = json_string_value(json_object_get(r->json, "reason"));
+	x.m.why.source = "api";
+	x.m.why.actor = r->who.subject[0] ? r->who.subject : "api";
+	x.m.why.at = now;
+	x.m.now_us = now_us;
 	api_audit_who(r, &x.who);
 	if (db_transaction(c, update_tx, &x) < 0) {
-		http_reply_db_failure(r,
-				   "could not change the release candidate");
+		json_decref(x.out.gates);
+		http_reply_db_failure(r, "could not change the release candidate");
 		return;
 	}
-	if (!x.found) {
+	const char *from = rc_state_name(x.out.from), *to = rc_state_name(x.m.to);
+	switch (x.out.outcome) {
+	case RC_MOVE_NOT_FOUND:
 		http_reply_problem(r, PROBLEM_NOT_FOUND, "id: no release candidate %lld",
-				   (long long)x.id);
-		return;
+				   (long long)x.m.rc_id);
+		break;
+	case RC_MOVE_STATE_CHANGED: {
+		char detail[200];
+		snprintf(
+			detail, sizeof detail,
+			"expected_state: release candidate %lld is %s now, not %s; nothing changed",
+			(long long)x.m.rc_id, from, expected);
+		http_reply_problem_members(
+			r, PROBLEM_STATE_CHANGED, detail,
+			json_pack("{s:s, s:s}", "state", from, "expected_state", expected));
+		break;
 	}
-	if (!x.allowed) {
+	case RC_MOVE_ILLEGAL: {
 		json_t *allowed = json_array();
 		enum rc_state next[4];
-		size_t k = rc_state_allowed(x.from, next, 4);
+		size_t k = rc_state_allowed(x.out.from, next, 4);
 		for (size_t i = 0; i < k; i++)
 			json_array_append_new(allowed, json_string(rc_state_name(next[i])));
-		api_reply_illegal_transition(r, "state", rc_state_name(x.from), rc_state_name(x.to),
-					     allowed);
-		return;
+		api_reply_illegal_transition(r, "state", from, to, allowed);
+		break;
 	}
-	reply_rc(r, c, x.id, 200);
+	case RC_MOVE_NOT_READY:
+		reply_not_ready(r, &x);
+		break;
+	case RC_MOVE_DONE:
+		reply_rc(r, c, x.m.rc_id, 200);
+		break;
+	}
+	json_decref(x.out.gates);
 }
 
 void api_rc_readiness(struct http_request *r)

@@ -34,6 +34,12 @@ static const struct param_spec rc_update_body[] = {
 	{"state", PARAM_BODY, PARAM_ENUM, true, 0, 0, rc_states,
 	 "The new state (a manual change must be one the RC's allowed_transitions lists)", 0},
 	{"reason", PARAM_BODY, PARAM_STRING, false, 1, 500, NULL, "Why (kept in its history)", 0},
+	{"expected_state", PARAM_BODY, PARAM_ENUM, false, 0, 0, rc_states,
+	 "The state the caller saw; if the RC has left it: 409 state-changed, nothing changes", 0},
+	{"override_reason", PARAM_BODY, PARAM_STRING, false, 1, 500, NULL,
+	 "Approve or release although a gate failed or is pending (needs the release scope): "
+	 "why; recorded with the gates not passed",
+	 0},
 	{0},
 };
 

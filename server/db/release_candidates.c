@@ -12,6 +12,8 @@
 #include "db/release_candidates_internal.h"
 #include "db/result.h"
 #include "domain/rc.h"
+#include "domain/rc_answers.h"
+#include "shiplog/clock.h"
 #include "shiplog/xalloc.h"
 
 /* Two-key advisory locks: (RC_LOCK_SYNC, 0) while folding GitHub facts,
@@ -61,8 +63,11 @@ static int record_event(struct db_conn *c, const char *kind, const char *type, i
 
 /* ---- state changes ---- */
 
-static int set_state(struct db_conn *c, int64_t rc_id, const char *version, enum rc_state from,
-		     bool had_state, enum rc_state to, const struct rc_change *why)
+/* Moves the RC and records the history entry (its id in *change_id, when
+ * not NULL) and the domain event. */
+static int set_state_id(struct db_conn *c, int64_t rc_id, const char *version, enum rc_state from,
+			bool had_state, enum rc_state to, const struct rc_change *why,
+			int64_t *change_id)
 {
 	struct rcs_idbuf b;
 	const char *p[8] = {rcs_id(&b, rc_id),
@@ -81,17 +86,28 @@ static int set_state(struct db_conn *c, int64_t rc_id, const char *version, enum
 		3, up, NULL);
 	if (n < 0)
 		return n;
+	PGresult *res = NULL;
 	n = db_query(
 		c,
 		"INSERT INTO rc_state_changes (rc_id, from_state, to_state, reason, source, fact,"
-		" actor, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)",
-		8, p, NULL);
+		" actor, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)"
+		" RETURNING id",
+		8, p, &res);
+	if (n > 0 && change_id)
+		*change_id = db_get_i64(res, 0, 0);
+	PQclear(res);
 	if (n < 0)
 		return n;
 	return record_event(c, "rc.state_changed", "release_candidate", rc_id, why->actor,
 			    json_pack("{s:s, s:s?, s:s, s:s?, s:s, s:s?}", "version", version,
 				      "from", p[1], "to", p[2], "reason", why->reason, "source",
 				      why->source, "fact", why->fact));
+}
+
+static int set_state(struct db_conn *c, int64_t rc_id, const char *version, enum rc_state from,
+		     bool had_state, enum rc_state to, const struct rc_change *why)
+{
+	return set_state_id(c, rc_id, version, from, had_state, to, why, NULL);
 }
 
 /* Records the release of an RC's target by hand (PATCH to released). */
@@ -125,27 +141,36 @@ static int ship_manual(struct db_conn *c, int64_t rc_id, const char *actor, cons
 	return record_event(c, "release.shipped", "shipped_release", id, actor, ev);
 }
 
-int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
-		  bool manual, enum rc_state *from, bool *allowed, bool *found)
+/* Locks the RC's row until the end of the transaction: its state and
+ * version.  1, or 0 when there is no such RC. */
+static int lock_rc(struct db_conn *c, int64_t rc_id, enum rc_state *state, char *version,
+		   size_t size)
 {
 	struct rcs_idbuf b;
 	const char *p[1] = {rcs_id(&b, rc_id)};
 	PGresult *res = NULL;
-	*found = false;
-	*allowed = true;
 	int n = db_query(c,
 			 "SELECT state, version FROM release_candidates WHERE id = $1 FOR UPDATE",
 			 1, p, &res);
-	if (n <= 0) {
-		PQclear(res);
-		return n;
+	if (n > 0) {
+		int st = rc_state_parse(PQgetvalue(res, 0, 0));
+		*state = st < 0 ? RC_DRAFT : (enum rc_state)st;
+		snprintf(version, size, "%s", PQgetvalue(res, 0, 1));
 	}
-	*found = true;
-	int st = rc_state_parse(PQgetvalue(res, 0, 0));
-	char version[200];
-	snprintf(version, sizeof version, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
-	*from = st < 0 ? RC_DRAFT : (enum rc_state)st;
+	return n;
+}
+
+int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
+		  bool manual, enum rc_state *from, bool *allowed, bool *found)
+{
+	*found = false;
+	*allowed = true;
+	char version[200];
+	int n = lock_rc(c, rc_id, from, version, sizeof version);
+	if (n <= 0)
+		return n;
+	*found = true;
 	if (manual && !rc_state_allows(*from, to)) {
 		*allowed = false;
 		return DB_OK;
@@ -157,6 +182,89 @@ int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const s
 		return n;
 	if (to == RC_RELEASED && manual)
 		return ship_manual(c, rc_id, why->actor, why->at);
+	return DB_OK;
+}
+
+/* The override of move `m` (the history entry `change_id`), recorded, and
+ * rc.overridden enqueued for the sinks that want it (notification_enqueue,
+ * migrations/009), all in the transition's transaction. */
+static int record_override(struct db_conn *c, const struct rc_move *m, int64_t change_id,
+			   enum rc_state from, const json_t *gates)
+{
+	struct rcs_idbuf a, b;
+	char *gj = json_dumps(gates, JSON_COMPACT);
+	const char *p[8] = {rcs_id(&a, m->rc_id),
+			    rcs_id(&b, change_id),
+			    m->why.actor ? m->why.actor : "shiplog",
+			    rc_state_name(from),
+			    rc_state_name(m->to),
+			    gj,
+			    m->override_reason,
+			    m->why.at};
+	int n = db_query(
+		c,
+		"WITH o AS (INSERT INTO rc_overrides (rc_id, state_change_id, actor, from_state,"
+		"  to_state, gates, reason, at)"
+		"  VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::timestamptz) RETURNING id, at)"
+		" SELECT notification_enqueue('rc.overridden', 'rc.overridden:' || o.id,"
+		"  NULL::bigint, 'release_candidate', $1::bigint::text,"
+		"  notification_rc_data($1::bigint)"
+		"  || jsonb_build_object('actor', $3::text, 'from', $4::text, 'to', $5::text,"
+		"  'gates', $6::jsonb, 'reason', $7::text), o.at) FROM o",
+		8, p, NULL);
+	free(gj);
+	return n < 0 ? n : DB_OK;
+}
+
+int db_rc_move(struct db_conn *c, const struct config *cfg, const struct rc_move *m,
+	       struct rc_move_result *out)
+{
+	/* a retried transaction starts again from nothing */
+	json_decref(out->gates);
+	memset(out, 0, sizeof *out);
+	char version[200];
+	int n = lock_rc(c, m->rc_id, &out->from, version, sizeof version);
+	if (n <= 0) {
+		out->outcome = RC_MOVE_NOT_FOUND;
+		return n;
+	}
+	if (m->expected >= 0 && (enum rc_state)m->expected != out->from) {
+		out->outcome = RC_MOVE_STATE_CHANGED;
+		return DB_OK;
+	}
+	if (!rc_state_allows(out->from, m->to)) {
+		out->outcome = RC_MOVE_ILLEGAL;
+		return DB_OK;
+	}
+	enum rc_readiness_rule rule = RC_READINESS_GO;
+	if (rc_state_needs_readiness(m->to)) {
+		/* the gates as GET .../readiness has them, evaluated under the lock */
+		json_t *readiness = NULL;
+		n = db_rc_readiness(c, cfg, m->rc_id, m->now_us, &readiness);
+		if (n <= 0)
+			return n < 0 ? n : DB_HARD_ERROR;
+		bool ready = json_is_true(json_object_get(readiness, "ready"));
+		out->gates = rc_readiness_unready(readiness);
+		json_decref(readiness);
+		rule = rc_readiness_rule(out->from, m->to, ready, m->override_reason != NULL);
+	}
+	if (rule == RC_READINESS_REFUSE) {
+		out->outcome = RC_MOVE_NOT_READY;
+		return DB_OK;
+	}
+	out->outcome = RC_MOVE_DONE;
+	int64_t change_id = 0;
+	n = set_state_id(c, m->rc_id, version, out->from, true, m->to, &m->why, &change_id);
+	if (n < 0)
+		return n;
+	if (rule == RC_READINESS_OVERRIDE) {
+		out->overridden = true;
+		n = record_override(c, m, change_id, out->from, out->gates);
+		if (n < 0)
+			return n;
+	}
+	if (m->to == RC_RELEASED)
+		return ship_manual(c, m->rc_id, m->why.actor, m->why.at);
 	return DB_OK;
 }
 
@@ -490,6 +598,33 @@ int db_rc_github_gone(struct db_conn *c, int64_t repo_id, const char *tag,
 	return DB_OK;
 }
 
+/* A release shipped RC `rc_id` at `at`: marked when it was not ready. */
+static int mark_if_unready(struct db_conn *c, const struct config *cfg, int64_t rc_id,
+			   const char *at)
+{
+	json_t *readiness = NULL;
+	int n = db_rc_readiness(c, cfg, rc_id, clock_now_us(), &readiness);
+	if (n <= 0)
+		return n;
+	bool ready = json_is_true(json_object_get(readiness, "ready"));
+	json_t *gates = rc_readiness_unready(readiness);
+	json_decref(readiness);
+	if (ready) {
+		json_decref(gates);
+		return DB_OK;
+	}
+	char *gj = json_dumps(gates, JSON_COMPACT);
+	json_decref(gates);
+	struct rcs_idbuf b;
+	const char *p[3] = {rcs_id(&b, rc_id), at, gj};
+	n = db_query(c,
+		     "UPDATE release_candidates SET released_unready_at = $2::timestamptz,"
+		     " released_unready_gates = $3::jsonb, updated_at = now() WHERE id = $1",
+		     3, p, NULL);
+	free(gj);
+	return n < 0 ? n : DB_OK;
+}
+
 int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t repo_id,
 			   const char *tag, const char *sha, int64_t github_release_id,
 			   const char *url, const char *fact, const char *actor, const char *at)
@@ -577,6 +712,8 @@ int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t r
 	bool allowed, found;
 	n = db_rc_transition(c, rc_id, RC_RELEASED, &why, false, &from, &allowed, &found);
 	if (n < 0)
+		return n;
+	if (found && from != RC_RELEASED && (n = mark_if_unready(c, cfg, rc_id, at)) < 0)
 		return n;
 	/* the other open RCs of the target will not ship now */
 	struct siblings sib;

@@ -166,6 +166,54 @@ struct rc_change {
 int db_rc_transition(struct db_conn *c, int64_t rc_id, enum rc_state to, const struct rc_change *why,
 		     bool manual, enum rc_state *from, bool *allowed, bool *found);
 
+/*
+ * A person's state change (PATCH), readiness enforced.  The RC's row is
+ * locked (FOR UPDATE) first, so what is checked below is what the write
+ * changes: a concurrent change waits, then finds the state this one left.
+ * In order:
+ *   no such RC                                       RC_MOVE_NOT_FOUND
+ *   m->expected >= 0 and the RC is in another state  RC_MOVE_STATE_CHANGED
+ *   a transition rc_state_allows() refuses           RC_MOVE_ILLEGAL
+ *   to approved or released: readiness evaluated now, in this transaction
+ *   (db_rc_readiness, the answer of GET .../readiness); out->gates the gates
+ *   not passed (rc_readiness_unready).  Not ready (rc_readiness_rule):
+ *     without an override_reason                     RC_MOVE_NOT_READY
+ *     with one: moved, the override recorded (rc_overrides, its history
+ *     entry's) and rc.overridden enqueued            RC_MOVE_DONE, overridden
+ *   else moved                                       RC_MOVE_DONE
+ * Nothing changes unless it is RC_MOVE_DONE.  Moving to released records the
+ * release like db_rc_transition.  Whether the caller may override (the
+ * release scope) is the caller's to check.  out->gates is new (the caller
+ * json_decrefs it; NULL when readiness was not needed); out must start
+ * zeroed — a retried transaction frees what the attempt before left.
+ */
+struct rc_move {
+	int64_t rc_id;
+	enum rc_state to;
+	int expected;		     /* enum rc_state the caller saw; -1: not given */
+	const char *override_reason; /* NULL: no override */
+	struct rc_change why;
+	int64_t now_us; /* when readiness is evaluated */
+};
+
+enum rc_move_outcome {
+	RC_MOVE_DONE,
+	RC_MOVE_NOT_FOUND,
+	RC_MOVE_STATE_CHANGED,
+	RC_MOVE_ILLEGAL,
+	RC_MOVE_NOT_READY,
+};
+
+struct rc_move_result {
+	enum rc_move_outcome outcome;
+	enum rc_state from; /* the state it was in (not RC_MOVE_NOT_FOUND) */
+	json_t *gates;	    /* [{name, status, reason}] not passed */
+	bool overridden;
+};
+
+int db_rc_move(struct db_conn *c, const struct config *cfg, const struct rc_move *m,
+	       struct rc_move_result *out);
+
 /* ---- GitHub facts (folded by server/webhooks/gh_rc.c) ---- */
 
 /* Rejects the RCs named by a deleted tag / pre-release (prerelease_id 0:
@@ -176,7 +224,10 @@ int db_rc_github_gone(struct db_conn *c, int64_t repo_id, const char *tag, int64
 /* A published release of `tag` (its commit `sha`, may be NULL): records the
  * release of its target (the release name under the configuration's RC
  * pattern), the RC it ships released (rc_release_pick) and the target's
- * other open RCs superseded. */
+ * other open RCs superseded.  An RC it moves to released while not ready
+ * (readiness evaluated now, as GET .../readiness) is released all the same
+ * — GitHub is the truth of what shipped — and marked: released_unready_at
+ * (`at`) and the gates not passed (the RC's released_without_readiness). */
 int db_rc_github_released(struct db_conn *c, const struct config *cfg, int64_t repo_id,
 			  const char *tag, const char *sha, int64_t github_release_id,
 			  const char *url, const char *fact, const char *actor, const char *at);

@@ -40,7 +40,10 @@
 	"  FROM feedback f WHERE f.rc_id = rc.id),"                                         \
 	" 'cut_by', rc.cut_by, 'cut_at', " SQL_TS("rc.cut_at") ","                          \
 	" 'created_at', " SQL_TS("rc.created_at") ","                                       \
-	" 'updated_at', " SQL_TS("rc.updated_at") ")"
+	" 'updated_at', " SQL_TS("rc.updated_at") ","                                       \
+	" 'released_without_readiness', CASE WHEN rc.released_unready_at IS NOT NULL"       \
+	"  THEN json_build_object('at', " SQL_TS("rc.released_unready_at") ","              \
+	"  'gates', rc.released_unready_gates) END)"
 /* clang-format on */
 
 /* The artifacts RC `rc` ships: the digests given when it was cut (each

@@ -140,8 +140,14 @@ int db_rc_json(struct db_conn *c, int64_t rc_id, json_t **out)
 		" (SELECT coalesce(json_agg(json_build_object('from', h.from_state,"
 		" 'to', h.to_state,"
 		"  'reason', h.reason, 'source', h.source, 'fact', h.fact, 'actor', h.actor,"
-		"  'at', " SQL_TS("h.changed_at") ") ORDER BY h.id), '[]'::json)"
-		"  FROM rc_state_changes h WHERE h.rc_id = rc.id)::text, rc.state"
+		"  'at', " SQL_TS("h.changed_at") ", 'override', (SELECT json_build_object("
+		"  'gates', o.gates, 'reason', o.reason) FROM rc_overrides o"
+		"  WHERE o.state_change_id = h.id)) ORDER BY h.id), '[]'::json)"
+		"  FROM rc_state_changes h WHERE h.rc_id = rc.id)::text, rc.state,"
+		" (SELECT coalesce(json_agg(json_build_object('at', " SQL_TS("o.at") ","
+		"  'actor', o.actor, 'from_state', o.from_state, 'to_state', o.to_state,"
+		"  'gates', o.gates, 'reason', o.reason) ORDER BY o.id), '[]'::json)"
+		"  FROM rc_overrides o WHERE o.rc_id = rc.id)::text"
 		" FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
 		" WHERE rc.id = $1",
 		1, p, &res);
@@ -151,6 +157,7 @@ int db_rc_json(struct db_conn *c, int64_t rc_id, json_t **out)
 	}
 	json_t *summary = db_get_json_or_null(res, 0, 0), *artifacts = db_get_json_or_null(res, 0, 1);
 	json_t *history = db_get_json_or_null(res, 0, 2);
+	json_t *overrides = db_get_json_or_null(res, 0, 4);
 	char state[16];
 	snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
@@ -158,8 +165,10 @@ int db_rc_json(struct db_conn *c, int64_t rc_id, json_t **out)
 		json_decref(summary);
 		json_decref(artifacts);
 		json_decref(history);
+		json_decref(overrides);
 		return DB_HARD_ERROR;
 	}
+	json_object_set_new(summary, "overrides", overrides ? overrides : json_array());
 	json_t *carried = NULL;
 	char version[200];
 	n = carried_feedback(c, rc_id, version, sizeof version, &carried);

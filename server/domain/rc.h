@@ -91,6 +91,29 @@ size_t rc_state_allowed(enum rc_state from, enum rc_state *out, size_t max);
 /* Closed RCs take no more feedback. */
 bool rc_state_closed(enum rc_state s);
 
+/*
+ * READINESS IS ENFORCED.  A person's move to approved or released needs the
+ * RC ready (every gate passed); otherwise it is refused (409 not-ready,
+ * listing the gates not passed) unless the request overrides it with a
+ * reason (who may: the release scope, checked by the API).  An override of
+ * a ready RC is no override: nothing is recorded.  GitHub's facts are
+ * applied whatever the gates say (a release is marked when it was not
+ * ready).
+ */
+bool rc_state_needs_readiness(enum rc_state to);
+
+enum rc_readiness_rule {
+	RC_READINESS_GO,       /* no readiness needed, or ready */
+	RC_READINESS_OVERRIDE, /* not ready, overridden: record the override */
+	RC_READINESS_REFUSE,   /* not ready, no override: refuse */
+};
+enum rc_readiness_rule rc_readiness_rule(enum rc_state from, enum rc_state to, bool ready,
+					 bool override_given);
+
+/* Why an override reason will not do (for a 400), or NULL: it must say
+ * something — not only spaces, tabs and line breaks. */
+const char *rc_override_reason_problem(const char *reason);
+
 enum feedback_status { FEEDBACK_OPEN, FEEDBACK_ACKNOWLEDGED, FEEDBACK_RESOLVED, FEEDBACK__COUNT };
 
 const char *rc_feedback_status_name(enum feedback_status s);

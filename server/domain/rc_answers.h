@@ -91,6 +91,10 @@ bool rc_readiness_gate_on(const struct config *cfg, const char *key);
 json_t *rc_answer_readiness(const struct config *cfg, const struct rc_readiness_facts *f,
 			    json_t *summary, int64_t now_us);
 
+/* The gates of a readiness answer (rc_answer_readiness) that did not pass,
+ * in its order: [{name, status, reason}] (new array; empty when ready). */
+json_t *rc_readiness_unready(const json_t *readiness);
+
 /* ---- changes ---- */
 
 /* Adds "category" to each PR object of `prs` and splits them into *groups

@@ -282,6 +282,24 @@ json_t *rc_answer_readiness(const struct config *cfg, const struct rc_readiness_
 	return out;
 }
 
+json_t *rc_readiness_unready(const json_t *readiness)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *g;
+	json_array_foreach(json_object_get(readiness, "gates"), i, g) {
+		const char *status = json_string_value(json_object_get(g, "status"));
+		if (status && !strcmp(status, "passed"))
+			continue;
+		json_array_append_new(out,
+				      json_pack("{s:s?, s:s?, s:s?}", "name",
+						json_string_value(json_object_get(g, "gate")),
+						"status", status, "reason",
+						json_string_value(json_object_get(g, "reason"))));
+	}
+	return out;
+}
+
 /* ---- the journey ---- */
 
 static void journey_step(json_t *steps, const char *step, const char *title, const char *at,

@@ -61,6 +61,27 @@ bool rc_state_closed(enum rc_state s)
 	return s == RC_RELEASED || s == RC_REJECTED || s == RC_SUPERSEDED;
 }
 
+bool rc_state_needs_readiness(enum rc_state to)
+{
+	return to == RC_APPROVED || to == RC_RELEASED;
+}
+
+enum rc_readiness_rule rc_readiness_rule(enum rc_state from, enum rc_state to, bool ready,
+					 bool override_given)
+{
+	/* staying where it is changes nothing, so it needs nothing */
+	if (from == to || !rc_state_needs_readiness(to) || ready)
+		return RC_READINESS_GO;
+	return override_given ? RC_READINESS_OVERRIDE : RC_READINESS_REFUSE;
+}
+
+const char *rc_override_reason_problem(const char *reason)
+{
+	if (!reason || strspn(reason, " \t\r\n") == strlen(reason))
+		return "expected a reason (not only whitespace)";
+	return NULL;
+}
+
 static const char *const fb_names[FEEDBACK__COUNT] = {"open", "acknowledged", "resolved"};
 
 static const enum feedback_status fb_next[FEEDBACK__COUNT][3] = {

@@ -60,6 +60,24 @@ static char *rc_released(const json_t *data)
 		   str(data, "repository", "?"), str(data, "target", version));
 }
 
+static char *rc_overridden(const json_t *data)
+{
+	char gates[600] = "";
+	size_t i, len = 0;
+	const json_t *g;
+	json_array_foreach(json_object_get(data, "gates"), i, g) {
+		if (len >= sizeof gates)
+			break;
+		int k = snprintf(gates + len, sizeof gates - len, "%s%s %s", i ? ", " : "",
+				 str(g, "name", "?"), str(g, "status", "?"));
+		len += k > 0 ? (size_t)k : 0;
+	}
+	return xasprintf("Release candidate %s of %s was %s by %s although not ready (%s): %s",
+			 str(data, "version", "?"), str(data, "repository", "?"),
+			 str(data, "to", "approved"), str(data, "actor", "someone"),
+			 gates[0] ? gates : "no gate listed", str(data, "reason", "no reason"));
+}
+
 static char *main_broken(const json_t *data)
 {
 	char sha[16];
@@ -107,6 +125,7 @@ static char *feedback_new(const json_t *data)
 	X("rc.ready", rc_ready, OK_EMOJI, .event = true)                                           \
 	X("rc.blocked", rc_blocked, BAD_EMOJI, .event = true, .by_trigger = true)                  \
 	X("rc.released", rc_released, OK_EMOJI, .event = true, .by_trigger = true)                 \
+	X("rc.overridden", rc_overridden, BAD_EMOJI, .event = true)                                \
 	X("main.broken", main_broken, BAD_EMOJI, .run_link = true, .event = true,                  \
 	  .by_trigger = true)                                                                      \
 	X("main.fixed", main_fixed, OK_EMOJI, .run_link = true, .event = true, .by_trigger = true) \

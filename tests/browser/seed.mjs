@@ -19,8 +19,10 @@
 //     the open-source sibling's main is red right now;
 //   - every main build publishes a Helm chart and two images; Flux upgrades staging to it
 //     (one upgrade failed while main was red);
-//   - v0.37.0-rc.1 was blocked by Sales, fixed, superseded by v0.37.0-rc.2, approved and
-//     released as v0.37.0; v0.38.0-rc.1 was cut yesterday and waits for Sales;
+//   - v0.37.0-rc.1 was blocked by Sales, fixed, superseded by v0.37.0-rc.2, approved (by
+//     Rita, the release manager, overriding the feedback gate while Support had not
+//     answered: a recorded override) and released as v0.37.0; v0.38.0-rc.1 was cut
+//     yesterday and waits for Sales;
 //   - a few open pull requests, one with its tests running now.
 // Where the release-candidate endpoints exist (GET /api/v1/release-candidates...), feedback
 // is given through them with the people's own tokens; otherwise that part is skipped and
@@ -57,6 +59,13 @@ const PEOPLE = {
 		name: 'Lena Vogel',
 		team: 'engineering',
 		scopes: ['read', 'ci', 'feedback'],
+	},
+	// the release manager: approves and releases, and overrides a gate with a reason
+	rita: {
+		email: 'rita@eng.example.com',
+		name: 'Rita Alvarez',
+		team: 'engineering',
+		scopes: ['read', 'feedback', 'release'],
 	},
 };
 
@@ -572,6 +581,7 @@ class Story {
 			releaseCandidates: [],
 			releases: [],
 			feedback: [],
+			overrides: [],
 			skipped: [],
 		};
 	}
@@ -1201,6 +1211,28 @@ class Story {
 		});
 	}
 
+	// A release manager moves an RC `to` a state while a gate is not passed: the override
+	// is recorded with `reason` (PATCH .../{id} with override_reason, from the state seen).
+	override(version, who, to, reason) {
+		this.ops.push({
+			ordered: true,
+			fn: async () => {
+				if (!this.rcApi?.cut) return;
+				const rc = await this.findRc(version);
+				// a second load into the same database finds it moved already
+				if (!rc || rc.state !== 'testing') return;
+				const out = await this.L.api(
+					'PATCH',
+					`/release-candidates/${rc.id}`,
+					{ state: to, expected_state: rc.state, override_reason: reason },
+					this.tokens[who],
+				).catch((e) => this.L.failures.push(`overriding ${version}: ${e.message}`));
+				if (out?.overrides?.length)
+					this.facts.overrides.push({ rc: version, rcId: rc.id, who, to, reason });
+			},
+		});
+	}
+
 	async findRc(version) {
 		const page = await this.L.api('GET', '/release-candidates?limit=200').catch(() => null);
 		return (page?.items ?? []).find(
@@ -1442,6 +1474,16 @@ export async function seed(
 							'alice',
 							FEEDBACK.rc2ApproveSales,
 							rc2At + 18 * HOUR,
+						),
+					);
+					// Support has not answered yet: the release manager approves over
+					// the feedback gate (the demo's recorded override)
+					at(rc2At + 18.5 * HOUR, () =>
+						story.override(
+							'v0.37.0-rc.2',
+							'rita',
+							'approved',
+							'Sales confirmed the fix on rc.2; Support signs off tomorrow and the train leaves today',
 						),
 					);
 					at(rc2At + 19 * HOUR, () =>

@@ -558,9 +558,26 @@ describe('the OpenAPI document is true to the running server', () => {
 			html_url: `https://github.com/${REPO}/releases/tag/v1.1.0`,
 		});
 		await github('release', released);
-		// and the next release's first candidate is open
-		await expectStatus(201, 'POST', '/api/v1/release-candidates', {
+		// and the next release's first candidate is open: approving it before its gates
+		// pass is refused with the gates listed, acting on a state it has left is refused,
+		// and a release manager (here the admin) overrides the gates with a reason
+		const rc3 = await expectStatus(201, 'POST', '/api/v1/release-candidates', {
 			body: { version: 'v1.2.0-rc.1', repository: REPO, commit: GAP_SHA },
+		});
+		const rc3Path = `/api/v1/release-candidates/${rc3.json.id}`;
+		await expectStatus(200, 'PATCH', rc3Path, {
+			body: { state: 'testing', expected_state: 'draft' },
+		});
+		await expectStatus(409, 'PATCH', rc3Path, { body: { state: 'approved' } });
+		await expectStatus(409, 'PATCH', rc3Path, {
+			body: { state: 'rejected', expected_state: 'draft' },
+		});
+		await expectStatus(200, 'PATCH', rc3Path, {
+			body: {
+				state: 'approved',
+				expected_state: 'testing',
+				override_reason: 'Sales signed it off on a call',
+			},
 		});
 
 		// A delivery replayed.

@@ -592,11 +592,47 @@ static void an_sso_sign_in_is_recorded_via_sso(void **state)
 	assert_true(row_matches("GET /api/v1/session (SSO)", &in));
 }
 
+/* Moving an unready RC on with override_reason is its own action, with the
+ * reason and the gates it went past; a refusal (409 not-ready) changes
+ * nothing and leaves no row. */
+static void an_override_is_recorded_as_rc_overridden(void **state)
+{
+	(void)state;
+	long id = cut("v2.0.0-rc.1", C1);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld", id);
+	json_decref(prepare("PATCH", path, releaser, "{\"state\":\"testing\"}", 200));
+	long rows = itest_sql_long(db_url, "SELECT count(*) FROM audit_log");
+	struct audited refused = {0};
+	write_ok(&refused, "PATCH", path, bearer(releaser), "{\"state\":\"approved\"}", 409);
+	assert_int_equal(itest_sql_long(db_url, "SELECT count(*) FROM audit_log"), rows);
+
+	struct audited a = {0};
+	write_ok(&a, "PATCH", path, bearer(releaser),
+		 "{\"state\":\"approved\",\"override_reason\":\"hotfix; CI is down\"}", 200);
+	set_target(&a, "release_candidate", id);
+	expect_row(&a, "rc.overridden", "rm@example.com", "token", true, "override");
+	a.reason = "hotfix; CI is down";
+	assert_true(row_matches("PATCH /api/v1/release-candidates/{id} (override)", &a));
+	json_t *row = row_of("override", a.rid);
+	const json_t *ov = json_object_get(json_object_get(row, "after"), "override");
+	assert_string_equal(json_string_value(json_object_get(ov, "reason")), "hotfix; CI is down");
+	assert_true(json_array_size(json_object_get(ov, "gates")) > 0);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(row, "after"), "state")),
+		"approved");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(row, "before"), "state")),
+		"testing");
+	json_decref(row);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_write_route_leaves_one_audit_row),
 		cmocka_unit_test(an_sso_sign_in_is_recorded_via_sso),
+		cmocka_unit_test(an_override_is_recorded_as_rc_overridden),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -410,11 +410,17 @@ static void give_feedback_at(const char *now, long long rc_id, const char *verdi
 	post_expect("POST", path, body, 201);
 }
 
+/* This story reports no CI and stages the RC's commit late, so approving
+ * and releasing override readiness (the admin token may): the journey is
+ * about what shipped, not about the gates. */
 static void set_rc_state(long long rc_id, const char *state)
 {
-	char path[64], body[128];
+	char path[64], body[192];
 	snprintf(path, sizeof path, "/api/v1/release-candidates/%lld", rc_id);
-	snprintf(body, sizeof body, "{\"state\":\"%s\"}", state);
+	snprintf(body, sizeof body,
+		 "{\"state\":\"%s\",\"override_reason\":\"checked by hand: no CI in this "
+		 "story\"}",
+		 state);
 	post_expect("PATCH", path, body, 200);
 }
 

@@ -315,8 +315,8 @@ static const char events_config[] =
 	"      type: webhook\n"
 	"      url_env: ITEST_HOOKS_URL\n"
 	"      secret_env: ITEST_HOOKS_SECRET\n"
-	"      events: [rc.cut, rc.ready, rc.blocked, rc.released, main.broken, main.fixed,\n"
-	"               deployment.failed, feedback.new]\n"
+	"      events: [rc.cut, rc.ready, rc.blocked, rc.released, rc.overridden, main.broken,\n"
+	"               main.fixed, deployment.failed, feedback.new]\n"
 	"    - {name: chat, type: slack, url_env: ITEST_CHAT_URL, events: [rc.cut, main.broken]}\n";
 
 static struct env ev;
@@ -421,13 +421,43 @@ static void each_change_reaches_its_subscribers_signed_and_linked(void **state)
 	assert_string_equal(sval(json_object_get(req.json, "links"), "release_candidate"), link);
 	http_sink_request_free(&req);
 
-	/* a release: rc.released */
+	/* a release: rc.released.  Its gates are pending (no CI has reported,
+	 * nothing is staged), so a release manager overrides them twice, to
+	 * approve and to release: rc.overridden each time */
 	long rc2 = cut_rc(&ev, "v1.1.0-rc.1", SHA_B);
 	wait_kind(sink, "/hooks", "rc.cut", 2);
 	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld", rc2);
+	char *rm = make_token(&ev.srv, "rita@example.com", "[\"release\"]");
 	ok(&ev.srv, "PATCH", path, ev.ci, "{\"state\":\"testing\"}", 200);
-	ok(&ev.srv, "PATCH", path, ev.ci, "{\"state\":\"approved\"}", 200);
-	ok(&ev.srv, "PATCH", path, ev.ci, "{\"state\":\"released\",\"reason\":\"ship it\"}", 200);
+	ok(&ev.srv, "PATCH", path, rm,
+	   "{\"state\":\"approved\",\"override_reason\":\"customer hotfix\"}", 200);
+	wait_kind(sink, "/hooks", "rc.overridden", 1); /* so the release's comes last */
+	ok(&ev.srv, "PATCH", path, rm,
+	   "{\"state\":\"released\",\"reason\":\"ship it\",\"override_reason\":\"CI is down, "
+	   "tested by hand\"}",
+	   200);
+	free(rm);
+	wait_kind(sink, "/hooks", "rc.overridden", 2);
+	last_of_kind(sink, "/hooks", "rc.overridden", &req);
+	data = json_object_get(req.json, "data");
+	assert_int_equal(json_integer_value(json_object_get(data, "rc_id")), rc2);
+	assert_string_equal(sval(data, "version"), "v1.1.0-rc.1");
+	assert_string_equal(sval(data, "actor"), "rita@example.com");
+	assert_string_equal(sval(data, "from"), "approved");
+	assert_string_equal(sval(data, "to"), "released");
+	assert_string_equal(sval(data, "reason"), "CI is down, tested by hand");
+	json_t *gate = json_array_get(json_object_get(data, "gates"), 0);
+	assert_string_equal(sval(gate, "name"), "ci");
+	assert_string_equal(sval(gate, "status"), "pending");
+	assert_non_null(strstr(sval(gate, "reason"), "no CI run has reported"));
+	const char *summary = sval(req.json, "summary");
+	if (!strstr(summary, "v1.1.0-rc.1 of " REPO " was released by rita@example.com although "
+			     "not ready (ci pending") ||
+	    !strstr(summary, "): CI is down, tested by hand"))
+		fail_msg("rc.overridden summary: %s", summary);
+	snprintf(link, sizeof link, BASE "/release-candidates/%ld", rc2);
+	assert_string_equal(sval(json_object_get(req.json, "links"), "release_candidate"), link);
+	http_sink_request_free(&req);
 	wait_kind(sink, "/hooks", "rc.released", 1);
 	last_of_kind(sink, "/hooks", "rc.released", &req);
 	data = json_object_get(req.json, "data");
@@ -459,14 +489,15 @@ static void each_change_reaches_its_subscribers_signed_and_linked(void **state)
 	assert_int_equal(count_kind(sink, "/hooks", "rc.released"), 1);
 	assert_int_equal(count_kind(sink, "/hooks", "deployment.failed"), 2);
 	assert_int_equal(count_kind(sink, "/hooks", "rc.ready"), 0);
-	assert_int_equal(http_sink_count(sink, "/hooks"), 8);
+	assert_int_equal(count_kind(sink, "/hooks", "rc.overridden"), 2);
+	assert_int_equal(http_sink_count(sink, "/hooks"), 10);
 	assert_string_equal(kinds_received(sink, "/chat"), "rc.cut rc.cut");
 
 	/* every message is in the outbox, sent at the first attempt */
 	wait_outbox_settled(&ev.srv);
 	json_t *items = outbox(&ev.srv, "status=sent&sink=hooks"), *it;
 	size_t i;
-	assert_int_equal(json_array_size(items), 8);
+	assert_int_equal(json_array_size(items), 10);
 	json_array_foreach(items, i, it) {
 		assert_int_equal(json_integer_value(json_object_get(it, "attempt_count")), 1);
 		json_t *a = json_array_get(json_object_get(it, "attempts"), 0);

@@ -332,6 +332,23 @@ static void a_summary_says_what_happened(void **state)
 	json_decref(data);
 }
 
+static void an_override_names_the_rc_who_the_gates_and_the_reason(void **state)
+{
+	(void)state;
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}]}",
+				 "version", "2.1.0-rc.2", "repository", "acme/shop", "actor",
+				 "rita@acme.example", "to", "released", "reason",
+				 "CI is down, tested by hand", "gates", "name", "ci", "status",
+				 "failed", "reason", "build failed", "name", "feedback", "status",
+				 "pending", "reason", "approvals needed: sales 0 of 1");
+	char *s = notify_kind_find("rc.overridden")->summary(data);
+	assert_string_equal(s, "Release candidate 2.1.0-rc.2 of acme/shop was released by "
+			       "rita@acme.example although not ready (ci failed, feedback "
+			       "pending): CI is down, tested by hand");
+	free(s);
+	json_decref(data);
+}
+
 static void the_route_and_the_document_list_the_table_s_kinds(void **state)
 {
 	(void)state;
@@ -370,6 +387,7 @@ int main(void)
 		cmocka_unit_test(
 			every_kind_has_a_name_once_an_emoji_and_a_summary_if_it_is_an_event),
 		cmocka_unit_test(a_summary_says_what_happened),
+		cmocka_unit_test(an_override_names_the_rc_who_the_gates_and_the_reason),
 		cmocka_unit_test(the_route_and_the_document_list_the_table_s_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

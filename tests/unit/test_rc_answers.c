@@ -152,6 +152,37 @@ static void the_gate_sequence_lists_the_gates_that_apply_in_order(void **state)
 	json_decref(o);
 }
 
+static void the_gates_not_passed_are_listed_for_a_refusal_or_an_override(void **state)
+{
+	(void)state;
+	struct config cfg = gates_config();
+	struct rc_readiness_facts f = {0};
+	f.version = "v1.0.0-rc.1";
+	f.commit = "";
+	json_t *o = rc_answer_readiness(&cfg, &f, json_object(), 0);
+	json_t *unready = rc_readiness_unready(o);
+	/* ci and smoke tests wait for the commit; feedback passed (no quorum
+	 * configured, no block) and is not listed */
+	assert_int_equal(json_array_size(unready), 2);
+	json_t *g = json_array_get(unready, 0);
+	assert_string_equal(str_at(g, "name"), "ci");
+	assert_string_equal(str_at(g, "status"), "pending");
+	assert_string_equal(str_at(g, "reason"), "the RC's commit is not known yet");
+	assert_int_equal(json_object_size(g), 3);
+	assert_string_equal(str_at(json_array_get(unready, 1), "name"), "smoke_tests");
+	json_decref(unready);
+	/* a ready answer lists none */
+	json_t *gates = json_object_get(o, "gates");
+	size_t i;
+	json_t *each;
+	json_array_foreach(gates, i, each)
+		json_object_set_new(each, "status", json_string("passed"));
+	unready = rc_readiness_unready(o);
+	assert_int_equal(json_array_size(unready), 0);
+	json_decref(unready);
+	json_decref(o);
+}
+
 static void blocks_of_later_rcs_do_not_hold_an_rc_back(void **state)
 {
 	(void)state;
@@ -303,6 +334,7 @@ int main(void)
 		cmocka_unit_test(only_feedback_of_earlier_rcs_is_to_recheck),
 		cmocka_unit_test(running_shows_the_staging_deployment),
 		cmocka_unit_test(the_gate_sequence_lists_the_gates_that_apply_in_order),
+		cmocka_unit_test(the_gates_not_passed_are_listed_for_a_refusal_or_an_override),
 		cmocka_unit_test(blocks_of_later_rcs_do_not_hold_an_rc_back),
 		cmocka_unit_test(changes_are_grouped_counted_and_compared),
 		cmocka_unit_test(the_journey_follows_the_release_that_shipped_the_change),

@@ -37,6 +37,46 @@ static void manual_rc_transitions_follow_the_table(void **state)
 		assert_false(rc_state_allows((enum rc_state)s, RC_SUPERSEDED));
 }
 
+static void approving_and_releasing_need_readiness_or_an_override(void **state)
+{
+	(void)state;
+	assert_true(rc_state_needs_readiness(RC_APPROVED));
+	assert_true(rc_state_needs_readiness(RC_RELEASED));
+	assert_false(rc_state_needs_readiness(RC_TESTING));
+	assert_false(rc_state_needs_readiness(RC_REJECTED));
+	assert_false(rc_state_needs_readiness(RC_DRAFT));
+	assert_false(rc_state_needs_readiness(RC_SUPERSEDED));
+	/* not ready: refused, or an override to record */
+	assert_int_equal(rc_readiness_rule(RC_TESTING, RC_APPROVED, false, false),
+			 RC_READINESS_REFUSE);
+	assert_int_equal(rc_readiness_rule(RC_APPROVED, RC_RELEASED, false, false),
+			 RC_READINESS_REFUSE);
+	assert_int_equal(rc_readiness_rule(RC_TESTING, RC_APPROVED, false, true),
+			 RC_READINESS_OVERRIDE);
+	assert_int_equal(rc_readiness_rule(RC_APPROVED, RC_RELEASED, false, true),
+			 RC_READINESS_OVERRIDE);
+	/* ready: an override is no override */
+	assert_int_equal(rc_readiness_rule(RC_TESTING, RC_APPROVED, true, true), RC_READINESS_GO);
+	assert_int_equal(rc_readiness_rule(RC_TESTING, RC_APPROVED, true, false), RC_READINESS_GO);
+	/* moves that need no readiness go whatever the gates say */
+	assert_int_equal(rc_readiness_rule(RC_TESTING, RC_REJECTED, false, false), RC_READINESS_GO);
+	assert_int_equal(rc_readiness_rule(RC_APPROVED, RC_TESTING, false, true), RC_READINESS_GO);
+	/* staying in a state changes nothing */
+	assert_int_equal(rc_readiness_rule(RC_APPROVED, RC_APPROVED, false, false),
+			 RC_READINESS_GO);
+}
+
+static void an_override_reason_must_say_something(void **state)
+{
+	(void)state;
+	assert_null(rc_override_reason_problem("CI is down; tested by hand"));
+	assert_null(rc_override_reason_problem(" x "));
+	assert_non_null(rc_override_reason_problem(NULL));
+	assert_non_null(rc_override_reason_problem(""));
+	assert_non_null(rc_override_reason_problem("   "));
+	assert_non_null(rc_override_reason_problem(" \t\r\n "));
+}
+
 static void allowed_lists_name_the_next_states(void **state)
 {
 	(void)state;
@@ -227,6 +267,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(manual_rc_transitions_follow_the_table),
+		cmocka_unit_test(approving_and_releasing_need_readiness_or_an_override),
+		cmocka_unit_test(an_override_reason_must_say_something),
 		cmocka_unit_test(allowed_lists_name_the_next_states),
 		cmocka_unit_test(closed_states_take_no_feedback),
 		cmocka_unit_test(state_names_round_trip),
