@@ -3,8 +3,10 @@
 // API refuses them (403).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
-import { launch, person, open, problems, visit, shot } from './harness.mjs';
+import { launch, person, open, problems, visit, shot, DESKTOP, PHONE } from './harness.mjs';
 
 let server, browser, admin, reader, readToken;
 
@@ -111,4 +113,45 @@ test('anyone else has no link to it, and the API refuses them', async () => {
 	const r = await api('/audit', { token: readToken });
 	assert.equal(r.status, 403);
 	assert.deepEqual(problems(page), []);
+});
+
+test('the audit page passes the automated accessibility checks (axe-core, WCAG 2.1 AA)', async () => {
+	const axe = resolve(
+		dirname(fileURLToPath(import.meta.url)),
+		'node_modules/axe-core/axe.min.js',
+	);
+	const found = [];
+	for (const [phone, colorScheme] of [
+		[false, 'light'],
+		[true, 'light'],
+		[false, 'dark'],
+	]) {
+		const ctx = await browser.newContext({
+			baseURL: server.url,
+			viewport: phone ? PHONE : DESKTOP,
+			colorScheme,
+			bypassCSP: true, // axe is injected as a script
+			reducedMotion: 'reduce',
+		});
+		const signIn = await ctx.request.post('/api/v1/session', {
+			data: { token: server.adminToken },
+		});
+		assert.equal(signIn.status(), 200);
+		const page = await open(ctx);
+		await visit(page, '/audit', '#audit-table tbody tr');
+		await page.addScriptTag({ path: axe });
+		const violations = await page.evaluate(async () => {
+			const r = await window.axe.run(document, {
+				runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+			});
+			return r.violations
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+		});
+		for (const v of violations)
+			found.push(`${phone ? 'phone' : 'desktop'} ${colorScheme}: ${v}`);
+		if (phone) await shot(page, 'audit');
+		await ctx.close();
+	}
+	assert.deepEqual(found, []);
 });

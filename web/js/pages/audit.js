@@ -218,6 +218,8 @@ export default async function audit(ctx) {
 				empty: 'No changes match these filters.',
 			}),
 		);
+		// on a phone each row is a card, not a table to scroll sideways
+		list.querySelector('table')?.classList.add('cards');
 		more.replaceChildren(
 			next
 				? h('button', { type: 'button', class: 'btn', onclick: loadMore }, 'Show more')
@@ -252,17 +254,19 @@ export default async function audit(ctx) {
 	}
 	const refreshFailed = refreshable(failed, async () => {
 		const page = await get('/audit/failed-sign-ins?limit=48', { signal: ctx.signal });
+		const rows = table(FAILED_COLUMNS, page?.items || [], {
+			caption: 'Failed sign-ins per address and hour',
+			id: 'failed-table',
+			empty: 'No failed sign-ins.',
+		});
+		rows.querySelector?.('table')?.classList.add('cards');
 		return [
 			h(
 				'p',
 				{ class: 'hint' },
 				'Refused tokens (sign-ins and bearer tokens), counted per client address and hour.',
 			),
-			table(FAILED_COLUMNS, page?.items || [], {
-				caption: 'Failed sign-ins per address and hour',
-				id: 'failed-table',
-				empty: 'No failed sign-ins.',
-			}),
+			rows,
 		];
 	});
 	function apply() {
