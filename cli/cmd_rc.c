@@ -613,8 +613,46 @@ static const struct cli_command rc_notes_cmd = {
 
 static const struct cli_opt state_opts[] = {
 	{"reason", "TEXT", 0, "why (kept in its history)"},
+	{"override-reason", "TEXT", 0,
+	 "approve or release although a gate failed or is pending (scope release; recorded)"},
+	{"expected-state", "STATE", 0, "refuse the change if the RC is no longer in this state"},
 	{0},
 };
+
+/* The server's 409 in words: the gates that are not passed, the state it is in now, or the
+ * states allowed from it. */
+static void rc_state_refused(const json_t *problem)
+{
+	const json_t *gates = cli_jget(problem, "gates");
+	const json_t *allowed = cli_jget(problem, "allowed");
+	const char *current = cli_jstr(problem, "current");
+	if (json_is_array(gates)) {
+		size_t i;
+		const json_t *g;
+		json_array_foreach(gates, i, g)
+		{
+			const char *name = cli_jstr(g, "name"), *status = cli_jstr(g, "status");
+			const char *why = cli_jstr(g, "reason");
+			fprintf(stderr, "shiplog: gate %s %s%s%s\n", name ? name : "-",
+				status ? status : "-", why ? ": " : "", why ? why : "");
+		}
+		if (json_array_size(gates))
+			fprintf(stderr, "shiplog: a release manager may go on with "
+					"--override-reason TEXT (recorded)\n");
+	} else if (cli_jstr(problem, "expected_state")) {
+		const char *now = cli_jstr(problem, "state");
+		fprintf(stderr, "shiplog: it is %s now, not %s\n", now ? now : "-",
+			cli_jstr(problem, "expected_state"));
+	} else if (json_is_array(allowed)) {
+		char list[300];
+		if (json_array_size(allowed))
+			fprintf(stderr, "shiplog: allowed from %s: %s\n", current ? current : "its state",
+				join(allowed, "-", list, sizeof list));
+		else
+			fprintf(stderr, "shiplog: allowed from %s: none (it is final)\n",
+				current ? current : "its state");
+	}
+}
 
 static int rc_state(struct cli *c, const struct cli_args *a)
 {
@@ -623,28 +661,21 @@ static int rc_state(struct cli *c, const struct cli_args *a)
 		return cli_usage_error(a, "not a release candidate id: '%s'", id);
 	json_t *body = json_object();
 	json_object_set_new(body, "state", json_stringn_nocheck(a->pos[1], strlen(a->pos[1])));
-	const char *reason = cli_arg(a, "reason");
-	if (reason)
-		json_object_set_new(body, "reason", json_stringn_nocheck(reason, strlen(reason)));
+	static const char *const text_opts[][2] = {{"reason", "reason"},
+						   {"override-reason", "override_reason"},
+						   {"expected-state", "expected_state"}};
+	for (size_t i = 0; i < sizeof text_opts / sizeof text_opts[0]; i++) {
+		const char *v = cli_arg(a, text_opts[i][0]);
+		if (v)
+			json_object_set_new(body, text_opts[i][1], json_stringn_nocheck(v, strlen(v)));
+	}
 	struct cli_url u;
 	rc_url(&u, id, NULL);
 	struct cli_response r;
 	int rc = send_keep(c, "PATCH", &u, body, false, &r);
 	json_decref(body);
 	if (rc == CLI_EXIT_REFUSED) {
-		/* an illegal transition names the states that are allowed */
-		const json_t *allowed = cli_jget(r.json, "allowed");
-		const char *current = cli_jstr(r.json, "current");
-		if (json_is_array(allowed)) {
-			char list[300];
-			if (json_array_size(allowed))
-				fprintf(stderr, "shiplog: allowed from %s: %s\n",
-					current ? current : "its state",
-					join(allowed, "-", list, sizeof list));
-			else
-				fprintf(stderr, "shiplog: allowed from %s: none (it is final)\n",
-					current ? current : "its state");
-		}
+		rc_state_refused(r.json);
 	} else if (rc == CLI_EXIT_OK && !r.json) {
 		fprintf(stderr, "shiplog: the server's answer (HTTP %ld) is not JSON\n", r.status);
 		rc = CLI_EXIT_REFUSED;
@@ -682,8 +713,14 @@ static const struct cli_command rc_state_cmd = {
 	.run = rc_state,
 	.details = "STATE: draft, testing, approved, rejected, released or superseded; only the\n"
 		   "changes `rc show` lists as next states are allowed: another one is refused\n"
-		   "(exit 1) naming the allowed ones.  Needs a token with scope ci or release.\n\n"
-		   "Example:\n  shiplog rc state 42 rejected --reason \"crash on login\"\n",
+		   "(exit 1) naming the allowed ones.  Needs a token with scope ci or release.\n"
+		   "Approving or releasing an RC that is not ready is refused (exit 1) listing\n"
+		   "the gates that failed or are pending, unless --override-reason is given by\n"
+		   "a token with scope release (the override is recorded and announced).\n"
+		   "--expected-state refuses the change if someone moved the RC meanwhile.\n\n"
+		   "Examples:\n  shiplog rc state 42 rejected --reason \"crash on login\"\n"
+		   "  shiplog rc state 42 approved --expected-state testing \\\n"
+		   "      --override-reason \"Support signs off on Monday; agreed with Sales\"\n",
 };
 
 /* ---- the family ------------------------------------------------------------------------ */

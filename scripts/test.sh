@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: everything from a fresh Debian 12 machine to a verdict.
 #
-# Stages: deps, lint (eslint over all JavaScript: tests/lint), build (+ unit tests), valgrind (unit tests), asan (clang ASan/UBSan build +
+# Stages: deps, lint (eslint over all JavaScript, and the tests SECURITY.md names exist: tests/lint), build (+ unit tests), valgrind (unit tests), asan (clang ASan/UBSan build +
 # unit tests), fuzz (libFuzzer harnesses, ~2 min: tests/fuzz/README.md),
 # integration (throwaway PostgreSQL + integration tests in the ASan build),
 # compose (docker-compose config -q), deploy (tests/deploy: offline validation of deploy/),
@@ -451,9 +451,17 @@ run_lint() {
 		RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 0 1 0)")
 		fail "eslint found problems (exit $rc; cd tests/lint && npm run fix rewrites the layout); log: ${log#"$ROOT"/}"
 	fi
-	TOTAL_PASSED=$((TOTAL_PASSED + 1))
-	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 1 0 0)")
+	# SECURITY.md's attacks table names a test for each attack: each must exist
+	if ! node "$dir/security-tests.mjs" >>"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		TOTAL_FAILED=$((TOTAL_FAILED + 1))
+		RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 1 1 0)")
+		fail "SECURITY.md names a test that does not exist (tests/lint/security-tests.mjs); log: ${log#"$ROOT"/}"
+	fi
+	TOTAL_PASSED=$((TOTAL_PASSED + 2))
+	RESULT_LOG+=("$(printf '%-22s %s passed, %s failed, %s skipped' "lint:" 2 0 0)")
 	say "   eslint: no problems in web/js, tests/browser, tests/deploy, tests/contract"
+	say "   $(tail -n 1 "$log")"
 }
 
 stage_lint() {

@@ -134,7 +134,8 @@ struct config_notify_sink {
 	char *url_env;  /* the variable's name (for messages) */
 	char *secret;   /* webhook: HMAC-SHA256 key from secret_env; NULL = unsigned */
 	char **events;  /* rc.cut, rc.ready, rc.blocked, rc.released, main.broken,
-			 * main.fixed, deployment.failed, feedback.new */
+			 * main.fixed, deployment.failed, feedback.new,
+			 * feedback.requested */
 	size_t n_events;
 };
 

@@ -17,6 +17,7 @@ enum dashboard_page {
 	DASHBOARD_RELEASE_CANDIDATE, /* key: the RC's id */
 	DASHBOARD_RUN,		     /* key: the run's id */
 	DASHBOARD_ENVIRONMENT,	     /* key: the environment's name */
+	DASHBOARD_FEEDBACK_FORM,     /* key: the RC's id (the feedback form) */
 	DASHBOARD__COUNT
 };
 

@@ -20,6 +20,11 @@
  *       deployment.updated whose status turned failure or error
  *                                            → deployment.failed (once until
  *                                              it recovers)
+ *   - A release manager's POST /api/v1/release-candidates/{id}/feedback-requests
+ *     enqueues feedback.requested for every sink subscribed to it, in the
+ *     transaction that records the request (db/feedback_requests.c); its
+ *     links carry the RC's feedback form (base_url + /feedback/{id}), the
+ *     Slack message's main link.
  *   - Readiness is derived (CI, artifacts, soak time, feedback), not a stored
  *     fact, so the sender thread evaluates the open release candidates
  *     whenever new domain events appear (and every 30 s, for soak times) with

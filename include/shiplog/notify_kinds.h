@@ -31,6 +31,7 @@ struct notify_kind {
 	bool run_link;	   /* the message links the run (data.run_id) */
 	bool event;	   /* a sink may subscribe to it (else it has a section of its own) */
 	bool by_trigger;   /* enqueued by the database trigger (else by shiplogd) */
+	bool form_link;	   /* the message links the RC's feedback form (data.rc_id) */
 };
 
 /* Every kind, in the documented order; ends with {.name = NULL}. */

@@ -112,12 +112,18 @@ void api_rc_update(struct http_request *r);
 void api_rc_readiness(struct http_request *r);
 void api_rc_changes(struct http_request *r);
 void api_rc_notes(struct http_request *r);
+void api_rc_proposal(struct http_request *r);
 void api_feedback_list(struct http_request *r);
 void api_feedback_create(struct http_request *r);
 void api_feedback_update(struct http_request *r);
 void api_releases_list(struct http_request *r);
 void api_releases_get(struct http_request *r);
 void api_train_get(struct http_request *r);
+/* release_candidates_compare.c: two RCs compared, who has not tried one;
+ * feedback_requests.c: asking for feedback on one */
+void api_rc_compare(struct http_request *r);
+void api_rc_untried(struct http_request *r);
+void api_feedback_request_create(struct http_request *r);
 /* Adds "planned_for" and "days_late" (from the cadence; null without one)
  * to a release object released on `released_day` (YYYY-MM-DD). */
 struct config;

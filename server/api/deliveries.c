@@ -24,9 +24,12 @@ void api_deliveries_list(struct http_request *r)
 	if (!c)
 		return;
 	json_t *items = NULL;
-	int n = db_deliveries_list(c, http_param(r, "source"), http_param(r, "event"),
-				   http_param(r, "status"), pg.has_cursor ? pg.before_id : INT64_MAX,
-				   pg.limit + 1, &items);
+	struct db_deliveries_filter f = {.source = http_param(r, "source"),
+					 .event = http_param(r, "event"),
+					 .status = http_param(r, "status"),
+					 .repository = http_param(r, "repository")};
+	int n = db_deliveries_list(c, &f, pg.has_cursor ? pg.before_id : INT64_MAX, pg.limit + 1,
+				   &items);
 	if (n < 0) {
 		http_reply_db_failure(r, "could not list deliveries");
 		return;

@@ -50,6 +50,8 @@ static const struct param_spec delivery_list_params[] = {
 	{"source", PARAM_QUERY, PARAM_ENUM, false, 0, 0, delivery_sources, "github or flux", 0},
 	{"event", PARAM_QUERY, PARAM_STRING, false, 1, 64, NULL, "X-GitHub-Event, e.g. push", 0},
 	{"status", PARAM_QUERY, PARAM_ENUM, false, 0, 0, delivery_statuses, "Processing result", 0},
+	{"repository", PARAM_QUERY, PARAM_REPO, false, 0, 0, NULL,
+	 "Repository owner/name the delivery names (any case)", 0},
 	API_PAGE_PARAMS,
 	{0},
 };

@@ -30,6 +30,11 @@ static const struct param_spec rc_create_body[] = {
 	{0},
 };
 
+static const struct param_spec rc_proposal_params[] = {
+	{"repo", PARAM_QUERY, PARAM_REPO, true, 0, 0, NULL, "Repository owner/name", 0},
+	{0},
+};
+
 static const struct param_spec rc_update_body[] = {
 	{"state", PARAM_BODY, PARAM_ENUM, true, 0, 0, rc_states,
 	 "The new state (a manual change must be one the RC's allowed_transitions lists)", 0},
@@ -92,5 +97,25 @@ static const struct param_spec release_list_params[] = {
 static const struct param_spec train_params[] = {
 	{"repo", PARAM_QUERY, PARAM_REPO, false, 0, 0, NULL,
 	 "Repository owner/name (default: the one with the latest RC or release)", 0},
+	{0},
+};
+
+/* comparing two RCs, who has not tried one, asking for feedback
+ * (release_candidates_compare.c, feedback_requests.c) */
+static const struct param_spec rc_compare_params[] = {
+	{"base", PARAM_QUERY, PARAM_ID, true, 0, 0, NULL,
+	 "The release candidate compared with (its id)", 0},
+	{"head", PARAM_QUERY, PARAM_ID, true, 0, 0, NULL,
+	 "The release candidate compared (its id); of the same repository", 0},
+	{0},
+};
+
+static const struct param_spec feedback_request_body[] = {
+	{"teams", PARAM_BODY, PARAM_ARRAY, false, 0, 20, NULL,
+	 "The teams asked, each a team of the configuration (default: the teams whose sign-off "
+	 "the release needs)",
+	 PARAM_STRING},
+	{"message", PARAM_BODY, PARAM_STRING, false, 1, 1000, NULL,
+	 "A word to the people asked (not only whitespace)", 0},
 	{0},
 };

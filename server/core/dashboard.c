@@ -12,6 +12,7 @@ static const char *const page_paths[DASHBOARD__COUNT] = {
 	[DASHBOARD_RELEASE_CANDIDATE] = "/release-candidates/",
 	[DASHBOARD_RUN] = "/runs/",
 	[DASHBOARD_ENVIRONMENT] = "/environments/",
+	[DASHBOARD_FEEDBACK_FORM] = "/feedback/",
 };
 
 const char *dashboard_path(enum dashboard_page page)

@@ -386,20 +386,21 @@ static json_t *delivery_json(PGresult *res, int i)
 	return o;
 }
 
-int db_deliveries_list(struct db_conn *c, const char *source, const char *event,
-		       const char *status, int64_t before_id, int limit, json_t **rows)
+int db_deliveries_list(struct db_conn *c, const struct db_deliveries_filter *f,
+		       int64_t before_id, int limit, json_t **rows)
 {
 	char before[24], lim[16];
 	snprintf(before, sizeof before, "%lld", (long long)before_id);
 	snprintf(lim, sizeof lim, "%d", limit);
-	const char *p[5] = {source, event, status, before, lim};
+	const char *p[6] = {f->source, f->event, f->status, before, lim, f->repository};
 	PGresult *res = NULL;
 	int n = db_query(c,
 			 "SELECT " DELIVERY_COLUMNS " FROM deliveries "
 			 "WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR event = $2) "
 			 "AND ($3::text IS NULL OR status = $3) AND id < $4 "
+			 "AND ($6::text IS NULL OR lower(repository) = lower($6)) "
 			 "ORDER BY id DESC LIMIT $5",
-			 5, p, &res);
+			 6, p, &res);
 	if (n >= 0) {
 		*rows = json_array();
 		for (int i = 0; i < n; i++)

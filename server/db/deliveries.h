@@ -162,11 +162,19 @@ void db_stored_deliveries_free(struct db_stored_deliveries *s);
 
 /* ---- the audit trail (api/deliveries.c) ---- */
 
+/* What the audit trail's list is filtered by (each NULL: any); the
+ * repository is owner/name, compared without regard to case.  No index
+ * covers the repository: its pages walk the ids newest first, so a
+ * repository with few deliveries among many costs a longer scan (bounded
+ * by the statement timeout). */
+struct db_deliveries_filter {
+	const char *source, *event, *status, *repository;
+};
+
 /* Deliveries newest first with id < before_id, at most `limit`, filtered
- * by source, event and status (each NULL: any): *rows an array of
- * Delivery objects (without headers and body). */
-int db_deliveries_list(struct db_conn *c, const char *source, const char *event,
-		       const char *status, int64_t before_id, int limit, json_t **rows);
+ * by f: *rows an array of Delivery objects (without headers and body). */
+int db_deliveries_list(struct db_conn *c, const struct db_deliveries_filter *f,
+		       int64_t before_id, int limit, json_t **rows);
 
 /* A stored body. */
 struct db_delivery_body {

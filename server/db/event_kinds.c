@@ -48,6 +48,7 @@ const struct event_kind event_kinds[] = {
 	{"rc.state_changed", AUTH_SCOPE_READ},
 	{"feedback.created", AUTH_SCOPE_READ},
 	{"feedback.updated", AUTH_SCOPE_READ},
+	{"rc.feedback_requested", AUTH_SCOPE_READ},
 	{"release.shipped", AUTH_SCOPE_READ},
 };
 

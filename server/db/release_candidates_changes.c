@@ -10,6 +10,7 @@
 
 #include "db/release_candidates.h"
 #include "db/release_candidates_internal.h"
+#include "db/release_candidates_compare.h"
 #include "db/result.h"
 #include "domain/rc.h"
 #include "domain/rc_answers.h"
@@ -245,4 +246,83 @@ int db_rc_changes_since_last_release(struct db_conn *c, int64_t repo_id, json_t 
 	json_decref(excluded);
 	*out = prs;
 	return DB_OK;
+}
+
+/* ---- two RCs compared (db/release_candidates_compare.h) ---- */
+
+/* Where an RC is: its repository, target, commit, cut time (microseconds
+ * text) and default branch. */
+struct rc_place {
+	int64_t repo_id;
+	char target[200], commit[48], cut_at[40], branch[256];
+};
+
+static int rc_place_load(struct db_conn *c, int64_t rc_id, struct rc_place *out)
+{
+	memset(out, 0, sizeof *out);
+	struct rcs_idbuf b;
+	const char *p[1] = {rcs_id(&b, rc_id)};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT rc.repository_id, rc.target, rc.commit_sha,"
+			 " " SQL_TS_US("rc.cut_at") ", rp.default_branch"
+			 " FROM release_candidates rc JOIN repositories rp ON rp.id = rc.repository_id"
+			 " WHERE rc.id = $1",
+			 1, p, &res);
+	if (n > 0) {
+		out->repo_id = db_get_i64(res, 0, 0);
+		snprintf(out->target, sizeof out->target, "%s", PQgetvalue(res, 0, 1));
+		snprintf(out->commit, sizeof out->commit, "%s", PQgetvalue(res, 0, 2));
+		snprintf(out->cut_at, sizeof out->cut_at, "%s", PQgetvalue(res, 0, 3));
+		snprintf(out->branch, sizeof out->branch, "%s", PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+	return n;
+}
+
+/* The PRs `rc` contains since the common place lo (lo_time). */
+static int side_prs(struct db_conn *c, const struct rc_place *rc, const char *lo,
+		    const char *lo_time, json_t **out)
+{
+	char hi[32];
+	int n = seq_of(c, rc->repo_id, rc->branch, rc->commit, hi, sizeof hi);
+	if (n < 0)
+		return n;
+	struct bounds bd = {lo[0] ? lo : NULL, hi[0] ? hi : NULL, lo_time, rc->cut_at};
+	return load_prs(c, rc->repo_id, rc->branch, &bd, out);
+}
+
+int db_rc_compare_prs(struct db_conn *c, int64_t base_id, int64_t head_id, json_t **base_prs,
+		      json_t **head_prs)
+{
+	*base_prs = *head_prs = NULL;
+	struct rc_place base, head;
+	int n = rc_place_load(c, base_id, &base);
+	if (n <= 0)
+		return n;
+	if ((n = rc_place_load(c, head_id, &head)) <= 0)
+		return n;
+	/* one common lower bound: the release before the lower target */
+	const char *lower = rc_version_compare(base.target, head.target) <= 0 ? base.target
+									       : head.target;
+	struct prev_release prev;
+	n = previous_release(c, base.repo_id, lower, &prev);
+	if (n < 0)
+		return n;
+	json_decref(prev.json);
+	char lo[32];
+	n = seq_of(c, base.repo_id, base.branch, prev.id ? prev.commit : NULL, lo, sizeof lo);
+	if (n < 0)
+		return n;
+	const char *lo_time = prev.id ? prev.released_at : NULL;
+	json_t *b = NULL, *h = NULL;
+	if ((n = side_prs(c, &base, lo, lo_time, &b)) < 0 ||
+	    (n = side_prs(c, &head, lo, lo_time, &h)) < 0) {
+		json_decref(b);
+		json_decref(h);
+		return n;
+	}
+	*base_prs = b;
+	*head_prs = h;
+	return 1;
 }

@@ -112,6 +112,26 @@ static char *feedback_new(const json_t *data)
 		   str(data, "team", ""), str(data, "team", NULL) ? ")" : "");
 }
 
+static char *feedback_requested(const json_t *data)
+{
+	char teams[300] = "";
+	size_t len = 0, i;
+	const json_t *t;
+	json_array_foreach(json_object_get(data, "teams"), i, t) {
+		if (json_string_value(t) && len < sizeof teams) {
+			int w = snprintf(teams + len, sizeof teams - len, "%s%s", len ? ", " : "",
+					 json_string_value(t));
+			if (w > 0)
+				len += (size_t)w;
+		}
+	}
+	return xasprintf("Feedback wanted on %s of %s%s%s%s%s%s%s (asked by %s)",
+		   str(data, "version", "?"), str(data, "repository", "?"),
+		   teams[0] ? " from " : "", teams, str(data, "changes", NULL) ? " — " : "",
+		   str(data, "changes", ""), str(data, "message", NULL) ? ". " : "",
+		   str(data, "message", ""), str(data, "requested_by", "someone"));
+}
+
 /* ---- the table ---- */
 
 #define OK_EMOJI  ":white_check_mark:"
@@ -131,6 +151,7 @@ static char *feedback_new(const json_t *data)
 	X("main.fixed", main_fixed, OK_EMOJI, .run_link = true, .event = true, .by_trigger = true) \
 	X("deployment.failed", deployment_failed, BAD_EMOJI, .event = true, .by_trigger = true)    \
 	X("feedback.new", feedback_new, NEW_EMOJI, .event = true, .by_trigger = true)              \
+	X("feedback.requested", feedback_requested, NEW_EMOJI, .event = true, .form_link = true)     \
 	/* the readiness watcher's commit statuses: a sink_type of its own, not an event */        \
 	X(GITHUB_STATUS_SINK, NULL, NEW_EMOJI, .event = false)
 

@@ -52,6 +52,9 @@ static json_t *links_of(const struct config *cfg, const char *kind, const json_t
 				   key))
 			json_object_set_new(links, "release_candidate", json_string(buf));
 	}
+	if (k && k->form_link && json_object_get(data, "rc_id") &&
+	    dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_FEEDBACK_FORM, key))
+		json_object_set_new(links, "feedback_form", json_string(buf));
 	if (k && k->run_link && json_object_get(data, "run_id")) {
 		snprintf(key, sizeof key, "%lld", num(data, "run_id"));
 		if (dashboard_link(buf, sizeof buf, cfg->base_url, DASHBOARD_RUN, key))
@@ -67,12 +70,13 @@ static json_t *links_of(const struct config *cfg, const char *kind, const json_t
 	return links;
 }
 
-/* The main link (what the Slack message points at): the first of rc, run,
- * environment. */
+/* The main link (what the Slack message points at): the first of the
+ * feedback form, rc, run, environment. */
 static const char *main_link(const json_t *links)
 {
-	static const char *const keys[] = {"release_candidate", "run", "environment"};
-	for (size_t i = 0; i < 3; i++)
+	static const char *const keys[] = {"feedback_form", "release_candidate", "run",
+					   "environment"};
+	for (size_t i = 0; i < 4; i++)
 		if (json_object_get(links, keys[i]))
 			return json_string_value(json_object_get(links, keys[i]));
 	return NULL;

@@ -3,10 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
 import { seed, deliver, runPayload } from './seed.mjs';
-import { launch, person, open, problems, visit, shot, SHOTS } from './harness.mjs';
+import { launch, person, open, problems, visit, shot, SHOTS, axeViolations } from './harness.mjs';
 
 const WGE = 'weaveworks/weave-gitops-enterprise';
 const XSS =
@@ -197,10 +196,6 @@ for (const [name, path, ready] of PAGES) {
 // axe-core's WCAG 2.1 A and AA rules on every page, light and dark, desktop and phone.
 // (Its script is injected, so this context bypasses the CSP; every other test keeps it.)
 test('every page passes the automated accessibility checks (axe-core, WCAG 2.1 AA)', async () => {
-	const axe = resolve(
-		dirname(fileURLToPath(import.meta.url)),
-		'node_modules/axe-core/axe.min.js',
-	);
 	const found = [];
 	for (const [viewport, colorScheme] of [
 		[{ width: 1440, height: 900 }, 'light'],
@@ -218,18 +213,7 @@ test('every page passes the automated accessibility checks (axe-core, WCAG 2.1 A
 		for (const [name, path, ready] of PAGES) {
 			const page = await ctx.newPage();
 			await visit(page, await path(), ready);
-			await page.addScriptTag({ path: axe });
-			const violations = await page.evaluate(async () => {
-				const r = await window.axe.run(document, {
-					runOnly: {
-						type: 'tag',
-						values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'],
-					},
-				});
-				return r.violations
-					.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-					.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
-			});
+			const violations = await axeViolations(page);
 			for (const v of violations)
 				found.push(`${name} ${viewport.width}px ${colorScheme}: ${v}`);
 			await page.close();

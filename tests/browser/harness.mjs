@@ -2,7 +2,8 @@
 // the tests, pages that fail on any console error or page error, and screenshots.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ROOT } from './server.mjs';
 
 export const SHOTS = process.env.SHIPLOG_SCREENSHOTS ?? resolve(ROOT, 'build/screenshots');
@@ -86,4 +87,23 @@ export async function shot(page, name) {
 	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({ path, fullPage: true });
 	return path;
+}
+
+const AXE = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
+
+// axe-core's WCAG 2.1 A/AA rules on the page: its serious and critical violations, one line
+// each. Its script is injected, so the page's context must bypass the CSP.
+export async function axeViolations(page) {
+	await page.addScriptTag({ path: AXE });
+	return page.evaluate(async () => {
+		const r = await window.axe.run(document, {
+			runOnly: {
+				type: 'tag',
+				values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'],
+			},
+		});
+		return r.violations
+			.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+			.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`);
+	});
 }

@@ -531,6 +531,13 @@ describe('the OpenAPI document is true to the running server', () => {
 			token: alice.json.token,
 			body: { verdict: 'approve' },
 		});
+		// a release manager asks for feedback on it (the default token is an admin's)
+		await expectStatus(
+			201,
+			'POST',
+			`/api/v1/release-candidates/${rc2.json.id}/feedback-requests`,
+			{ body: { message: 'Please try the new login' } },
+		);
 		resolvedFeedback = concern.json.id;
 		const release = withRepo(loadFixture('github/release.published.json'));
 		Object.assign(release.release, {
@@ -658,6 +665,27 @@ describe('the OpenAPI document is true to the running server', () => {
 							`${template}: no value for {${p}}: add one to the contract test`,
 						);
 						paths = paths.flatMap((x) => vs.map((v) => fill(x, p, v)));
+					}
+				}
+				// required query parameters: two candidates of one repository for compare,
+				// else the values the data has
+				if (template === '/api/v1/release-candidates/compare') {
+					const rcs = await listOf('/api/v1/release-candidates');
+					const [head, base] = rcs.filter((r) => r.repository === rcs[0]?.repository);
+					assert.ok(base, `${template}: two release candidates of one repository`);
+					paths = [`${template}?base=${base.id}&head=${head.id}`];
+				} else {
+					const query = { repo: 'acme/shop' };
+					const required = (op.parameters || []).filter(
+						(x) => x.in === 'query' && x.required,
+					);
+					for (const q of required) {
+						assert.ok(
+							query[q.name],
+							`${template}: no value for ?${q.name}: add one to the contract test`,
+						);
+						const v = `${q.name}=${encodeURIComponent(query[q.name])}`;
+						paths = paths.map((x) => `${x}${x.includes('?') ? '&' : '?'}${v}`);
 					}
 				}
 				for (const p of paths) {

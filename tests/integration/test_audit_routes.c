@@ -389,6 +389,17 @@ static void feedback_triage(struct audited *a)
 	a->reason = "fixed in rc.2";
 }
 
+static void feedback_request(struct audited *a)
+{
+	long rc = cut("v1.4.0-rc.1", C1);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/release-candidates/%ld/feedback-requests", rc);
+	write_ok(a, "POST", path, bearer(releaser),
+		 "{\"teams\":[\"sales\"],\"message\":\"please try the new login\"}", 201);
+	set_target(a, "release_candidate", rc);
+	expect_row(a, "feedback.requested", "rm@example.com", "token", false, "teams");
+}
+
 static const struct recipe {
 	const char *route; /* "METHOD pattern", as in the route table */
 	void (*make)(struct audited *a);
@@ -409,6 +420,7 @@ static const struct recipe {
 	{"PATCH /api/v1/release-candidates/{id}", rcs_change},
 	{"POST /api/v1/release-candidates/{id}/feedback", feedback_post},
 	{"PATCH /api/v1/feedback/{id}", feedback_triage},
+	{"POST /api/v1/release-candidates/{id}/feedback-requests", feedback_request},
 	{NULL, NULL},
 };
 
@@ -578,7 +590,7 @@ static void every_write_route_leaves_one_audit_row(void **state)
 	}
 	assert_int_equal(missing, 0);
 	assert_int_equal(wrong, 0);
-	assert_true(checked >= 16);
+	assert_true(checked >= 17);
 }
 
 /* The SSO sign-in that the dashboard's first request makes is a write too

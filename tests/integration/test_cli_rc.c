@@ -2,7 +2,8 @@
  * test_cli_rc.c — `shiplog rc cut|ls|show|ready|notes|state` and `shiplog
  * feedback add|ls|resolve`, run as a real process (fork/exec of the built
  * CLI) against the real server: tables and --json, the readiness exit code
- * a CI step gates on, an illegal state change naming the allowed states,
+ * a CI step gates on, an illegal state change naming the allowed states, an
+ * unready RC naming its gates and a release manager's override,
  * the feedback round trip, usage errors (exit 2) and --help (exit 0).
  *
  * Data the commands read is made through the API with the admin token.
@@ -753,6 +754,59 @@ static void rc_state_changes_state_and_names_the_allowed_ones_when_refused(void 
 	cli_out_free(&o);
 }
 
+/* An RC that is not ready: the gates named, a stale expected state named, and a release
+ * manager's override recorded. */
+static void rc_state_names_the_gates_of_an_unready_rc_and_a_release_token_overrides(void **state)
+{
+	(void)state;
+	char *release_token = itest_token(&server, "release");
+	long long rc = cut("clirc/override", "v8.0.0-rc.1", SHA_3);
+	char id[32];
+	id_text(id, sizeof id, rc);
+	set_state(rc, "testing");
+
+	/* nothing has run on its commit: the ci gate is pending, so approving is refused */
+	struct cli_out o;
+	CLI(&o, "rc", "state", id, "approved");
+	expect_code(&o, 1);
+	expect_contains(o.err, "shiplog: gate ci pending: no CI run has reported on 3333333 yet\n");
+	expect_contains(o.err, "--override-reason TEXT");
+	assert_string_equal(o.out, "");
+	cli_out_free(&o);
+
+	/* someone moved it meanwhile: the state it is in now is named */
+	CLI_AS(&o, server.base, release_token, "rc", "state", id, "approved", "--expected-state",
+	       "draft", "--override-reason", "agreed with Sales");
+	expect_code(&o, 1);
+	expect_contains(o.err, "shiplog: it is testing now, not draft\n");
+	cli_out_free(&o);
+
+	/* an override needs the release scope */
+	CLI(&o, "rc", "state", id, "approved", "--override-reason", "agreed with Sales");
+	expect_code(&o, 1);
+	expect_contains(o.err, "release");
+	cli_out_free(&o);
+	json_t *j = get_rc(rc);
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "testing");
+	assert_int_equal(itest_array_size(j, "overrides"), 0);
+	json_decref(j);
+
+	/* a release manager goes on, and the override is recorded */
+	CLI_AS(&o, server.base, release_token, "rc", "state", id, "approved", "--expected-state",
+	       "testing", "--override-reason", "Support signs off on Monday");
+	expect_code(&o, 0);
+	expect_contains(o.out, "testing -> approved");
+	cli_out_free(&o);
+	j = get_rc(rc);
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "approved");
+	assert_int_equal(itest_array_size(j, "overrides"), 1);
+	json_t *ov = json_array_get(json_object_get(j, "overrides"), 0);
+	assert_string_equal(json_string_value(json_object_get(ov, "reason")),
+			    "Support signs off on Monday");
+	json_decref(j);
+	free(release_token);
+}
+
 /* ---- feedback add, ls, resolve ------------------------------------------------------ */
 
 static void feedback_add_ls_resolve_round_trip(void **state)
@@ -916,6 +970,7 @@ int main(void)
 		cmocka_unit_test(rc_ready_exit_code_follows_the_verdict),
 		cmocka_unit_test(rc_notes_prints_the_servers_markdown_as_is),
 		cmocka_unit_test(rc_state_changes_state_and_names_the_allowed_ones_when_refused),
+		cmocka_unit_test(rc_state_names_the_gates_of_an_unready_rc_and_a_release_token_overrides),
 		cmocka_unit_test(feedback_add_ls_resolve_round_trip),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -81,7 +81,9 @@ static const char *good_value(const struct param_spec *s)
 }
 
 /* The route's pattern with its path parameters filled in; `bad_name`, if
- * set, gets `bad_value` instead (already URL-encoded). */
+ * set, gets `bad_value` instead (already URL-encoded).  Required query
+ * parameters follow with good values, but for `bad_name` (the caller adds
+ * it: after query_sep(out)). */
 static void build_path(const struct route *r, const char *bad_name, const char *bad_value,
 		       char *out, size_t size)
 {
@@ -104,7 +106,20 @@ static void build_path(const struct route *r, const char *bad_name, const char *
 		o += (size_t)snprintf(out + o, size - o, "%s", v);
 		p = close + 1;
 	}
+	char sep = '?';
+	for (const struct param_spec *s = r->params; s && s->name && o + 1 < size; s++)
+		if (s->in == PARAM_QUERY && s->required && !(bad_name && !strcmp(bad_name, s->name))) {
+			o += (size_t)snprintf(out + o, size - o, "%c%s=%s", sep, s->name,
+					      good_value(s));
+			sep = '&';
+		}
 	out[o < size ? o : size - 1] = '\0';
+}
+
+/* What joins a query parameter to a path built by build_path. */
+static char query_sep(const char *path)
+{
+	return strchr(path, '?') ? '&' : '?';
 }
 
 static void send(const struct route *r, const char *path, const char *token, const char *body,
@@ -234,9 +249,9 @@ static void malformed_parameters_are_refused_naming_them(void **state)
 					build_path(r, s->name, bad_text[b].value, path, sizeof path);
 				} else {
 					char base[1024];
-					build_path(r, NULL, NULL, base, sizeof base);
-					snprintf(path, sizeof path, "%s?%s=%s", base, s->name,
-						 bad_text[b].value);
+					build_path(r, s->name, NULL, base, sizeof base);
+					snprintf(path, sizeof path, "%s%c%s=%s", base, query_sep(base),
+						 s->name, bad_text[b].value);
 				}
 				send(r, path, ITEST_ADMIN_TOKEN, body, body ? 2 : 0, ct, &res);
 				/* an encoded NUL in the path is refused before routing */
@@ -248,8 +263,9 @@ static void malformed_parameters_are_refused_naming_them(void **state)
 			/* too long, for every type */
 			if (s->in == PARAM_QUERY) {
 				char base[1024], path[2600];
-				build_path(r, NULL, NULL, base, sizeof base);
-				snprintf(path, sizeof path, "%s?%s=%s", base, s->name, huge);
+				build_path(r, s->name, NULL, base, sizeof base);
+				snprintf(path, sizeof path, "%s%c%s=%s", base, query_sep(base), s->name,
+					 huge);
 				struct itest_response res;
 				send(r, path, ITEST_ADMIN_TOKEN, body, body ? 2 : 0, ct, &res);
 				expect_400_naming(r, "a huge value", s->name, &res);
@@ -260,7 +276,7 @@ static void malformed_parameters_are_refused_naming_them(void **state)
 		/* an unknown query parameter */
 		char base[1024], path[1200];
 		build_path(r, NULL, NULL, base, sizeof base);
-		snprintf(path, sizeof path, "%s?no_such_param=1", base);
+		snprintf(path, sizeof path, "%s%cno_such_param=1", base, query_sep(base));
 		struct itest_response res;
 		send(r, path, ITEST_ADMIN_TOKEN, body, body ? 2 : 0, ct, &res);
 		expect_400_naming(r, "an unknown parameter", "no_such_param", &res);

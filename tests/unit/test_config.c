@@ -1372,7 +1372,7 @@ static void test_bad_notifications_name_the_field(void **state)
 		     "    - {name: a, type: slack, url_env: URL, events: [rc.cut, rc.exploded]}\n",
 		     "test.yaml:3:61: notifications.sinks[0].events[1]: expected one of rc.cut, "
 		     "rc.ready, rc.blocked, rc.released, rc.overridden, main.broken, main.fixed, "
-		     "deployment.failed, feedback.new, got \"rc.exploded\"",
+		     "deployment.failed, feedback.new, feedback.requested, got \"rc.exploded\"",
 		     NULL);
 	expect_error("notifications: {sinks: [{name: a, type: teams, url_env: URL, events: [rc.cut]}]}\n",
 		     "notifications.sinks[0].type: expected slack or webhook, got \"teams\"", NULL);

@@ -12,11 +12,17 @@ const PAGES = [
 	[/^\/environments$/, () => import('./pages/environments.js'), 'environments'],
 	[/^\/environments\/([^/]+)$/, () => import('./pages/environment.js'), 'environments'],
 	[/^\/release-candidates$/, () => import('./pages/rcs.js'), 'releases'],
+	[/^\/release-candidates\/compare$/, () => import('./pages/rc_compare.js'), 'releases'],
 	[/^\/release-candidates\/(\d+)$/, () => import('./pages/rc.js'), 'releases'],
 	[/^\/feedback$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/feedback\/(\d+)$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/audit$/, () => import('./pages/audit.js'), 'audit'],
 	[/^\/sign-in$/, () => import('./pages/signin.js'), null],
+	// admin pages (they show a needs-admin page to anyone else)
+	[/^\/admin(?:\/tokens)?$/, () => import('./pages/admin_tokens.js'), 'admin'],
+	[/^\/admin\/deliveries$/, () => import('./pages/admin_deliveries.js'), 'admin'],
+	[/^\/admin\/deliveries\/(\d+)$/, () => import('./pages/admin_deliveries.js'), 'admin'],
+	[/^\/admin\/outbox$/, () => import('./pages/admin_outbox.js'), 'admin'],
 ];
 
 const state = {
@@ -53,7 +59,15 @@ async function loadSession() {
 	}
 	setCsrf(state.session?.csrf_token);
 	renderWho();
+	showScopedNav();
 	return state.session;
+}
+
+// Navigation entries with data-scope="admin" (etc.) are shown only to sessions with that scope.
+function showScopedNav() {
+	const scopes = state.session?.scopes || [];
+	for (const el of document.querySelectorAll('#nav [data-scope]'))
+		el.hidden = !scopes.includes(el.dataset.scope);
 }
 
 export function session() {
@@ -68,15 +82,13 @@ function renderWho() {
 	const who = document.getElementById('who');
 	const s = state.session;
 	document.body.classList.toggle('signed-out', !canRead(s));
-	// links for one scope (data-needs-scope="admin"): shown to those who have it
-	for (const el of document.querySelectorAll('[data-needs-scope]'))
-		el.hidden = !(s?.scopes || []).includes(el.dataset.needsScope);
 	if (!who) return;
 	if (s?.authenticated) {
 		replace(
 			who,
 			h('span', { class: 'who-name', title: s.subject }, s.subject),
 			s.team ? h('span', { class: 'who-team' }, s.team) : null,
+			scopesMenu(s),
 			h('button', { type: 'button', class: 'btn-link', onclick: signOut }, 'Sign out'),
 		);
 	} else if (s?.public_read) {
@@ -84,6 +96,38 @@ function renderWho() {
 	} else {
 		clear(who);
 	}
+}
+
+// What the person may do and why: "release — role team:release-managers".
+const SCOPE_SOURCES = {
+	default: 'everyone signed in',
+	token: 'your API token',
+	'admin-token': 'the admin token',
+};
+function scopeSource(src) {
+	const m = /^role:(team|group):(.*)$/.exec(src || '');
+	return m ? `role ${m[1]}:${m[2]}` : SCOPE_SOURCES[src] || src || '';
+}
+function scopesMenu(s) {
+	const scopes = s.scopes || [];
+	if (!scopes.length) return null;
+	return h(
+		'details',
+		{ class: 'who-scopes', id: 'who-scopes' },
+		h('summary', {}, 'Scopes'),
+		h(
+			'ul',
+			{ 'aria-label': 'Your scopes and where they come from' },
+			scopes.map((sc) =>
+				h(
+					'li',
+					{ 'data-scope': sc },
+					h('strong', {}, sc),
+					` — ${scopeSource(s.scope_sources?.[sc])}`,
+				),
+			),
+		),
+	);
 }
 
 async function signOut() {

@@ -10,6 +10,7 @@ const ACTIONS = [
 	'rc.overridden',
 	'feedback.posted',
 	'feedback.triaged',
+	'feedback.requested',
 	'token.created',
 	'token.revoked',
 	'environment.created',

@@ -1,5 +1,6 @@
 // One release candidate: readiness gates with reasons, artifacts, changes grouped by label,
-// the notes, all feedback with its status — kept live.
+// the notes, all feedback with its status, its overrides — kept live. Release managers
+// (release or admin scope) move it from here (rc_actions.js); nobody else sees the actions.
 import { h } from '../dom.js';
 import { get, request } from '../api.js';
 import { session } from '../app.js';
@@ -14,9 +15,11 @@ import {
 	extLink,
 	labelTag,
 	statePill,
+	pill,
 } from '../ui.js';
 import { artifactList } from './envcard.js';
 import * as rel from '../releases.js';
+import { mayRelease, moveButtons, cutButton, overrideNotices, gateList } from './rc_actions.js';
 
 function changesView(changes) {
 	const groups = rel.changeGroups(changes);
@@ -110,6 +113,14 @@ export default async function rc(ctx) {
 	const artBox = h('div', {});
 	const notesBox = h('div', {});
 	const historyBox = h('div', {});
+	// release actions: the server's answers (a status region) and the buttons
+	const actionResult = h('div', { id: 'rc-action-result', role: 'status' });
+	const actionButtons = h('div', { class: 'row wrap', id: 'rc-action-buttons' });
+	// ---- compare/untried: the "Compare with…" link goes into headExtra, the "Who has not
+	// tried it yet" section into leftExtra (both rendered in place, never re-created) ----
+	const headExtra = h('span', { class: 'row', id: 'rc-head-extra' });
+	const leftExtra = h('div', { class: 'stack', id: 'rc-left-extra' });
+	// ---- end of compare/untried ----
 	const readyHead = h('span', { id: 'readiness-verdict' });
 	const fbHead = h('span', {});
 	ctx.main.append(
@@ -128,11 +139,17 @@ export default async function rc(ctx) {
 					id: 'feedback',
 					className: 'flush',
 				}),
+				leftExtra,
 				section('What changed', changesBox, { id: 'changes' }),
 			),
 			h(
 				'div',
 				{ class: 'stack' },
+				mayRelease()
+					? section('Release actions', [actionResult, actionButtons], {
+							id: 'rc-actions',
+						})
+					: null,
 				section('Summary', summaryBox, { id: 'rc-summary' }),
 				section('Artifacts', artBox, { id: 'rc-artifacts' }),
 				section('Release notes', notesBox, {
@@ -153,6 +170,45 @@ export default async function rc(ctx) {
 	);
 
 	let cand = null;
+	// The release actions of the state on the page: only those its allowed_transitions
+	// lists, and Override while it is not ready. A live refresh keeps the keyboard's place.
+	const actions = {
+		get cand() {
+			return cand;
+		},
+		result: actionResult,
+		refresh: () => Promise.all([summary(), readiness()]),
+		focusAfter(action) {
+			const head = document.getElementById('rc-actions-title');
+			head?.setAttribute('tabindex', '-1');
+			return (
+				actionButtons.querySelector(`[data-action="${action}"]`) ||
+				actionResult.querySelector('[tabindex]') ||
+				head
+			);
+		},
+	};
+	function renderActions() {
+		if (!mayRelease() || !cand) return;
+		const had = actionButtons.contains(document.activeElement)
+			? document.activeElement.dataset.action
+			: null;
+		const buttons = moveButtons(actions, ready);
+		actionButtons.replaceChildren(
+			...[
+				buttons.length
+					? null
+					: h(
+							'p',
+							{ class: 'muted' },
+							`No change of state is possible from ${cand.state}.`,
+						),
+				...buttons,
+				cutButton(cand.repository, 'Cut the next RC…'),
+			].filter(Boolean),
+		);
+		if (had) actionButtons.querySelector(`[data-action="${had}"]`)?.focus();
+	}
 	const summary = refreshable(summaryBox, async () => {
 		cand = await get(`/release-candidates/${id}`, { signal: ctx.signal });
 		const v = cand.version;
@@ -174,10 +230,11 @@ export default async function rc(ctx) {
 							)
 						: null,
 					cand.url ? extLink(cand.url, 'GitHub', { class: 'btn' }) : null,
+					headExtra,
 				],
 			}),
 		);
-		const n = [];
+		const n = [...overrideNotices(cand)];
 		if (cand.superseded_by)
 			n.push(
 				h(
@@ -257,6 +314,17 @@ export default async function rc(ctx) {
 									'span',
 									{ class: 'cell-title' },
 									h('span', {}, x.reason || x.fact || `now ${x.to}`),
+									x.override
+										? h(
+												'span',
+												{ class: 'history-override' },
+												pill('warn', '!', 'readiness overridden'),
+												` “${x.override.reason}”`,
+												gateList(x.override.gates, {
+													'aria-label': 'Gates not passing then',
+												}),
+											)
+										: null,
 									h(
 										'span',
 										{
@@ -271,6 +339,7 @@ export default async function rc(ctx) {
 					)
 				: h('p', { class: 'empty' }, 'No changes of state.'),
 		);
+		renderActions();
 		return kv([
 			['Version', h('strong', {}, v)],
 			['Target release', cand.target || '—'],
@@ -305,8 +374,11 @@ export default async function rc(ctx) {
 		]);
 	});
 
+	let ready = null; // the last readiness answer
 	const readiness = refreshable(readyBox, async () => {
 		const r = await get(`/release-candidates/${id}/readiness`, { signal: ctx.signal });
+		ready = r;
+		renderActions();
 		readyHead.replaceChildren(rel.readinessPill(r));
 		return [
 			rel.checklist(r),
@@ -597,6 +669,9 @@ export default async function rc(ctx) {
 
 	await summary();
 	await Promise.all([readiness(), feedback(), changes(), notes()]);
+	// (compare helper) who has not tried it yet, "Ask for feedback…" and "Compare with…"
+	const { default: renderUntried } = await import('./rc_untried.js');
+	await renderUntried(ctx, id, fbBox.closest('section'), () => cand);
 	const quiet = (fn) => () => fn().catch(() => {});
 	ctx.live(
 		['feedback.*'],

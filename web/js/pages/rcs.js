@@ -1,8 +1,10 @@
-// Release candidates and releases: the list, with state, readiness and feedback.
+// Release candidates and releases: the list, with state, readiness and feedback; release
+// managers cut a new candidate from here (rc_actions.js).
 import { h } from '../dom.js';
 import { getAll, query } from '../api.js';
 import { timeEl, shaEl, table, pageHead, section, refreshable, extLink, pill } from '../ui.js';
 import * as rel from '../releases.js';
+import { cutButton } from './rc_actions.js';
 
 export default async function rcs(ctx) {
 	ctx.title('Releases');
@@ -14,6 +16,7 @@ export default async function rcs(ctx) {
 			title: 'Releases',
 			sub: 'Release candidates, what blocks them, and what shipped.',
 			actions: [
+				cutButton(),
 				h(
 					'a',
 					{ class: 'btn btn-primary', href: '/feedback' },
