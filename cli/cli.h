@@ -115,5 +115,6 @@ extern const struct cli_command cli_cmd_where;
 extern const struct cli_command cli_cmd_journey;
 extern const struct cli_command cli_cmd_rc;
 extern const struct cli_command cli_cmd_feedback;
+extern const struct cli_command cli_cmd_audit;
 
 #endif

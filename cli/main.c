@@ -18,7 +18,8 @@
 
 static const struct cli_command *const root_commands[] = {
 	&cli_cmd_artifact, &cli_cmd_deploy,  &cli_cmd_runs, &cli_cmd_run,      &cli_cmd_env,
-	&cli_cmd_where,	   &cli_cmd_journey, &cli_cmd_rc,   &cli_cmd_feedback, NULL,
+	&cli_cmd_where,	   &cli_cmd_journey, &cli_cmd_rc,   &cli_cmd_feedback, &cli_cmd_audit,
+	NULL,
 };
 
 static const struct cli_command root = {

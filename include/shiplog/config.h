@@ -163,6 +163,7 @@ struct config_retention {
 	unsigned deliveries_days;      /* whole delivery rows, default 365 (0 or >= 7) */
 	unsigned events_days;          /* domain events, default 90 */
 	unsigned notifications_days;   /* sent notifications of the outbox, default 90 */
+	unsigned audit_days;           /* the audit trail and failed sign-ins, default 730 */
 	unsigned interval_seconds;     /* how often the pruning job runs, default 3600 */
 	unsigned batch_size;           /* rows per pruning transaction, default 5000 */
 };

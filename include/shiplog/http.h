@@ -151,6 +151,9 @@ struct http_request {
 	bool auth_throttled;
 	char request_id[65];
 	char remote_addr[64];
+	/* the client: remote_addr, or behind a trusted proxy the address
+	 * X-Forwarded-For names (what the rate limits and the audit trail key on) */
+	char client_addr[64];
 	struct db_conn *db; /* acquired lazily by http_db() */
 	struct http_reply reply;
 	int64_t started_ms;

@@ -29,6 +29,10 @@
  *     pruning for the run, and is logged.
  *  5. Browser sessions that ended (expired or revoked) more than
  *     RETENTION_SESSIONS_DAYS ago are deleted: nothing can use them again.
+ *  6. The audit trail (audit_log) and the failed sign-in counts older than
+ *     audit_days (default 730: two years).  This is the only path that may
+ *     delete audit rows: the table's trigger refuses a DELETE unless its
+ *     transaction set shiplog.audit_prune, which only this batch does.
  *  A days value of 0 keeps that kind of data forever.
  *
  * "Now": the cutoff is least(shiplog's clock, the database's clock) minus
@@ -47,7 +51,7 @@
  * even if two runs ever overlapped.
  *
  * Metrics: shiplog_retention_pruned_total{what="delivery_bodies"|
- * "deliveries"|"events"|"notifications"|"sessions"} and
+ * "deliveries"|"events"|"notifications"|"sessions"|"audit"|"failed_sign_ins"} and
  * shiplog_retention_runs_total{result="done"|"skipped"|"failed"}.
  */
 #ifndef SHIPLOG_RETENTION_H
@@ -71,6 +75,8 @@ struct retention_counts {
 	long long events;
 	long long notifications;
 	long long sessions;
+	long long audit;
+	long long failed_sign_ins;
 };
 
 /* Ended sessions (expired, signed out, their token revoked) are deleted this

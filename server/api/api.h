@@ -136,6 +136,14 @@ void api_release_add_plan(json_t *o, const struct config *cfg, const char *repo,
 void api_reply_illegal_transition(struct http_request *r, const char *field, const char *from,
 				  const char *to, json_t *allowed);
 
+/* audit.c: the audit trail */
+struct db_audit_who;
+/* Who this request's change is recorded as (strings borrowed from r), for
+ * db_audit_record in the change's transaction. */
+void api_audit_who(const struct http_request *r, struct db_audit_who *out);
+void api_audit_list(struct http_request *r);
+void api_audit_failed_sign_ins(struct http_request *r);
+
 /* notifications.c: the outbox of outbound messages */
 void api_notifications_list(struct http_request *r);
 void api_notifications_retry(struct http_request *r);

@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "api/page_reply.h"
 #include "db/artifacts.h"
+#include "db/audit.h"
 #include "db/deployments.h"
 #include "domain/deployments.h"
 #include "shiplog/app.h"
@@ -82,7 +83,27 @@ struct create_tx {
 	unsigned outcome; /* 201 created, 200 already there, 409 other digest */
 	char id[24];
 	char stored_digest[80];
+	struct db_audit_who who;
 };
+
+/* The audit row of a report that was stored (new, or the same again). */
+static int audit_report(struct db_conn *c, struct create_tx *x, const struct db_artifact *a,
+			bool created)
+{
+	json_t *after = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b}", "kind", a->kind, "name",
+				  a->name, "version", a->version, "digest", a->digest, "commit",
+				  a->commit,
+				  "repository",
+				  json_string_value(json_object_get(x->body, "repository")),
+				  "created", created);
+	int n = db_audit_record(c, &x->who,
+				&(struct db_audit_change){.action = "artifact.reported",
+							  .target_type = "artifact",
+							  .target_id = x->id,
+							  .after = after});
+	json_decref(after);
+	return n;
+}
 
 static int create_tx(struct db_conn *c, void *arg)
 {
@@ -122,7 +143,7 @@ static int create_tx(struct db_conn *c, void *arg)
 				       a.commit, "repository", repository);
 		int rc = db_event_record(c, "artifact.created", "artifact", x->id, x->actor, ev);
 		json_decref(ev);
-		if (rc < 0)
+		if (rc < 0 || (rc = audit_report(c, x, &a, true)) < 0)
 			return rc;
 		/* deployments that named this chart version or digest before it existed */
 		return db_deployments_resolve(c, x->actor);
@@ -143,15 +164,14 @@ static int create_tx(struct db_conn *c, void *arg)
 	n = db_artifact_fill(c, x->id, &a);
 	if (n < 0)
 		return n;
-	if (n > 0) {
-		json_t *ev = json_pack("{s:s, s:s?}", "digest", a.digest, "commit", a.commit);
-		int rc = db_event_record(c, "artifact.updated", "artifact", x->id, x->actor, ev);
-		json_decref(ev);
-		if (rc < 0)
-			return rc;
-		return db_deployments_resolve(c, x->actor);
-	}
-	return DB_OK;
+	if (n == 0) /* nothing new: the report is recorded all the same */
+		return audit_report(c, x, &a, false);
+	json_t *ev = json_pack("{s:s, s:s?}", "digest", a.digest, "commit", a.commit);
+	int rc = db_event_record(c, "artifact.updated", "artifact", x->id, x->actor, ev);
+	json_decref(ev);
+	if (rc < 0 || (rc = audit_report(c, x, &a, false)) < 0)
+		return rc;
+	return db_deployments_resolve(c, x->actor);
 }
 
 void api_artifacts_create(struct http_request *r)
@@ -159,6 +179,7 @@ void api_artifacts_create(struct http_request *r)
 	struct create_tx x = {0};
 	x.body = r->json;
 	x.actor = r->who.subject;
+	api_audit_who(r, &x.who);
 	const char *commit = json_string_value(json_object_get(r->json, "commit"));
 	hex_lower_copy(x.commit, commit, HEX_SHA_LEN);
 	struct db_conn *c = http_db(r);

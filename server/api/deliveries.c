@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/deliveries.h"
 #include "shiplog/app.h"
 #include "shiplog/crypto.h"
@@ -98,7 +99,9 @@ void api_deliveries_replay(struct http_request *r)
 	int64_t id = http_param_int(r, "id", 0);
 	struct webhook_result res;
 	bool found, has_body;
-	webhook_replay(c, r->app->cfg, id, r->who.subject, &res, &found, &has_body);
+	struct db_audit_who who;
+	api_audit_who(r, &who);
+	webhook_replay(c, r->app->cfg, id, &who, &res, &found, &has_body);
 	if (res.outcome == WEBHOOK_DB_ERROR && res.error[0]) {
 		http_reply_db_failure(r, "could not replay: %s", res.error);
 		return;

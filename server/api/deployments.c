@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/page_reply.h"
+#include "db/audit.h"
 #include "db/deployments.h"
 #include "db/environments.h"
 #include "domain/deployments.h"
@@ -82,6 +83,7 @@ struct report_tx {
 	bool env_missing;
 	int64_t id;
 	bool created;
+	struct db_audit_who who;
 };
 
 static int report_tx(struct db_conn *c, void *arg)
@@ -100,7 +102,22 @@ static int report_tx(struct db_conn *c, void *arg)
 		if (n < 0)
 			return n;
 	}
-	return db_deployments_record(c, &x->f, x->actor, &x->id, &x->created);
+	n = db_deployments_record(c, &x->f, x->actor, &x->id, &x->created);
+	if (n < 0)
+		return n;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	json_t *after = json_pack("{s:s, s:s?, s:s, s:s?, s:s, s:b}", "environment", x->environment,
+				  "repository", x->repository, "revision", x->f.revision,
+				  "commit", x->f.commit_sha, "status", x->f.status, "created",
+				  x->created);
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "deployment.reported",
+						      .target_type = "deployment",
+						      .target_id = id,
+						      .after = after});
+	json_decref(after);
+	return n;
 }
 
 void api_deployments_create(struct http_request *r)
@@ -120,6 +137,7 @@ void api_deployments_create(struct http_request *r)
 	x.environment = json_string_value(json_object_get(b, "environment"));
 	x.repository = json_string_value(json_object_get(b, "repository"));
 	x.actor = r->who.subject;
+	api_audit_who(r, &x.who);
 	deployment_fact_revision(&x.f, revision ? revision : commit, &parsed);
 	if (commit[0]) {
 		x.f.commit_sha = commit;

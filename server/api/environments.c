@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/page_reply.h"
+#include "db/audit.h"
 #include "db/deployments.h"
 #include "db/environments.h"
 #include "shiplog/app.h"
@@ -325,7 +326,27 @@ struct env_write {
 	const char *actor;
 	int outcome; /* 0 ok, 1 exists, 2 not found, 3 config-managed */
 	char id[24];
+	struct db_audit_who who;
 };
+
+/* The audit row of a change of environment w->id: before (NULL: it is new)
+ * and after as the database has them now. */
+static int audit_change(struct db_conn *c, struct env_write *w, const char *action,
+			const json_t *before)
+{
+	json_t *after = NULL;
+	int n = db_environment_audit_row(c, w->id, &after);
+	if (n < 0)
+		return n;
+	n = db_audit_record(c, &w->who,
+			    &(struct db_audit_change){.action = action,
+						      .target_type = "environment",
+						      .target_id = w->f.name,
+						      .before = before,
+						      .after = after});
+	json_decref(after);
+	return n;
+}
 
 static int create_tx(struct db_conn *c, void *arg)
 {
@@ -338,7 +359,8 @@ static int create_tx(struct db_conn *c, void *arg)
 		w->outcome = 1;
 		return DB_OK;
 	}
-	return record_change(c, w->id, w->f.name, "created", w->actor);
+	n = record_change(c, w->id, w->f.name, "created", w->actor);
+	return n < 0 ? n : audit_change(c, w, "environment.created", NULL);
 }
 
 static bool read_fields(struct http_request *r, struct env_write *w, char **flux_text)
@@ -389,6 +411,7 @@ void api_environments_create(struct http_request *r)
 	struct env_write w = {0};
 	w.f.name = name;
 	w.actor = r->who.subject;
+	api_audit_who(r, &w.who);
 	char *flux_text = NULL;
 	char order[24];
 	if (!read_fields(r, &w, &flux_text))
@@ -455,10 +478,16 @@ static int update_tx(struct db_conn *c, void *arg)
 	int n = lock_for_change(c, w);
 	if (n < 0 || w->outcome)
 		return n;
-	n = db_environment_update(c, w->id, &w->f);
-	if (n < 0)
-		return n;
-	return record_change(c, w->id, w->f.name, "updated", w->actor);
+	json_t *before = NULL;
+	n = db_environment_audit_row(c, w->id, &before);
+	if (n >= 0)
+		n = db_environment_update(c, w->id, &w->f);
+	if (n >= 0)
+		n = record_change(c, w->id, w->f.name, "updated", w->actor);
+	if (n >= 0)
+		n = audit_change(c, w, "environment.changed", before);
+	json_decref(before);
+	return n;
 }
 
 static void reply_write_outcome(struct http_request *r, const struct env_write *w)
@@ -474,6 +503,7 @@ void api_environments_update(struct http_request *r)
 	struct env_write w = {0};
 	w.f.name = http_param(r, "name");
 	w.actor = r->who.subject;
+	api_audit_who(r, &w.who);
 	if (refuse_config_managed(r, w.f.name, false))
 		return;
 	char *flux_text = NULL;
@@ -521,10 +551,16 @@ static int delete_tx(struct db_conn *c, void *arg)
 	int n = lock_for_change(c, w);
 	if (n < 0 || w->outcome)
 		return n;
-	n = db_environment_delete(c, w->id);
-	if (n < 0)
-		return n;
-	return record_change(c, w->id, w->f.name, "deleted", w->actor);
+	json_t *before = NULL;
+	n = db_environment_audit_row(c, w->id, &before);
+	if (n >= 0)
+		n = db_environment_delete(c, w->id);
+	if (n >= 0)
+		n = record_change(c, w->id, w->f.name, "deleted", w->actor);
+	if (n >= 0)
+		n = audit_change(c, w, "environment.deleted", before);
+	json_decref(before);
+	return n;
 }
 
 void api_environments_delete(struct http_request *r)
@@ -532,6 +568,7 @@ void api_environments_delete(struct http_request *r)
 	struct env_write w = {0};
 	w.f.name = http_param(r, "name");
 	w.actor = r->who.subject;
+	api_audit_who(r, &w.who);
 	if (refuse_config_managed(r, w.f.name, false))
 		return;
 	struct db_conn *c = http_db(r);

@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/feedback.h"
 #include "db/release_candidates.h"
 #include "domain/rc.h"
@@ -95,6 +96,7 @@ struct create_tx {
 	char state[16];
 	char successor[200];
 	int64_t id;
+	struct db_audit_who who;
 };
 
 static int create_tx(struct db_conn *c, void *arg)
@@ -135,6 +137,21 @@ static int create_tx(struct db_conn *c, void *arg)
 	};
 	n = db_feedback_insert(c, &f, &x->id);
 	json_decref(running);
+	if (n < 0)
+		return n;
+	char id[24], rc_id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	snprintf(rc_id, sizeof rc_id, "%lld", (long long)x->rc_id);
+	json_t *after = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:s}", "rc_id",
+				  rc_id, "author", x->author, "team", x->team, "verdict",
+				  x->verdict, "severity", x->severity, "area", x->area, "comment",
+				  x->comment, "verified", x->verified, "status", "open");
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "feedback.posted",
+						      .target_type = "feedback",
+						      .target_id = id,
+						      .after = after});
+	json_decref(after);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -235,6 +252,7 @@ void api_feedback_create(struct http_request *r)
 	x.verified = verified;
 	x.created_by = who[0] ? who : "anonymous";
 	x.now = now;
+	api_audit_who(r, &x.who);
 	/* feedback entered later says when it was given; never in the future */
 	x.given_at = json_string_value(json_object_get(b, "given_at"));
 	int64_t given_us = 0;
@@ -292,6 +310,7 @@ struct update_tx {
 	enum feedback_status from;
 	char repository[256];
 	char created_by[256];
+	struct db_audit_who audit;
 };
 
 static int update_tx(struct db_conn *c, void *arg)
@@ -323,6 +342,23 @@ static int update_tx(struct db_conn *c, void *arg)
 	n = db_feedback_set_status(c, x->id, rc_feedback_status_name(x->from),
 				   rc_feedback_status_name(x->to), x->resolution, x->fixed_in,
 				   x->actor, x->now);
+	if (n < 0)
+		return n;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	json_t *before = json_pack("{s:s}", "status", rc_feedback_status_name(x->from));
+	json_t *after = json_pack("{s:s, s:s?, s:o}", "status", rc_feedback_status_name(x->to),
+				  "resolution", x->resolution, "fixed_in",
+				  x->fixed_in ? json_integer(x->fixed_in) : json_null());
+	n = db_audit_record(c, &x->audit,
+			    &(struct db_audit_change){.action = "feedback.triaged",
+						      .target_type = "feedback",
+						      .target_id = id,
+						      .before = before,
+						      .after = after,
+						      .reason = x->resolution});
+	json_decref(before);
+	json_decref(after);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -348,6 +384,7 @@ void api_feedback_update(struct http_request *r)
 	x.now = now;
 	x.cfg = r->app->cfg;
 	x.who = &r->who;
+	api_audit_who(r, &x.audit);
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/feedback_requests.h"
 #include "db/release_candidates.h"
 #include "domain/policy.h"
@@ -100,6 +101,7 @@ struct request_tx {
 	long wait_s;
 	int64_t id;
 	int notified;
+	struct db_audit_who who;
 };
 
 static int request_tx(struct db_conn *c, void *arg)
@@ -120,6 +122,19 @@ static int request_tx(struct db_conn *c, void *arg)
 	if (x->wait_s > 0)
 		return DB_OK;
 	n = db_feedback_request_add(c, &x->req, &x->id, &x->notified);
+	if (n < 0)
+		return n;
+	char rc_id[24];
+	snprintf(rc_id, sizeof rc_id, "%lld", (long long)x->req.rc_id);
+	json_t *after = json_pack("{s:I, s:O, s:s?, s:i}", "request", (json_int_t)x->id, "teams",
+				  json_object_get(x->req.data, "teams"), "message", x->req.message,
+				  "notified", x->notified);
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "feedback.requested",
+						      .target_type = "release_candidate",
+						      .target_id = rc_id,
+						      .after = after});
+	json_decref(after);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -176,6 +191,7 @@ void api_feedback_request_create(struct http_request *r)
 	x.req.n_teams = n_teams;
 	x.req.message = message;
 	x.req.data = data;
+	api_audit_who(r, &x.who);
 	n = db_transaction(c, request_tx, &x);
 	json_decref(data);
 	if (n < 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/notifications.h"
 #include "shiplog/app.h"
 #include "shiplog/config.h"
@@ -42,6 +43,40 @@ void api_notifications_list(struct http_request *r)
 	free(next);
 }
 
+struct retry_tx {
+	int64_t id;
+	const char *id_text;
+	unsigned max;
+	struct db_audit_who who;
+	json_t *message; /* result: the message retried */
+};
+
+/* The retry and its audit row, in one transaction. */
+static int retry_tx(struct db_conn *c, void *arg)
+{
+	struct retry_tx *x = arg;
+	json_decref(x->message); /* a retried transaction's */
+	x->message = NULL;
+	char st[16] = "";
+	int n = db_notification_status(c, x->id, st, sizeof st);
+	if (n > 0)
+		n = db_notification_retry(c, x->max, x->id, &x->message);
+	if (n <= 0)
+		return n;
+	json_t *before = json_pack("{s:s}", "status", st);
+	json_t *after = json_pack("{s:O?, s:O?}", "status", json_object_get(x->message, "status"),
+				  "attempts_left", json_object_get(x->message, "attempts_left"));
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "notification.retried",
+						      .target_type = "notification",
+						      .target_id = x->id_text,
+						      .before = before,
+						      .after = after});
+	json_decref(before);
+	json_decref(after);
+	return n < 0 ? n : 1;
+}
+
 void api_notifications_retry(struct http_request *r)
 {
 	struct db_conn *c = http_db(r);
@@ -49,10 +84,12 @@ void api_notifications_retry(struct http_request *r)
 		return;
 	const char *id = http_param(r, "id");
 	int64_t nid = http_param_int(r, "id", 0);
-	unsigned max = r->app->cfg->notifications.max_attempts;
-	json_t *o = NULL;
-	int n = db_notification_retry(c, max, nid, &o);
+	struct retry_tx x = {.id = nid, .id_text = id, .max = r->app->cfg->notifications.max_attempts};
+	api_audit_who(r, &x.who);
+	int n = db_transaction(c, retry_tx, &x);
+	json_t *o = x.message;
 	if (n < 0) {
+		json_decref(o);
 		http_reply_db_failure(r, "could not retry the notification");
 		return;
 	}

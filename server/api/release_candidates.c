@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/release_candidates.h"
 #include "domain/rc.h"
 #include "shiplog/app.h"
@@ -113,6 +114,7 @@ struct create_tx {
 	int64_t rc_id;
 	enum rc_cut_outcome outcome;
 	char why[300];
+	struct db_audit_who who;
 };
 
 static int create_tx(struct db_conn *c, void *arg)
@@ -125,7 +127,23 @@ static int create_tx(struct db_conn *c, void *arg)
 	n = rc_sync(c, x->cfg, x->cut.repository_id, "github");
 	if (n < 0)
 		return n;
-	return db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	n = db_rc_cut(c, x->cfg, &x->cut, &x->rc_id, &x->outcome, x->why, sizeof x->why);
+	if (n < 0 || x->outcome == RC_CUT_CONFLICT)
+		return n;
+	/* a cut merged into the RC of its version (a tag made it) is recorded too */
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->rc_id);
+	json_t *after = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:b}", "repository", x->repository,
+				  "version", x->cut.version, "commit", x->cut.commit, "artifacts",
+				  (json_int_t)x->cut.n_digests, "notes", x->cut.notes, "merged",
+				  x->outcome != RC_CUT_CREATED);
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){.action = "rc.created",
+						      .target_type = "release_candidate",
+						      .target_id = id,
+						      .after = after});
+	json_decref(after);
+	return n;
 }
 
 void api_rc_create(struct http_request *r)
@@ -160,6 +178,7 @@ void api_rc_create(struct http_request *r)
 	x.cut.notes = json_string_value(json_object_get(b, "notes"));
 	x.cut.at = now;
 	x.cut.actor = r->who.subject[0] ? r->who.subject : "api";
+	api_audit_who(r, &x.who);
 	struct db_conn *c = http_db(r);
 	if (!c) {
 		free((void *)digests);
@@ -188,12 +207,37 @@ struct update_tx {
 	const struct config *cfg;
 	struct rc_move m;
 	struct rc_move_result out;
+	struct db_audit_who who;
 };
 
 static int update_tx(struct db_conn *c, void *arg)
 {
 	struct update_tx *x = arg;
-	return db_rc_move(c, x->cfg, &x->m, &x->out);
+	int n = db_rc_move(c, x->cfg, &x->m, &x->out);
+	if (n < 0 || x->out.outcome != RC_MOVE_DONE)
+		return n;
+	/* the move's audit row: an override is its own action, with its reason
+	 * and the gates it went past */
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->m.rc_id);
+	json_t *before = json_pack("{s:s}", "state", rc_state_name(x->out.from));
+	json_t *after = json_pack("{s:s}", "state", rc_state_name(x->m.to));
+	if (x->out.overridden)
+		json_object_set_new(after, "override",
+				    json_pack("{s:O?, s:s}", "gates", x->out.gates, "reason",
+					      x->m.override_reason));
+	n = db_audit_record(c, &x->who,
+			    &(struct db_audit_change){
+				    .action = x->out.overridden ? "rc.overridden" : "rc.changed",
+				    .target_type = "release_candidate",
+				    .target_id = id,
+				    .before = before,
+				    .after = after,
+				    .reason = x->out.overridden ? x->m.override_reason
+								: x->m.why.reason});
+	json_decref(before);
+	json_decref(after);
+	return n;
 }
 
 static const char *member(const json_t *o, const char *key)
@@ -261,6 +305,7 @@ void api_rc_update(struct http_request *r)
 	x.m.why.actor = r->who.subject[0] ? r->who.subject : "api";
 	x.m.why.at = now;
 	x.m.now_us = now_us;
+	api_audit_who(r, &x.who);
 	if (db_transaction(c, update_tx, &x) < 0) {
 		json_decref(x.out.gates);
 		http_reply_db_failure(r, "could not change the release candidate");

@@ -139,6 +139,7 @@ static const struct param_spec branch_params[] = {
 #include "api/routes_releases.h"
 #include "api/routes_stats.h"
 #include "api/routes_notifications.h"
+#include "api/routes_audit.h"
 
 const struct route http_routes[] = {
 	/* operations */
@@ -402,6 +403,7 @@ const struct route http_routes[] = {
 #include "api/routes_releases.inc"
 #include "api/routes_stats.inc"
 #include "api/routes_notifications.inc"
+#include "api/routes_audit.inc"
 
 	{.method = NULL},
 };

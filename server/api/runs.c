@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/runs.h"
 #include "domain/runs_merge.h"
 #include "shiplog/app.h"
@@ -166,6 +167,7 @@ struct report_ctx {
 	const char *event_time;
 	int64_t run_id;
 	bool created;
+	struct db_audit_who who;
 };
 
 static int report_tx(struct db_conn *c, void *arg)
@@ -225,7 +227,21 @@ static int report_tx(struct db_conn *c, void *arg)
 		return rc;
 	x->run_id = st.run_id;
 	x->created = st.run_created;
-	return DB_OK;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->run_id);
+	json_t *after = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s?, s:s, s:b, s:I}", "repository",
+				  x->repo, "provider", x->f.provider, "external_id",
+				  x->f.external_id, "attempt", x->f.attempt, "status", x->f.status,
+				  "conclusion", x->f.conclusion, "sha", x->f.head_sha, "created",
+				  x->created, "jobs",
+				  (json_int_t)json_array_size(json_object_get(x->body, "jobs")));
+	rc = db_audit_record(c, &x->who,
+			     &(struct db_audit_change){.action = "run.reported",
+						       .target_type = "run",
+						       .target_id = id,
+						       .after = after});
+	json_decref(after);
+	return rc < 0 ? rc : DB_OK;
 }
 
 /* Checks jobs[] item by item; replies 400 naming jobs[i].field and
@@ -279,6 +295,7 @@ void api_runs_report(struct http_request *r)
 	struct report_ctx x = {0};
 	x.r = r;
 	x.body = body;
+	api_audit_who(r, &x.who);
 	x.repo = body_str(body, "repository");
 	char now[48], queued[40], started[40], completed[40], updated[40], sha[48];
 	const char *updated_at = body_time(body, "updated_at", updated, sizeof updated);

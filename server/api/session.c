@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/sessions.h"
 #include "db/tokens.h"
 #include "http/internal.h"
@@ -40,29 +41,72 @@ static void set_cookie(struct http_request *r, const char *id, unsigned max_age)
 	http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 }
 
-/* Ends the session the request's cookie names, if any (sign-out, a new sign-in). */
-static bool session_end(struct http_request *r)
+/* What one sign-in or sign-out changes, in one transaction with its audit
+ * row: the cookie's session ended (end_old), a new one started (issue). */
+struct session_tx {
+	struct db_audit_who who;
+	bool end_old, issue;
+	unsigned char old_hash[32];
+	struct db_session_new s;
+	bool ended; /* result: the cookie's session was live and is ended */
+};
+
+static int session_tx(struct db_conn *c, void *arg)
+{
+	struct session_tx *x = arg;
+	json_t *before = NULL;
+	x->ended = false;
+	int n = x->end_old ? db_session_end(c, x->old_hash, &before) : 0;
+	if (n < 0)
+		return n;
+	x->ended = n > 0;
+	if (x->issue && (n = db_session_insert(c, &x->s)) < 0) {
+		json_decref(before);
+		return n;
+	}
+	json_t *after = NULL;
+	if (x->issue) {
+		char expires[40];
+		clock_format_rfc3339(x->s.expires_s * 1000000, expires, sizeof expires);
+		after = json_pack("{s:s, s:s, s:o, s:s}", "kind", x->s.kind, "subject",
+				  x->s.subject, "token_id",
+				  x->s.token_id ? json_integer(x->s.token_id) : json_null(),
+				  "expires_at", expires);
+	}
+	/* a sign-out that found no live session changed nothing */
+	if (x->issue || x->ended)
+		n = db_audit_record(c, &x->who,
+				    &(struct db_audit_change){
+					    .action = x->issue ? "session.signed_in"
+							       : "session.signed_out",
+					    .target_type = "session",
+					    .target_id = x->issue ? x->s.subject
+								  : json_string_value(json_object_get(
+									    before, "subject")),
+					    .before = before,
+					    .after = after});
+	json_decref(before);
+	json_decref(after);
+	return n < 0 ? n : DB_OK;
+}
+
+/* The cookie's session to end, if the request carries one. */
+static void session_tx_end_old(struct http_request *r, struct session_tx *x)
 {
 	const char *cookie = http_cookie(r, "shiplog_session");
-	if (!auth_session_well_formed(cookie))
-		return true;
-	struct db_conn *c = http_db(r);
-	if (!c)
-		return false; /* http_db answered 503 */
-	unsigned char hash[32];
-	auth_session_hash(cookie, hash);
-	if (db_session_end(c, hash) >= 0)
-		return true;
-	http_reply_db_failure(r, "could not end the session");
-	return false;
+	x->end_old = auth_session_well_formed(cookie);
+	if (x->end_old)
+		auth_session_hash(cookie, x->old_hash);
 }
 
 /*
- * Starts a session for the current identity: a row in the sessions table
- * saying what made it (the token, the admin token's hash, or SSO), and a
- * cookie holding its id.  False with a 503 composed if it cannot be stored.
+ * Starts a session for the current identity (ending the one the request's
+ * cookie names, when end_old): a row in the sessions table saying what made
+ * it (the token, the admin token's hash, or SSO), its audit row, and a
+ * cookie holding its id.  False with the answer composed if it cannot be
+ * stored.
  */
-static bool session_issue(struct http_request *r)
+static bool session_issue(struct http_request *r, bool end_old)
 {
 	static const char *const kinds[] = {
 		[AUTH_VIA_TOKEN] = "token",
@@ -74,7 +118,11 @@ static bool session_issue(struct http_request *r)
 	char id[AUTH_SESSION_ID_LEN + 1];
 	auth_session_generate(id);
 	bool admin = r->who.via == AUTH_VIA_ADMIN_TOKEN;
-	struct db_session_new s = {
+	struct session_tx x = {.issue = true};
+	api_audit_who(r, &x.who);
+	if (end_old)
+		session_tx_end_old(r, &x);
+	x.s = (struct db_session_new){
 		.kind = kinds[r->who.via],
 		.subject = r->who.subject,
 		.token_id = r->who.via == AUTH_VIA_TOKEN ? r->who.token_id : 0,
@@ -82,12 +130,12 @@ static bool session_issue(struct http_request *r)
 		/* by the service's clock, which SHIPLOG_NOW pins */
 		.expires_s = clock_now_s() + r->app->cfg->session_ttl,
 	};
-	auth_session_hash(id, s.id_hash);
+	auth_session_hash(id, x.s.id_hash);
 	struct db_conn *c = http_db(r);
-	if (!c || db_session_insert(c, &s) < 0) {
-		if (c) {
-			http_reply_db_failure(r, "could not start the session");
-		}
+	if (!c)
+		return false; /* http_db answered 503 */
+	if (db_transaction(c, session_tx, &x) < 0) {
+		http_reply_db_failure(r, "could not start the session");
 		return false;
 	}
 	set_cookie(r, id, r->app->cfg->session_ttl);
@@ -123,7 +171,7 @@ void api_session_get(struct http_request *r)
 {
 	/* an SSO identity without a cookie yet gets one, so later writes can
 	 * carry a CSRF token bound to it */
-	if (r->who.via == AUTH_VIA_SSO && !r->who.session_id[0] && !session_issue(r))
+	if (r->who.via == AUTH_VIA_SSO && !r->who.session_id[0] && !session_issue(r, false))
 		return;
 	http_reply_json(r, 200, session_json(r));
 }
@@ -139,7 +187,7 @@ void api_session_create(struct http_request *r)
 	 * session this browser had (a refused one leaves it alone) */
 	r->who = (struct auth_identity){0};
 	r->via_session = false;
-	if (!http_authenticate_token(r, token) || !session_end(r) || !session_issue(r))
+	if (!http_authenticate_token(r, token) || !session_issue(r, true))
 		return;
 	http_reply_json(r, 200, session_json(r));
 }
@@ -148,8 +196,18 @@ void api_session_delete(struct http_request *r)
 {
 	/* signing out ends the session on the server: a copy of the cookie is
 	 * worth nothing afterwards */
-	if (!session_end(r))
-		return;
+	struct session_tx x = {0};
+	api_audit_who(r, &x.who);
+	session_tx_end_old(r, &x);
+	if (x.end_old) {
+		struct db_conn *c = http_db(r);
+		if (!c)
+			return;
+		if (db_transaction(c, session_tx, &x) < 0) {
+			http_reply_db_failure(r, "could not end the session");
+			return;
+		}
+	}
 	http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE,
 			  "shiplog_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 	http_reply_bytes(r, 204, NULL, "", 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "db/audit.h"
 #include "db/tokens.h"
 #include "shiplog/app.h"
 #include "shiplog/crypto.h"
@@ -35,7 +36,17 @@ static json_t *token_json(json_t *row)
 struct create_ctx {
 	struct db_token_new t;
 	json_t *row;
+	const struct db_audit_who *who; /* NULL: shiplogd's first admin token */
 };
+
+/* A token row as the audit trail keeps it: named scopes, no use times
+ * (never its value or hash: the row has neither). */
+static json_t *token_audit_json(const json_t *row)
+{
+	json_t *o = json_deep_copy(row);
+	json_object_del(o, "last_used_at");
+	return token_json(o);
+}
 
 static int create_tx(struct db_conn *c, void *arg)
 {
@@ -52,6 +63,15 @@ static int create_tx(struct db_conn *c, void *arg)
 				    "scopes", (int)x->t.scopes);
 	int e = db_event_record(c, "token.created", "token", id, x->t.created_by, payload);
 	json_decref(payload);
+	if (e < 0 || !x->who)
+		return e;
+	json_t *after = token_audit_json(x->row);
+	e = db_audit_record(c, x->who,
+			    &(struct db_audit_change){.action = "token.created",
+						      .target_type = "token",
+						      .target_id = id,
+						      .after = after});
+	json_decref(after);
 	return e;
 }
 
@@ -61,6 +81,9 @@ void api_tokens_create(struct http_request *r)
 	x.t.name = json_string_value(json_object_get(r->json, "name"));
 	x.t.owner = json_string_value(json_object_get(r->json, "owner"));
 	x.t.created_by = r->who.subject;
+	struct db_audit_who who;
+	api_audit_who(r, &who);
+	x.who = &who;
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(r->json, "scopes"), i, s)
@@ -123,21 +146,44 @@ struct revoke_ctx {
 	int64_t id;
 	const char *id_text, *actor;
 	int found;
+	struct db_audit_who who;
 };
 
 static int revoke_tx(struct db_conn *c, void *arg)
 {
 	struct revoke_ctx *x = arg;
-	int n = db_token_revoke(c, x->id);
-	if (n <= 0)
-		return n;
-	x->found = 1;
-	return db_event_record(c, "token.revoked", "token", x->id_text, x->actor, NULL);
+	json_t *before = NULL, *after = NULL;
+	x->found = 0;
+	int n = db_token_get_locked(c, x->id, &before);
+	if (n > 0)
+		n = db_token_revoke(c, x->id);
+	if (n > 0)
+		n = db_token_get_locked(c, x->id, &after);
+	if (n > 0) {
+		x->found = 1;
+		n = db_event_record(c, "token.revoked", "token", x->id_text, x->actor, NULL);
+	}
+	if (n >= 0 && x->found) {
+		json_t *b = token_audit_json(before), *a = token_audit_json(after);
+		n = db_audit_record(c, &x->who,
+				    &(struct db_audit_change){.action = "token.revoked",
+							      .target_type = "token",
+							      .target_id = x->id_text,
+							      .before = b,
+							      .after = a});
+		json_decref(b);
+		json_decref(a);
+	}
+	json_decref(before);
+	json_decref(after);
+	return n;
 }
 
 void api_tokens_delete(struct http_request *r)
 {
-	struct revoke_ctx x = {http_param_int(r, "id", 0), http_param(r, "id"), r->who.subject, 0};
+	struct revoke_ctx x = {http_param_int(r, "id", 0), http_param(r, "id"), r->who.subject, 0,
+			       {0}};
+	api_audit_who(r, &x.who);
 	struct db_conn *c = http_db(r);
 	if (!c)
 		return;
@@ -174,7 +220,7 @@ bool api_tokens_bootstrap(struct app *app)
 	char token[AUTH_TOKEN_TEXT_LEN + 1];
 	auth_token_generate(token);
 	struct create_ctx x = {{"first admin token", "admin", "shiplogd", AUTH_SCOPE_ADMIN, {0}},
-			       NULL};
+			       NULL, NULL};
 	auth_token_hash(token, x.t.hash);
 	int n = db_transaction(c, bootstrap_tx, &x);
 	json_decref(x.row);

@@ -66,6 +66,7 @@ static void set_defaults(struct config *cfg)
 	cfg->retention.deliveries_days = 365;
 	cfg->retention.events_days = 90;
 	cfg->retention.notifications_days = 90;
+	cfg->retention.audit_days = 730;
 	cfg->retention.interval_seconds = 3600;
 	cfg->retention.batch_size = 5000;
 	cfg->db_timeout_ms = 5000;

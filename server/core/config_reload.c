@@ -48,6 +48,7 @@ static const struct restart_key restart_keys[] = {
 	KEY("retention.deliveries_days", retention.deliveries_days, KEY_UINT),
 	KEY("retention.events_days", retention.events_days, KEY_UINT),
 	KEY("retention.notifications_days", retention.notifications_days, KEY_UINT),
+	KEY("retention.audit_days", retention.audit_days, KEY_UINT),
 	KEY("retention.interval_seconds", retention.interval_seconds, KEY_UINT),
 	KEY("retention.batch_size", retention.batch_size, KEY_UINT),
 };

@@ -58,7 +58,8 @@ void metrics_set_webhook_queue(long n)
 }
 
 static const char *const retention_kinds[] = {"delivery_bodies", "deliveries", "events",
-					      "notifications", "sessions"};
+					      "notifications", "sessions", "audit",
+					      "failed_sign_ins"};
 static const char *const retention_results[] = {"done", "skipped", "failed"};
 #define N_RETENTION_KINDS (sizeof retention_kinds / sizeof retention_kinds[0])
 #define N_RETENTION_RESULTS (sizeof retention_results / sizeof retention_results[0])

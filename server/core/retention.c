@@ -51,13 +51,14 @@ static bool prune_kind(struct db_conn *c, const char *what, enum db_prune kind, 
 
 static void log_run(const struct retention_counts *out, const char *base, bool ok)
 {
-	json_t *f = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "delivery_bodies",
+	json_t *f = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "delivery_bodies",
 			      (json_int_t)out->delivery_bodies, "deliveries",
 			      (json_int_t)out->deliveries, "events", (json_int_t)out->events,
 			      "notifications", (json_int_t)out->notifications, "sessions",
-			      (json_int_t)out->sessions, "now", base);
+			      (json_int_t)out->sessions, "audit", (json_int_t)out->audit,
+			      "failed_sign_ins", (json_int_t)out->failed_sign_ins, "now", base);
 	long long total = out->delivery_bodies + out->deliveries + out->events +
-			  out->notifications + out->sessions;
+			  out->notifications + out->sessions + out->audit + out->failed_sign_ins;
 	enum log_level level = total ? LOG_INFO : LOG_DEBUG; /* quiet when nothing was old */
 	if (!ok)
 		level = LOG_WARN;
@@ -90,6 +91,12 @@ static bool run_locked(struct db_conn *c, const struct config_retention *cfg, in
 				 &out->events);
 	ok &= prune_kind(c, "sessions", DB_PRUNE_SESSIONS, base, RETENTION_SESSIONS_DAYS, batch,
 			 &out->sessions);
+	if (cfg->audit_days) {
+		ok &= prune_kind(c, "audit", DB_PRUNE_AUDIT, base, cfg->audit_days, batch,
+				 &out->audit);
+		ok &= prune_kind(c, "failed_sign_ins", DB_PRUNE_FAILED_SIGN_INS, base,
+				 cfg->audit_days, batch, &out->failed_sign_ins);
+	}
 	log_run(out, base, ok);
 	return ok;
 }

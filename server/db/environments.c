@@ -234,3 +234,19 @@ int db_environment_deployments_page(struct db_conn *c, const char *name,
 	PQclear(res);
 	return n;
 }
+
+int db_environment_audit_row(struct db_conn *c, const char *id, json_t **out)
+{
+	const char *p[1] = {id};
+	PGresult *res = NULL;
+	int n = db_query(c,
+			 "SELECT json_build_object('name', name, 'tier', tier, 'url', url,"
+			 " 'description', description, 'order', sort_order, 'flux', flux,"
+			 " 'deleted', deleted_at IS NOT NULL)::text"
+			 " FROM environments WHERE id = $1::bigint",
+			 1, p, &res);
+	if (n > 0)
+		*out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	return n;
+}

@@ -79,6 +79,10 @@ int db_environment_update(struct db_conn *c, const char *id, const struct db_env
 /* Deletes environment `id` (kept as deleted: its deployments stay). */
 int db_environment_delete(struct db_conn *c, const char *id);
 
+/* Environment `id` (deleted or not) as the audit trail keeps it: {name,
+ * tier, url, description, order, flux, deleted}: 1 and *out, or 0. */
+int db_environment_audit_row(struct db_conn *c, const char *id, json_t **out);
+
 /* ---- reading ---- */
 
 /* Environment `name` as GET /api/v1/environments/{name} shows it, "behind"

@@ -16,17 +16,26 @@ int db_feedback_request_lock(struct db_conn *c, int64_t rc_id, struct db_feedbac
 	struct rcs_idbuf b;
 	const char *p[1] = {rcs_id(&b, rc_id)};
 	PGresult *res = NULL;
-	int n = db_query(c,
-			 "SELECT rc.state, coalesce((SELECT " RC_SQL_US("max(q.requested_at)")
-			 " FROM feedback_requests q WHERE q.rc_id = rc.id), 0)"
-			 " FROM release_candidates rc WHERE rc.id = $1 FOR UPDATE OF rc",
+	int n = db_query(c, "SELECT rc.state FROM release_candidates rc WHERE rc.id = $1 FOR UPDATE",
 			 1, p, &res);
-	if (n > 0) {
+	if (n > 0)
 		snprintf(out->state, sizeof out->state, "%s", PQgetvalue(res, 0, 0));
-		out->last_us = db_get_i64(res, 0, 1);
-	}
 	PQclear(res);
-	return n;
+	if (n <= 0)
+		return n;
+	/* a statement of its own, after the lock: in READ COMMITTED it sees the
+	 * request of whoever held the lock before (a subquery of the locking
+	 * statement would read the snapshot taken before waiting, and two
+	 * requests at once would both pass the limit) */
+	res = NULL;
+	int m = db_query(c,
+			 "SELECT coalesce((SELECT " RC_SQL_US("max(q.requested_at)")
+			 " FROM feedback_requests q WHERE q.rc_id = $1::bigint), 0)",
+			 1, p, &res);
+	if (m > 0)
+		out->last_us = db_get_i64(res, 0, 0);
+	PQclear(res);
+	return m < 0 ? m : n;
 }
 
 int db_feedback_request_add(struct db_conn *c, const struct db_feedback_request_new *f,

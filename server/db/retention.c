@@ -61,6 +61,21 @@ static const char sql_prune_sessions[] =
 	"        < $1::timestamptz - make_interval(days => $2::int) "
 	"  LIMIT $3::int)";
 
+/* Rule 6: the audit trail.  audit_log's trigger refuses every DELETE of a
+ * transaction that did not set shiplog.audit_prune (batch_body sets it for
+ * this statement alone). */
+static const char sql_prune_audit[] =
+	"DELETE FROM audit_log a "
+	"WHERE a.id IN (SELECT k.id FROM audit_log k "
+	"  WHERE k.at < $1::timestamptz - make_interval(days => $2::int) "
+	"  LIMIT $3::int)";
+
+static const char sql_prune_failed_sign_ins[] =
+	"DELETE FROM audit_failed_sign_ins f "
+	"WHERE f.id IN (SELECT k.id FROM audit_failed_sign_ins k "
+	"  WHERE k.hour < $1::timestamptz - make_interval(days => $2::int) "
+	"  LIMIT $3::int)";
+
 static const char sql_has_notifications[] =
 	"SELECT 1 FROM pg_attribute "
 	"WHERE attrelid = to_regclass('notifications') AND attname IN ('id', 'sent_at') "
@@ -103,12 +118,15 @@ struct batch {
 	const char *sql;
 	const char *const *params;
 	int affected;
+	bool audit; /* the one transaction allowed to delete audit rows */
 };
 
 static int batch_body(struct db_conn *c, void *arg)
 {
 	struct batch *b = arg;
 	int n = db_exec(c, BATCH_STATEMENT_TIMEOUT);
+	if (n >= 0 && b->audit)
+		n = db_exec(c, "SET LOCAL shiplog.audit_prune = 'on'");
 	if (n < 0)
 		return n;
 	n = db_query(c, b->sql, 3, b->params, NULL);
@@ -127,12 +145,14 @@ int db_retention_prune_batch(struct db_conn *c, enum db_prune what, const char *
 		[DB_PRUNE_EVENTS] = sql_prune_events,
 		[DB_PRUNE_NOTIFICATIONS] = sql_prune_notifications,
 		[DB_PRUNE_SESSIONS] = sql_prune_sessions,
+		[DB_PRUNE_AUDIT] = sql_prune_audit,
+		[DB_PRUNE_FAILED_SIGN_INS] = sql_prune_failed_sign_ins,
 	};
 	char d[16], lim[16];
 	snprintf(d, sizeof d, "%u", days);
 	snprintf(lim, sizeof lim, "%u", batch_size);
 	const char *params[3] = {base, d, lim};
-	struct batch b = {sql[what], params, 0};
+	struct batch b = {sql[what], params, 0, what == DB_PRUNE_AUDIT};
 	int n = db_transaction(c, batch_body, &b);
 	return n < 0 ? n : b.affected;
 }

@@ -37,6 +37,8 @@ enum db_prune {
 	DB_PRUNE_EVENTS,
 	DB_PRUNE_NOTIFICATIONS, /* only where db_retention_has_notifications */
 	DB_PRUNE_SESSIONS,
+	DB_PRUNE_AUDIT,		 /* the only statement that may delete audit rows */
+	DB_PRUNE_FAILED_SIGN_INS,
 };
 
 /* One batch, in its own short transaction (a statement timeout bounds it):

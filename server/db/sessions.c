@@ -6,6 +6,7 @@
 
 #include "db/result.h"
 #include "db/sessions.h"
+#include "db/sql_time.h"
 
 int db_session_insert(struct db_conn *c, const struct db_session_new *s)
 {
@@ -27,14 +28,22 @@ int db_session_insert(struct db_conn *c, const struct db_session_new *s)
 			    6, p, l, f, NULL);
 }
 
-int db_session_end(struct db_conn *c, const unsigned char id_hash[32])
+int db_session_end(struct db_conn *c, const unsigned char id_hash[32], json_t **ended)
 {
 	const char *p[1] = {(const char *)id_hash};
 	int l[1] = {32}, f[1] = {1};
-	return db_query_bin(c,
-			    "UPDATE sessions SET revoked_at = now() "
-			    "WHERE id_hash = $1 AND revoked_at IS NULL",
-			    1, p, l, f, NULL);
+	PGresult *res = NULL;
+	int n = db_query_bin(c,
+			     "UPDATE sessions SET revoked_at = now() "
+			     "WHERE id_hash = $1 AND revoked_at IS NULL "
+			     "RETURNING json_build_object('kind', kind, 'subject', subject, "
+			     "'token_id', token_id, 'created_at', " SQL_TS("created_at") ", "
+			     "'expires_at', " SQL_TS("expires_at") ")::text",
+			     1, p, l, f, &res);
+	if (n > 0 && ended)
+		*ended = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	return n;
 }
 
 int db_session_lookup(struct db_conn *c, const unsigned char id_hash[32],

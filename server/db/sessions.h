@@ -14,6 +14,7 @@
 #ifndef SHIPLOG_DB_SESSIONS_H
 #define SHIPLOG_DB_SESSIONS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,8 +31,10 @@ struct db_session_new {
 
 int db_session_insert(struct db_conn *c, const struct db_session_new *s);
 
-/* Ends (revokes) the live session with that id hash, if any. */
-int db_session_end(struct db_conn *c, const unsigned char id_hash[32]);
+/* Ends (revokes) the live session with that id hash, if any: 1 and, when
+ * ended is not NULL, *ended {kind, subject, token_id, created_at,
+ * expires_at} (never its id or hash), or 0. */
+int db_session_end(struct db_conn *c, const unsigned char id_hash[32], json_t **ended);
 
 /* A session as it stands now. */
 struct db_session {

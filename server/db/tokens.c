@@ -69,6 +69,20 @@ int db_tokens_page(struct db_conn *c, int64_t before_id, int limit, json_t **row
 	return n;
 }
 
+int db_token_get_locked(struct db_conn *c, int64_t id, json_t **row)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%lld", (long long)id);
+	const char *p[1] = {text};
+	PGresult *res = NULL;
+	int n = db_query(c, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE id = $1 FOR UPDATE", 1,
+			 p, &res);
+	if (n > 0)
+		*row = token_row(res, 0);
+	PQclear(res);
+	return n;
+}
+
 int db_token_revoke(struct db_conn *c, int64_t id)
 {
 	char text[32];

@@ -38,6 +38,10 @@ int db_token_insert(struct db_conn *c, const struct db_token_new *t, json_t **ro
  * of objects as db_token_insert's. */
 int db_tokens_page(struct db_conn *c, int64_t before_id, int limit, json_t **rows);
 
+/* Token `id` as db_token_insert's row, locked for a change (in a
+ * transaction): 1 and *row, or 0 when there is none. */
+int db_token_get_locked(struct db_conn *c, int64_t id, json_t **row);
+
 /* Revokes token `id` (once: a revoked token keeps its first revoked_at) and
  * ends its browser sessions.  0: no such token.  Two statements: call it in
  * a transaction. */

@@ -568,6 +568,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ratelimit_client(app->cfg, r->remote_addr,
 				 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
 				 st->client, sizeof st->client);
+		snprintf(r->client_addr, sizeof r->client_addr, "%s", st->client);
 		atomic_fetch_add(&app->in_flight, 1);
 		metrics_in_flight_add(1);
 		st->head = strcmp(method, "HEAD") == 0;
@@ -685,6 +686,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		http_reply_header(r, "Retry-After", "1");
 	} else {
 		run_route(st);
+		/* a refused token (a sign-in or a bearer token; not a webhook's
+		 * signature) is counted in the audit trail per client and hour */
+		if (r->reply.status == 401 && st->presents_credentials && r->route &&
+		    r->route->body != BODY_RAW)
+			http_count_failed_sign_in(r);
 		/* every refused credential counts towards the client's limit;
 		 * an anonymous request that is told to sign in does not.  Past
 		 * the limit the refusal is a 429 that says nothing more */

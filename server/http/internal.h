@@ -23,6 +23,10 @@ bool http_authenticate(struct http_request *r);
  * a reply (401/503) has been set. */
 bool http_authenticate_token(struct http_request *r, const char *token);
 
+/* Counts a refused credential of this request in the audit trail's failed
+ * sign-ins (per client address and hour); leaves the reply alone. */
+void http_count_failed_sign_in(struct http_request *r);
+
 /* Percent-encodes for a URL query component (caller frees). */
 char *http_url_encode(const char *s);
 

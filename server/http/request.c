@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/audit.h"
 #include "db/sessions.h"
 #include "db/tokens.h"
 #include "domain/roles.h"
@@ -153,6 +154,18 @@ bool http_authenticate_token(struct http_request *r, const char *token)
 	/* last use, at most once a minute, so reads stay cheap */
 	db_token_touch(c, t.id);
 	return true;
+}
+
+void http_count_failed_sign_in(struct http_request *r)
+{
+	/* the request's connection, or one of our own: never an answer of its
+	 * own (the 401 stands); a database that is away loses the count */
+	struct db_conn *c = r->db ? r->db : db_acquire(r->app->db);
+	if (!c)
+		return;
+	db_audit_failed_sign_in(c, r->client_addr, clock_now_us());
+	if (c != r->db)
+		db_release(c);
 }
 
 static bool proxy_trusted(const struct http_request *r)

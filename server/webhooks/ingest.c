@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/audit.h"
 #include "db/deliveries.h"
 #include "http/form.h"
 #include "shiplog/clock.h"
@@ -90,7 +91,25 @@ struct ingest_tx {
 	bool check_duplicate;
 	struct webhook_result *out;
 	int64_t queued_row; /* the stored row of a queued delivery: updated, not inserted */
+	const struct db_audit_who *audit; /* a replay's: its audit row, in this transaction */
 };
+
+/* The audit row of a replay: the delivery replayed, the attempt it made. */
+static int audit_replay(struct db_conn *c, const struct ingest_tx *x,
+			const struct db_delivery_outcome *row)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)x->replay_of);
+	json_t *after = json_pack("{s:I, s:s, s:s?}", "attempt", (json_int_t)x->out->row_id,
+				  "status", row->status, "error", row->error);
+	int n = db_audit_record(c, x->audit,
+				&(struct db_audit_change){.action = "delivery.replayed",
+							  .target_type = "delivery",
+							  .target_id = id,
+							  .after = after});
+	json_decref(after);
+	return n;
+}
 
 static const char *outcome_status(int rc)
 {
@@ -208,6 +227,8 @@ static int ingest_body(struct db_conn *c, void *arg)
 		row.status = outcome_status(rc);
 	}
 	n = record_attempt(c, x, &row, &out->row_id);
+	if (n >= 0 && x->audit)
+		n = audit_replay(c, x, &row);
 	return n < 0 ? n : DB_OK;
 }
 
@@ -215,7 +236,7 @@ void webhook_ingest(struct db_conn *c, const struct config *cfg, const struct we
 		    struct webhook_result *out)
 {
 	memset(out, 0, sizeof *out);
-	struct ingest_tx x = {cfg, d, 0, true, out, 0};
+	struct ingest_tx x = {cfg, d, 0, true, out, 0, NULL};
 	if (db_transaction(c, ingest_body, &x) < 0) {
 		out->outcome = WEBHOOK_DB_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
@@ -258,7 +279,8 @@ static unsigned char *stored_delivery(const struct db_stored_deliveries *s, size
 }
 
 void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t delivery_row,
-		    const char *actor, struct webhook_result *out, bool *found, bool *has_body)
+		    const struct db_audit_who *who, struct webhook_result *out, bool *found,
+		    bool *has_body)
 {
 	memset(out, 0, sizeof *out);
 	*found = *has_body = false;
@@ -290,8 +312,8 @@ void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t deliver
 	json_t *headers = json_loads(s.v[0].headers, 0, NULL);
 	d.headers = headers;
 	d.received_us = clock_now_us(); /* a replay is received now */
-	log_msg(LOG_INFO, "replaying delivery %lld for %s", (long long)delivery_row, actor);
-	struct ingest_tx x = {cfg, &d, delivery_row, false, out, 0};
+	log_msg(LOG_INFO, "replaying delivery %lld for %s", (long long)delivery_row, who->actor);
+	struct ingest_tx x = {cfg, &d, delivery_row, false, out, 0, who};
 	if (db_transaction(c, ingest_body, &x) < 0) {
 		out->outcome = WEBHOOK_DB_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", db_last_error(c));
@@ -341,7 +363,7 @@ static int apply_body(struct db_conn *c, void *arg)
 			rc = DB_HARD_ERROR;
 			break;
 		}
-		struct ingest_tx t = {x->cfg, &d, 0, true, &out, row};
+		struct ingest_tx t = {x->cfg, &d, 0, true, &out, row, NULL};
 		rc = ingest_body(c, &t);
 		db_stored_body_free(body);
 		if (rc >= 0)

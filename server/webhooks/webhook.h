@@ -92,9 +92,12 @@ int webhook_record_rejected(struct db_conn *c, const struct webhook_delivery *d,
 			    const char *signature_verdict);
 
 /* Re-processes a stored delivery as a new attempt (bypasses the duplicate
- * check).  outcome WEBHOOK_DB_ERROR with error set if it cannot be found. */
+ * check), with the audit row of `who` in the same transaction.  outcome
+ * WEBHOOK_DB_ERROR with error set if it cannot be found. */
+struct db_audit_who;
 void webhook_replay(struct db_conn *c, const struct config *cfg, int64_t delivery_row,
-		    const char *actor, struct webhook_result *out, bool *found, bool *has_body);
+		    const struct db_audit_who *who, struct webhook_result *out, bool *found,
+		    bool *has_body);
 
 /* ---- what mappers get ---- */
 

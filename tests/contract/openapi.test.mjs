@@ -590,6 +590,11 @@ describe('the OpenAPI document is true to the running server', () => {
 		// A delivery replayed.
 		const deliveries = await expectStatus(200, 'GET', '/api/v1/deliveries?event=push&limit=1');
 		await expectStatus(200, 'POST', `/api/v1/deliveries/${deliveries.json.items[0].id}/replay`);
+		// A refused sign-in, for the audit trail's failed sign-ins.
+		await expectStatus(401, 'POST', '/api/v1/session', {
+			token: null,
+			body: { token: `shiplog_${'0'.repeat(43)}` },
+		});
 		flushMismatches();
 	});
 

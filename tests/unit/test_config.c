@@ -1161,6 +1161,7 @@ static void test_retention_defaults(void **state)
 	assert_int_equal(cfg->retention.deliveries_days, 365);
 	assert_int_equal(cfg->retention.events_days, 90);
 	assert_int_equal(cfg->retention.notifications_days, 90);
+	assert_int_equal(cfg->retention.audit_days, 730);
 	assert_int_equal(cfg->retention.interval_seconds, 3600);
 	assert_int_equal(cfg->retention.batch_size, 5000);
 	config_free(cfg);
@@ -1173,6 +1174,7 @@ static void test_retention_is_read_from_the_file_and_zero_keeps_forever(void **s
 				     "  deliveries_days: 0\n"
 				     "  events_days: 30\n"
 				     "  notifications_days: 14\n"
+				     "  audit_days: 3650\n"
 				     "  interval_seconds: 600\n"
 				     "  batch_size: 1000\n");
 
@@ -1181,6 +1183,7 @@ static void test_retention_is_read_from_the_file_and_zero_keeps_forever(void **s
 	assert_int_equal(cfg->retention.deliveries_days, 0);
 	assert_int_equal(cfg->retention.events_days, 30);
 	assert_int_equal(cfg->retention.notifications_days, 14);
+	assert_int_equal(cfg->retention.audit_days, 3650);
 	assert_int_equal(cfg->retention.interval_seconds, 600);
 	assert_int_equal(cfg->retention.batch_size, 1000);
 	config_free(cfg);
@@ -1202,6 +1205,7 @@ static void test_retention_env_overrides_win_over_file(void **state)
 	env_set("SHIPLOG_RETENTION_DELIVERIES_DAYS", "8");
 	env_set("SHIPLOG_RETENTION_EVENTS_DAYS", "0");
 	env_set("SHIPLOG_RETENTION_NOTIFICATIONS_DAYS", "3");
+	env_set("SHIPLOG_RETENTION_AUDIT_DAYS", "0");
 	env_set("SHIPLOG_RETENTION_INTERVAL_SECONDS", "1");
 	env_set("SHIPLOG_RETENTION_BATCH_SIZE", "10");
 	cfg = load_ok("retention: {delivery_bodies_days: 60, events_days: 45, interval_seconds: 900}\n");
@@ -1209,6 +1213,7 @@ static void test_retention_env_overrides_win_over_file(void **state)
 	assert_int_equal(cfg->retention.deliveries_days, 8);
 	assert_int_equal(cfg->retention.events_days, 0);
 	assert_int_equal(cfg->retention.notifications_days, 3);
+	assert_int_equal(cfg->retention.audit_days, 0);
 	assert_int_equal(cfg->retention.interval_seconds, 1);
 	assert_int_equal(cfg->retention.batch_size, 10);
 	config_free(cfg);
@@ -1229,6 +1234,8 @@ static void test_bad_retention_values_name_the_field(void **state)
 		     "retention.notifications_days: expected 0 (keep forever) or a number of days "
 		     "between 1 and 36500",
 		     NULL);
+	expect_error("retention: {audit_days: 2y}\n",
+		     "retention.audit_days: expected 0 (keep forever) or a number of days", NULL);
 	expect_error("retention: {interval_seconds: 0}\n",
 		     "retention.interval_seconds: expected an integer between 1 and 604800", NULL);
 	expect_error("retention: {batch_size: 0}\n",

@@ -16,6 +16,7 @@ const PAGES = [
 	[/^\/release-candidates\/(\d+)$/, () => import('./pages/rc.js'), 'releases'],
 	[/^\/feedback$/, () => import('./pages/feedback.js'), 'feedback'],
 	[/^\/feedback\/(\d+)$/, () => import('./pages/feedback.js'), 'feedback'],
+	[/^\/audit$/, () => import('./pages/audit.js'), 'audit'],
 	[/^\/sign-in$/, () => import('./pages/signin.js'), null],
 	// admin pages (they show a needs-admin page to anyone else)
 	[/^\/admin(?:\/tokens)?$/, () => import('./pages/admin_tokens.js'), 'admin'],
