@@ -129,7 +129,17 @@ int db_feedback_lock(struct db_conn *c, int64_t id, int64_t fixed_in, struct db_
 		snprintf(out->created_by, sizeof out->created_by, "%s", PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
-	return n;
+	if (n <= 0)
+		return n;
+	/* the RCs whose readiness reads it: its own, and the others of its
+	 * target (release_candidates_read.c's carried feedback) */
+	int m = db_query(c,
+			 "SELECT o.id FROM feedback f JOIN release_candidates frc ON frc.id = f.rc_id"
+			 " JOIN release_candidates o ON o.repository_id = frc.repository_id"
+			 "  AND o.target = frc.target"
+			 " WHERE f.id = $1 ORDER BY o.id FOR SHARE OF o",
+			 1, p, NULL);
+	return m < 0 ? m : n;
 }
 
 int db_feedback_set_status(struct db_conn *c, int64_t id, const char *from, const char *to,

@@ -57,7 +57,12 @@ struct db_feedback_new {
 int db_feedback_insert(struct db_conn *c, const struct db_feedback_new *f, int64_t *id);
 
 /* A feedback locked FOR UPDATE: its status, its RC's repository, who gave
- * it, and whether RC `fixed_in` (0: none) is of the same repository. */
+ * it, and whether RC `fixed_in` (0: none) is of the same repository.  The RCs
+ * whose readiness reads it (its own and the others of its target: their
+ * feedback gate counts its open concerns and blocks) are locked FOR SHARE, in
+ * id order: a change of its status waits for an approval or release of one of
+ * them that is under way, and such a change waits for it, so readiness never
+ * judges a status that changes before it commits. */
 struct db_feedback_row {
 	char status[16];
 	char repository[256];

@@ -15,7 +15,9 @@
  * released_without_readiness.  (rc.overridden reaching a sink:
  * test_notify.c.)
  */
+#include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,6 +436,90 @@ static void of_two_concurrent_changes_from_one_state_exactly_one_wins(void **sta
 	}
 }
 
+/* ---- feedback changing while an approval is under way ---- */
+
+struct reopener {
+	long feedback_id;
+	_Atomic bool done;
+	long status;
+};
+
+static void *reopen(void *arg)
+{
+	struct reopener *x = arg;
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/feedback/%ld", x->feedback_id);
+	struct itest_response r;
+	itest_json(&server, "PATCH", path, sales, "{\"status\":\"open\"}", &r);
+	x->status = r.status;
+	itest_response_free(&r);
+	x->done = true;
+	return NULL;
+}
+
+static void reopening_a_block_waits_for_an_approval_under_way(void **state)
+{
+	(void)state;
+	/* a ready RC with a block from Sales, resolved (by its author, who may reopen it) */
+	long id = make_rc(40, true);
+	char path[128];
+	snprintf(path, sizeof path, "%s/feedback", rc_path(id));
+	struct itest_response r;
+	call("POST", path, sales, "{\"verdict\":\"block\",\"comment\":\"login loops\"}", 201,
+	     &r);
+	long fid = (long)itest_int(r.json, "id");
+	itest_response_free(&r);
+	snprintf(path, sizeof path, "/api/v1/feedback/%ld", fid);
+	ok("PATCH", path, sales, "{\"status\":\"resolved\",\"resolution\":\"fixed\"}", 200);
+
+	/* an approval between its readiness check and its commit holds the RC's
+	 * row: reopening the block must wait for it, not slip in between */
+	PGconn *approval = PQconnectdb(db_url);
+	assert_int_equal(PQstatus(approval), CONNECTION_OK);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT 1 FROM release_candidates WHERE id = %ld FOR UPDATE", id);
+	PGresult *res = PQexec(approval, "BEGIN");
+	PQclear(res);
+	res = PQexec(approval, sql);
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	int holder = PQbackendPID(approval);
+
+	struct reopener x = {.feedback_id = fid};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, reopen, &x), 0);
+	/* until the reopen waits on the lock the approval holds (or answers) */
+	char waiting[256];
+	snprintf(waiting, sizeof waiting,
+		 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+		 " AND %d = ANY (pg_blocking_pids(pid))",
+		 holder);
+	bool blocked = false;
+	for (int i = 0; i < 3000 && !x.done && !blocked; i++) {
+		blocked = itest_sql_long(db_url, waiting) > 0;
+		if (!blocked)
+			usleep(10 * 1000);
+	}
+	if (!blocked) {
+		res = PQexec(approval, "ROLLBACK");
+		PQclear(res);
+		PQfinish(approval);
+		pthread_join(t, NULL);
+		fail_msg("reopening the block did not wait for the approval under way (answered "
+			 "%ld)",
+			 x.status);
+	}
+	res = PQexec(approval, "COMMIT");
+	PQclear(res);
+	PQfinish(approval);
+	pthread_join(t, NULL);
+	assert_int_equal(x.status, 200);
+	/* and now approving sees the open block */
+	call("PATCH", rc_path(id), ci, "{\"state\":\"approved\"}", 409, &r);
+	assert_string_equal(str(r.json, "type"), "/problems/not-ready");
+	itest_response_free(&r);
+}
+
 /* ---- GitHub ships what it ships ---- */
 
 static void release_published(long release_id, const char *tag, const char *at)
@@ -500,6 +586,7 @@ int main(void)
 		cmocka_unit_test(bad_override_reasons_and_expected_states_are_400),
 		cmocka_unit_test(a_state_the_rc_has_left_is_409_state_changed),
 		cmocka_unit_test(of_two_concurrent_changes_from_one_state_exactly_one_wins),
+		cmocka_unit_test(reopening_a_block_waits_for_an_approval_under_way),
 		cmocka_unit_test(a_github_release_of_an_unready_rc_is_recorded_and_marked),
 	};
 	return cmocka_run_group_tests_name("rc readiness enforced", tests, group_setup,
