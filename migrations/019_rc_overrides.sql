@@ -1,4 +1,4 @@
--- 019: readiness is enforced (issue 16).  Moving a release candidate to
+-- 019: readiness is enforced.  Moving a release candidate to
 -- approved or released while a gate failed or is pending needs an override
 -- (the release scope and a reason); each one is recorded here, in the
 -- transaction of the state change it allowed.  A GitHub release of an RC

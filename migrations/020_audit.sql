@@ -1,4 +1,4 @@
--- 020: the audit trail (issue 16).  Every write by a person or a token is one
+-- 020: the audit trail.  Every write by a person or a token is one
 -- row, inserted in the transaction of the change it records (db/audit.h).
 -- Append-only in the database: UPDATE and TRUNCATE are always refused, and
 -- DELETE too unless the transaction set shiplog.audit_prune (SET LOCAL), which

@@ -24,6 +24,8 @@ enum auth_scope {
 	AUTH_SCOPE_RELEASE = 1 << 4, /* run releases: RCs, any feedback's status */
 	/* a route either may use: writing release candidates */
 	AUTH_SCOPE_CI_OR_RELEASE = AUTH_SCOPE_CI | AUTH_SCOPE_RELEASE,
+	/* changing a feedback's status: its author's people, or a release manager */
+	AUTH_SCOPE_FEEDBACK_OR_RELEASE = AUTH_SCOPE_FEEDBACK | AUTH_SCOPE_RELEASE,
 };
 
 /* The single scopes, lowest bit first; AUTH_SCOPE_ALL is their union. */

@@ -37,6 +37,8 @@ const char *auth_scope_name(enum auth_scope s)
 {
 	if (s == AUTH_SCOPE_CI_OR_RELEASE)
 		return "ci or release";
+	if (s == AUTH_SCOPE_FEEDBACK_OR_RELEASE)
+		return "feedback or release";
 	for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
 		if (scope_names[i].scope == s)
 			return scope_names[i].name;

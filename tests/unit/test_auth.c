@@ -68,6 +68,11 @@ static void release_meets_ci_or_release_but_not_ci(void **state)
 	assert_false(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_ADMIN));
 	assert_true(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_READ));
 	assert_string_equal(auth_scope_name(AUTH_SCOPE_CI_OR_RELEASE), "ci or release");
+	/* a feedback's status: feedback or release (a release token triages any) */
+	assert_true(auth_allows(AUTH_SCOPE_RELEASE, AUTH_SCOPE_FEEDBACK_OR_RELEASE));
+	assert_true(auth_allows(AUTH_SCOPE_FEEDBACK, AUTH_SCOPE_FEEDBACK_OR_RELEASE));
+	assert_false(auth_allows(AUTH_SCOPE_READ | AUTH_SCOPE_CI, AUTH_SCOPE_FEEDBACK_OR_RELEASE));
+	assert_string_equal(auth_scope_name(AUTH_SCOPE_FEEDBACK_OR_RELEASE), "feedback or release");
 	assert_int_equal(auth_scope_parse("ci or release"), 0);
 }
 

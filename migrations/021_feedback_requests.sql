@@ -1,5 +1,5 @@
--- 022: asking for feedback on a release candidate (issue 16,
--- POST /api/v1/release-candidates/{id}/feedback-requests): who asked, when,
+-- 021: asking for feedback on a release candidate (POST
+-- /api/v1/release-candidates/{id}/feedback-requests): who asked, when,
 -- which teams, the message, and how many sinks the feedback.requested
 -- notification went to.  The newest row of an RC is what the flood limit
 -- (domain/rc_compare.h: one request per RC every 15 minutes) compares with;
