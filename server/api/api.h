@@ -79,6 +79,7 @@ void api_events_stream(struct http_request *r);
 void api_stats_default_branch(struct http_request *r);
 void api_stats_stages(struct http_request *r);
 void api_stats_deployments(struct http_request *r);
+void api_stats_releases(struct http_request *r);
 void api_stats_flaky_jobs(struct http_request *r);
 
 /* openapi.c */

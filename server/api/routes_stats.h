@@ -15,3 +15,10 @@ static const struct param_spec stats_weeks_params[] = {
 	 "How many weeks, ending with this one (default 12)", 0},
 	{0},
 };
+
+static const struct param_spec stats_repo_weeks_params[] = {
+	{"repo", PARAM_QUERY, PARAM_REPO, false, 0, 0, NULL, "Only this repository (owner/name)", 0},
+	{"weeks", PARAM_QUERY, PARAM_INT, false, 1, 104, NULL,
+	 "How many weeks, ending with this one (default 12)", 0},
+	{0},
+};

@@ -4,6 +4,8 @@
  *   GET /api/v1/stats/default-branch  pass rate and duration of default-branch runs per day
  *   GET /api/v1/stats/stages          job durations per pipeline stage
  *   GET /api/v1/stats/deployments     deployments per week
+ *   GET /api/v1/stats/releases        RCs cut, released, overrides and releases
+ *                                     without readiness per week
  *   GET /api/v1/stats/flaky-jobs      jobs that failed, then passed on a re-run of the
  *                                     same run (the same commit)
  * Periods end at the injectable clock's "now" (SHIPLOG_NOW).
@@ -55,6 +57,11 @@ void api_stats_stages(struct http_request *r)
 void api_stats_deployments(struct http_request *r)
 {
 	reply_one(r, db_stats_deployments, "weeks", 12, "environment", "deployments per week");
+}
+
+void api_stats_releases(struct http_request *r)
+{
+	reply_one(r, db_stats_releases, "weeks", 12, "repo", "releases per week");
 }
 
 void api_stats_flaky_jobs(struct http_request *r)

@@ -128,3 +128,36 @@ int db_stats_flaky_jobs(struct db_conn *c, const char *until, long long days,
 			"  ORDER BY flips DESC, last DESC LIMIT 50) top",
 			until, days, repo, out);
 }
+
+int db_stats_releases(struct db_conn *c, const char *until, long long weeks, const char *repo,
+		      json_t **out)
+{
+	return one_json(c,
+			"WITH w AS (SELECT generate_series(date_trunc('week', $1::timestamptz AT TIME ZONE 'UTC') "
+			"  - ($2::int - 1) * interval '1 week', date_trunc('week', $1::timestamptz AT TIME ZONE "
+			"  'UTC'), interval '1 week') AS week), "
+			"rp AS (SELECT id FROM repositories WHERE $3::text IS NULL OR lower(full_name) = lower($3)), "
+			"ev AS (SELECT 'cut' AS kind, rc.cut_at AS at FROM release_candidates rc "
+			"  WHERE rc.repository_id IN (SELECT id FROM rp) "
+			" UNION ALL SELECT 'released', s.released_at FROM shipped_releases s "
+			"  WHERE s.repository_id IN (SELECT id FROM rp) "
+			" UNION ALL SELECT 'override', o.at FROM rc_overrides o "
+			"  JOIN release_candidates rc ON rc.id = o.rc_id WHERE rc.repository_id IN (SELECT id FROM rp) "
+			" UNION ALL SELECT 'unready', rc.released_unready_at FROM release_candidates rc "
+			"  WHERE rc.released_unready_at IS NOT NULL AND rc.repository_id IN (SELECT id FROM rp)), "
+			"e AS (SELECT kind, at AT TIME ZONE 'UTC' AS at FROM ev WHERE at <= $1::timestamptz), "
+			"per AS (SELECT w.week, count(e.at) FILTER (WHERE e.kind = 'cut') AS cut, "
+			"  count(e.at) FILTER (WHERE e.kind = 'released') AS released, "
+			"  count(e.at) FILTER (WHERE e.kind = 'override') AS overrides, "
+			"  count(e.at) FILTER (WHERE e.kind = 'unready') AS unready "
+			"  FROM w LEFT JOIN e ON e.at >= w.week AND e.at < w.week + interval '1 week' "
+			"  GROUP BY w.week) "
+			"SELECT json_build_object('repository', $3::text, 'weeks', $2::int, 'until', " SQL_TS("$1::timestamptz") ", "
+			" 'totals', json_build_object('rcs_cut', sum(cut), 'released', sum(released), "
+			"  'overrides', sum(overrides), 'released_without_readiness', sum(unready)), "
+			" 'series', coalesce(json_agg(json_build_object('week', to_char(week, 'IYYY-\"W\"IW'), "
+			"  'starts', to_char(week, 'YYYY-MM-DD'), 'rcs_cut', cut, 'released', released, "
+			"  'overrides', overrides, 'released_without_readiness', unready) ORDER BY week), "
+			"  '[]'))::text FROM per",
+			until, weeks, repo, out);
+}

@@ -29,6 +29,11 @@ int db_stats_stages(struct db_conn *c, const char *until, long long days, const 
 int db_stats_deployments(struct db_conn *c, const char *until, long long weeks,
 			 const char *environment, json_t **out);
 
+/* Release candidates cut, versions released, readiness overrides and GitHub
+ * releases of unready RCs per week, with the window's totals. */
+int db_stats_releases(struct db_conn *c, const char *until, long long weeks, const char *repo,
+		      json_t **out);
+
 /* Jobs that failed, then passed on a later attempt of the same run (the
  * top 50). */
 int db_stats_flaky_jobs(struct db_conn *c, const char *until, long long days, const char *repo,

@@ -256,6 +256,22 @@ test('the release train shows each repository its own next date', async () => {
 	await page.close();
 });
 
+// The releases page counts the weeks' releases and the readiness overrides (the seed's one:
+// Rita approves v0.37.0-rc.2 over the pending feedback gate), in the chart and in words.
+test('the releases page charts releases and readiness overrides per week', async () => {
+	const page = await open(engineer);
+	await visit(page, '/release-candidates', '#chart-releases svg.chart');
+	const note = await page.textContent('#chart-releases .chart-note');
+	assert.match(note, /\b1 readiness override \(week of [^)]+: 1\)/);
+	assert.match(note, /GET \/api\/v1\/stats\/releases/);
+	assert.match(
+		await page.getAttribute('#chart-releases svg.chart', 'aria-label'),
+		/Releases per week/,
+	);
+	noProblems(page, 'releases per week');
+	await page.close();
+});
+
 // A server that has heard of nothing yet: the charts say so instead of drawing axes over an
 // empty grid; then one short run on main (70 s, one job): the duration axes in whole minutes
 // count 0m 1m 2m..., each label once.

@@ -61,3 +61,24 @@ export async function flakyJobs({ days = 30, repo, signal } = {}) {
 		})),
 	};
 }
+
+// {source, weeks: [{label, cut, released, overrides, unready}], totals: {same}}, oldest first:
+// release candidates cut, versions released, readiness overrides (approvals or releases of an
+// unready RC by a release manager) and GitHub releases of unready RCs
+export async function releasesPerWeek({ weeks = 8, repo, signal } = {}) {
+	const data = await get(`/stats/releases${query({ repo, weeks })}`, { signal });
+	const counts = (w) => ({
+		cut: w.rcs_cut,
+		released: w.released,
+		overrides: w.overrides,
+		unready: w.released_without_readiness,
+	});
+	return {
+		source: 'GET /api/v1/stats/releases',
+		weeks: (data?.series || []).map((w) => ({
+			label: day(`${w.starts}T12:00:00Z`),
+			...counts(w),
+		})),
+		totals: counts(data?.totals || {}),
+	};
+}

@@ -4,13 +4,66 @@ import { h } from '../dom.js';
 import { getAll, query } from '../api.js';
 import { timeEl, shaEl, table, pageHead, section, refreshable, extLink, pill } from '../ui.js';
 import * as rel from '../releases.js';
+import { responsive, barChart, legend } from '../charts.js';
+import { releasesPerWeek } from '../stats.js';
+import { plural } from '../format.js';
 import { cutButton } from './rc_actions.js';
+
+const WEEKS = 8;
+
+// Releases per week (the ones GitHub shipped unready in red), with the readiness overrides
+// and the rest said in words below it: the chart's text alternative.
+function weeklyChart(box, signal) {
+	const chartBox = h('div', { class: 'chart-box' });
+	const key = legend([
+		['', 'releases'],
+		['swatch-bad', 'released without readiness'],
+	]);
+	const note = h('p', { class: 'chart-note' });
+	let data = { weeks: [], totals: {} };
+	let paint = null;
+	const draw = (w) =>
+		barChart(
+			data.weeks.map((x) => ({
+				label: x.label,
+				value: x.released,
+				part: x.unready,
+				title:
+					`Week of ${x.label}: ${plural(x.released, 'release')} (${x.unready} without ` +
+					`readiness), ${plural(x.overrides, 'override')}, ${plural(x.cut, 'candidate')} cut`,
+			})),
+			{
+				width: w,
+				integer: true,
+				label: 'Releases per week (released without readiness in red)',
+				empty: `No releases in the last ${WEEKS} weeks.`,
+			},
+		);
+	return async () => {
+		data = await releasesPerWeek({ weeks: WEEKS, signal });
+		if (!box.contains(chartBox)) box.replaceChildren(chartBox, key, note);
+		if (paint) paint();
+		else paint = responsive(chartBox, draw, signal);
+		const t = data.totals;
+		key.hidden = !t.released;
+		const busy = data.weeks.filter((x) => x.overrides);
+		note.textContent =
+			`In ${WEEKS} weeks: ${plural(t.cut, 'candidate')} cut, ${plural(t.released, 'release')}` +
+			` (${t.unready} released by GitHub without readiness), ` +
+			`${plural(t.overrides, 'readiness override')}` +
+			(busy.length
+				? ` (${busy.map((x) => `week of ${x.label}: ${x.overrides}`).join(', ')})`
+				: '') +
+			`. Source: ${data.source}.`;
+	};
+}
 
 export default async function rcs(ctx) {
 	ctx.title('Releases');
 	const listBox = h('div', {});
 	const relBox = h('div', {});
 	const trainBox = h('div', {});
+	const weeklyBox = h('div', {});
 	ctx.main.append(
 		pageHead({
 			title: 'Releases',
@@ -36,6 +89,7 @@ export default async function rcs(ctx) {
 				{ class: 'stack' },
 				section('Release train', trainBox, { id: 'train' }),
 				section('Releases', relBox, { id: 'releases', className: 'flush' }),
+				section('Releases and overrides per week', weeklyBox, { id: 'chart-releases' }),
 			),
 		),
 	);
@@ -186,13 +240,15 @@ export default async function rcs(ctx) {
 		);
 	});
 	const train = refreshable(trainBox, async () => rel.trainPanel(ctx.signal));
-	await Promise.all([list(), releases(), train()]);
+	const weekly = refreshable(weeklyBox, weeklyChart(weeklyBox, ctx.signal));
+	await Promise.all([list(), releases(), train(), weekly()]);
 	ctx.live(
 		['tag.rc', 'release.*', 'rc.*', 'feedback.*', 'deployment.updated', 'run.updated'],
 		() => {
 			list().catch(() => {});
 			releases().catch(() => {});
 			train().catch(() => {});
+			weekly().catch(() => {});
 		},
 		{ delay: 800 },
 	);
