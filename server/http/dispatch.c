@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,7 @@ static bool content_type_is(const char *ct, const char *want)
 struct query_check {
 	struct http_request *r;
 	bool failed;
+	uint64_t seen; /* the route's params given so far, by index */
 };
 
 static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -145,6 +147,16 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
 		qc->failed = true;
 		return MHD_NO;
 	}
+	/* one value each: which of two would be meant is anyone's guess */
+	size_t idx = (size_t)(s - rt->params);
+	uint64_t bit = idx < 64 ? UINT64_C(1) << idx : 0;
+	if (qc->seen & bit) {
+		http_reply_field_problem(qc->r, PROBLEM_INVALID_PARAMETER, s->name,
+					 "given more than once");
+		qc->failed = true;
+		return MHD_NO;
+	}
+	qc->seen |= bit;
 	char err[512];
 	if (!value)
 		value = "";
@@ -171,7 +183,7 @@ static bool check_params(struct http_request *r)
 			return false;
 		}
 	}
-	struct query_check qc = {r, false};
+	struct query_check qc = {r, false, 0};
 	MHD_get_connection_values(r->connection, MHD_GET_ARGUMENT_KIND, check_query_arg, &qc);
 	if (qc.failed)
 		return false;

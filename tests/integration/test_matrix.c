@@ -270,6 +270,12 @@ static void malformed_parameters_are_refused_naming_them(void **state)
 				send(r, path, ITEST_ADMIN_TOKEN, body, body ? 2 : 0, ct, &res);
 				expect_400_naming(r, "a huge value", s->name, &res);
 				itest_response_free(&res);
+				/* given twice, each time a good value */
+				snprintf(path, sizeof path, "%s%c%s=%s&%s=%s", base, query_sep(base),
+					 s->name, good_value(s), s->name, good_value(s));
+				send(r, path, ITEST_ADMIN_TOKEN, body, body ? 2 : 0, ct, &res);
+				expect_400_naming(r, "a repeated parameter", s->name, &res);
+				itest_response_free(&res);
 				checked++;
 			}
 		}
